@@ -1,0 +1,446 @@
+"""The SQLAlchemy adapter of the :class:`~regsam_flow.ports.Store` port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from regsam_flow.audit import format_ts, parse_ts
+from regsam_flow.errors import ConflictError, RegsamFlowError, SchemaError
+from regsam_flow.model import Agreement, Area, AuditEntry, Person, TaskStatus
+from regsam_flow.ports import Store, UnitOfWork
+
+from . import schema as s
+from .database import WRITE_OPTION, create_db_engine, redact_url
+
+__all__ = ["SqlStore", "SqlUnitOfWork"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _ts(value: str | None) -> datetime | None:
+    return parse_ts(value) if value else None
+
+
+def _area(row: Any) -> Area:
+    return Area(
+        id=row.id,
+        name=row.name,
+        district=row.district,
+        workflow=row.workflow,
+        workflow_version=row.workflow_version,
+        state=row.state,
+        version=row.version,
+        round=row.round,
+        created_at=parse_ts(row.created_at),
+        updated_at=parse_ts(row.updated_at),
+    )
+
+
+def _entry(row: Any) -> AuditEntry:
+    return AuditEntry(*row)
+
+
+def _person(row: Any) -> Person:
+    return Person(row.id, row.name, row.email, row.org, bool(row.admin), bool(row.auditor))
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """One transaction on one SQLAlchemy connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # people
+    def get_person(self, person_id: str) -> Person | None:
+        row = self.conn.execute(select(s.people).where(s.people.c.id == person_id)).first()
+        return _person(row) if row else None
+
+    def list_people(self) -> list[Person]:
+        rows = self.conn.execute(select(s.people).order_by(s.people.c.id))
+        return [_person(r) for r in rows]
+
+    def add_person(self, person: Person, at: datetime) -> None:
+        self.conn.execute(
+            insert(s.people).values(
+                id=person.id,
+                name=person.name,
+                email=person.email,
+                org=person.org,
+                admin=person.admin,
+                auditor=person.auditor,
+                created_at=format_ts(at),
+            )
+        )
+
+    # areas
+    def get_area(self, area_id: str) -> Area | None:
+        row = self.conn.execute(select(s.areas).where(s.areas.c.id == area_id)).first()
+        return _area(row) if row else None
+
+    def list_areas(self, state: str | None = None, member: str | None = None) -> list[Area]:
+        q = select(s.areas)
+        if state is not None:
+            q = q.where(s.areas.c.state == state)
+        if member is not None:
+            q = q.where(
+                s.areas.c.id.in_(
+                    select(s.assignments.c.area_id).where(s.assignments.c.person_id == member)
+                )
+            )
+        return [_area(r) for r in self.conn.execute(q.order_by(s.areas.c.id))]
+
+    def add_area(self, area: Area) -> None:
+        self.conn.execute(
+            insert(s.areas).values(
+                id=area.id,
+                name=area.name,
+                district=area.district,
+                workflow=area.workflow,
+                workflow_version=area.workflow_version,
+                state=area.state,
+                version=area.version,
+                round=area.round,
+                created_at=format_ts(area.created_at),
+                updated_at=format_ts(area.updated_at),
+            )
+        )
+
+    def update_area(
+        self, area_id: str, expected_version: int, *, state: str, round: int, at: datetime
+    ) -> int:
+        result = self.conn.execute(
+            update(s.areas)
+            .where(and_(s.areas.c.id == area_id, s.areas.c.version == expected_version))
+            .values(
+                state=state, round=round, version=expected_version + 1, updated_at=format_ts(at)
+            )
+        )
+        if result.rowcount != 1:
+            raise ConflictError(
+                f"area '{area_id}' was changed by someone else meanwhile; nothing was written,"
+                " look at it again and retry",
+                area=area_id,
+            )
+        return expected_version + 1
+
+    # assignments
+    def get_assignments(self, area_id: str) -> list[tuple[str, str]]:
+        a = s.assignments
+        rows = self.conn.execute(
+            select(a.c.role, a.c.person_id)
+            .where(a.c.area_id == area_id)
+            .order_by(a.c.role, a.c.person_id)
+        )
+        return [(r.role, r.person_id) for r in rows]
+
+    def add_assignment(self, area_id: str, role: str, person_id: str) -> None:
+        self.conn.execute(
+            insert(s.assignments).values(area_id=area_id, role=role, person_id=person_id)
+        )
+
+    def remove_assignment(self, area_id: str, role: str, person_id: str) -> None:
+        a = s.assignments
+        self.conn.execute(
+            a.delete().where(
+                and_(a.c.area_id == area_id, a.c.role == role, a.c.person_id == person_id)
+            )
+        )
+
+    # tasks
+    def get_tasks(self, area_id: str) -> dict[str, TaskStatus]:
+        t = s.tasks
+        rows = self.conn.execute(select(t).where(t.c.area_id == area_id))
+        return {
+            r.task_id: TaskStatus(r.task_id, bool(r.done), r.done_by, _ts(r.done_at), r.note)
+            for r in rows
+        }
+
+    def put_task(self, area_id: str, status: TaskStatus) -> None:
+        t = s.tasks
+        values = {
+            "done": status.done,
+            "done_by": status.done_by,
+            "done_at": format_ts(status.done_at) if status.done_at else None,
+            "note": status.note,
+        }
+        result = self.conn.execute(
+            update(t)
+            .where(and_(t.c.area_id == area_id, t.c.task_id == status.task_id))
+            .values(**values)
+        )
+        if result.rowcount == 0:
+            self.conn.execute(insert(t).values(area_id=area_id, task_id=status.task_id, **values))
+
+    # agreement
+    def get_agreement(self, area_id: str, version: int | None = None) -> Agreement | None:
+        g = s.agreements
+        q = select(g).where(g.c.area_id == area_id)
+        if version is None:
+            q = q.order_by(g.c.version.desc()).limit(1)
+        else:
+            q = q.where(g.c.version == version)
+        row = self.conn.execute(q).first()
+        if row is None:
+            return None
+        sg = s.signatures
+        sigs = self.conn.execute(
+            select(sg.c.role, sg.c.person_id).where(
+                and_(sg.c.area_id == area_id, sg.c.version == row.version)
+            )
+        )
+        return Agreement(
+            version=row.version,
+            topic=row.topic,
+            scope=row.scope,
+            reasons=row.reasons,
+            partners=row.partners,
+            terms=row.terms,
+            duration=row.duration,
+            start=date.fromisoformat(row.start) if row.start else None,
+            review=date.fromisoformat(row.review) if row.review else None,
+            created_at=parse_ts(row.created_at),
+            created_by=row.created_by,
+            signatures={r.role: r.person_id for r in sigs},
+        )
+
+    def add_agreement(self, area_id: str, agreement: Agreement) -> None:
+        assert agreement.created_at is not None and agreement.created_by is not None
+        self.conn.execute(
+            insert(s.agreements).values(
+                area_id=area_id,
+                version=agreement.version,
+                topic=agreement.topic,
+                scope=agreement.scope,
+                reasons=agreement.reasons,
+                partners=agreement.partners,
+                terms=agreement.terms,
+                duration=agreement.duration,
+                start=agreement.start.isoformat() if agreement.start else None,
+                review=agreement.review.isoformat() if agreement.review else None,
+                created_at=format_ts(agreement.created_at),
+                created_by=agreement.created_by,
+            )
+        )
+
+    def add_signature(
+        self, area_id: str, version: int, role: str, person_id: str, at: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(s.signatures).values(
+                area_id=area_id, version=version, role=role, person_id=person_id, at=format_ts(at)
+            )
+        )
+
+    # approvals
+    def get_approvals(self, area_id: str, round: int) -> dict[str, dict[str, str]]:
+        ap = s.approvals
+        rows = self.conn.execute(
+            select(ap.c.trigger, ap.c.role, ap.c.person_id).where(
+                and_(ap.c.area_id == area_id, ap.c.round == round)
+            )
+        )
+        out: dict[str, dict[str, str]] = {}
+        for r in rows:
+            out.setdefault(r.trigger, {})[r.role] = r.person_id
+        return out
+
+    def add_approval(
+        self, area_id: str, round: int, trigger: str, role: str, person_id: str, at: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(s.approvals).values(
+                area_id=area_id,
+                round=round,
+                trigger=trigger,
+                role=role,
+                person_id=person_id,
+                at=format_ts(at),
+            )
+        )
+
+    # audit log
+    def audit_head(self) -> tuple[int, str]:
+        h = s.audit_head
+        row = self.conn.execute(
+            select(h.c.seq, h.c.hash).where(h.c.id == 1).with_for_update()
+        ).one()
+        return int(row.seq), str(row.hash)
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        self.conn.execute(
+            insert(s.audit_log).values(
+                seq=entry.seq,
+                at=entry.at,
+                actor=entry.actor,
+                role=entry.role,
+                area=entry.area,
+                action=entry.action,
+                trigger=entry.trigger,
+                from_state=entry.from_state,
+                to_state=entry.to_state,
+                reason=entry.reason,
+                details=entry.details,
+                hash=entry.hash,
+            )
+        )
+        self.conn.execute(
+            update(s.audit_head)
+            .where(s.audit_head.c.id == 1)
+            .values(seq=entry.seq, hash=entry.hash)
+        )
+
+    def query_audit(
+        self,
+        area: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        actor: str | None = None,
+        areas: Sequence[str] | None = None,
+    ) -> list[AuditEntry]:
+        log = s.audit_log
+        q = select(*_AUDIT_COLS)
+        if area is not None:
+            q = q.where(log.c.area == area)
+        if areas is not None:
+            q = q.where(log.c.area.in_(list(areas)))
+        if since is not None:
+            q = q.where(log.c.at >= since)
+        if until is not None:
+            q = q.where(log.c.at <= until)
+        if actor is not None:
+            q = q.where(log.c.actor == actor)
+        return [_entry(r) for r in self.conn.execute(q.order_by(log.c.seq))]
+
+    def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:
+        result = self.conn.execute(
+            select(*_AUDIT_COLS).order_by(s.audit_log.c.seq).execution_options(yield_per=batch)
+        )
+        for row in result:
+            yield _entry(row)
+
+    def count_audit(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(s.audit_log)).scalar_one())
+
+
+_AUDIT_COLS = (
+    s.audit_log.c.seq,
+    s.audit_log.c.at,
+    s.audit_log.c.actor,
+    s.audit_log.c.role,
+    s.audit_log.c.area,
+    s.audit_log.c.action,
+    s.audit_log.c.trigger,
+    s.audit_log.c.from_state,
+    s.audit_log.c.to_state,
+    s.audit_log.c.reason,
+    s.audit_log.c.details,
+    s.audit_log.c.hash,
+)
+
+
+def _is_locked(exc: DBAPIError) -> bool:
+    msg = str(exc.orig).lower()
+    return "database is locked" in msg or "database is busy" in msg or "could not serialize" in msg
+
+
+class SqlStore(Store):
+    """A store on any SQLAlchemy URL; SQLite files are set up for many processes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_db_engine(url)
+        self._sqlite = self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def _unit(self, write: bool) -> Iterator[UnitOfWork]:
+        try:
+            with self.engine.connect() as conn:
+                if write:
+                    conn = conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    if write and not self._sqlite:
+                        # One writer at a time: lock the chain head first.
+                        conn.execute(
+                            select(s.audit_head.c.seq)
+                            .where(s.audit_head.c.id == 1)
+                            .with_for_update()
+                        )
+                    yield SqlUnitOfWork(conn)
+        except RegsamFlowError:
+            raise
+        except IntegrityError as exc:
+            raise ConflictError(
+                f"the change collides with another one made meanwhile ({exc.orig}); "
+                "nothing was written, try again"
+            ) from None
+        except OperationalError as exc:
+            if _is_locked(exc):
+                raise ConflictError(
+                    "the database stayed busy with other writers; nothing was written, try again"
+                ) from None
+            raise
+
+    def write(self) -> AbstractContextManager[UnitOfWork]:
+        return self._unit(True)
+
+    def read(self) -> AbstractContextManager[UnitOfWork]:
+        return self._unit(False)
+
+    def schema_status(self) -> tuple[str | None, str]:
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None, s.HEAD_REVISION
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            conn.rollback()
+        return (row[0] if row else None), s.HEAD_REVISION
+
+    def check_schema(self) -> None:
+        """Raise :class:`SchemaError` unless the schema is exactly the one this code needs."""
+        found, expected = self.schema_status()
+        where = redact_url(self.url)
+        if found == expected:
+            return
+        if found is None:
+            raise SchemaError(
+                f"database {where} is not initialised: run `regsam-flow init` first",
+                found=None,
+                expected=expected,
+            )
+        if found < expected:
+            raise SchemaError(
+                f"database {where} has schema {found}, this regsam-flow needs {expected}: "
+                "run `regsam-flow init` to upgrade it (back it up first)",
+                found=found,
+                expected=expected,
+            )
+        raise SchemaError(
+            f"database {where} has schema {found}, newer than this regsam-flow knows "
+            f"({expected}): upgrade regsam-flow",
+            found=found,
+            expected=expected,
+        )
+
+    def upgrade(self) -> tuple[str | None, str]:
+        from alembic import command
+        from alembic.config import Config
+
+        before, _ = self.schema_status()
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+        after, _ = self.schema_status()
+        return before, after or s.HEAD_REVISION
+
+    def close(self) -> None:
+        self.engine.dispose()

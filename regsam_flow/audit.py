@@ -1,0 +1,143 @@
+"""The hash chain of the audit log: canonical encoding, hashing, verification.
+
+Every entry's hash is SHA-256 over the previous entry's hash and a canonical
+encoding of the entry's own fields, so editing, deleting, inserting or
+reordering any entry breaks the chain from there on.  The encoding writes each
+field as ``<length>:<text>`` (``~`` for none) in a fixed order: unambiguous,
+and fast enough to verify hundreds of thousands of entries a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from .model import AuditEntry, VerifyResult
+
+__all__ = [
+    "GENESIS",
+    "canonical_details",
+    "entry_hash",
+    "format_ts",
+    "make_entry",
+    "parse_ts",
+    "verify_chain",
+]
+
+#: The "previous hash" of the first entry.
+GENESIS = "0" * 64
+_TS = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_ts(at: datetime) -> str:
+    """A UTC timestamp as the log writes it: sortable, microseconds, ``Z``."""
+    return at.astimezone(timezone.utc).strftime(_TS)
+
+
+def parse_ts(text: str) -> datetime:
+    return datetime.strptime(text, _TS).replace(tzinfo=timezone.utc)
+
+
+def canonical_details(details: Mapping[str, Any] | None) -> str:
+    """Details as canonical JSON: sorted keys, no spaces, UTF-8 kept."""
+    if not details:
+        return ""
+    return json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(
+    prev: str,
+    seq: int,
+    at: str,
+    actor: str,
+    role: str,
+    area: str,
+    action: str,
+    trigger: str,
+    from_state: str,
+    to_state: str,
+    reason: str,
+    details: str,
+) -> str:
+    parts = [prev, str(seq)]
+    for value in (at, actor, role, area, action, trigger, from_state, to_state, reason, details):
+        parts.append(f"{len(value)}:{value}")
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+def make_entry(
+    prev_seq: int,
+    prev_hash: str,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    area: str = "",
+    role: str = "",
+    trigger: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """The next entry of the chain after (prev_seq, prev_hash)."""
+    seq = prev_seq + 1
+    ts = format_ts(at)
+    det = canonical_details(details)
+    h = entry_hash(
+        prev_hash, seq, ts, actor, role, area, action, trigger, from_state, to_state, reason, det
+    )
+    return AuditEntry(
+        seq, ts, actor, role, area, action, trigger, from_state, to_state, reason, det, h
+    )
+
+
+def verify_chain(entries: Iterable[AuditEntry]) -> VerifyResult:
+    """Recompute the chain; name the first entry that does not fit.
+
+    A missing sequence number means an entry was deleted (or entries were
+    renumbered); a hash that does not match means the entry was edited,
+    inserted or moved, or its predecessor was.
+    """
+    prev = GENESIS
+    expected = 1
+    count = 0
+    h = hashlib.sha256
+    for e in entries:
+        if e.seq != expected:
+            if e.seq > expected:
+                problem = (
+                    f"entry {expected} is missing (deleted?): the log goes on at {e.seq}"
+                    if e.seq == expected + 1
+                    else f"entries {expected} to {e.seq - 1} are missing (deleted?)"
+                )
+                return VerifyResult(False, count, prev, expected, problem)
+            return VerifyResult(False, count, prev, e.seq, f"entry {e.seq} out of order")
+        parts = [prev, str(e.seq)]
+        for value in (
+            e.at,
+            e.actor,
+            e.role,
+            e.area,
+            e.action,
+            e.trigger,
+            e.from_state,
+            e.to_state,
+            e.reason,
+            e.details,
+        ):
+            parts.append(f"{len(value)}:{value}")
+        computed = h("|".join(parts).encode("utf-8")).hexdigest()
+        if computed != e.hash:
+            problem = (
+                f"entry {e.seq} does not match its hash: it was edited, inserted or moved"
+                " (or the entry before it was)"
+            )
+            return VerifyResult(False, count, prev, e.seq, problem)
+        prev = computed
+        expected += 1
+        count += 1
+    return VerifyResult(True, count, prev)

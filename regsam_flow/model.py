@@ -1,0 +1,242 @@
+"""Plain records passed between the engine, its ports and its callers.
+
+They are frozen dataclasses: cheap to build, safe to share, and free of any
+database or mail library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from .errors import Blocker
+
+__all__ = [
+    "AGREEMENT_FIELDS",
+    "AGREEMENT_REQUIRED",
+    "AGREEMENT_SIGNERS",
+    "Agreement",
+    "Area",
+    "AreaStatus",
+    "AuditEntry",
+    "AuditHead",
+    "Blocker",
+    "FireResult",
+    "NextStep",
+    "Person",
+    "TaskStatus",
+    "VerifyResult",
+]
+
+#: The text fields of a cooperation agreement (Kooperationsvereinbarung).
+AGREEMENT_FIELDS = ("topic", "scope", "reasons", "partners", "terms", "duration")
+#: The fields an agreement must have before it can be signed off as complete.
+AGREEMENT_REQUIRED = ("topic", "scope", "reasons", "duration", "start", "review")
+#: The roles that sign the agreement: REGSAM moderation and social planning.
+AGREEMENT_SIGNERS = ("moderation", "social_planning")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who uses regsam-flow; ``id`` is their user name."""
+
+    id: str
+    name: str
+    email: str
+    org: str = ""
+    admin: bool = False
+    auditor: bool = False
+
+
+@dataclass(frozen=True)
+class Area:
+    """A focus area (or any other workflow instance) and where it stands.
+
+    ``version`` grows with every change to the area; ``round`` grows with every
+    transition (approvals belong to one round).
+    """
+
+    id: str
+    name: str
+    district: str
+    workflow: str
+    workflow_version: int
+    state: str
+    version: int
+    round: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    """Whether a task of an area is reported done, by whom, when."""
+
+    task_id: str
+    done: bool
+    done_by: str | None = None
+    done_at: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One version of an area's cooperation agreement.
+
+    ``signatures`` maps a signing role to the person who signed this version.
+    """
+
+    version: int = 0
+    topic: str = ""
+    scope: str = ""
+    reasons: str = ""
+    partners: str = ""
+    terms: str = ""
+    duration: str = ""
+    start: date | None = None
+    review: date | None = None
+    created_at: datetime | None = None
+    created_by: str | None = None
+    signatures: dict[str, str] = field(default_factory=dict)
+
+    def missing_fields(self) -> list[str]:
+        return [f for f in AGREEMENT_REQUIRED if not getattr(self, f)]
+
+    def fields(self) -> dict[str, Any]:
+        """The agreed content (no version, signatures or bookkeeping)."""
+        out: dict[str, Any] = {f: getattr(self, f) for f in AGREEMENT_FIELDS}
+        out["start"] = self.start.isoformat() if self.start else None
+        out["review"] = self.review.isoformat() if self.review else None
+        return out
+
+    def with_changes(self, **changes: Any) -> Agreement:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry of the append-only, hash-chained audit log."""
+
+    seq: int
+    at: str
+    actor: str
+    role: str
+    area: str
+    action: str
+    trigger: str
+    from_state: str
+    to_state: str
+    reason: str
+    details: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        import json
+
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "area": self.area or None,
+            "actor": self.actor,
+            "role": self.role or None,
+            "action": self.action,
+            "trigger": self.trigger or None,
+            "from_state": self.from_state or None,
+            "to_state": self.to_state or None,
+            "reason": self.reason or None,
+            "details": json.loads(self.details) if self.details else {},
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The newest entry of the chain: keep it elsewhere to prove nothing was cut."""
+
+    entries: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.entries}:{self.hash}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of recomputing the audit chain."""
+
+    ok: bool
+    entries: int
+    head: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "head": self.head,
+            "first_bad_seq": self.first_bad_seq,
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A transition possible from the area's current state, and what blocks it."""
+
+    trigger: str
+    title: str
+    dest: str
+    allowed: bool
+    blockers: tuple[Blocker, ...]
+    reason_required: bool = False
+    advance: bool = False
+    approvals_needed: tuple[str, ...] = ()
+    approvals_given: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trigger": self.trigger,
+            "title": self.title,
+            "dest": self.dest,
+            "allowed": self.allowed,
+            "blockers": [b.to_dict() for b in self.blockers],
+            "reason_required": self.reason_required,
+            "advance": self.advance,
+            "approvals_needed": list(self.approvals_needed),
+            "approvals_given": dict(self.approvals_given),
+        }
+
+
+@dataclass(frozen=True)
+class FireResult:
+    """What firing a transition did.
+
+    ``fired`` is False when the call only recorded an approval and other
+    approvals are still ``missing``.
+    """
+
+    area: str
+    trigger: str
+    fired: bool
+    from_state: str
+    to_state: str
+    role: str
+    missing: tuple[str, ...] = ()
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class AreaStatus:
+    """Everything a person may see of an area at once."""
+
+    area: Area
+    workflow_title: str
+    state_title: str
+    final: bool
+    roles: dict[str, list[str]]
+    agreement: Agreement | None
+    tasks: list[dict[str, Any]]
+    next: list[NextStep]
+    viewer_roles: tuple[str, ...] = ()

@@ -1,0 +1,200 @@
+"""The ports through which the engine reaches the outside world.
+
+The core (this package) knows no database, no SMTP server and no wall clock.
+It talks to
+
+* a :class:`Store`, whose :meth:`Store.write` and :meth:`Store.read` open a
+  :class:`UnitOfWork` (one database transaction);
+* a :class:`Notifier`, which delivers one message;
+* a :class:`Clock`, which says what time it is (UTC).
+
+``regsam_flow.persistence`` and ``regsam_flow.notifications`` hold the
+adapters; tests may use fakes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .model import Agreement, Area, AuditEntry, Person, TaskStatus
+
+__all__ = [
+    "Clock",
+    "FixedClock",
+    "Message",
+    "Notifier",
+    "Store",
+    "SystemClock",
+    "UnitOfWork",
+]
+
+
+class Clock(ABC):
+    """Tells the current time, always timezone-aware UTC."""
+
+    @abstractmethod
+    def now(self) -> datetime: ...
+
+
+class SystemClock(Clock):
+    """The machine's clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class FixedClock(Clock):
+    """A clock that stands still until moved; for tests and replays."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        self._at = at.astimezone(timezone.utc)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = at.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One email-like message to deliver."""
+
+    message_id: str
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, mime type, data)
+
+
+class Notifier(ABC):
+    """Delivers messages.  Raises any exception when delivery failed."""
+
+    @abstractmethod
+    def send(self, message: Message) -> None: ...
+
+
+class UnitOfWork(ABC):
+    """One transaction against the store.
+
+    Reads see a consistent snapshot; writes become visible together when the
+    unit of work ends without an exception, or not at all.
+    """
+
+    # people
+    @abstractmethod
+    def get_person(self, person_id: str) -> Person | None: ...
+    @abstractmethod
+    def list_people(self) -> list[Person]: ...
+    @abstractmethod
+    def add_person(self, person: Person, at: datetime) -> None: ...
+
+    # areas
+    @abstractmethod
+    def get_area(self, area_id: str) -> Area | None: ...
+    @abstractmethod
+    def list_areas(self, state: str | None = None, member: str | None = None) -> list[Area]:
+        """All areas (in a state); with ``member`` only those they are assigned to."""
+
+    @abstractmethod
+    def add_area(self, area: Area) -> None: ...
+    @abstractmethod
+    def update_area(
+        self, area_id: str, expected_version: int, *, state: str, round: int, at: datetime
+    ) -> int:
+        """Set state and round and bump the version, if it still is
+        ``expected_version``; return the new version.  Raise
+        :class:`~regsam_flow.errors.ConflictError` otherwise."""
+
+    # assignments
+    @abstractmethod
+    def get_assignments(self, area_id: str) -> list[tuple[str, str]]:
+        """(role, person id) pairs, ordered."""
+
+    @abstractmethod
+    def add_assignment(self, area_id: str, role: str, person_id: str) -> None: ...
+    @abstractmethod
+    def remove_assignment(self, area_id: str, role: str, person_id: str) -> None: ...
+
+    # tasks
+    @abstractmethod
+    def get_tasks(self, area_id: str) -> dict[str, TaskStatus]: ...
+    @abstractmethod
+    def put_task(self, area_id: str, status: TaskStatus) -> None: ...
+
+    # agreement
+    @abstractmethod
+    def get_agreement(self, area_id: str, version: int | None = None) -> Agreement | None:
+        """The newest version (or the given one), with its signatures."""
+
+    @abstractmethod
+    def add_agreement(self, area_id: str, agreement: Agreement) -> None: ...
+    @abstractmethod
+    def add_signature(
+        self, area_id: str, version: int, role: str, person_id: str, at: datetime
+    ) -> None: ...
+
+    # approvals
+    @abstractmethod
+    def get_approvals(self, area_id: str, round: int) -> dict[str, dict[str, str]]:
+        """trigger -> role -> person id, for one round of an area."""
+
+    @abstractmethod
+    def add_approval(
+        self, area_id: str, round: int, trigger: str, role: str, person_id: str, at: datetime
+    ) -> None: ...
+
+    # audit log
+    @abstractmethod
+    def audit_head(self) -> tuple[int, str]:
+        """(seq, hash) of the newest entry, locked against other writers."""
+
+    @abstractmethod
+    def append_audit(self, entry: AuditEntry) -> None: ...
+    @abstractmethod
+    def query_audit(
+        self,
+        area: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        actor: str | None = None,
+        areas: Sequence[str] | None = None,
+    ) -> list[AuditEntry]:
+        """Entries in sequence order; ``since``/``until`` are UTC timestamps
+        in the log's own format, ``until`` inclusive; ``areas`` limits to these."""
+
+    @abstractmethod
+    def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:
+        """Every entry in sequence order."""
+
+
+class Store(ABC):
+    """Opens units of work; one per engine."""
+
+    url: str
+
+    @abstractmethod
+    def write(self) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work that may write; writers are serialised."""
+
+    @abstractmethod
+    def read(self) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work for reading only."""
+
+    @abstractmethod
+    def schema_status(self) -> tuple[str | None, str]:
+        """(revision found in the database or None, revision this code needs)."""
+
+    @abstractmethod
+    def upgrade(self) -> tuple[str | None, str]:
+        """Create or upgrade the schema; return (revision before, revision after)."""
+
+    @abstractmethod
+    def close(self) -> None: ...

@@ -1,0 +1,70 @@
+"""Every workflow definition known to an engine, by name and version.
+
+The built-in definitions ship in this package; users add or override them
+from folders they name.  Several versions of one workflow load side by side:
+new areas get the newest, running areas keep the version they started on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from regsam_flow.errors import NotFoundError
+
+from .loader import Workflow, load_workflow
+
+__all__ = ["BUILTIN_DIR", "WorkflowRegistry"]
+
+BUILTIN_DIR = Path(__file__).resolve().parent
+
+
+class WorkflowRegistry:
+    """Workflows by (name, version); later folders override earlier ones."""
+
+    def __init__(
+        self,
+        extra_dirs: Sequence[Path | str] = (),
+        known_guards: Iterable[str] | None = None,
+        include_builtin: bool = True,
+    ) -> None:
+        self._by_key: dict[tuple[str, int], Workflow] = {}
+        guards = None if known_guards is None else frozenset(known_guards)
+        dirs = ([BUILTIN_DIR] if include_builtin else []) + [Path(d) for d in extra_dirs]
+        for folder in dirs:
+            if not folder.is_dir():
+                raise NotFoundError(
+                    f"workflow folder {folder} does not exist", kind="folder", key=str(folder)
+                )
+            for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+                wf = load_workflow(path, guards)
+                self._by_key[wf.key] = wf
+
+    def add(self, workflow: Workflow) -> None:
+        self._by_key[workflow.key] = workflow
+
+    def names(self) -> list[str]:
+        return sorted({name for name, _ in self._by_key})
+
+    def versions(self, name: str) -> list[int]:
+        return sorted(v for n, v in self._by_key if n == name)
+
+    def all(self) -> list[Workflow]:
+        return [self._by_key[k] for k in sorted(self._by_key)]
+
+    def get(self, name: str, version: int | None = None) -> Workflow:
+        """The workflow of that name and version; the newest if version is None."""
+        if version is None:
+            versions = self.versions(name)
+            if not versions:
+                known = ", ".join(self.names()) or "none"
+                raise NotFoundError(
+                    f"no workflow named '{name}' (known: {known})", kind="workflow", key=name
+                )
+            version = versions[-1]
+        wf = self._by_key.get((name, version))
+        if wf is None:
+            raise NotFoundError(
+                f"workflow '{name}' has no version {version}", kind="workflow", key=name
+            )
+        return wf
