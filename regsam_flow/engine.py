@@ -271,12 +271,7 @@ class Engine:
                 actor=actor,
                 area=area_id,
             )
-        if wf.is_final(area.state):
-            raise BlockedError(
-                f"area '{area_id}' is {area.state}: nothing can change any more",
-                [Blocker("area_final", f"the area is in its final state '{area.state}'")],
-                area=area_id,
-            )
+        _refuse_if_final(area, wf)
         return area, wf, roles
 
     @staticmethod
@@ -425,12 +420,7 @@ class Engine:
                     actor=actor,
                     area=area_id,
                 )
-            if wf.is_final(area.state):
-                raise BlockedError(
-                    f"area '{area_id}' is {area.state}: assignments cannot change any more",
-                    [Blocker("area_final", f"the area is in its final state '{area.state}'")],
-                    area=area_id,
-                )
+            _refuse_if_final(area, wf)
             if tx.uow.get_person(person_id) is None:
                 raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
             present = (role, person_id) in assignments
@@ -706,6 +696,7 @@ class Engine:
                 key=task_id,
             )
         phase, task = found
+        _refuse_if_final(area, wf)
         allowed = set(task.roles) | ({"moderation"} if reopen else set())
         if not roles & allowed:
             raise NotAllowedError(
@@ -1131,6 +1122,15 @@ def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaS
             snap.tasks_done.remove(d["task"])
     snap.roles = {r: sorted(p) for r, p in snap.roles.items() if p}
     return snap
+
+
+def _refuse_if_final(area: Area, wf: Workflow) -> None:
+    if wf.is_final(area.state):
+        raise BlockedError(
+            f"area '{area.id}' is {area.state}: nothing can change any more",
+            [Blocker("area_final", f"the area is in its final state '{area.state}'")],
+            area=area.id,
+        )
 
 
 def _pick_role(roles: Iterable[str], preferred: Iterable[str]) -> str:

@@ -1,0 +1,98 @@
+"""Shared fixtures: a real SQLite file per test, people in every role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from regsam_flow import Engine
+
+AREA = "hasenbergl-nord"
+
+PEOPLE = {
+    # id: (name, email, area role)
+    "mia": ("Mia Moderatorin", "mia@regsam.example", "moderation"),
+    "sven": ("Sven Sozialplanung", "sven@muenchen.example", "social_planning"),
+    "stella": ("Stella Steuerung", "stella@muenchen.example", "steering"),
+    "tom": ("Tom Träger", "tom@traeger.example", "provider"),
+    "sabine": ("Sabine SBH", "sabine@muenchen.example", "sbh"),
+}
+
+AGREEMENT = {
+    "topic": "Nachbarschaftskonflikte, ältere Menschen",
+    "scope": "Hasenbergl-Nord zwischen Dülferstraße und Stanigplatz",
+    "reasons": "Monitoring: 9 von 13 Werten 30 % über dem Mittel",
+    "partners": "Baureferat, Schulreferat, Sportverein",
+    "terms": "KG tagt monatlich",
+    "duration": "2 Jahre",
+    "start": date(2027, 1, 15),
+    "review": date(2027, 7, 15),
+}
+
+REQUIRED_TASKS = {
+    "vorlauf": [
+        ("schwerpunktziel", "mia"),
+        ("partner_traeger", "mia"),
+        ("partner_verwaltung", "sven"),
+        ("datenmaterial", "sven"),
+        ("kommunikation", "mia"),
+    ],
+    "diagnose": [
+        ("kg_arbeitsweise", "mia"),
+        ("bedarfsanalyse", "mia"),
+        ("ziel_handlungskatalog", "mia"),
+    ],
+    "umsetzung": [("umsetzung_koordiniert", "mia"), ("handlungsauftraege", "sven")],
+    "auswertung": [("gemeinsame_auswertung", "mia"), ("abschlussdokumentation", "mia")],
+}
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'regsam.db'}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An initialised database with an admin ``root`` and an auditor ``audrey``."""
+    e = Engine(db_url)
+    e.init("root", name="Root Admin", email="root@regsam.example")
+    e.add_person(
+        "audrey",
+        actor="root",
+        name="Audrey Auditorin",
+        email="audrey@regsam.example",
+        auditor=True,
+    )
+    yield e
+    e.close()
+
+
+@pytest.fixture
+def area(engine: Engine) -> str:
+    """An area in vorlauf with one person in each of the five roles."""
+    for pid, (name, email, _role) in PEOPLE.items():
+        engine.add_person(pid, actor="root", name=name, email=email)
+    engine.create_area(
+        AREA, actor="root", name="Hasenbergl-Nord", district="24 Feldmoching-Hasenbergl"
+    )
+    # an admin assigns moderation and social planning (mia and sven come first);
+    # the area's moderation assigns steering, providers and SBH
+    for pid, (_n, _e, role) in PEOPLE.items():
+        actor = "root" if role in ("moderation", "social_planning") else "mia"
+        engine.assign(AREA, role, pid, actor=actor)
+    return AREA
+
+
+def sign_agreement(engine: Engine, area: str) -> None:
+    engine.set_agreement(area, actor="mia", **AGREEMENT)
+    engine.sign_agreement(area, actor="mia")
+    engine.sign_agreement(area, actor="sven")
+
+
+def report(engine: Engine, area: str, phase: str) -> None:
+    for task, who in REQUIRED_TASKS[phase]:
+        engine.report_task(area, task, actor=who)
