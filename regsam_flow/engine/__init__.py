@@ -1,0 +1,35 @@
+"""The :class:`Engine`: the one API the CLI and every embedding tool use.
+
+Each public method is one unit of work: it checks who acts, evaluates the
+guards, writes the change and its audit entry in one transaction (both or
+neither), and only then runs the callbacks registered for that change.
+
+The methods live in modules named for what they handle (``people``,
+``areas``, ``agreements``, ``tasks``, ``transitions``, ``auditing``) on
+top of ``base``, which holds the units of work and the access checks.
+"""
+
+from __future__ import annotations
+
+from .areas import AreaOps
+from .auditing import AreaSnapshot, AuditOps, replay
+from .base import EVENT_KINDS, ChangeEvent
+from .people import PeopleOps
+from .tasks import TaskOps
+from .transitions import TransitionOps
+
+__all__ = ["EVENT_KINDS", "AreaSnapshot", "ChangeEvent", "Engine", "replay"]
+
+
+class Engine(PeopleOps, AreaOps, TaskOps, TransitionOps, AuditOps):
+    """Focus areas and their workflows, on one database.
+
+    ``Engine(url)`` opens a database (default: a SQLite file in the user's data
+    folder).  A new database must be created first with :meth:`init`; an older
+    one is refused until :meth:`upgrade` (``regsam-flow init``) upgraded it.
+
+    Every action names the person acting (``actor``); what they may do follows
+    from their global roles (admin, auditor) and their roles in the area.
+    Options: ``workflow_dirs`` (folders with more or overriding workflow
+    files), ``guards`` (name -> Python guard), ``clock``, ``store``.
+    """

@@ -1,0 +1,206 @@
+"""The cooperation agreement: versions and signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from ..errors import (
+    BlockedError,
+    Blocker,
+    InvalidInputError,
+    NotAllowedError,
+    NotFoundError,
+)
+from ..model import (
+    AGREEMENT_FIELDS,
+    AGREEMENT_SIGNERS,
+    Agreement,
+    Area,
+)
+from ..validation import check_text
+from .base import EngineBase, _Tx, pick_role
+
+
+class AgreementOps(EngineBase):
+    """The cooperation agreement: versions and signatures."""
+
+    # -------------------------------------------------------------- agreement
+    def agreement(
+        self, area_id: str, *, actor: str, version: int | None = None
+    ) -> Agreement | None:
+        """The area's agreement (newest version, or the one asked for)."""
+        with self._read() as uow:
+            self._area_for(uow, area_id, actor)
+            ag = uow.get_agreement(area_id, version)
+        if ag is None and version is not None:
+            raise NotFoundError(
+                f"area '{area_id}' has no agreement version {version}",
+                kind="agreement",
+                key=str(version),
+            )
+        return ag
+
+    def set_agreement(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+        **changes: Any,
+    ) -> Agreement:
+        """Change fields of the agreement (moderation or social planning).
+
+        Fields: topic, scope, reasons, partners, terms, duration (text), start,
+        review (:class:`datetime.date` or a date string).  Each change makes a
+        new version and voids the signatures.
+        """
+        with self._write() as tx:
+            area, _wf, roles = self._member(
+                tx.uow, area_id, actor, AGREEMENT_SIGNERS, "change the agreement"
+            )
+            self._expect(area, expected_version)
+            role = pick_role(roles, AGREEMENT_SIGNERS)
+            return self._store_agreement(
+                tx, area, actor, role, tx.uow.get_agreement(area_id), changes
+            )
+
+    def _store_agreement(
+        self,
+        tx: _Tx,
+        area: Area,
+        actor: str,
+        role: str,
+        current: Agreement | None,
+        changes: Mapping[str, Any],
+    ) -> Agreement:
+        clean = _clean_agreement_changes(changes)
+        base = current or Agreement()
+        new = base.with_changes(**clean)
+        if new.start and new.review and new.review < new.start:
+            raise InvalidInputError(
+                f"review date {new.review:%d.%m.%Y} lies before the start date "
+                f"{new.start:%d.%m.%Y}",
+                field="review",
+            )
+        changed = [k for k in clean if getattr(base, k) != getattr(new, k)]
+        if current is not None and not changed:
+            raise InvalidInputError("nothing to change: the agreement says that already")
+        new = new.with_changes(
+            version=base.version + 1, created_at=tx.now, created_by=actor, signatures={}
+        )
+        tx.uow.add_agreement(area.id, new)
+        self._bump(tx, area)
+        tx.audit(
+            "agreement",
+            actor=actor,
+            role=role,
+            area=area.id,
+            action="agreement_changed",
+            details={
+                "version": new.version,
+                "changed": changed,
+                "fields": new.fields(),
+                "voided_signatures": sorted(base.signatures),
+            },
+        )
+        return new
+
+    def sign_agreement(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        role: str | None = None,
+        expected_version: int | None = None,
+    ) -> Agreement:
+        """Sign the current agreement for your role (moderation or social planning)."""
+        with self._write() as tx:
+            area, _wf, roles = self._member(
+                tx.uow, area_id, actor, AGREEMENT_SIGNERS, "sign the agreement"
+            )
+            self._expect(area, expected_version)
+            ag = tx.uow.get_agreement(area_id)
+            candidates = [r for r in AGREEMENT_SIGNERS if r in roles and (role in (None, r))]
+            if not candidates:
+                raise NotAllowedError(
+                    f"{actor} is not {role} in '{area_id}'", actor=actor, area=area_id
+                )
+            if ag is None:
+                raise BlockedError(
+                    "there is no agreement to sign",
+                    [Blocker("agreement_missing", "no cooperation agreement yet")],
+                    area=area_id,
+                )
+            blockers = []
+            if ag.missing_fields():
+                blockers.append(
+                    Blocker(
+                        "agreement_incomplete", "agreement lacks: " + ", ".join(ag.missing_fields())
+                    )
+                )
+            open_roles = [r for r in candidates if r not in ag.signatures]
+            if not open_roles:
+                blockers.append(
+                    Blocker(
+                        "already_signed",
+                        f"version {ag.version} is signed by {candidates[0]} already",
+                    )
+                )
+            if blockers:
+                raise BlockedError("cannot sign the agreement", blockers, area=area_id)
+            sign_as = open_roles[0]
+            tx.uow.add_signature(area_id, ag.version, sign_as, actor, tx.now)
+            self._bump(tx, area)
+            tx.audit(
+                "agreement",
+                actor=actor,
+                role=sign_as,
+                area=area_id,
+                action="agreement_signed",
+                details={"version": ag.version},
+            )
+            return ag.with_changes(signatures={**ag.signatures, sign_as: actor})
+
+    def agreement_history(self, area_id: str, *, actor: str) -> list[Agreement]:
+        """Every version of the agreement, oldest first."""
+        with self._read() as uow:
+            self._area_for(uow, area_id, actor)
+            newest = uow.get_agreement(area_id)
+            if newest is None:
+                return []
+            out = [uow.get_agreement(area_id, v) for v in range(1, newest.version + 1)]
+        return [a for a in out if a is not None]
+
+
+def _clean_agreement_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    from ..dates import parse_date
+
+    allowed = (*AGREEMENT_FIELDS, "start", "review")
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key not in allowed:
+            raise InvalidInputError(
+                f"the agreement has no field '{key}' (fields: {', '.join(allowed)})", field=key
+            )
+        if value is None:
+            continue
+        if key in ("start", "review"):
+            if isinstance(value, datetime):
+                raise InvalidInputError(f"{key} must be a date, not a date and time", field=key)
+            if isinstance(value, date):
+                clean[key] = value
+            elif isinstance(value, str):
+                clean[key] = parse_date(value, key) if value.strip() else None
+            else:
+                raise InvalidInputError(f"{key} must be a date", field=key)
+        else:
+            if not isinstance(value, str):
+                raise InvalidInputError(f"{key} must be text", field=key)
+            clean[key] = check_text(value, key, max_len=200 if key == "duration" else 10_000)
+    if not clean:
+        raise InvalidInputError(
+            f"nothing to change: give at least one field of the agreement ({', '.join(allowed)})"
+        )
+    return clean

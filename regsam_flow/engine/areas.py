@@ -1,0 +1,135 @@
+"""Areas and who holds which role in them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import (
+    InvalidInputError,
+    NotAllowedError,
+    NotFoundError,
+)
+from ..model import (
+    Area,
+)
+from ..validation import check_id, check_text
+from .agreements import AgreementOps
+from .base import MODERATION_ASSIGNS, refuse_if_final
+
+
+class AreaOps(AgreementOps):
+    """Areas and who holds which role in them."""
+
+    # ------------------------------------------------------------------ areas
+    def create_area(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        name: str,
+        district: str = "",
+        workflow: str = "schwerpunktgebiet",
+        agreement: Mapping[str, Any] | None = None,
+    ) -> Area:
+        """Create an area on the newest version of ``workflow`` (admins only)."""
+        check_id(area_id, "area")
+        name = check_text(name, "name", max_len=200, required=True, multiline=False)
+        district = check_text(district, "district", max_len=200, multiline=False)
+        wf = self.workflows.get(workflow)
+        with self._write() as tx:
+            me = self._person(tx.uow, actor)
+            if not me.admin:
+                raise NotAllowedError(
+                    f"only an admin may create areas ({actor} is not)", actor=actor
+                )
+            if tx.uow.get_area(area_id) is not None:
+                raise InvalidInputError(f"area '{area_id}' exists already", field="area")
+            area = Area(
+                area_id, name, district, wf.name, wf.version, wf.initial, 1, 0, tx.now, tx.now
+            )
+            tx.uow.add_area(area)
+            tx.audit(
+                "area",
+                actor=actor,
+                action="area_created",
+                area=area_id,
+                to_state=wf.initial,
+                details={
+                    "name": name,
+                    "district": district,
+                    "workflow": wf.name,
+                    "workflow_version": wf.version,
+                },
+            )
+            if agreement:
+                self._store_agreement(tx, area, actor, "", None, agreement)
+        return area
+
+    def list_areas(self, *, actor: str, state: str | None = None) -> list[Area]:
+        """The areas ``actor`` may see (admins and auditors: all)."""
+        with self._read() as uow:
+            me = self._person(uow, actor)
+            member = None if (me.admin or me.auditor) else actor
+            return uow.list_areas(state=state, member=member)
+
+    def get_area(self, area_id: str, *, actor: str) -> Area:
+        with self._read() as uow:
+            return self._area_for(uow, area_id, actor)[0]
+
+    def assign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
+        """Give ``person_id`` a role in the area.  Admins assign any role; the
+        area's moderation may assign steering, provider and sbh."""
+        self._assignment(area_id, role, person_id, actor, add=True)
+
+    def unassign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
+        """Take a role in the area away from ``person_id`` (same rights as assign)."""
+        self._assignment(area_id, role, person_id, actor, add=False)
+
+    def _assignment(self, area_id: str, role: str, person_id: str, actor: str, add: bool) -> None:
+        with self._write() as tx:
+            area, me, my_roles, assignments = self._area_for(tx.uow, area_id, actor)
+            wf = self._workflow(area)
+            if role not in wf.definition.roles:
+                raise InvalidInputError(
+                    f"'{role}' is no role of workflow {wf.name}: use one of "
+                    + ", ".join(wf.definition.roles),
+                    field="role",
+                )
+            may = me.admin or ("moderation" in my_roles and role in MODERATION_ASSIGNS)
+            if not may:
+                who = (
+                    "an admin"
+                    if role not in MODERATION_ASSIGNS
+                    else "an admin or the area's moderation"
+                )
+                raise NotAllowedError(
+                    f"only {who} may {'assign' if add else 'unassign'} {role} in '{area_id}'",
+                    actor=actor,
+                    area=area_id,
+                )
+            refuse_if_final(area, wf)
+            if tx.uow.get_person(person_id) is None:
+                raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+            present = (role, person_id) in assignments
+            if add and present:
+                raise InvalidInputError(
+                    f"{person_id} is {role} in '{area_id}' already", field="user"
+                )
+            if not add and not present:
+                raise NotFoundError(
+                    f"{person_id} is not {role} in '{area_id}'", kind="assignment", key=person_id
+                )
+            if add:
+                tx.uow.add_assignment(area_id, role, person_id)
+            else:
+                tx.uow.remove_assignment(area_id, role, person_id)
+            self._bump(tx, area)
+            tx.audit(
+                "assignment",
+                actor=actor,
+                role="admin" if me.admin else "moderation",
+                area=area_id,
+                action="assigned" if add else "unassigned",
+                details={"role": role, "person": person_id},
+            )

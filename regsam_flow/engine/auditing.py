@@ -1,0 +1,177 @@
+"""Reading the audit log: history, verification, the past of an area."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .. import audit as audit_mod
+from ..errors import (
+    InvalidInputError,
+)
+from ..model import (
+    AuditEntry,
+    AuditHead,
+    VerifyResult,
+)
+from ..ports import UnitOfWork
+from .base import EngineBase
+
+
+@dataclass
+class AreaSnapshot:
+    """An area as the audit log says it was at a moment."""
+
+    area: str
+    at: datetime
+    exists: bool = False
+    name: str = ""
+    workflow: str = ""
+    workflow_version: int = 0
+    state: str = ""
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    agreement: dict[str, Any] = field(default_factory=dict)
+    agreement_version: int = 0
+    signed_by: list[str] = field(default_factory=list)
+    tasks_done: list[str] = field(default_factory=list)
+    last_seq: int = 0
+
+
+class AuditOps(EngineBase):
+    """Reading the audit log: history, verification, the past of an area."""
+
+    # ------------------------------------------------------------------ audit
+    def history(
+        self,
+        *,
+        actor: str,
+        area: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        by: str | None = None,
+    ) -> list[AuditEntry]:
+        """Audit entries in order.  Admins and auditors see all; others only
+        the entries of the areas they are assigned to."""
+        with self._read() as uow:
+            me = self._person(uow, actor)
+            areas: list[str] | None = None
+            if area is not None:
+                self._area_for(uow, area, actor)
+            elif not (me.admin or me.auditor):
+                areas = [a.id for a in uow.list_areas(member=actor)]
+            return uow.query_audit(
+                area=area,
+                since=audit_mod.format_ts(since) if since else None,
+                until=audit_mod.format_ts(until) if until else None,
+                actor=by,
+                areas=areas,
+            )
+
+    def head(self) -> AuditHead:
+        """The newest entry's count and hash: keep it to prove later that
+        nothing was cut from the end."""
+        with self._read() as uow:
+            seq, h = uow.audit_head()
+        return AuditHead(seq, h)
+
+    def verify(self, expect_head: str | None = None) -> VerifyResult:
+        """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
+        :meth:`head`, or a bare hash) must still be part of it."""
+        with self._read() as uow:
+            result = audit_mod.verify_chain(uow.iter_audit())
+            seq, stored = uow.audit_head()
+            if result.ok and (seq != result.entries or stored != result.head):
+                result = VerifyResult(
+                    False,
+                    result.entries,
+                    result.head,
+                    min(seq, result.entries) + 1,
+                    f"the log ends at entry {result.entries} but its head says {seq}: "
+                    "entries were cut from the end",
+                )
+            if result.ok and expect_head:
+                result = self._check_head(uow, result, expect_head.strip())
+        return result
+
+    @staticmethod
+    def _check_head(uow: UnitOfWork, result: VerifyResult, expect: str) -> VerifyResult:
+        count_text, _, h = expect.rpartition(":")
+        if count_text and not count_text.isdigit():
+            raise InvalidInputError(f"expected head {expect!r} is not N:HASH", field="expect_head")
+        h = h.lower()
+        if count_text:
+            n = int(count_text)
+            if n > result.entries:
+                return VerifyResult(
+                    False,
+                    result.entries,
+                    result.head,
+                    result.entries + 1,
+                    f"the log has {result.entries} entries, the expected head "
+                    f"has {n}: entries were cut from the end",
+                )
+            found = next((e for e in uow.query_audit() if e.seq == n), None)
+            if found is None or found.hash != h:
+                return VerifyResult(
+                    False,
+                    result.entries,
+                    result.head,
+                    n,
+                    f"entry {n} does not have the expected head hash",
+                )
+            return result
+        if any(e.hash == h for e in uow.iter_audit()):
+            return result
+        return VerifyResult(
+            False, result.entries, result.head, None, "the expected head hash is not in the log"
+        )
+
+    def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
+        """The area's phase, assignments and agreement at ``when``,
+        reconstructed from the audit log alone."""
+        with self._read() as uow:
+            self._area_for(uow, area_id, actor)
+            entries = uow.query_audit(area=area_id, until=audit_mod.format_ts(when))
+        return replay(area_id, when, entries)
+
+
+def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaSnapshot:
+    """Fold an area's audit entries into an :class:`AreaSnapshot`."""
+    import json
+
+    snap = AreaSnapshot(area_id, when)
+    for e in entries:
+        d = json.loads(e.details) if e.details else {}
+        snap.last_seq = e.seq
+        if e.action == "area_created":
+            snap.exists = True
+            snap.name = d.get("name", "")
+            snap.workflow = d.get("workflow", "")
+            snap.workflow_version = int(d.get("workflow_version", 0))
+            snap.state = e.to_state
+        elif e.action == "transition":
+            snap.state = e.to_state
+            for t in d.get("reopened_tasks", []):
+                if t in snap.tasks_done:
+                    snap.tasks_done.remove(t)
+        elif e.action == "assigned":
+            snap.roles.setdefault(d["role"], []).append(d["person"])
+        elif e.action == "unassigned":
+            people = snap.roles.get(d["role"], [])
+            if d["person"] in people:
+                people.remove(d["person"])
+        elif e.action == "agreement_changed":
+            snap.agreement = dict(d.get("fields", {}))
+            snap.agreement_version = int(d.get("version", 0))
+            snap.signed_by = []
+        elif e.action == "agreement_signed":
+            if int(d.get("version", 0)) == snap.agreement_version:
+                snap.signed_by.append(e.role)
+        elif e.action == "task_reported":
+            snap.tasks_done.append(d["task"])
+        elif e.action == "task_reopened" and d.get("task") in snap.tasks_done:
+            snap.tasks_done.remove(d["task"])
+    snap.roles = {r: sorted(p) for r, p in snap.roles.items() if p}
+    return snap

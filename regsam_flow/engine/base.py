@@ -1,0 +1,258 @@
+"""The engine's foundation: units of work, access checks, callbacks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import audit as audit_mod
+from ..errors import (
+    BlockedError,
+    Blocker,
+    ConflictError,
+    InvalidInputError,
+    NotAllowedError,
+    NotFoundError,
+)
+from ..guards import BUILTIN_GUARDS, Guard
+from ..machine import MachineCache
+from ..model import (
+    Area,
+    AuditEntry,
+    Person,
+)
+from ..ports import Clock, Store, SystemClock, UnitOfWork
+from ..validation import check_id
+from ..workflows import Workflow, WorkflowRegistry
+
+log = logging.getLogger("regsam_flow")
+
+#: Kinds of change a callback can subscribe to.
+EVENT_KINDS = ("transition", "approval", "task", "agreement", "assignment", "area", "person")
+#: Roles an area's moderation may assign; the rest are assigned by an admin.
+MODERATION_ASSIGNS = ("steering", "provider", "sbh")
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    """A committed change, handed to callbacks."""
+
+    kind: str
+    area: str
+    actor: str
+    entry: AuditEntry
+
+
+class _Tx:
+    """The state of one unit of work: the store's handle plus audit writing."""
+
+    def __init__(self, engine: EngineBase, uow: UnitOfWork) -> None:
+        self.engine = engine
+        self.uow = uow
+        self.now = engine.clock.now()
+        self.events: list[ChangeEvent] = []
+        self._head: tuple[int, str] | None = None
+
+    def audit(self, kind: str, **fields: Any) -> AuditEntry:
+        if self._head is None:
+            self._head = self.uow.audit_head()
+        entry = audit_mod.make_entry(self._head[0], self._head[1], at=self.now, **fields)
+        self.uow.append_audit(entry)
+        self._head = (entry.seq, entry.hash)
+        self.events.append(ChangeEvent(kind, entry.area, entry.actor, entry))
+        return entry
+
+
+class EngineBase:
+    """State and helpers shared by every part of the :class:`Engine`."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        workflow_dirs: Sequence[Path | str] = (),
+        guards: Mapping[str, Guard] | None = None,
+        clock: Clock | None = None,
+        store: Store | None = None,
+    ) -> None:
+        if store is None:
+            from ..paths import default_db_url
+            from ..persistence import SqlStore
+
+            store = SqlStore(url or default_db_url())
+        self.store = store
+        self.url = store.url
+        self.clock = clock or SystemClock()
+        self._guards: dict[str, Guard] = dict(BUILTIN_GUARDS)
+        self._guards.update(guards or {})
+        self._workflow_dirs = tuple(workflow_dirs)
+        self._registry: WorkflowRegistry | None = None
+        self._machines = MachineCache()
+        self._callbacks: dict[str, list[Callable[[ChangeEvent], None]]] = {}
+        self._schema_ok = False
+
+    # ------------------------------------------------------------------ setup
+    @property
+    def workflows(self) -> WorkflowRegistry:
+        """Every workflow definition this engine knows (loaded on first use)."""
+        if self._registry is None:
+            self._registry = WorkflowRegistry(self._workflow_dirs, known_guards=self._guards)
+        return self._registry
+
+    def register_guard(self, name: str, guard: Guard) -> None:
+        """Make ``guard`` available to workflow files under ``name``."""
+        check_id(name, "guard name")
+        self._guards[name] = guard
+        self._registry = None  # re-check the definitions against the new name
+
+    def on(self, kind: str, callback: Callable[[ChangeEvent], None]) -> None:
+        """Run ``callback`` after each committed change of that kind
+        (``transition``, ``approval``, ``task``, ``agreement``, ``assignment``,
+        ``area``, ``person``; ``*`` for all).  A failing callback is logged;
+        the change stays committed."""
+        if kind != "*" and kind not in EVENT_KINDS:
+            raise InvalidInputError(
+                f"unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)} or '*'",
+                field="kind",
+            )
+        self._callbacks.setdefault(kind, []).append(callback)
+
+    def schema_status(self) -> tuple[str | None, str]:
+        """(schema revision of the database or None, revision this code needs)."""
+        return self.store.schema_status()
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Create the schema or upgrade it to this version's; safe to repeat."""
+        result = self.store.upgrade()
+        self._schema_ok = False
+        return result
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------- internals
+    def _check_schema(self) -> None:
+        if not self._schema_ok:
+            check = getattr(self.store, "check_schema", None)
+            if check is not None:
+                check()
+            self._schema_ok = True
+
+    def _write(self) -> _WriteScope:
+        self._check_schema()
+        return _WriteScope(self)
+
+    def _read(self) -> AbstractContextManager[UnitOfWork]:
+        self._check_schema()
+        return self.store.read()
+
+    def _emit(self, events: Iterable[ChangeEvent]) -> None:
+        for ev in events:
+            for cb in self._callbacks.get(ev.kind, []) + self._callbacks.get("*", []):
+                try:
+                    cb(ev)
+                except Exception:
+                    log.exception("callback %r failed for %s on %s", cb, ev.kind, ev.area)
+
+    def _workflow(self, area: Area) -> Workflow:
+        return self.workflows.get(area.workflow, area.workflow_version)
+
+    @staticmethod
+    def _person(uow: UnitOfWork, actor: str) -> Person:
+        person = uow.get_person(actor)
+        if person is None:
+            raise NotAllowedError(
+                f"unknown user '{actor}': an admin must add you first (regsam-flow user add)",
+                actor=actor,
+            )
+        return person
+
+    def _area_for(
+        self, uow: UnitOfWork, area_id: str, actor: str
+    ) -> tuple[Area, Person, frozenset[str], list[tuple[str, str]]]:
+        """The area, the person, their roles there, and all assignments;
+        refuses people who may not read it."""
+        person = self._person(uow, actor)
+        area = uow.get_area(area_id)
+        if area is None:
+            raise NotFoundError(f"no area '{area_id}'", kind="area", key=area_id)
+        assignments = uow.get_assignments(area_id)
+        roles = frozenset(r for r, p in assignments if p == actor)
+        if not roles and not person.admin and not person.auditor:
+            raise NotAllowedError(
+                f"{actor} has no role in area '{area_id}' and may not see it",
+                actor=actor,
+                area=area_id,
+            )
+        return area, person, roles, assignments
+
+    def _member(
+        self, uow: UnitOfWork, area_id: str, actor: str, allowed: Iterable[str], what: str
+    ) -> tuple[Area, Workflow, frozenset[str]]:
+        """The area for a change by a member holding one of ``allowed`` roles."""
+        area, _person, roles, _ = self._area_for(uow, area_id, actor)
+        wf = self._workflow(area)
+        allowed = tuple(allowed)
+        if not roles & set(allowed):
+            raise NotAllowedError(
+                f"{actor} may not {what} in area '{area_id}': that needs the role "
+                f"{' or '.join(allowed)}"
+                + (f" (you are {', '.join(sorted(roles))})" if roles else ""),
+                actor=actor,
+                area=area_id,
+            )
+        refuse_if_final(area, wf)
+        return area, wf, roles
+
+    @staticmethod
+    def _expect(area: Area, expected_version: int | None) -> None:
+        if expected_version is not None and area.version != expected_version:
+            raise ConflictError(
+                f"area '{area.id}' changed meanwhile (version {area.version}, you saw "
+                f"{expected_version}); nothing was written, look at it again and retry",
+                area=area.id,
+            )
+
+    def _bump(self, tx: _Tx, area: Area) -> None:
+        tx.uow.update_area(area.id, area.version, state=area.state, round=area.round, at=tx.now)
+
+
+class _WriteScope:
+    """Context manager: a write unit of work; callbacks after the commit."""
+
+    def __init__(self, engine: EngineBase) -> None:
+        self.engine = engine
+        self._cm: Any = None
+        self.tx: _Tx | None = None
+
+    def __enter__(self) -> _Tx:
+        self._cm = self.engine.store.write()
+        uow = self._cm.__enter__()
+        self.tx = _Tx(self.engine, uow)
+        return self.tx
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._cm.__exit__(exc_type, exc, tb)
+        if exc_type is None and self.tx is not None:
+            self.engine._emit(self.tx.events)
+
+
+def refuse_if_final(area: Area, wf: Workflow) -> None:
+    if wf.is_final(area.state):
+        raise BlockedError(
+            f"area '{area.id}' is {area.state}: nothing can change any more",
+            [Blocker("area_final", f"the area is in its final state '{area.state}'")],
+            area=area.id,
+        )
+
+
+def pick_role(roles: Iterable[str], preferred: Iterable[str]) -> str:
+    roles = set(roles)
+    for r in preferred:
+        if r in roles:
+            return r
+    return sorted(roles)[0] if roles else ""

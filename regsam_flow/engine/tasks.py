@@ -1,0 +1,174 @@
+"""The tasks of each phase: reporting and reopening."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import audit as audit_mod
+from ..errors import (
+    BlockedError,
+    Blocker,
+    InvalidInputError,
+    NotAllowedError,
+    NotFoundError,
+)
+from ..model import (
+    Area,
+    TaskStatus,
+)
+from ..validation import check_text
+from ..workflows import Workflow
+from .base import EngineBase, _Tx, pick_role, refuse_if_final
+
+
+class TaskOps(EngineBase):
+    """The tasks of each phase: reporting and reopening."""
+
+    # ------------------------------------------------------------------ tasks
+    def tasks(self, area_id: str, *, actor: str, phase: str | None = None) -> list[dict[str, Any]]:
+        """The tasks of every phase (or one), with who reported them."""
+        with self._read() as uow:
+            area = self._area_for(uow, area_id, actor)[0]
+            status = uow.get_tasks(area_id)
+        wf = self._workflow(area)
+        if phase is not None and phase not in wf.states:
+            raise InvalidInputError(
+                f"'{phase}' is no phase of {wf.name}: use one of {', '.join(wf.states)}",
+                field="phase",
+            )
+        return task_rows(wf, status, phase)
+
+    def report_task(
+        self,
+        area_id: str,
+        task_id: str,
+        *,
+        actor: str,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> TaskStatus:
+        """Report a task of the current phase done (by a role the task names)."""
+        note = check_text(note, "note", max_len=2000)
+        with self._write() as tx:
+            area, _wf, roles, task = self._task_access(tx, area_id, task_id, actor)
+            self._expect(area, expected_version)
+            current = tx.uow.get_tasks(area_id).get(task_id)
+            if current is not None and current.done:
+                raise BlockedError(
+                    f"task '{task_id}' is reported already",
+                    [Blocker("task_done", f"reported by {current.done_by}; reopen it first")],
+                    area=area_id,
+                )
+            status = TaskStatus(task_id, True, actor, tx.now, note)
+            tx.uow.put_task(area_id, status)
+            self._bump(tx, area)
+            tx.audit(
+                "task",
+                actor=actor,
+                role=pick_role(roles, task.roles),
+                area=area_id,
+                action="task_reported",
+                details={"task": task_id, "note": note} if note else {"task": task_id},
+            )
+            return status
+
+    def reopen_task(
+        self,
+        area_id: str,
+        task_id: str,
+        *,
+        actor: str,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> TaskStatus:
+        """Mark a reported task open again; a reason is required."""
+        reason = check_text(reason, "reason", max_len=2000)
+        with self._write() as tx:
+            area, _wf, roles, task = self._task_access(tx, area_id, task_id, actor, reopen=True)
+            self._expect(area, expected_version)
+            if not reason:
+                raise BlockedError(
+                    "reopening a task needs a reason",
+                    [Blocker("reason_required", "give a reason for reopening the task")],
+                    area=area_id,
+                )
+            current = tx.uow.get_tasks(area_id).get(task_id)
+            if current is None or not current.done:
+                raise BlockedError(
+                    f"task '{task_id}' is open already",
+                    [Blocker("task_open", f"task '{task_id}' is not reported")],
+                    area=area_id,
+                )
+            status = TaskStatus(task_id, False)
+            tx.uow.put_task(area_id, status)
+            self._bump(tx, area)
+            tx.audit(
+                "task",
+                actor=actor,
+                role=pick_role(roles, (*task.roles, "moderation")),
+                area=area_id,
+                action="task_reopened",
+                reason=reason,
+                details={"task": task_id},
+            )
+            return status
+
+    def _task_access(
+        self, tx: _Tx, area_id: str, task_id: str, actor: str, reopen: bool = False
+    ) -> tuple[Area, Workflow, frozenset[str], Any]:
+        area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
+        wf = self._workflow(area)
+        found = wf.task(task_id)
+        if found is None:
+            raise NotFoundError(
+                f"workflow {wf.name} has no task '{task_id}'"
+                f" (see `regsam-flow task list {area_id}`)",
+                kind="task",
+                key=task_id,
+            )
+        phase, task = found
+        refuse_if_final(area, wf)
+        allowed = set(task.roles) | ({"moderation"} if reopen else set())
+        if not roles & allowed:
+            raise NotAllowedError(
+                f"{actor} may not {'reopen' if reopen else 'report'} task '{task_id}': that needs "
+                f"the role {' or '.join(sorted(allowed))}",
+                actor=actor,
+                area=area_id,
+            )
+        if phase != area.state:
+            raise BlockedError(
+                f"task '{task_id}' belongs to phase {phase}, the area is in {area.state}",
+                [Blocker("task_not_in_phase", f"task '{task_id}' belongs to phase {phase}")],
+                area=area_id,
+            )
+        return area, wf, roles, task
+
+
+def task_rows(
+    wf: Workflow, status: Mapping[str, TaskStatus], phase: str | None
+) -> list[dict[str, Any]]:
+    rows = []
+    for state in wf.definition.states:
+        if phase is not None and state.id != phase:
+            continue
+        for t in state.tasks:
+            st = status.get(t.id)
+            done = bool(st and st.done)
+            rows.append(
+                {
+                    "id": t.id,
+                    "phase": state.id,
+                    "title": t.title,
+                    "roles": list(t.roles),
+                    "required": t.required,
+                    "done": done,
+                    "done_by": st.done_by if st and done else None,
+                    "done_at": audit_mod.format_ts(st.done_at)
+                    if st and done and st.done_at
+                    else None,
+                    "note": st.note if st and done else "",
+                }
+            )
+    return rows

@@ -1,0 +1,286 @@
+"""Transitions: why-not, firing, approvals, status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import (
+    BlockedError,
+    Blocker,
+    ConflictError,
+    NotAllowedError,
+    NotFoundError,
+)
+from ..guards import GuardContext
+from ..model import (
+    Agreement,
+    Area,
+    AreaStatus,
+    FireResult,
+    NextStep,
+    TaskStatus,
+)
+from ..ports import UnitOfWork
+from ..validation import check_text
+from ..workflows import TransitionDef, Workflow
+from .base import EngineBase, pick_role
+from .tasks import task_rows
+
+
+class TransitionOps(EngineBase):
+    """Transitions: why-not, firing, approvals, status."""
+
+    # ------------------------------------------------------------ transitions
+    def why(self, area_id: str, *, actor: str) -> list[NextStep]:
+        """Every transition out of the current phase, for ``actor``: allowed or
+        not, with all blockers."""
+        with self._read() as uow:
+            area, _p, roles, _ = self._area_for(uow, area_id, actor)
+            return self._next_steps(uow, area, actor, roles)
+
+    def _next_steps(
+        self, uow: UnitOfWork, area: Area, actor: str, roles: frozenset[str]
+    ) -> list[NextStep]:
+        wf = self._workflow(area)
+        outgoing = wf.transitions_from(area.state)
+        if not outgoing:
+            return []
+        agreement = uow.get_agreement(area.id)
+        tasks = uow.get_tasks(area.id)
+        approvals = uow.get_approvals(area.id, area.round)
+        steps = []
+        for t in outgoing:
+            blockers, given, mine = self._evaluate(
+                area, wf, t, actor, roles, agreement, tasks, approvals
+            )
+            allowed = not [b for b in blockers if b.code != "approval_missing"] and (
+                len([b for b in blockers if b.code == "approval_missing"]) <= (1 if mine else 0)
+            )
+            steps.append(
+                NextStep(
+                    t.trigger,
+                    t.title or t.trigger,
+                    t.dest,
+                    allowed,
+                    tuple(blockers),
+                    t.reason_required,
+                    t.advance,
+                    t.approvals,
+                    given,
+                )
+            )
+        return steps
+
+    def _evaluate(
+        self,
+        area: Area,
+        wf: Workflow,
+        t: TransitionDef,
+        actor: str,
+        roles: frozenset[str],
+        agreement: Agreement | None,
+        tasks: Mapping[str, TaskStatus],
+        approvals: Mapping[str, Mapping[str, str]],
+    ) -> tuple[list[Blocker], dict[str, str], str | None]:
+        """All blockers of ``t`` for ``actor``; the approvals given; the approval
+        role the actor could give now (or None)."""
+        blockers: list[Blocker] = []
+        if not roles & set(t.roles):
+            blockers.append(
+                Blocker("role_missing", f"{actor} is not {' or '.join(t.roles)} in this area")
+            )
+        ctx = GuardContext(area, wf, t, actor, roles, agreement, tasks)
+        for name in t.guards:
+            guard = self._guards[name]
+            blockers.extend(guard(ctx))
+        given = dict(approvals.get(t.trigger, {}))
+        missing = [r for r in t.approvals if r not in given]
+        mine = next((r for r in missing if r in roles and r in t.roles), None)
+        for r in missing:
+            suffix = " (yours to give)" if r == mine else ""
+            blockers.append(Blocker("approval_missing", f"approval of {r} missing{suffix}"))
+        return blockers, given, mine
+
+    def advance(
+        self, area_id: str, *, actor: str, reason: str = "", expected_version: int | None = None
+    ) -> FireResult:
+        """Fire the forward transition of the area's current phase."""
+        with self._read() as uow:
+            area = self._area_for(uow, area_id, actor)[0]
+        wf = self._workflow(area)
+        t = wf.advance_from(area.state)
+        if t is None:
+            raise BlockedError(
+                f"area '{area_id}' is {area.state}: there is no next phase",
+                [Blocker("no_forward_transition", f"phase {area.state} has no forward transition")],
+                area=area_id,
+            )
+        return self.fire(
+            area_id,
+            t.trigger,
+            actor=actor,
+            reason=reason,
+            expected_version=area.version if expected_version is None else expected_version,
+            _expected_state=area.state,
+        )
+
+    def fire(
+        self,
+        area_id: str,
+        trigger: str,
+        *,
+        actor: str,
+        reason: str = "",
+        role: str | None = None,
+        expected_version: int | None = None,
+        _expected_state: str | None = None,
+    ) -> FireResult:
+        """Fire a named transition.  For a transition that needs several
+        approvals this records the actor's and fires once all are given;
+        the result's ``missing`` names who is still to approve."""
+        reason = check_text(reason, "reason", max_len=2000)
+        with self._write() as tx:
+            area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
+            self._expect(area, expected_version)
+            if _expected_state is not None and area.state != _expected_state:
+                raise ConflictError(
+                    f"area '{area_id}' moved to {area.state} meanwhile; nothing was written",
+                    area=area_id,
+                )
+            wf = self._workflow(area)
+            t = wf.transition(trigger, area.state)
+            if t is None:
+                if not wf.has_trigger(trigger):
+                    triggers = sorted({x.trigger for x in wf.definition.transitions})
+                    raise NotFoundError(
+                        f"workflow {wf.name} has no transition '{trigger}' (it has: "
+                        f"{', '.join(triggers)})",
+                        kind="transition",
+                        key=trigger,
+                    )
+                raise BlockedError(
+                    f"'{trigger}' is not possible from phase {area.state}",
+                    [Blocker("wrong_state", f"'{trigger}' does not start from {area.state}")],
+                    area=area_id,
+                    trigger=trigger,
+                )
+            if role is not None and role not in roles:
+                raise NotAllowedError(
+                    f"{actor} is not {role} in '{area_id}'", actor=actor, area=area_id
+                )
+            acting_roles = frozenset([role]) if role else roles
+            approvals = tx.uow.get_approvals(area_id, area.round)
+            blockers, given, mine = self._evaluate(
+                area,
+                wf,
+                t,
+                actor,
+                acting_roles,
+                tx.uow.get_agreement(area_id),
+                tx.uow.get_tasks(area_id),
+                approvals,
+            )
+            if t.reason_required and not reason:
+                blockers.append(Blocker("reason_required", f"'{trigger}' needs a reason"))
+            hard = [b for b in blockers if b.code != "approval_missing"]
+            if any(b.code == "role_missing" for b in hard):
+                raise NotAllowedError(
+                    f"{actor} may not fire '{trigger}' in '{area_id}': that needs the role "
+                    f"{' or '.join(t.roles)}",
+                    actor=actor,
+                    area=area_id,
+                    blockers=blockers,
+                )
+            if hard:
+                raise BlockedError(
+                    f"'{trigger}' is blocked in '{area_id}'",
+                    blockers,
+                    area=area_id,
+                    trigger=trigger,
+                )
+            acted_as = mine or pick_role(acting_roles, t.roles)
+            missing = [r for r in t.approvals if r not in given and r != mine]
+            if mine is not None:
+                tx.uow.add_approval(area_id, area.round, trigger, mine, actor, tx.now)
+                given[mine] = actor
+            elif missing:
+                raise BlockedError(
+                    f"'{trigger}' waits for other approvals",
+                    blockers,
+                    area=area_id,
+                    trigger=trigger,
+                )
+            if missing:
+                self._bump(tx, area)
+                entry = tx.audit(
+                    "approval",
+                    actor=actor,
+                    role=mine or "",
+                    area=area_id,
+                    action="approval",
+                    trigger=trigger,
+                    from_state=area.state,
+                    reason=reason,
+                    details={"missing": missing, "given": sorted(given)},
+                )
+                return FireResult(
+                    area_id,
+                    trigger,
+                    False,
+                    area.state,
+                    area.state,
+                    acted_as,
+                    tuple(missing),
+                    entry.seq,
+                )
+            dest = self._machines.get(wf).fire(area.state, trigger)
+            if dest is None:  # pragma: no cover - the guards above already passed
+                raise BlockedError(f"'{trigger}' refused by the state machine", [], area=area_id)
+            reset = [
+                task.id
+                for task in wf.tasks_of(dest)
+                if (st := tx.uow.get_tasks(area_id).get(task.id)) is not None and st.done
+            ]
+            for task_id in reset:
+                tx.uow.put_task(area_id, TaskStatus(task_id, False))
+            tx.uow.update_area(area_id, area.version, state=dest, round=area.round + 1, at=tx.now)
+            details: dict[str, Any] = {"round": area.round + 1}
+            if t.approvals:
+                details["approvals"] = given
+            if reset:
+                details["reopened_tasks"] = reset
+            entry = tx.audit(
+                "transition",
+                actor=actor,
+                role=acted_as,
+                area=area_id,
+                action="transition",
+                trigger=trigger,
+                from_state=area.state,
+                to_state=dest,
+                reason=reason,
+                details=details,
+            )
+            return FireResult(area_id, trigger, True, area.state, dest, acted_as, (), entry.seq)
+
+    # ----------------------------------------------------------------- status
+    def status(self, area_id: str, *, actor: str) -> AreaStatus:
+        """Phase, people by role, agreement, tasks and next steps with blockers."""
+        with self._read() as uow:
+            area, _p, roles, assignments = self._area_for(uow, area_id, actor)
+            wf = self._workflow(area)
+            by_role: dict[str, list[str]] = {r: [] for r in wf.definition.roles}
+            for r, p in assignments:
+                by_role.setdefault(r, []).append(p)
+            return AreaStatus(
+                area=area,
+                workflow_title=wf.definition.title,
+                state_title=wf.state(area.state).title,
+                final=wf.is_final(area.state),
+                roles=by_role,
+                agreement=uow.get_agreement(area_id),
+                tasks=task_rows(wf, uow.get_tasks(area_id), None),
+                next=self._next_steps(uow, area, actor, roles),
+                viewer_roles=tuple(sorted(roles)),
+            )
