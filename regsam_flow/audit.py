@@ -23,6 +23,7 @@ __all__ = [
     "entry_hash",
     "format_ts",
     "make_entry",
+    "parse_head",
     "parse_ts",
     "verify_chain",
 ]
@@ -95,17 +96,23 @@ def make_entry(
     )
 
 
-def verify_chain(entries: Iterable[AuditEntry]) -> VerifyResult:
+def verify_chain(
+    entries: Iterable[AuditEntry], expect_head: tuple[int | None, str] | None = None
+) -> VerifyResult:
     """Recompute the chain; name the first entry that does not fit.
 
     A missing sequence number means an entry was deleted (or entries were
     renumbered); a hash that does not match means the entry was edited,
-    inserted or moved, or its predecessor was.
+    inserted or moved, or its predecessor was.  ``expect_head`` is a head
+    kept from earlier, ``(count, hash)`` or ``(None, hash)``: that entry must
+    still be in the chain, so nothing was cut from the end or rewritten.
     """
     prev = GENESIS
     expected = 1
     count = 0
     h = hashlib.sha256
+    want_seq, want_hash = expect_head if expect_head else (None, "")
+    seen_hash = not expect_head
     for e in entries:
         if e.seq != expected:
             if e.seq > expected:
@@ -137,7 +144,36 @@ def verify_chain(entries: Iterable[AuditEntry]) -> VerifyResult:
                 " (or the entry before it was)"
             )
             return VerifyResult(False, count, prev, e.seq, problem)
+        if not seen_hash and (want_seq is None or want_seq == e.seq):
+            if computed == want_hash:
+                seen_hash = True
+            elif want_seq is not None:
+                problem = f"entry {e.seq} is not the expected head: the log was rewritten"
+                return VerifyResult(False, count, prev, e.seq, problem)
         prev = computed
         expected += 1
         count += 1
+    if not seen_hash:
+        if want_seq is not None:
+            problem = (
+                f"the log has {count} entries, the expected head has {want_seq}:"
+                " entries were cut from the end"
+            )
+            return VerifyResult(False, count, prev, count + 1, problem)
+        return VerifyResult(False, count, prev, None, "the expected head hash is not in the log")
     return VerifyResult(True, count, prev)
+
+
+def parse_head(text: str) -> tuple[int | None, str]:
+    """``N:HASH`` (as :class:`~regsam_flow.model.AuditHead` prints) or a bare hash."""
+    import re
+
+    m = re.fullmatch(r"(?:(\d+):)?([0-9a-fA-F]{64})", text.strip())
+    if not m:
+        from .errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"expected head {text!r} is not N:HASH (as `regsam-flow audit head` prints)",
+            field="expect_head",
+        )
+    return (int(m.group(1)) if m.group(1) else None), m.group(2).lower()

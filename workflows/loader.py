@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -85,6 +86,31 @@ def _fail(source: str, element: str, problem: str) -> InvalidWorkflowError:
     return InvalidWorkflowError(f"{source}: {element}: {problem}", source=source, element=element)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _problem(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return f"unknown field '{err['loc'][-1]}'"
+    return str(err["msg"])
+
+
 def _loc(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -100,7 +126,7 @@ def parse_workflow(
 ) -> Workflow:
     """Parse and check a workflow definition given as YAML text."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -111,9 +137,15 @@ def parse_workflow(
     try:
         definition = WorkflowDef.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise _fail(source, _loc(tuple(err["loc"])), err["msg"] + more) from None
+        errors = exc.errors()
+        # a misspelt key shows up twice: as unknown, and as the key it should
+        # have been missing; name the unknown one first
+        errors.sort(key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
+        text = _problem(first)
+        for e in errors[1:]:
+            text += f"; {_loc(tuple(e['loc']))}: {_problem(e)}"
+        raise _fail(source, _loc(tuple(first["loc"])), text) from None
     return _check(definition, source, known_guards)
 
 
@@ -222,10 +254,13 @@ def _check(d: WorkflowDef, source: str, known_guards: Iterable[str] | None) -> W
         for r in d.reminders.recipients:
             if r not in roles:
                 raise _fail(source, "reminders.recipients", f"unknown role '{r}'")
+        tz = d.reminders.timezone
         try:
             from zoneinfo import ZoneInfo
 
-            ZoneInfo(d.reminders.timezone)
+            if tz == "localtime" or tz.startswith("/") or ".." in tz:
+                raise ValueError(tz)
+            ZoneInfo(tz)
         except Exception:
             raise _fail(
                 source, "reminders.timezone", f"unknown time zone '{d.reminders.timezone}'"

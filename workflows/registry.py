@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from regsam_flow.errors import NotFoundError
+from regsam_flow.errors import InvalidWorkflowError, NotFoundError
 
 from .loader import Workflow, load_workflow
 
@@ -36,9 +36,19 @@ class WorkflowRegistry:
                 raise NotFoundError(
                     f"workflow folder {folder} does not exist", kind="folder", key=str(folder)
                 )
-            for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+            in_folder: dict[tuple[str, int], Workflow] = {}
+            for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
                 wf = load_workflow(path, guards)
-                self._by_key[wf.key] = wf
+                twin = in_folder.get(wf.key)
+                if twin is not None:
+                    raise InvalidWorkflowError(
+                        f"{path}: name/version: {wf.name} version {wf.version} is defined "
+                        f"in {twin.source} too; give one of them another version",
+                        source=str(path),
+                        element="version",
+                    )
+                in_folder[wf.key] = wf
+            self._by_key.update(in_folder)
 
     def add(self, workflow: Workflow) -> None:
         self._by_key[workflow.key] = workflow
@@ -54,17 +64,18 @@ class WorkflowRegistry:
 
     def get(self, name: str, version: int | None = None) -> Workflow:
         """The workflow of that name and version; the newest if version is None."""
-        if version is None:
-            versions = self.versions(name)
-            if not versions:
-                known = ", ".join(self.names()) or "none"
-                raise NotFoundError(
-                    f"no workflow named '{name}' (known: {known})", kind="workflow", key=name
-                )
-            version = versions[-1]
-        wf = self._by_key.get((name, version))
+        versions = self.versions(name)
+        if not versions:
+            known = ", ".join(self.names()) or "none"
+            raise NotFoundError(
+                f"no workflow named '{name}' (known: {known})", kind="workflow", key=name
+            )
+        wf = self._by_key.get((name, versions[-1] if version is None else version))
         if wf is None:
             raise NotFoundError(
-                f"workflow '{name}' has no version {version}", kind="workflow", key=name
+                f"workflow '{name}' has no version {version} "
+                f"(versions: {', '.join(map(str, versions))})",
+                kind="workflow",
+                key=name,
             )
         return wf

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 __all__ = [
     "ReminderPolicy",
@@ -81,7 +81,7 @@ class WorkflowDef(_Strict):
     """A whole workflow definition, one YAML file."""
 
     name: Ident
-    version: int = Field(ge=1)
+    version: StrictInt = Field(ge=1)
     title: str = Field(min_length=1)
     description: str = ""
     roles: tuple[Ident, ...] = Field(min_length=1)

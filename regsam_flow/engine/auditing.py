@@ -8,15 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from .. import audit as audit_mod
-from ..errors import (
-    InvalidInputError,
-)
 from ..model import (
     AuditEntry,
     AuditHead,
     VerifyResult,
 )
-from ..ports import UnitOfWork
 from .base import EngineBase
 
 
@@ -79,54 +75,20 @@ class AuditOps(EngineBase):
     def verify(self, expect_head: str | None = None) -> VerifyResult:
         """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
         :meth:`head`, or a bare hash) must still be part of it."""
+        expect = audit_mod.parse_head(expect_head) if expect_head else None
         with self._read() as uow:
-            result = audit_mod.verify_chain(uow.iter_audit())
+            result = audit_mod.verify_chain(uow.iter_audit(), expect)
             seq, stored = uow.audit_head()
-            if result.ok and (seq != result.entries or stored != result.head):
-                result = VerifyResult(
-                    False,
-                    result.entries,
-                    result.head,
-                    min(seq, result.entries) + 1,
-                    f"the log ends at entry {result.entries} but its head says {seq}: "
-                    "entries were cut from the end",
-                )
-            if result.ok and expect_head:
-                result = self._check_head(uow, result, expect_head.strip())
+        if result.ok and (seq != result.entries or stored != result.head):
+            result = VerifyResult(
+                False,
+                result.entries,
+                result.head,
+                min(seq, result.entries) + 1,
+                f"the log ends at entry {result.entries} but its head says {seq}: "
+                "entries were cut from the end",
+            )
         return result
-
-    @staticmethod
-    def _check_head(uow: UnitOfWork, result: VerifyResult, expect: str) -> VerifyResult:
-        count_text, _, h = expect.rpartition(":")
-        if count_text and not count_text.isdigit():
-            raise InvalidInputError(f"expected head {expect!r} is not N:HASH", field="expect_head")
-        h = h.lower()
-        if count_text:
-            n = int(count_text)
-            if n > result.entries:
-                return VerifyResult(
-                    False,
-                    result.entries,
-                    result.head,
-                    result.entries + 1,
-                    f"the log has {result.entries} entries, the expected head "
-                    f"has {n}: entries were cut from the end",
-                )
-            found = next((e for e in uow.query_audit() if e.seq == n), None)
-            if found is None or found.hash != h:
-                return VerifyResult(
-                    False,
-                    result.entries,
-                    result.head,
-                    n,
-                    f"entry {n} does not have the expected head hash",
-                )
-            return result
-        if any(e.hash == h for e in uow.iter_audit()):
-            return result
-        return VerifyResult(
-            False, result.entries, result.head, None, "the expected head hash is not in the log"
-        )
 
     def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
         """The area's phase, assignments and agreement at ``when``,

@@ -26,7 +26,7 @@ from ..model import (
     Person,
 )
 from ..ports import Clock, Store, SystemClock, UnitOfWork
-from ..validation import check_id
+from ..validation import check_guard_name
 from ..workflows import Workflow, WorkflowRegistry
 
 log = logging.getLogger("regsam_flow")
@@ -88,6 +88,8 @@ class EngineBase:
         self.url = store.url
         self.clock = clock or SystemClock()
         self._guards: dict[str, Guard] = dict(BUILTIN_GUARDS)
+        for name in guards or {}:
+            check_guard_name(name)
         self._guards.update(guards or {})
         self._workflow_dirs = tuple(workflow_dirs)
         self._registry: WorkflowRegistry | None = None
@@ -105,7 +107,7 @@ class EngineBase:
 
     def register_guard(self, name: str, guard: Guard) -> None:
         """Make ``guard`` available to workflow files under ``name``."""
-        check_id(name, "guard name")
+        check_guard_name(name)
         self._guards[name] = guard
         self._registry = None  # re-check the definitions against the new name
 

@@ -93,7 +93,7 @@ class TransitionOps(EngineBase):
         ctx = GuardContext(area, wf, t, actor, roles, agreement, tasks)
         for name in t.guards:
             guard = self._guards[name]
-            blockers.extend(guard(ctx))
+            blockers.extend(guard(ctx) or ())  # a guard may return None: no blockers
         given = dict(approvals.get(t.trigger, {}))
         missing = [r for r in t.approvals if r not in given]
         mine = next((r for r in missing if r in roles and r in t.roles), None)
@@ -171,6 +171,7 @@ class TransitionOps(EngineBase):
                 )
             acting_roles = frozenset([role]) if role else roles
             approvals = tx.uow.get_approvals(area_id, area.round)
+            tasks = tx.uow.get_tasks(area_id)
             blockers, given, mine = self._evaluate(
                 area,
                 wf,
@@ -178,7 +179,7 @@ class TransitionOps(EngineBase):
                 actor,
                 acting_roles,
                 tx.uow.get_agreement(area_id),
-                tx.uow.get_tasks(area_id),
+                tasks,
                 approvals,
             )
             if t.reason_required and not reason:
@@ -240,7 +241,7 @@ class TransitionOps(EngineBase):
             reset = [
                 task.id
                 for task in wf.tasks_of(dest)
-                if (st := tx.uow.get_tasks(area_id).get(task.id)) is not None and st.done
+                if (st := tasks.get(task.id)) is not None and st.done
             ]
             for task_id in reset:
                 tx.uow.put_task(area_id, TaskStatus(task_id, False))
