@@ -325,6 +325,12 @@ class SqlUnitOfWork(UnitOfWork):
         for row in result:
             yield _entry(row)
 
+    def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
+        result = self.conn.execute(
+            select(*_AUDIT_COLS).order_by(s.audit_log.c.seq).execution_options(yield_per=batch)
+        )
+        yield from result
+
     def count_audit(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(s.audit_log)).scalar_one())
 

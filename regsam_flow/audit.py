@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeAlias
 
 from .model import AuditEntry, VerifyResult
 
 __all__ = [
     "GENESIS",
+    "AuditRow",
     "canonical_details",
     "entry_hash",
     "format_ts",
@@ -28,6 +29,8 @@ __all__ = [
     "verify_chain",
 ]
 
+#: An entry as a plain row, in AuditEntry field order.
+AuditRow: TypeAlias = AuditEntry | Sequence[Any]  # AuditEntry unpacks like a tuple
 #: The "previous hash" of the first entry.
 GENESIS = "0" * 64
 _TS = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -39,7 +42,8 @@ def format_ts(at: datetime) -> str:
 
 
 def parse_ts(text: str) -> datetime:
-    return datetime.strptime(text, _TS).replace(tzinfo=timezone.utc)
+    """Read a timestamp :func:`format_ts` wrote."""
+    return datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=timezone.utc)
 
 
 def canonical_details(details: Mapping[str, Any] | None) -> str:
@@ -63,10 +67,14 @@ def entry_hash(
     reason: str,
     details: str,
 ) -> str:
-    parts = [prev, str(seq)]
-    for value in (at, actor, role, area, action, trigger, from_state, to_state, reason, details):
-        parts.append(f"{len(value)}:{value}")
-    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+    """SHA-256 over the previous hash and the entry's canonical encoding."""
+    text = (
+        f"{prev}|{seq}|{len(at)}:{at}|{len(actor)}:{actor}|{len(role)}:{role}"
+        f"|{len(area)}:{area}|{len(action)}:{action}|{len(trigger)}:{trigger}"
+        f"|{len(from_state)}:{from_state}|{len(to_state)}:{to_state}"
+        f"|{len(reason)}:{reason}|{len(details)}:{details}"
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def make_entry(
@@ -97,59 +105,54 @@ def make_entry(
 
 
 def verify_chain(
-    entries: Iterable[AuditEntry], expect_head: tuple[int | None, str] | None = None
+    rows: Iterable[AuditRow], expect_head: tuple[int | None, str] | None = None
 ) -> VerifyResult:
     """Recompute the chain; name the first entry that does not fit.
 
-    A missing sequence number means an entry was deleted (or entries were
-    renumbered); a hash that does not match means the entry was edited,
-    inserted or moved, or its predecessor was.  ``expect_head`` is a head
-    kept from earlier, ``(count, hash)`` or ``(None, hash)``: that entry must
-    still be in the chain, so nothing was cut from the end or rewritten.
+    ``rows`` are entries as tuples in :class:`AuditEntry` field order (or
+    AuditEntry objects themselves).  A missing sequence number means an
+    entry was deleted (or entries were renumbered); a hash that does not
+    match means the entry was edited, inserted or moved, or its predecessor
+    was.  ``expect_head`` is a head kept from earlier, ``(count, hash)`` or
+    ``(None, hash)``: that entry must still be in the chain, so nothing was
+    cut from the end or rewritten.
     """
     prev = GENESIS
     expected = 1
     count = 0
-    h = hashlib.sha256
+    sha = hashlib.sha256
     want_seq, want_hash = expect_head if expect_head else (None, "")
     seen_hash = not expect_head
-    for e in entries:
-        if e.seq != expected:
-            if e.seq > expected:
+    for row in rows:
+        seq, at, actor, role, area, action, trigger, from_state, to_state, reason, details, h = row
+        if seq != expected:
+            if seq > expected:
                 problem = (
-                    f"entry {expected} is missing (deleted?): the log goes on at {e.seq}"
-                    if e.seq == expected + 1
-                    else f"entries {expected} to {e.seq - 1} are missing (deleted?)"
+                    f"entry {expected} is missing (deleted?): the log goes on at {seq}"
+                    if seq == expected + 1
+                    else f"entries {expected} to {seq - 1} are missing (deleted?)"
                 )
                 return VerifyResult(False, count, prev, expected, problem)
-            return VerifyResult(False, count, prev, e.seq, f"entry {e.seq} out of order")
-        parts = [prev, str(e.seq)]
-        for value in (
-            e.at,
-            e.actor,
-            e.role,
-            e.area,
-            e.action,
-            e.trigger,
-            e.from_state,
-            e.to_state,
-            e.reason,
-            e.details,
-        ):
-            parts.append(f"{len(value)}:{value}")
-        computed = h("|".join(parts).encode("utf-8")).hexdigest()
-        if computed != e.hash:
+            return VerifyResult(False, count, prev, seq, f"entry {seq} out of order")
+        text = (
+            f"{prev}|{seq}|{len(at)}:{at}|{len(actor)}:{actor}|{len(role)}:{role}"
+            f"|{len(area)}:{area}|{len(action)}:{action}|{len(trigger)}:{trigger}"
+            f"|{len(from_state)}:{from_state}|{len(to_state)}:{to_state}"
+            f"|{len(reason)}:{reason}|{len(details)}:{details}"
+        )
+        computed = sha(text.encode("utf-8")).hexdigest()
+        if computed != h:
             problem = (
-                f"entry {e.seq} does not match its hash: it was edited, inserted or moved"
+                f"entry {seq} does not match its hash: it was edited, inserted or moved"
                 " (or the entry before it was)"
             )
-            return VerifyResult(False, count, prev, e.seq, problem)
-        if not seen_hash and (want_seq is None or want_seq == e.seq):
+            return VerifyResult(False, count, prev, seq, problem)
+        if not seen_hash and (want_seq is None or want_seq == seq):
             if computed == want_hash:
                 seen_hash = True
             elif want_seq is not None:
-                problem = f"entry {e.seq} is not the expected head: the log was rewritten"
-                return VerifyResult(False, count, prev, e.seq, problem)
+                problem = f"entry {seq} is not the expected head: the log was rewritten"
+                return VerifyResult(False, count, prev, seq, problem)
         prev = computed
         expected += 1
         count += 1

@@ -6,6 +6,7 @@ database or mail library.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -130,6 +131,25 @@ class AuditEntry:
     reason: str
     details: str
     hash: str
+
+    def __iter__(self) -> Iterator[Any]:
+        """The fields in order, so an entry unpacks like the row it came from."""
+        return iter(
+            (
+                self.seq,
+                self.at,
+                self.actor,
+                self.role,
+                self.area,
+                self.action,
+                self.trigger,
+                self.from_state,
+                self.to_state,
+                self.reason,
+                self.details,
+                self.hash,
+            )
+        )
 
     def to_dict(self) -> dict[str, Any]:
         import json

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from .model import Agreement, Area, AuditEntry, Person, TaskStatus
 
@@ -173,6 +174,11 @@ class UnitOfWork(ABC):
     @abstractmethod
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:
         """Every entry in sequence order."""
+
+    @abstractmethod
+    def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
+        """Every entry in sequence order as a plain row in AuditEntry field
+        order (no objects built: for verifying large logs fast)."""
 
 
 class Store(ABC):

@@ -77,7 +77,7 @@ class AuditOps(EngineBase):
         :meth:`head`, or a bare hash) must still be part of it."""
         expect = audit_mod.parse_head(expect_head) if expect_head else None
         with self._read() as uow:
-            result = audit_mod.verify_chain(uow.iter_audit(), expect)
+            result = audit_mod.verify_chain(uow.iter_audit_rows(), expect)
             seq, stored = uow.audit_head()
         if result.ok and (seq != result.entries or stored != result.head):
             result = VerifyResult(

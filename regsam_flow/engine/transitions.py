@@ -40,14 +40,24 @@ class TransitionOps(EngineBase):
             return self._next_steps(uow, area, actor, roles)
 
     def _next_steps(
-        self, uow: UnitOfWork, area: Area, actor: str, roles: frozenset[str]
+        self,
+        uow: UnitOfWork,
+        area: Area,
+        actor: str,
+        roles: frozenset[str],
+        agreement: Agreement | None = None,
+        tasks: Mapping[str, TaskStatus] | None = None,
     ) -> list[NextStep]:
+        """Every transition out of the area's state; ``agreement`` and ``tasks``
+        are read if not given."""
         wf = self._workflow(area)
         outgoing = wf.transitions_from(area.state)
         if not outgoing:
             return []
-        agreement = uow.get_agreement(area.id)
-        tasks = uow.get_tasks(area.id)
+        if agreement is None:
+            agreement = uow.get_agreement(area.id)
+        if tasks is None:
+            tasks = uow.get_tasks(area.id)
         approvals = uow.get_approvals(area.id, area.round)
         steps = []
         for t in outgoing:
@@ -274,14 +284,16 @@ class TransitionOps(EngineBase):
             by_role: dict[str, list[str]] = {r: [] for r in wf.definition.roles}
             for r, p in assignments:
                 by_role.setdefault(r, []).append(p)
+            agreement = uow.get_agreement(area_id)
+            tasks = uow.get_tasks(area_id)
             return AreaStatus(
                 area=area,
                 workflow_title=wf.definition.title,
                 state_title=wf.state(area.state).title,
                 final=wf.is_final(area.state),
                 roles=by_role,
-                agreement=uow.get_agreement(area_id),
-                tasks=task_rows(wf, uow.get_tasks(area_id), None),
-                next=self._next_steps(uow, area, actor, roles),
+                agreement=agreement,
+                tasks=task_rows(wf, tasks, None),
+                next=self._next_steps(uow, area, actor, roles, agreement, tasks),
                 viewer_roles=tuple(sorted(roles)),
             )
