@@ -79,15 +79,8 @@ class AuditOps(EngineBase):
         with self._read() as uow:
             result = audit_mod.verify_chain(uow.iter_audit_rows(), expect)
             seq, stored = uow.audit_head()
-        if result.ok and (seq != result.entries or stored != result.head):
-            result = VerifyResult(
-                False,
-                result.entries,
-                result.head,
-                min(seq, result.entries) + 1,
-                f"the log ends at entry {result.entries} but its head says {seq}: "
-                "entries were cut from the end",
-            )
+        if result.ok and (seq, stored) != (result.entries, result.head):
+            result = _head_mismatch(result, seq)
         return result
 
     def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
@@ -97,6 +90,26 @@ class AuditOps(EngineBase):
             self._area_for(uow, area_id, actor)
             entries = uow.query_audit(area=area_id, until=audit_mod.format_ts(when))
         return replay(area_id, when, entries)
+
+
+def _head_mismatch(result: VerifyResult, head_seq: int) -> VerifyResult:
+    """The chain is sound but disagrees with the head the engine keeps."""
+    n = result.entries
+    if head_seq > n:
+        problem = (
+            f"the log ends at entry {n} but its head says {head_seq}: entries were cut from the end"
+        )
+        bad = n + 1
+    elif head_seq < n:
+        problem = (
+            f"the log has {n} entries but its head says {head_seq}: entries after "
+            f"{head_seq} were added behind the engine's back"
+        )
+        bad = head_seq + 1
+    else:
+        problem = f"entry {n} does not match the head kept by the engine: the log was rewritten"
+        bad = n
+    return VerifyResult(False, n, result.head, bad, problem)
 
 
 def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaSnapshot:
