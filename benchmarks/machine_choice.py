@@ -1,0 +1,74 @@
+"""Why one shared ``transitions.Machine`` per workflow version.
+
+Compares, for the default workflow (schwerpunktgebiet):
+
+* building a Machine per area (as a naive design would, on every load), with
+  and without the library's auto-transitions;
+* the engine's choice: one shared Machine, a short-lived model added at the
+  stored state, the trigger fired, the model removed.
+
+Prints time per operation and memory per Machine.  Run:
+``.venv/bin/python benchmarks/machine_choice.py``
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Callable
+
+from transitions import Machine
+
+from regsam_flow.machine import StateMachine
+from regsam_flow.workflows import WorkflowRegistry
+
+WF = WorkflowRegistry().get("schwerpunktgebiet")
+STATES = [s.id for s in WF.definition.states]
+
+
+def per_area_machine(auto: bool) -> Callable[[], object]:
+    def build() -> object:
+        m = Machine(states=STATES, initial="auswertung", auto_transitions=auto)
+        for t in WF.definition.transitions:
+            m.add_transition(t.trigger, list(t.source), t.dest)
+        return m
+
+    return build
+
+
+def per_op_us(fn: Callable[[], object], n: int = 2000) -> float:
+    fn()
+    t = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t) / n * 1e6
+
+
+def kib_each(fn: Callable[[], object], n: int = 200) -> float:
+    tracemalloc.start()
+    keep = [fn() for _ in range(n)]
+    size, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del keep
+    return size / n / 1024
+
+
+def main() -> None:
+    shared = StateMachine(WF)
+    print("transitions.Machine: one per area vs one shared per workflow version")
+    print("-" * 78)
+    for label, fn in (
+        ("Machine per area, auto_transitions=True", per_area_machine(True)),
+        ("Machine per area, auto_transitions=False", per_area_machine(False)),
+    ):
+        print(f"  {label:44} build {per_op_us(fn, 500):8.0f} us   {kib_each(fn):6.1f} KiB each")
+    fire_us = per_op_us(lambda: shared.fire("auswertung", "close"))
+    print(
+        f"  {'shared Machine: add model, fire, remove':44} fire  {fire_us:8.0f} us   "
+        "(one Machine per workflow version in memory)"
+    )
+    print("  the engine fires through the shared machine; see regsam_flow/machine.py")
+
+
+if __name__ == "__main__":
+    main()
