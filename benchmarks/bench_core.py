@@ -779,7 +779,7 @@ def bench_verify(tmp: Path, wf_dir: Path, total: int, repeat: int, profile: bool
 
     head = f"(best of {repeat} runs each)"
     print(f"  {head:50}{'time':>10}{'entries/s':>14}{'of full':>8}")
-    line("Engine.verify()  (read + build entries + hash)", t_verify)
+    line("Engine.verify()  (read rows + hash)          ", t_verify)
     line("  sqlite3 cursor fetch only (no SQLAlchemy)", t_raw)
     line("  SQLAlchemy Core rows only (yield_per=5000)", t_core)
     line("  store.iter_audit() -> AuditEntry objects", t_store)
