@@ -6,9 +6,17 @@ database, so hashes recompute bit for bit.  Dates are ISO text.
 
 The schema itself is created and changed only by the Alembic migrations in
 ``migrations/``; :data:`HEAD_REVISION` names the newest one.
+
+The tables are defined on first use (PEP 562): every command checks
+:data:`HEAD_REVISION`, but the reads behind ``area show`` use plain SQL and
+never need the :class:`~sqlalchemy.Table` objects, whose construction costs
+a start-up a few milliseconds.
 """
 
 from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -42,120 +50,159 @@ HEAD_REVISION = "0001"
 TS = String(32)
 ID = String(64)
 
-metadata = MetaData()
-
-people = Table(
+_TABLES = (
+    "metadata",
     "people",
-    metadata,
-    Column("id", ID, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("email", String(254), nullable=False),
-    Column("org", String(200), nullable=False, default=""),
-    Column("admin", Boolean, nullable=False, default=False),
-    Column("auditor", Boolean, nullable=False, default=False),
-    Column("created_at", TS, nullable=False),
-)
-
-areas = Table(
     "areas",
-    metadata,
-    Column("id", ID, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("district", String(200), nullable=False, default=""),
-    Column("workflow", ID, nullable=False),
-    Column("workflow_version", Integer, nullable=False),
-    Column("state", ID, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("round", Integer, nullable=False),
-    Column("created_at", TS, nullable=False),
-    Column("updated_at", TS, nullable=False),
-    Index("ix_areas_state", "state"),
-)
-
-assignments = Table(
     "assignments",
-    metadata,
-    Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
-    Column("role", ID, primary_key=True),
-    Column("person_id", ID, ForeignKey("people.id"), primary_key=True),
-    Index("ix_assignments_person", "person_id"),
-)
-
-tasks = Table(
     "tasks",
-    metadata,
-    Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
-    Column("task_id", ID, primary_key=True),
-    Column("done", Boolean, nullable=False),
-    Column("done_by", ID, nullable=True),
-    Column("done_at", TS, nullable=True),
-    Column("note", Text, nullable=False, default=""),
-)
-
-agreements = Table(
     "agreements",
-    metadata,
-    Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("topic", Text, nullable=False),
-    Column("scope", Text, nullable=False),
-    Column("reasons", Text, nullable=False),
-    Column("partners", Text, nullable=False),
-    Column("terms", Text, nullable=False),
-    Column("duration", String(200), nullable=False),
-    Column("start", String(10), nullable=True),
-    Column("review", String(10), nullable=True),
-    Column("created_at", TS, nullable=False),
-    Column("created_by", ID, nullable=False),
-)
-
-signatures = Table(
     "signatures",
-    metadata,
-    Column("area_id", ID, primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("role", ID, primary_key=True),
-    Column("person_id", ID, nullable=False),
-    Column("at", TS, nullable=False),
-)
-
-approvals = Table(
     "approvals",
-    metadata,
-    Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
-    Column("round", Integer, primary_key=True),
-    Column("trigger", ID, primary_key=True),
-    Column("role", ID, primary_key=True),
-    Column("person_id", ID, nullable=False),
-    Column("at", TS, nullable=False),
-)
-
-audit_log = Table(
     "audit_log",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("at", TS, nullable=False),
-    Column("actor", ID, nullable=False),
-    Column("role", ID, nullable=False),
-    Column("area", ID, nullable=False),
-    Column("action", ID, nullable=False),
-    Column("trigger", ID, nullable=False),
-    Column("from_state", ID, nullable=False),
-    Column("to_state", ID, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("details", Text, nullable=False),
-    Column("hash", String(64), nullable=False),
-    Index("ix_audit_area_seq", "area", "seq"),
-    Index("ix_audit_at", "at"),
-    Index("ix_audit_actor", "actor"),
-)
-
-# One row (id = 1): the newest (seq, hash).  Writers lock it first, so the
-# chain has one writer at a time on every database.
-audit_head = Table(
     "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", Integer, nullable=False),
-    Column("hash", String(64), nullable=False),
 )
+_lock = threading.Lock()
+
+if TYPE_CHECKING:  # defined by _define() on first use
+    metadata: MetaData
+    people: Table
+    areas: Table
+    assignments: Table
+    tasks: Table
+    agreements: Table
+    signatures: Table
+    approvals: Table
+    audit_log: Table
+    audit_head: Table
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _TABLES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _lock:
+        if "metadata" not in globals():
+            globals().update(_define())
+    return globals()[name]
+
+
+def _define() -> dict[str, Any]:
+    metadata = MetaData()
+
+    people = Table(
+        "people",
+        metadata,
+        Column("id", ID, primary_key=True),
+        Column("name", String(200), nullable=False),
+        Column("email", String(254), nullable=False),
+        Column("org", String(200), nullable=False, default=""),
+        Column("admin", Boolean, nullable=False, default=False),
+        Column("auditor", Boolean, nullable=False, default=False),
+        Column("created_at", TS, nullable=False),
+    )
+
+    areas = Table(
+        "areas",
+        metadata,
+        Column("id", ID, primary_key=True),
+        Column("name", String(200), nullable=False),
+        Column("district", String(200), nullable=False, default=""),
+        Column("workflow", ID, nullable=False),
+        Column("workflow_version", Integer, nullable=False),
+        Column("state", ID, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("round", Integer, nullable=False),
+        Column("created_at", TS, nullable=False),
+        Column("updated_at", TS, nullable=False),
+        Index("ix_areas_state", "state"),
+    )
+
+    assignments = Table(
+        "assignments",
+        metadata,
+        Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
+        Column("role", ID, primary_key=True),
+        Column("person_id", ID, ForeignKey("people.id"), primary_key=True),
+        Index("ix_assignments_person", "person_id"),
+    )
+
+    tasks = Table(
+        "tasks",
+        metadata,
+        Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
+        Column("task_id", ID, primary_key=True),
+        Column("done", Boolean, nullable=False),
+        Column("done_by", ID, nullable=True),
+        Column("done_at", TS, nullable=True),
+        Column("note", Text, nullable=False, default=""),
+    )
+
+    agreements = Table(
+        "agreements",
+        metadata,
+        Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("topic", Text, nullable=False),
+        Column("scope", Text, nullable=False),
+        Column("reasons", Text, nullable=False),
+        Column("partners", Text, nullable=False),
+        Column("terms", Text, nullable=False),
+        Column("duration", String(200), nullable=False),
+        Column("start", String(10), nullable=True),
+        Column("review", String(10), nullable=True),
+        Column("created_at", TS, nullable=False),
+        Column("created_by", ID, nullable=False),
+    )
+
+    signatures = Table(
+        "signatures",
+        metadata,
+        Column("area_id", ID, primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("role", ID, primary_key=True),
+        Column("person_id", ID, nullable=False),
+        Column("at", TS, nullable=False),
+    )
+
+    approvals = Table(
+        "approvals",
+        metadata,
+        Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
+        Column("round", Integer, primary_key=True),
+        Column("trigger", ID, primary_key=True),
+        Column("role", ID, primary_key=True),
+        Column("person_id", ID, nullable=False),
+        Column("at", TS, nullable=False),
+    )
+
+    audit_log = Table(
+        "audit_log",
+        metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("at", TS, nullable=False),
+        Column("actor", ID, nullable=False),
+        Column("role", ID, nullable=False),
+        Column("area", ID, nullable=False),
+        Column("action", ID, nullable=False),
+        Column("trigger", ID, nullable=False),
+        Column("from_state", ID, nullable=False),
+        Column("to_state", ID, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("details", Text, nullable=False),
+        Column("hash", String(64), nullable=False),
+        Index("ix_audit_area_seq", "area", "seq"),
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_actor", "actor"),
+    )
+
+    # One row (id = 1): the newest (seq, hash).  Writers lock it first, so the
+    # chain has one writer at a time on every database.
+    audit_head = Table(
+        "audit_head",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("seq", Integer, nullable=False),
+        Column("hash", String(64), nullable=False),
+    )
+
+    return {name: value for name, value in locals().items() if name in _TABLES}

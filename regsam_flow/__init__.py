@@ -1,37 +1,92 @@
 """regsam-flow: the workflow engine for REGSAM's focus-area processes.
 
 Embedders use :class:`Engine`; every error is a :class:`RegsamFlowError`.
+
+The names below are imported on first use (PEP 562): ``import regsam_flow``
+alone, or ``import regsam_flow.errors``, loads neither the engine nor its
+libraries, which keeps the command line quick to start.
 """
 
-from .engine import AreaSnapshot, ChangeEvent, Engine
-from .errors import (
-    AuditError,
-    BlockedError,
-    Blocker,
-    ConflictError,
-    InvalidInputError,
-    InvalidWorkflowError,
-    NotAllowedError,
-    NotFoundError,
-    RegsamFlowError,
-    SchemaError,
-)
-from .guards import GuardContext
-from .model import (
-    Agreement,
-    Area,
-    AreaStatus,
-    AuditEntry,
-    AuditHead,
-    FireResult,
-    NextStep,
-    Person,
-    TaskStatus,
-    VerifyResult,
-)
-from .ports import Clock, FixedClock, SystemClock
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .engine import AreaSnapshot, ChangeEvent, Engine
+    from .errors import (
+        AuditError,
+        BlockedError,
+        Blocker,
+        ConflictError,
+        InvalidInputError,
+        InvalidWorkflowError,
+        NotAllowedError,
+        NotFoundError,
+        RegsamFlowError,
+        SchemaError,
+    )
+    from .guards import GuardContext
+    from .model import (
+        Agreement,
+        Area,
+        AreaStatus,
+        AuditEntry,
+        AuditHead,
+        FireResult,
+        NextStep,
+        Person,
+        TaskStatus,
+        VerifyResult,
+    )
+    from .ports import Clock, FixedClock, SystemClock
+
+#: Public name -> the submodule that defines it.
+_LAZY = {
+    "AreaSnapshot": "engine",
+    "ChangeEvent": "engine",
+    "Engine": "engine",
+    "AuditError": "errors",
+    "BlockedError": "errors",
+    "Blocker": "errors",
+    "ConflictError": "errors",
+    "InvalidInputError": "errors",
+    "InvalidWorkflowError": "errors",
+    "NotAllowedError": "errors",
+    "NotFoundError": "errors",
+    "RegsamFlowError": "errors",
+    "SchemaError": "errors",
+    "GuardContext": "guards",
+    "Agreement": "model",
+    "Area": "model",
+    "AreaStatus": "model",
+    "AuditEntry": "model",
+    "AuditHead": "model",
+    "FireResult": "model",
+    "NextStep": "model",
+    "Person": "model",
+    "TaskStatus": "model",
+    "VerifyResult": "model",
+    "Clock": "ports",
+    "FixedClock": "ports",
+    "SystemClock": "ports",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Agreement",

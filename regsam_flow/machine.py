@@ -8,16 +8,18 @@ the trigger, reads the new state and removes the model again.
 ``transitions`` calls a condition and, when it fails, silently returns False;
 so the engine evaluates every guard itself first (to list *all* blockers) and
 the machine's only condition asks whether that list is empty.
+
+``transitions`` is imported when the first machine is built (on the first
+fire), not with this module: commands that only read never need it.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from transitions import Machine
-
-from .workflows import Workflow
+if TYPE_CHECKING:
+    from .workflows import Workflow
 
 __all__ = ["MachineCache", "StateMachine"]
 
@@ -38,6 +40,8 @@ class StateMachine:
     """One workflow version's machine, shared by all its areas."""
 
     def __init__(self, workflow: Workflow) -> None:
+        from transitions import Machine
+
         d = workflow.definition
         self.workflow = workflow
         self._lock = threading.Lock()

@@ -50,6 +50,15 @@ REQUIRED_TASKS = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the workflow cache (and any default database) out of the user's
+    data folder: ``REGSAM_FLOW_HOME`` points into the session's temp folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REGSAM_FLOW_HOME", str(tmp_path_factory.mktemp("regsam-flow-home")))
+        yield
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'regsam.db'}"

@@ -1,8 +1,13 @@
-"""Declarative workflow definitions (YAML) and their loader."""
+"""Declarative workflow definitions (YAML) and their loader.
 
-from .loader import Workflow, load_workflow, parse_workflow
+Importing this package loads neither PyYAML nor pydantic: the definitions are
+plain dataclasses (:mod:`.spec`), and the parser is imported only when a file
+must be checked (not when the checked definition is in the cache).
+"""
+
+from .loader import load_workflow, parse_workflow
 from .registry import BUILTIN_DIR, WorkflowRegistry
-from .schema import ReminderPolicy, StateDef, TaskDef, TransitionDef, WorkflowDef
+from .spec import ReminderPolicy, StateDef, TaskDef, TransitionDef, Workflow, WorkflowDef
 
 __all__ = [
     "BUILTIN_DIR",

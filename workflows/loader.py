@@ -3,106 +3,57 @@
 :func:`load_workflow` reads one YAML file, validates it with the pydantic
 models of :mod:`.schema` and checks it as a whole.  Every problem raises
 :class:`~regsam_flow.errors.InvalidWorkflowError` naming the file, the element
-and what is wrong.  The result is a :class:`Workflow`: the definition plus the
-indexes the engine needs.
+and what is wrong.  The result is a :class:`Workflow`: the definition (the
+plain records of :mod:`.spec`) plus the indexes the engine needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from regsam_flow.errors import InvalidWorkflowError
 
-from .schema import StateDef, TaskDef, TransitionDef, WorkflowDef
+from .spec import StateDef, TaskDef, TransitionDef, Workflow, WorkflowDef
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["Workflow", "load_workflow", "parse_workflow"]
 
-
-@dataclass(frozen=True)
-class Workflow:
-    """A checked workflow definition with lookup tables."""
-
-    definition: WorkflowDef
-    source: str
-    states: Mapping[str, StateDef] = field(repr=False)
-    tasks: Mapping[str, tuple[str, TaskDef]] = field(repr=False)
-    outgoing: Mapping[str, tuple[TransitionDef, ...]] = field(repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.definition.name
-
-    @property
-    def version(self) -> int:
-        return self.definition.version
-
-    @property
-    def initial(self) -> str:
-        return self.definition.initial
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.definition.name, self.definition.version)
-
-    def state(self, state_id: str) -> StateDef:
-        return self.states[state_id]
-
-    def is_final(self, state_id: str) -> bool:
-        return self.states[state_id].final
-
-    def tasks_of(self, state_id: str) -> tuple[TaskDef, ...]:
-        return self.states[state_id].tasks
-
-    def task(self, task_id: str) -> tuple[str, TaskDef] | None:
-        """The (state id, task) of a task id, or None."""
-        return self.tasks.get(task_id)
-
-    def transitions_from(self, state_id: str) -> tuple[TransitionDef, ...]:
-        return self.outgoing.get(state_id, ())
-
-    def transition(self, trigger: str, state_id: str) -> TransitionDef | None:
-        for t in self.outgoing.get(state_id, ()):
-            if t.trigger == trigger:
-                return t
-        return None
-
-    def has_trigger(self, trigger: str) -> bool:
-        return any(t.trigger == trigger for t in self.definition.transitions)
-
-    def advance_from(self, state_id: str) -> TransitionDef | None:
-        for t in self.outgoing.get(state_id, ()):
-            if t.advance:
-                return t
-        return None
+# PyYAML and pydantic are imported only when a file is actually parsed: a
+# command that finds its definitions in the cache (:mod:`.cache`) needs neither.
 
 
 def _fail(source: str, element: str, problem: str) -> InvalidWorkflowError:
     return InvalidWorkflowError(f"{source}: {element}: {problem}", source=source, element=element)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+@cache
+def _unique_key_loader() -> type[yaml.SafeLoader]:
     """A safe loader that refuses a key given twice in one mapping."""
+    import yaml
 
+    class _UniqueKeyLoader(yaml.SafeLoader):
+        pass
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node)
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = loader.construct_object(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                )
+            seen.add(key)
+        return loader.construct_mapping(node)
 
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _UniqueKeyLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping
+    )
+    return _UniqueKeyLoader
 
 
 def _problem(err: Any) -> str:
@@ -125,8 +76,13 @@ def parse_workflow(
     text: str, source: str = "<string>", known_guards: Iterable[str] | None = None
 ) -> Workflow:
     """Parse and check a workflow definition given as YAML text."""
+    import yaml
+    from pydantic import ValidationError
+
+    from .schema import WorkflowModel, to_spec
+
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        data = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -135,7 +91,7 @@ def parse_workflow(
     if not isinstance(data, dict):
         raise _fail(source, "(top level)", "expected a mapping with name, version, states, ...")
     try:
-        definition = WorkflowDef.model_validate(data)
+        model = WorkflowModel.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         # a misspelt key shows up twice: as unknown, and as the key it should
@@ -146,7 +102,7 @@ def parse_workflow(
         for e in errors[1:]:
             text += f"; {_loc(tuple(e['loc']))}: {_problem(e)}"
         raise _fail(source, _loc(tuple(first["loc"])), text) from None
-    return _check(definition, source, known_guards)
+    return _check(to_spec(model), source, known_guards)
 
 
 def load_workflow(path: Path | str, known_guards: Iterable[str] | None = None) -> Workflow:
@@ -266,10 +222,5 @@ def _check(d: WorkflowDef, source: str, known_guards: Iterable[str] | None) -> W
                 source, "reminders.timezone", f"unknown time zone '{d.reminders.timezone}'"
             ) from None
 
-    return Workflow(
-        definition=d,
-        source=source,
-        states=states,
-        tasks=tasks,
-        outgoing={k: tuple(v) for k, v in outgoing.items()},
-    )
+    # the same tables a cache hit builds (Workflow.index), so both are equal
+    return Workflow.index(d, source)

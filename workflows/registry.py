@@ -12,7 +12,9 @@ from pathlib import Path
 
 from regsam_flow.errors import InvalidWorkflowError, NotFoundError
 
-from .loader import Workflow, load_workflow
+from .cache import load_cached
+from .loader import load_workflow
+from .spec import Workflow
 
 __all__ = ["BUILTIN_DIR", "WorkflowRegistry"]
 
@@ -20,13 +22,18 @@ BUILTIN_DIR = Path(__file__).resolve().parent
 
 
 class WorkflowRegistry:
-    """Workflows by (name, version); later folders override earlier ones."""
+    """Workflows by (name, version); later folders override earlier ones.
+
+    Checked definitions are kept in a cache (:mod:`.cache`) so that reading
+    an unchanged file needs neither YAML nor pydantic; ``use_cache=False``
+    parses every file."""
 
     def __init__(
         self,
         extra_dirs: Sequence[Path | str] = (),
         known_guards: Iterable[str] | None = None,
         include_builtin: bool = True,
+        use_cache: bool = True,
     ) -> None:
         self._by_key: dict[tuple[str, int], Workflow] = {}
         guards = None if known_guards is None else frozenset(known_guards)
@@ -38,7 +45,7 @@ class WorkflowRegistry:
                 )
             in_folder: dict[tuple[str, int], Workflow] = {}
             for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-                wf = load_workflow(path, guards)
+                wf = load_cached(path, guards) if use_cache else load_workflow(path, guards)
                 twin = in_folder.get(wf.key)
                 if twin is not None:
                     raise InvalidWorkflowError(

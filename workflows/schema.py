@@ -1,9 +1,12 @@
-"""Pydantic models of a workflow definition file (YAML).
+"""Pydantic models of a workflow definition file (YAML), for checking only.
 
 A definition names its states, the tasks of each state, the transitions
 between states and the reminder policy.  The models check the shape of each
 element; :mod:`regsam_flow.workflows.loader` checks the definition as a whole
-(unknown references, reachability, duplicates).
+(unknown references, reachability, duplicates).  What the engine works with
+afterwards are the plain records of :mod:`.spec` (:func:`to_spec`): importing
+and building pydantic models is far too slow for a command-line tool that
+only reads.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
+from . import spec
+
 __all__ = [
-    "ReminderPolicy",
-    "StateDef",
-    "TaskDef",
-    "TransitionDef",
-    "WorkflowDef",
+    "ReminderModel",
+    "StateModel",
+    "TaskModel",
+    "TransitionModel",
+    "WorkflowModel",
+    "to_spec",
 ]
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -27,7 +33,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TaskDef(_Strict):
+class TaskModel(_Strict):
     """A task of a state: who may report it, and whether it blocks leaving the state."""
 
     id: Ident
@@ -36,16 +42,16 @@ class TaskDef(_Strict):
     required: bool = False
 
 
-class StateDef(_Strict):
+class StateModel(_Strict):
     """A state (phase) of the workflow."""
 
     id: Ident
     title: str = Field(min_length=1)
     final: bool = False
-    tasks: tuple[TaskDef, ...] = ()
+    tasks: tuple[TaskModel, ...] = ()
 
 
-class TransitionDef(_Strict):
+class TransitionModel(_Strict):
     """A named transition from one or more source states to one destination."""
 
     trigger: Ident
@@ -64,7 +70,7 @@ class TransitionDef(_Strict):
         return (value,) if isinstance(value, str) else value
 
 
-class ReminderPolicy(_Strict):
+class ReminderModel(_Strict):
     """When review-date reminders go out, and to whom."""
 
     recipients: tuple[Ident, ...] = ("moderation", "social_planning")
@@ -77,7 +83,7 @@ class ReminderPolicy(_Strict):
     language: str = Field(default="de", pattern=r"^(de|en)$")
 
 
-class WorkflowDef(_Strict):
+class WorkflowModel(_Strict):
     """A whole workflow definition, one YAML file."""
 
     name: Ident
@@ -86,6 +92,57 @@ class WorkflowDef(_Strict):
     description: str = ""
     roles: tuple[Ident, ...] = Field(min_length=1)
     initial: Ident
-    states: tuple[StateDef, ...] = Field(min_length=1)
-    transitions: tuple[TransitionDef, ...] = ()
-    reminders: ReminderPolicy | None = None
+    states: tuple[StateModel, ...] = Field(min_length=1)
+    transitions: tuple[TransitionModel, ...] = ()
+    reminders: ReminderModel | None = None
+
+
+def to_spec(m: WorkflowModel) -> spec.WorkflowDef:
+    """The checked model as the engine's plain records."""
+    r = m.reminders
+    return spec.WorkflowDef(
+        name=m.name,
+        version=m.version,
+        title=m.title,
+        description=m.description,
+        roles=m.roles,
+        initial=m.initial,
+        states=tuple(
+            spec.StateDef(
+                id=s.id,
+                title=s.title,
+                final=s.final,
+                tasks=tuple(
+                    spec.TaskDef(id=t.id, title=t.title, roles=t.roles, required=t.required)
+                    for t in s.tasks
+                ),
+            )
+            for s in m.states
+        ),
+        transitions=tuple(
+            spec.TransitionDef(
+                trigger=t.trigger,
+                title=t.title,
+                source=t.source,
+                dest=t.dest,
+                roles=t.roles,
+                approvals=t.approvals,
+                guards=t.guards,
+                reason_required=t.reason_required,
+                advance=t.advance,
+            )
+            for t in m.transitions
+        ),
+        reminders=None
+        if r is None
+        else spec.ReminderPolicy(
+            recipients=r.recipients,
+            days_before=r.days_before,
+            on_day=r.on_day,
+            repeat_every_days=r.repeat_every_days,
+            send_hour=r.send_hour,
+            timezone=r.timezone,
+            max_attempts=r.max_attempts,
+            language=r.language,
+        ),
+    )

@@ -1,0 +1,284 @@
+"""The workflow definitions the engine works with: plain frozen dataclasses.
+
+:mod:`.schema` holds the pydantic models that *check* a definition file; once
+checked, the loader turns the result into these records, which cost nothing
+to import and build, and which :mod:`.cache` stores as JSON so that a command
+that only reads needs neither YAML nor pydantic.
+
+The defaults here must stay those of the pydantic models (a test compares
+them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ReminderPolicy",
+    "StateDef",
+    "TaskDef",
+    "TransitionDef",
+    "Workflow",
+    "WorkflowDef",
+    "workflow_def_from_dict",
+    "workflow_def_to_dict",
+]
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    """A task of a state: who may report it, and whether it blocks leaving the state."""
+
+    id: str
+    title: str
+    roles: tuple[str, ...]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class StateDef:
+    """A state (phase) of the workflow."""
+
+    id: str
+    title: str
+    final: bool = False
+    tasks: tuple[TaskDef, ...] = ()
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    """A named transition from one or more source states to one destination."""
+
+    trigger: str
+    source: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...]
+    title: str = ""
+    approvals: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+    reason_required: bool = False
+    advance: bool = False
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """When review-date reminders go out, and to whom."""
+
+    recipients: tuple[str, ...] = ("moderation", "social_planning")
+    days_before: tuple[int, ...] = (28, 7)
+    on_day: bool = True
+    repeat_every_days: int = 7
+    send_hour: int = 8
+    timezone: str = "Europe/Berlin"
+    max_attempts: int = 5
+    language: str = "de"
+
+
+@dataclass(frozen=True)
+class WorkflowDef:
+    """A whole workflow definition, one YAML file."""
+
+    name: str
+    version: int
+    title: str
+    roles: tuple[str, ...]
+    initial: str
+    states: tuple[StateDef, ...]
+    description: str = ""
+    transitions: tuple[TransitionDef, ...] = ()
+    reminders: ReminderPolicy | None = None
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A checked workflow definition with lookup tables."""
+
+    definition: WorkflowDef
+    source: str
+    states: Mapping[str, StateDef] = field(repr=False)
+    tasks: Mapping[str, tuple[str, TaskDef]] = field(repr=False)
+    outgoing: Mapping[str, tuple[TransitionDef, ...]] = field(repr=False)
+
+    @classmethod
+    def index(cls, definition: WorkflowDef, source: str) -> Workflow:
+        """The lookup tables of a definition that was checked already
+        (:func:`~regsam_flow.workflows.loader.parse_workflow` checks)."""
+        states: dict[str, StateDef] = {}
+        tasks: dict[str, tuple[str, TaskDef]] = {}
+        for s in definition.states:
+            states[s.id] = s
+            for t in s.tasks:
+                tasks[t.id] = (s.id, t)
+        outgoing: dict[str, list[TransitionDef]] = {}
+        for tr in definition.transitions:
+            for src in tr.source:
+                outgoing.setdefault(src, []).append(tr)
+        return cls(
+            definition=definition,
+            source=source,
+            states=states,
+            tasks=tasks,
+            outgoing={k: tuple(v) for k, v in outgoing.items()},
+        )
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def version(self) -> int:
+        return self.definition.version
+
+    @property
+    def initial(self) -> str:
+        return self.definition.initial
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.definition.name, self.definition.version)
+
+    def state(self, state_id: str) -> StateDef:
+        return self.states[state_id]
+
+    def is_final(self, state_id: str) -> bool:
+        return self.states[state_id].final
+
+    def tasks_of(self, state_id: str) -> tuple[TaskDef, ...]:
+        return self.states[state_id].tasks
+
+    def task(self, task_id: str) -> tuple[str, TaskDef] | None:
+        """The (state id, task) of a task id, or None."""
+        return self.tasks.get(task_id)
+
+    def transitions_from(self, state_id: str) -> tuple[TransitionDef, ...]:
+        return self.outgoing.get(state_id, ())
+
+    def transition(self, trigger: str, state_id: str) -> TransitionDef | None:
+        for t in self.outgoing.get(state_id, ()):
+            if t.trigger == trigger:
+                return t
+        return None
+
+    def has_trigger(self, trigger: str) -> bool:
+        return any(t.trigger == trigger for t in self.definition.transitions)
+
+    def advance_from(self, state_id: str) -> TransitionDef | None:
+        for t in self.outgoing.get(state_id, ()):
+            if t.advance:
+                return t
+        return None
+
+
+# ------------------------------------------------------------------ as JSON
+# Written out field by field (not dataclasses.asdict / **kwargs) so that a
+# record from an older cache with a missing or extra key fails loudly here
+# (KeyError / TypeError) and the cache entry is simply ignored.
+
+
+def workflow_def_to_dict(d: WorkflowDef) -> dict[str, Any]:
+    """The definition as JSON-ready data (tuples become lists)."""
+    r = d.reminders
+    return {
+        "name": d.name,
+        "version": d.version,
+        "title": d.title,
+        "description": d.description,
+        "roles": list(d.roles),
+        "initial": d.initial,
+        "states": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "final": s.final,
+                "tasks": [
+                    {"id": t.id, "title": t.title, "roles": list(t.roles), "required": t.required}
+                    for t in s.tasks
+                ],
+            }
+            for s in d.states
+        ],
+        "transitions": [
+            {
+                "trigger": t.trigger,
+                "title": t.title,
+                "source": list(t.source),
+                "dest": t.dest,
+                "roles": list(t.roles),
+                "approvals": list(t.approvals),
+                "guards": list(t.guards),
+                "reason_required": t.reason_required,
+                "advance": t.advance,
+            }
+            for t in d.transitions
+        ],
+        "reminders": None
+        if r is None
+        else {
+            "recipients": list(r.recipients),
+            "days_before": list(r.days_before),
+            "on_day": r.on_day,
+            "repeat_every_days": r.repeat_every_days,
+            "send_hour": r.send_hour,
+            "timezone": r.timezone,
+            "max_attempts": r.max_attempts,
+            "language": r.language,
+        },
+    }
+
+
+def workflow_def_from_dict(data: dict[str, Any]) -> WorkflowDef:
+    """The inverse of :func:`workflow_def_to_dict` (for data it wrote)."""
+    r = data["reminders"]
+    return WorkflowDef(
+        name=data["name"],
+        version=data["version"],
+        title=data["title"],
+        description=data["description"],
+        roles=tuple(data["roles"]),
+        initial=data["initial"],
+        states=tuple(
+            StateDef(
+                id=s["id"],
+                title=s["title"],
+                final=s["final"],
+                tasks=tuple(
+                    TaskDef(
+                        id=t["id"],
+                        title=t["title"],
+                        roles=tuple(t["roles"]),
+                        required=t["required"],
+                    )
+                    for t in s["tasks"]
+                ),
+            )
+            for s in data["states"]
+        ),
+        transitions=tuple(
+            TransitionDef(
+                trigger=t["trigger"],
+                title=t["title"],
+                source=tuple(t["source"]),
+                dest=t["dest"],
+                roles=tuple(t["roles"]),
+                approvals=tuple(t["approvals"]),
+                guards=tuple(t["guards"]),
+                reason_required=t["reason_required"],
+                advance=t["advance"],
+            )
+            for t in data["transitions"]
+        ),
+        reminders=None
+        if r is None
+        else ReminderPolicy(
+            recipients=tuple(r["recipients"]),
+            days_before=tuple(r["days_before"]),
+            on_day=r["on_day"],
+            repeat_every_days=r["repeat_every_days"],
+            send_hour=r["send_hour"],
+            timezone=r["timezone"],
+            max_attempts=r["max_attempts"],
+            language=r["language"],
+        ),
+    )
