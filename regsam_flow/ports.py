@@ -15,10 +15,10 @@ adapters; tests may use fakes.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from .model import Agreement, Area, AuditEntry, Person, TaskStatus
@@ -26,8 +26,9 @@ from .model import Agreement, Area, AuditEntry, Person, TaskStatus
 __all__ = [
     "Clock",
     "FixedClock",
-    "Message",
     "Notifier",
+    "Recipient",
+    "ReminderNotice",
     "Store",
     "SystemClock",
     "UnitOfWork",
@@ -64,22 +65,50 @@ class FixedClock(Clock):
 
 
 @dataclass(frozen=True)
-class Message:
-    """One email-like message to deliver."""
+class Recipient:
+    """Someone a reminder goes to."""
 
+    person: str
+    name: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ReminderNotice:
+    """Everything a reminder message says, as plain facts.
+
+    The engine builds it; a :class:`Notifier` renders and delivers it.
+    ``message_id`` is stable per reminder, so a resend after a crash is
+    recognisably the same message.  ``days`` counts from the day of sending
+    to the review date (negative: overdue).
+    """
+
+    reminder_id: int
     message_id: str
-    to: tuple[str, ...]
-    subject: str
-    text: str
-    html: str | None = None
-    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, mime type, data)
+    kind: str  # "before", "on_day" or "overdue"
+    days: int
+    review_date: date
+    area: str
+    area_name: str
+    district: str
+    phase: str
+    phase_title: str
+    workflow_title: str
+    agreement: Mapping[str, Any]
+    open_tasks: tuple[tuple[str, str], ...]  # (task id, title) of required open tasks
+    recipients: tuple[Recipient, ...]
+    commands: tuple[str, ...]  # the exact commands that record the decision
+    language: str = "de"
+    timezone: str = "Europe/Berlin"
+    send_hour: int = 8
 
 
 class Notifier(ABC):
-    """Delivers messages.  Raises any exception when delivery failed."""
+    """Delivers reminders.  Raises any exception when delivery failed."""
 
     @abstractmethod
-    def send(self, message: Message) -> None: ...
+    def notify(self, notice: ReminderNotice) -> None: ...
 
 
 class UnitOfWork(ABC):

@@ -24,3 +24,31 @@ def test_embedding_example_runs(
     assert "moved: hasenbergl-nord diagnose" in out
     assert "audit head: " in out
     assert os.path.exists(tmp_path / "regsam-example.db")
+
+
+def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
+    """The README's command-line walk-through, run as written by bash."""
+    import subprocess
+    import sys
+
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## The command line", 1)[1].split("### Exit codes", 1)[0]
+    script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    assert "regsam-flow advance hasenbergl-nord" in script
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "REGSAM_FLOW_HOME": str(tmp_path / "data"),
+        "LANG": "C.UTF-8",
+    }
+    r = subprocess.run(
+        ["bash", "-e", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "vorlauf -> diagnose" in r.stdout
+    assert "OK:" in r.stdout  # audit verify against the head kept in heads.txt

@@ -1,0 +1,3 @@
+from regsam_flow.cli import main
+
+main()

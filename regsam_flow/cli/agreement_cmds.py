@@ -1,0 +1,131 @@
+"""agreement set, sign, show."""
+
+from __future__ import annotations
+
+import click
+
+from .app import cli
+from .area_cmds import agreement_json
+from .common import date_arg, json_option
+from .context import Ctx, pass_ctx
+from .output import date_de, echo_json, kv, time_de
+
+__all__ = ["agreement"]
+
+
+@cli.group()
+def agreement() -> None:
+    """The cooperation agreement (Kooperationsvereinbarung)."""
+
+
+@agreement.command("set")
+@click.argument("area_id", metavar="AREA")
+@click.option("--topic", help="Topic / provisional goal.")
+@click.option("--scope", help="Scope of the area (Umgriff).")
+@click.option("--reasons", help="Reasons for choosing the area.")
+@click.option("--partners", help="Partners still to be won.")
+@click.option("--terms", help="Further agreements.")
+@click.option("--duration", help='Provisional duration, e.g. "2 Jahre".')
+@click.option("--start", help="Start date (Start am): 2027-01-15 or 15.01.2027.")
+@click.option("--review", help="Review date (Überprüfung am): 2027-07-15 or 15.07.2027.")
+@json_option
+@pass_ctx
+def agreement_set(
+    obj: Ctx,
+    area_id: str,
+    topic: str | None,
+    scope: str | None,
+    reasons: str | None,
+    partners: str | None,
+    terms: str | None,
+    duration: str | None,
+    start: str | None,
+    review: str | None,
+) -> None:
+    """Change fields of the agreement (moderation or social planning).
+
+    Every change makes a new version and voids the signatures.
+
+    \b
+    Example:
+      regsam-flow agreement set hasenbergl-nord --topic "Ältere Menschen" \\
+          --start 15.01.2027 --review 15.07.2027 --duration "2 Jahre"
+    """
+    changes = {
+        "topic": topic,
+        "scope": scope,
+        "reasons": reasons,
+        "partners": partners,
+        "terms": terms,
+        "duration": duration,
+        "start": date_arg(start, "start"),
+        "review": date_arg(review, "review"),
+    }
+    if all(v is None for v in changes.values()):
+        raise click.UsageError("give at least one field to change, e.g. --topic or --review")
+    ag = obj.engine.set_agreement(area_id, actor=obj.user, **changes)
+    if obj.json:
+        echo_json(agreement_json(ag))
+        return
+    click.echo(f"Agreement of {area_id} is now version {ag.version}; it needs signing again.")
+    if ag.missing_fields():
+        click.echo(f"Still missing before it can be signed: {', '.join(ag.missing_fields())}")
+
+
+@agreement.command("sign")
+@click.argument("area_id", metavar="AREA")
+@json_option
+@pass_ctx
+def agreement_sign(obj: Ctx, area_id: str) -> None:
+    """Sign the current agreement for your role (moderation or social planning).
+
+    \b
+    Example:
+      regsam-flow --as sven agreement sign hasenbergl-nord
+    """
+    ag = obj.engine.sign_agreement(area_id, actor=obj.user)
+    if obj.json:
+        echo_json(agreement_json(ag))
+        return
+    click.echo(
+        f"Signed version {ag.version} of the agreement of {area_id}; "
+        f"signed by: {', '.join(sorted(ag.signatures))}."
+    )
+
+
+@agreement.command("show")
+@click.argument("area_id", metavar="AREA")
+@click.option("--version", "version", type=click.IntRange(min=1), help="An earlier version.")
+@json_option
+@pass_ctx
+def agreement_show(obj: Ctx, area_id: str, version: int | None) -> None:
+    """Show the agreement (the newest version, or the one asked for).
+
+    \b
+    Example:
+      regsam-flow agreement show hasenbergl-nord --version 1
+    """
+    ag = obj.engine.agreement(area_id, actor=obj.user, version=version)
+    if obj.json:
+        echo_json(agreement_json(ag))
+        return
+    if ag is None:
+        click.echo(f"{area_id} has no agreement yet.")
+        return
+    sigs = ", ".join(f"{role} ({who})" for role, who in sorted(ag.signatures.items()))
+    kv(
+        [
+            ("area", area_id),
+            ("version", f"{ag.version} of {time_de(ag.created_at)} by {ag.created_by}"),
+            ("topic", ag.topic),
+            ("scope", ag.scope),
+            ("reasons", ag.reasons),
+            ("partners", ag.partners),
+            ("terms", ag.terms),
+            ("duration", ag.duration),
+            ("start", date_de(ag.start)),
+            ("review", date_de(ag.review)),
+            ("signed by", sigs or "nobody yet"),
+            ("missing", ", ".join(ag.missing_fields())),
+        ]
+    )

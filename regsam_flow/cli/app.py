@@ -1,0 +1,171 @@
+"""The ``regsam-flow`` command group: global options, errors, exit codes.
+
+Exit codes: 0 success; 2 usage error; 3 not allowed; 4 blocked by guards;
+5 conflict; 6 not found; 7 invalid input; 8 audit verification failed;
+1 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from .context import Ctx, login_name
+
+__all__ = ["cli"]
+
+VERSION = "0.1.0"
+
+EPILOG = """\b
+Examples:
+  regsam-flow init --admin anna
+  regsam-flow --as mia area show hasenbergl-nord
+  regsam-flow --as mia why hasenbergl-nord
+  regsam-flow --as audrey log --since 01.01.2027 --format csv
+
+Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
+6 not found, 7 invalid input, 8 audit verification failed, 1 unexpected.
+"""
+
+
+class RegsamGroup(click.Group):
+    """A group that turns regsam-flow errors into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:  # e.g. `regsam-flow log | head`: the reader has gone
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
+        except Exception as exc:
+            obj = ctx.find_object(Ctx)
+            as_json = obj.json if obj else "--json" in sys.argv
+            debug = obj.debug if obj else "--debug" in sys.argv
+            ctx.exit(report(exc, as_json, debug))
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        order = {name: i for i, name in enumerate(ORDER)}
+        return sorted(self.commands, key=lambda n: (order.get(n, len(order)), n))
+
+
+def report(exc: Exception, as_json: bool, debug: bool) -> int:
+    """Print an error the way the user asked for; return the exit code."""
+    from regsam_flow.errors import RegsamFlowError
+
+    if isinstance(exc, RegsamFlowError):
+        code, exit_code, message = exc.code, exc.exit_code, exc.message
+        blockers = [b.to_dict() for b in getattr(exc, "blockers", ())]
+    else:
+        code, exit_code = "unexpected", 1
+        message = f"{type(exc).__name__}: {exc}".strip()
+        blockers = []
+    if debug:
+        traceback.print_exc()
+    if as_json:
+        out: dict[str, Any] = {"error": code, "message": message}
+        if blockers:
+            out["blockers"] = blockers
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        from .output import wrapped
+
+        click.echo(f"error: {message}", err=True)
+        for b in blockers:
+            click.echo(wrapped(f"- {b['code']}: {b['message']}", 2), err=True)
+        hint = HINTS.get(code)
+        if hint:
+            click.echo(hint, err=True)
+        if code == "unexpected" and not debug:
+            click.echo("(run again with --debug for the traceback)", err=True)
+    return exit_code
+
+
+#: The order of the commands in --help: the way a moderator meets them.
+ORDER = (
+    "init",
+    "info",
+    "demo",
+    "user",
+    "area",
+    "agreement",
+    "task",
+    "advance",
+    "transition",
+    "why",
+    "as-of",
+    "review",
+    "reminders",
+    "scheduler",
+    "log",
+    "audit",
+    "workflow",
+)
+
+HINTS = {
+    "not_allowed": "Check --as (or REGSAM_FLOW_USER) and the area's roles "
+    "(`regsam-flow area show`).",
+    "blocked": "Nothing was changed. `regsam-flow why AREA` lists every blocker.",
+    "conflict": "Nothing was changed. Look at the area again and retry.",
+}
+
+
+@click.group(
+    cls=RegsamGroup,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
+)
+@click.option(
+    "--db",
+    envvar="REGSAM_FLOW_DB",
+    metavar="URL",
+    help="Database URL [env REGSAM_FLOW_DB; default: a SQLite file in your data folder].",
+)
+@click.option(
+    "--as",
+    "user",
+    envvar="REGSAM_FLOW_USER",
+    metavar="USER",
+    help="Act as this user [env REGSAM_FLOW_USER; default: your login name].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+@click.option(
+    "--workflows",
+    "workflow_dirs",
+    envvar="REGSAM_FLOW_WORKFLOWS",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Folder with more or overriding workflow files (repeatable) "
+    "[env REGSAM_FLOW_WORKFLOWS, separated by ':'].",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.version_option(VERSION, "-V", "--version", prog_name="regsam-flow")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    db: str | None,
+    user: str | None,
+    as_json: bool,
+    workflow_dirs: tuple[str, ...],
+    debug: bool,
+) -> None:
+    """regsam-flow: focus areas (Schwerpunktgebiete) through Vorlauf,
+    Diagnose, Umsetzung and Auswertung, guarded by role, with an audit log
+    you can verify."""
+    dirs: list[str] = []
+    for d in workflow_dirs:
+        dirs.extend(p for p in d.split(":") if p)
+    obj = Ctx(
+        db=db, user=user or login_name(), json=as_json, debug=debug, workflow_dirs=tuple(dirs)
+    )
+    ctx.obj = obj
+    ctx.call_on_close(obj.close)

@@ -1,0 +1,256 @@
+"""area create, assign, unassign, list, show."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .app import cli
+from .common import json_option
+from .context import Ctx, pass_ctx
+from .output import date_de, echo_json, kv, table, time_de, wrapped
+
+if TYPE_CHECKING:
+    from regsam_flow.model import Agreement, AreaStatus, NextStep
+
+__all__ = ["agreement_json", "area", "next_json", "print_next"]
+
+
+@cli.group()
+def area() -> None:
+    """Focus areas: create them, assign people, look at them."""
+
+
+@area.command("create")
+@click.argument("area_id", metavar="AREA")
+@click.option("--name", required=True, help="The area's name, e.g. Hasenbergl-Nord.")
+@click.option("--district", default="", help="The city district (Stadtbezirk).")
+@click.option(
+    "--workflow",
+    default="schwerpunktgebiet",
+    show_default=True,
+    help="Workflow to run (its newest version).",
+)
+@json_option
+@pass_ctx
+def area_create(obj: Ctx, area_id: str, name: str, district: str, workflow: str) -> None:
+    """Create an area in its workflow's first phase (admins only).
+
+    \b
+    Example:
+      regsam-flow area create hasenbergl-nord --name Hasenbergl-Nord \\
+          --district "24 Feldmoching-Hasenbergl"
+    """
+    a = obj.engine.create_area(
+        area_id, actor=obj.user, name=name, district=district, workflow=workflow
+    )
+    if obj.json:
+        echo_json(
+            {
+                "area": a.id,
+                "name": a.name,
+                "workflow": a.workflow,
+                "workflow_version": a.workflow_version,
+                "state": a.state,
+            }
+        )
+    else:
+        click.echo(
+            f"Created {a.id} ({a.name}) on {a.workflow} v{a.workflow_version}, phase {a.state}."
+        )
+
+
+@area.command("assign")
+@click.argument("area_id", metavar="AREA")
+@click.argument("role")
+@click.argument("user_id", metavar="USER")
+@json_option
+@pass_ctx
+def area_assign(obj: Ctx, area_id: str, role: str, user_id: str) -> None:
+    """Give USER a ROLE in AREA.
+
+    Admins assign any role; an area's moderation assigns steering, provider
+    and sbh.  Roles: moderation, social_planning, steering, provider, sbh.
+
+    \b
+    Example:
+      regsam-flow area assign hasenbergl-nord moderation mia
+    """
+    obj.engine.assign(area_id, role, user_id, actor=obj.user)
+    _done(
+        obj,
+        {"area": area_id, "role": role, "user": user_id, "assigned": True},
+        f"{user_id} is now {role} in {area_id}.",
+    )
+
+
+@area.command("unassign")
+@click.argument("area_id", metavar="AREA")
+@click.argument("role")
+@click.argument("user_id", metavar="USER")
+@json_option
+@pass_ctx
+def area_unassign(obj: Ctx, area_id: str, role: str, user_id: str) -> None:
+    """Take ROLE in AREA away from USER (same rights as assign).
+
+    \b
+    Example:
+      regsam-flow area unassign hasenbergl-nord provider tom
+    """
+    obj.engine.unassign(area_id, role, user_id, actor=obj.user)
+    _done(
+        obj,
+        {"area": area_id, "role": role, "user": user_id, "assigned": False},
+        f"{user_id} is no longer {role} in {area_id}.",
+    )
+
+
+def _done(obj: Ctx, data: dict[str, Any], text: str) -> None:
+    if obj.json:
+        echo_json(data)
+    else:
+        click.echo(text)
+
+
+@area.command("list")
+@click.option("--state", metavar="STATE", help="Only areas in this phase, e.g. diagnose.")
+@json_option
+@pass_ctx
+def area_list(obj: Ctx, state: str | None) -> None:
+    """The areas you may see (admins and auditors: all).
+
+    \b
+    Example:
+      regsam-flow area list --state umsetzung
+    """
+    areas = obj.engine.list_areas(actor=obj.user, state=state)
+    if obj.json:
+        echo_json(
+            [
+                {
+                    "area": a.id,
+                    "name": a.name,
+                    "district": a.district,
+                    "workflow": a.workflow,
+                    "workflow_version": a.workflow_version,
+                    "state": a.state,
+                    "version": a.version,
+                }
+                for a in areas
+            ]
+        )
+        return
+    table(
+        ["area", "name", "district", "phase", "changed"],
+        [[a.id, a.name, a.district, a.state, time_de(a.updated_at)] for a in areas],
+    )
+
+
+@area.command("show")
+@click.argument("area_id", metavar="AREA")
+@json_option
+@pass_ctx
+def area_show(obj: Ctx, area_id: str) -> None:
+    """Phase, people by role, agreement, tasks, next review date and the
+    next steps with their blockers.
+
+    \b
+    Example:
+      regsam-flow --as mia area show hasenbergl-nord
+    """
+    st = obj.engine.status(area_id, actor=obj.user)
+    if obj.json:
+        echo_json(status_json(st))
+        return
+    a = st.area
+    ag = st.agreement
+    kv(
+        [
+            ("area", f"{a.id} ({a.name})"),
+            ("district", a.district),
+            ("workflow", f"{a.workflow} v{a.workflow_version}"),
+            ("phase", f"{st.state_title} ({a.state})" + ("  [final]" if st.final else "")),
+            ("version", a.version),
+            ("next review", date_de(ag.review) if ag else "-"),
+        ]
+    )
+    click.echo("\nPeople")
+    for role, people in st.roles.items():
+        click.echo(f"  {role:16} {', '.join(people) if people else '-'}")
+    click.echo("\nAgreement")
+    if ag is None:
+        click.echo("  none yet (regsam-flow agreement set ...)")
+    else:
+        missing = ag.missing_fields()
+        signed = ", ".join(sorted(ag.signatures)) or "nobody"
+        click.echo(f"  version {ag.version}, topic: {ag.topic or '-'}")
+        click.echo(
+            f"  start {date_de(ag.start)}, review {date_de(ag.review)}, "
+            f"duration {ag.duration or '-'}"
+        )
+        click.echo(f"  signed by: {signed}" + (f"; lacks: {', '.join(missing)}" if missing else ""))
+    if not st.final:
+        click.echo(f"\nTasks of {a.state}")
+        rows = [t for t in st.tasks if t["phase"] == a.state]
+        table(
+            ["", "task", "roles", "done by"],
+            [
+                [
+                    "x" if t["done"] else ("!" if t["required"] else " "),
+                    t["id"],
+                    ",".join(t["roles"]),
+                    t["done_by"] or "",
+                ]
+                for t in rows
+            ],
+        )
+        click.echo("  (x done, ! required and open)")
+    click.echo("\nNext steps")
+    print_next(st.next)
+
+
+def print_next(steps: list[NextStep]) -> None:
+    if not steps:
+        click.echo("  none: the area is in a final phase")
+    for s in steps:
+        flag = "allowed" if s.allowed else "blocked"
+        extra = " (needs --reason)" if s.reason_required else ""
+        click.echo(f"  {s.trigger} -> {s.dest}: {flag}{extra}")
+        for b in s.blockers:
+            click.echo(wrapped(f"{b.code}: {b.message}", 6))
+
+
+def agreement_json(ag: Agreement | None) -> dict[str, Any] | None:
+    if ag is None:
+        return None
+    out: dict[str, Any] = {"version": ag.version, **ag.fields()}
+    out["signed_by"] = sorted(ag.signatures)
+    out["signatures"] = dict(ag.signatures)
+    out["missing"] = ag.missing_fields()
+    out["created_at"] = ag.created_at.isoformat() if ag.created_at else None
+    out["created_by"] = ag.created_by
+    return out
+
+
+def next_json(steps: list[NextStep]) -> list[dict[str, Any]]:
+    return [s.to_dict() for s in steps]
+
+
+def status_json(st: AreaStatus) -> dict[str, Any]:
+    a = st.area
+    return {
+        "area": a.id,
+        "name": a.name,
+        "district": a.district,
+        "workflow": a.workflow,
+        "workflow_version": a.workflow_version,
+        "state": a.state,
+        "state_title": st.state_title,
+        "final": st.final,
+        "version": a.version,
+        "roles": st.roles,
+        "agreement": agreement_json(st.agreement),
+        "tasks": st.tasks,
+        "next": next_json(st.next),
+    }

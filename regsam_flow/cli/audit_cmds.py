@@ -1,0 +1,185 @@
+"""log, audit verify, audit head."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import click
+
+from .app import cli
+from .common import json_option, parse_when_arg
+from .context import Ctx, pass_ctx
+from .output import echo_json, table, time_de
+
+__all__ = ["audit", "log"]
+
+COLUMNS = [
+    "seq",
+    "at",
+    "area",
+    "actor",
+    "role",
+    "action",
+    "trigger",
+    "from_state",
+    "to_state",
+    "reason",
+    "details",
+    "hash",
+]
+
+
+@cli.command()
+@click.argument("area_id", metavar="[AREA]", required=False)
+@click.option("--since", metavar="DATE", help="From this date or time on (Berlin time).")
+@click.option("--until", metavar="DATE", help="Up to this date (inclusive) or time.")
+@click.option("--actor", "by", metavar="USER", help="Only what USER did.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default=None,
+    help="Output format [default: table; json with --json].",
+)
+@json_option
+@pass_ctx
+def log(
+    obj: Ctx,
+    area_id: str | None,
+    since: str | None,
+    until: str | None,
+    by: str | None,
+    fmt: str | None,
+) -> None:
+    """The audit log: every change, in order.
+
+    Of one AREA, or of all areas you may see.
+
+    \b
+    Examples:
+      regsam-flow --as audrey log hasenbergl-nord
+      regsam-flow --as audrey log --since 01.01.2027 --until 31.03.2027 \\
+          --format csv > q1.csv
+    """
+    start = parse_when_arg(since, "since")
+    end = parse_when_arg(until, "until", end_of_day=bool(until) and ":" not in (until or ""))
+    if start and end and end < start:
+        from regsam_flow.errors import InvalidInputError
+
+        raise InvalidInputError("--until lies before --since", field="until")
+    entries = obj.engine.history(actor=obj.user, area=area_id, since=start, until=end, by=by)
+    fmt = fmt or ("json" if obj.json else "table")
+    rows = [e.to_dict() for e in entries]
+    if fmt == "json":
+        echo_json(rows)
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(COLUMNS)
+        for r in rows:
+            r = dict(
+                r,
+                details=json.dumps(r["details"], ensure_ascii=False, sort_keys=True)
+                if r["details"]
+                else "",
+            )
+            w.writerow(["" if r[c] is None else r[c] for c in COLUMNS])
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        if area_id:  # one area: no need to repeat it on every line
+            table(
+                ["seq", "when", "actor", "action", "what"],
+                [[r["seq"], time_de(r["at"]), r["actor"], r["action"], _what(r)] for r in rows],
+            )
+        else:
+            table(
+                ["seq", "when", "area", "actor", "action", "what"],
+                [
+                    [r["seq"], time_de(r["at"]), r["area"] or "", r["actor"], r["action"], _what(r)]
+                    for r in rows
+                ],
+            )
+
+
+def _what(r: dict[str, Any]) -> str:
+    """One line saying what an entry did."""
+    d = r["details"] if isinstance(r["details"], dict) else {}
+    action = r["action"]
+    if action == "transition":
+        text = f"{r['from_state']} -> {r['to_state']} ({r['trigger']})"
+    elif action in ("assigned", "unassigned"):
+        text = f"{d.get('role')}: {d.get('person')}"
+    elif action == "agreement_changed":
+        text = f"version {d.get('version')}: {', '.join(d.get('changed', []))}"
+    elif action == "agreement_signed":
+        text = f"version {d.get('version')} as {r['role']}"
+    elif action in ("task_reported", "task_reopened"):
+        text = str(d.get("task", ""))
+    elif action == "approval":
+        text = f"{r['trigger']} as {r['role']}; missing {', '.join(d.get('missing', []))}"
+    elif action == "area_created":
+        text = f"{d.get('name')} ({d.get('workflow')} v{d.get('workflow_version')})"
+    elif action == "person_added":
+        text = f"{d.get('person')} ({d.get('name')})"
+    else:
+        text = str(r["trigger"] or "")
+    if r["reason"]:
+        text += f" \u201e{r['reason']}\u201c"
+    return text
+
+
+@cli.group()
+def audit() -> None:
+    """Check the audit log's hash chain."""
+
+
+@audit.command("verify")
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="A head kept earlier (N:HASH from `audit head`): it must still be in the log.",
+)
+@json_option
+@pass_ctx
+def audit_verify(obj: Ctx, expect_head: str | None) -> None:
+    """Recompute the chain; name the first entry that was edited, deleted,
+    inserted or reordered.  Exit code 8 if it fails.
+
+    \b
+    Example:
+      regsam-flow audit verify --expect-head 1234:9f2c...e41a
+    """
+    obj.engine.get_person(obj.user, actor=obj.user)  # known people only
+    result = obj.engine.verify(expect_head=expect_head)
+    if obj.json:
+        echo_json(result.to_dict())
+    elif result.ok:
+        click.echo(
+            f"OK: {result.entries} entries, chain intact; head {result.entries}:{result.head}"
+        )
+    else:
+        click.echo(f"FAILED at entry {result.first_bad_seq}: {result.problem}", err=True)
+        click.echo(f"({result.entries} entries verified before it)", err=True)
+    if not result.ok:
+        raise click.exceptions.Exit(8)
+
+
+@audit.command("head")
+@json_option
+@pass_ctx
+def audit_head(obj: Ctx) -> None:
+    """Print the log's head (entry count and newest hash) to keep elsewhere.
+
+    \b
+    Example:
+      regsam-flow audit head >> ~/regsam-heads.txt
+    """
+    obj.engine.get_person(obj.user, actor=obj.user)
+    head = obj.engine.head()
+    if obj.json:
+        echo_json({"entries": head.entries, "hash": head.hash, "head": str(head)})
+    else:
+        click.echo(str(head))

@@ -1,0 +1,59 @@
+"""What every command gets: the global options and a lazily opened Engine."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from regsam_flow.engine import Engine
+    from regsam_flow.workflows import WorkflowRegistry
+
+__all__ = ["Ctx", "pass_ctx"]
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return os.environ.get("USER", "") or "unknown"
+
+
+@dataclass
+class Ctx:
+    """The global options, and the engine opened on first use."""
+
+    db: str | None
+    user: str
+    json: bool
+    debug: bool
+    workflow_dirs: tuple[str, ...] = ()
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from regsam_flow.engine import Engine
+
+            self._engine = Engine(self.db, workflow_dirs=self.workflow_dirs)
+        return self._engine
+
+    def registry(self) -> WorkflowRegistry:
+        """The workflows, without opening a database."""
+        if self._engine is not None:
+            return self._engine.workflows
+        from regsam_flow.guards import BUILTIN_GUARDS
+        from regsam_flow.workflows import WorkflowRegistry
+
+        return WorkflowRegistry(self.workflow_dirs, known_guards=BUILTIN_GUARDS)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+
+pass_ctx = click.make_pass_decorator(Ctx)

@@ -1,0 +1,153 @@
+"""advance, transition, why, as-of."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from .app import cli
+from .area_cmds import next_json, print_next
+from .common import json_option, parse_when_arg
+from .context import Ctx, pass_ctx
+from .output import date_de, echo_json, kv
+
+if TYPE_CHECKING:
+    from regsam_flow.model import FireResult
+
+__all__ = ["advance", "as_of", "transition", "why"]
+
+
+def _result(obj: Ctx, r: FireResult) -> None:
+    if obj.json:
+        echo_json(
+            {
+                "area": r.area,
+                "trigger": r.trigger,
+                "fired": r.fired,
+                "from_state": r.from_state,
+                "to_state": r.to_state,
+                "role": r.role,
+                "missing": list(r.missing),
+                "seq": r.seq,
+            }
+        )
+    elif r.fired:
+        click.echo(f"{r.area}: {r.from_state} -> {r.to_state} ({r.trigger}, as {r.role}).")
+    else:
+        click.echo(
+            f"{r.area}: your approval of '{r.trigger}' is recorded ({r.role}); "
+            f"still missing: {', '.join(r.missing)}."
+        )
+
+
+@cli.command()
+@click.argument("area_id", metavar="AREA")
+@click.option("--reason", default="", help="Why (recorded in the audit log).")
+@json_option
+@pass_ctx
+def advance(obj: Ctx, area_id: str, reason: str) -> None:
+    """Fire the forward transition of the area's current phase.
+
+    A transition that needs several approvals (close) records yours and
+    says who is still missing.
+
+    \b
+    Example:
+      regsam-flow --as mia advance hasenbergl-nord
+    """
+    _result(obj, obj.engine.advance(area_id, actor=obj.user, reason=reason))
+
+
+@cli.command()
+@click.argument("area_id", metavar="AREA")
+@click.argument("trigger")
+@click.option("--reason", default="", help="Why; required by resume and cancel.")
+@json_option
+@pass_ctx
+def transition(obj: Ctx, area_id: str, trigger: str, reason: str) -> None:
+    """Fire a named transition: resume, cancel, close, ...
+
+    A transition that needs several approvals records this one and says who
+    is still missing.
+
+    \b
+    Example:
+      regsam-flow --as mia transition hasenbergl-nord cancel \\
+          --reason "Gebiet wird Sanierungsgebiet"
+    """
+    _result(obj, obj.engine.fire(area_id, trigger, actor=obj.user, reason=reason))
+
+
+@cli.command()
+@click.argument("area_id", metavar="AREA")
+@json_option
+@pass_ctx
+def why(obj: Ctx, area_id: str) -> None:
+    """Every next step for you, allowed or not, with all blockers.
+
+    \b
+    Example:
+      regsam-flow --as mia why hasenbergl-nord
+    """
+    steps = obj.engine.why(area_id, actor=obj.user)
+    if obj.json:
+        echo_json(next_json(steps))
+    else:
+        print_next(steps)
+
+
+@cli.command("as-of")
+@click.argument("area_id", metavar="AREA")
+@click.argument("when")
+@json_option
+@pass_ctx
+def as_of(obj: Ctx, area_id: str, when: str) -> None:
+    """The area as it was at WHEN, rebuilt from the audit log.
+
+    WHEN is a date (end of that day, Berlin time) or a date and time:
+    2027-03-01, 01.03.2027, "01.03.2027 14:30", 2027-03-01T14:30.
+
+    \b
+    Example:
+      regsam-flow --as audrey as-of hasenbergl-nord 01.03.2027
+    """
+    moment = parse_when_arg(when, "WHEN", end_of_day=" " not in when and "T" not in when)
+    snap = obj.engine.as_of(area_id, moment, actor=obj.user)
+    if obj.json:
+        echo_json(
+            {
+                "area": snap.area,
+                "at": moment.isoformat(),
+                "exists": snap.exists,
+                "name": snap.name,
+                "workflow": snap.workflow,
+                "workflow_version": snap.workflow_version,
+                "state": snap.state or None,
+                "roles": snap.roles,
+                "agreement": snap.agreement or None,
+                "agreement_version": snap.agreement_version,
+                "signed_by": snap.signed_by,
+                "tasks_done": snap.tasks_done,
+                "last_seq": snap.last_seq,
+            }
+        )
+        return
+    if not snap.exists:
+        click.echo(f"{area_id} did not exist yet at {when}.")
+        return
+    ag = snap.agreement
+    kv(
+        [
+            ("area", f"{snap.area} ({snap.name})"),
+            ("as of", when),
+            ("phase", snap.state),
+            ("people", "; ".join(f"{r}: {', '.join(p)}" for r, p in snap.roles.items())),
+            ("agreement", f"version {snap.agreement_version}" if ag else "none"),
+            ("topic", ag.get("topic") if ag else None),
+            ("review", date_de(ag.get("review")) if ag else None),
+            ("signed by", ", ".join(snap.signed_by)),
+            ("tasks done", ", ".join(snap.tasks_done)),
+            ("log entry", snap.last_seq),
+        ]
+    )

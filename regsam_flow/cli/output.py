@@ -1,0 +1,134 @@
+"""Printing for people (tables that fit 80 columns, German dates) and for
+programs (JSON on stdout)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+__all__ = ["date_de", "echo_json", "kv", "table", "time_de", "width", "wrapped"]
+
+
+def width() -> int:
+    """The terminal width, at most 80 (and 80 when not a terminal)."""
+    return min(80, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+
+
+def date_de(value: date | str | None) -> str:
+    """15.07.2027 from a date or ISO date text; '-' for none."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.strftime("%d.%m.%Y")
+
+
+def time_de(value: datetime | str | None) -> str:
+    """A UTC moment as Berlin wall time: 15.07.2027 10:30."""
+    if value is None or value == "":
+        return "-"
+    from regsam_flow.dates import BERLIN
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
+    return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: max(n - 1, 0)] + "…"
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    max_width: int = 0,
+    wrap_last: bool = True,
+    keep: Sequence[int] = (0, 1),
+) -> None:
+    """Print rows under headers within the width: the widest columns are
+    shortened (with "…"), and the last column wraps onto more lines.
+    Columns in ``keep`` (ids people type) are never shortened."""
+    import textwrap
+
+    limit = max_width or width()
+    cells = [["-" if c is None else str(c).replace("\n", " ") for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], len(c))
+    gap = 2
+    last = len(widths) - 1
+    if wrap_last and last > 0:
+        room = limit - sum(widths[:last]) - gap * last
+        widths[last] = max(min(widths[last], room), min(20, widths[last]), len(headers[last]))
+    while sum(widths) + gap * last > limit:
+        candidates = [
+            i for i in range(len(widths)) if i not in keep and not (wrap_last and i == last)
+        ] or [last]
+        widest = max(candidates, key=lambda i: widths[i])
+        if widths[widest] <= max(len(headers[widest]), 6):
+            break
+        widths[widest] -= 1
+
+    def emit(values: Sequence[str]) -> None:
+        if wrap_last and last > 0:
+            tail = textwrap.wrap(values[last], widths[last], break_on_hyphens=False) or [""]
+        else:
+            tail = [_cut(values[last], widths[last])]
+        head = [_cut(v, w).ljust(w) for v, w in zip(values[:last], widths[:last], strict=True)]
+        pad = " " * (sum(widths[:last]) + gap * last)
+        click.echo(((" " * gap).join([*head, tail[0]])).rstrip())
+        for more in tail[1:]:
+            click.echo((pad + more).rstrip())
+
+    emit(list(headers))
+    emit(["-" * w for w in widths])
+    for row in cells:
+        emit(row)
+    if not cells:
+        click.echo("(none)")
+
+
+def kv(pairs: Sequence[tuple[str, Any]]) -> None:
+    """Aligned 'label: value' lines, values wrapped to the width."""
+    import textwrap
+
+    label_w = max(len(k) for k, _ in pairs) + 1
+    for key, value in pairs:
+        text = "-" if value in (None, "") else str(value)
+        wrapped = textwrap.wrap(text, width=max(width() - label_w - 1, 20)) or ["-"]
+        click.echo(f"{(key + ':').ljust(label_w)} {wrapped[0]}")
+        for more in wrapped[1:]:
+            click.echo(" " * (label_w + 1) + more)
+
+
+def wrapped(text: str, indent: int, hang: int = 4) -> str:
+    """``text`` wrapped to the width; later lines indented ``hang`` more."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.wrap(
+            text,
+            width=width(),
+            initial_indent=" " * indent,
+            subsequent_indent=" " * (indent + hang),
+            break_on_hyphens=False,
+        )
+    )

@@ -1,0 +1,81 @@
+"""user add, user list."""
+
+from __future__ import annotations
+
+import click
+
+from .app import cli
+from .common import json_option
+from .context import Ctx, pass_ctx
+from .output import echo_json, table
+
+__all__ = ["user"]
+
+
+@cli.group()
+def user() -> None:
+    """People: add them, list them (admins add people)."""
+
+
+@user.command("add")
+@click.argument("user_id", metavar="USER")
+@click.option("--name", required=True, help='Full name, e.g. "Jürgen Groß".')
+@click.option("--email", required=True, help="Email address for reminders.")
+@click.option("--org", default="", help="Organisation, e.g. Sozialreferat.")
+@click.option("--admin", is_flag=True, help="Global role: manages people and areas.")
+@click.option("--auditor", is_flag=True, help="Global role: reads everything, changes nothing.")
+@json_option
+@pass_ctx
+def user_add(
+    obj: Ctx, user_id: str, name: str, email: str, org: str, admin: bool, auditor: bool
+) -> None:
+    """Add a person (admins only).
+
+    \b
+    Example:
+      regsam-flow user add mia --name "Mia Moderatorin" \\
+          --email mia@regsam.example --org REGSAM
+    """
+    p = obj.engine.add_person(
+        user_id, actor=obj.user, name=name, email=email, org=org, admin=admin, auditor=auditor
+    )
+    if obj.json:
+        echo_json(_person(p))
+    else:
+        click.echo(f"Added {p.id} ({p.name}).")
+
+
+@user.command("list")
+@json_option
+@pass_ctx
+def user_list(obj: Ctx) -> None:
+    """List everybody.
+
+    \b
+    Example:
+      regsam-flow user list --json
+    """
+    people = obj.engine.list_people(actor=obj.user)
+    if obj.json:
+        echo_json([_person(p) for p in people])
+        return
+    table(
+        ["user", "name", "email", "org", "global"],
+        [
+            [
+                p.id,
+                p.name,
+                p.email,
+                p.org,
+                ",".join(r for r, on in (("admin", p.admin), ("auditor", p.auditor)) if on),
+            ]
+            for p in people
+        ],
+    )
+
+
+def _person(p: object) -> dict[str, object]:
+    from dataclasses import asdict, is_dataclass
+
+    assert is_dataclass(p) and not isinstance(p, type)
+    return asdict(p)

@@ -1,0 +1,126 @@
+"""init, info, demo: setting up and looking at the installation."""
+
+from __future__ import annotations
+
+import click
+
+from .app import VERSION, cli
+from .common import json_option
+from .context import Ctx, pass_ctx
+from .output import echo_json, kv
+
+__all__ = ["demo", "info", "init"]
+
+
+@cli.command()
+@click.option("--admin", metavar="USER", help="Make USER an admin (default: --as, your login).")
+@click.option("--name", default="", help="The admin's full name, if they are new.")
+@click.option("--email", default="", help="The admin's email, if they are new.")
+@json_option
+@pass_ctx
+def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
+    """Create the database, or upgrade it to this version's schema.
+
+    Safe to run twice.  USER becomes an admin (created if new).
+
+    \b
+    Example:
+      regsam-flow --db sqlite:///regsam.db init --admin anna --name "Anna Admin"
+    """
+    from regsam_flow.persistence.database import redact_url
+
+    engine = obj.engine
+    before, _ = engine.schema_status()
+    user = admin or obj.user
+    created = engine.init(user, name=name, email=email)
+    found, _needed = engine.schema_status()
+    if obj.json:
+        echo_json(
+            {
+                "database": redact_url(engine.url),
+                "schema_before": before,
+                "schema": found,
+                "admin": user,
+                "admin_created": created,
+            }
+        )
+        return
+    if before == found:
+        click.echo(f"Database {redact_url(engine.url)} is up to date (schema {found}).")
+    elif before is None:
+        click.echo(f"Created database {redact_url(engine.url)} (schema {found}).")
+    else:
+        click.echo(f"Upgraded database {redact_url(engine.url)} from schema {before} to {found}.")
+    click.echo(f"{user} is {'now' if created else 'already'} an admin.")
+
+
+@cli.command()
+@json_option
+@pass_ctx
+def info(obj: Ctx) -> None:
+    """Version, database, schema and workflows.
+
+    Shows the version, the database URL (password hidden), its schema
+    version and the workflows loaded.
+
+    \b
+    Example:
+      regsam-flow info
+    """
+    from regsam_flow.persistence.database import redact_url
+
+    engine = obj.engine
+    found, needed = engine.schema_status()
+    workflows = [
+        {"name": wf.name, "version": wf.version, "title": wf.definition.title, "source": wf.source}
+        for wf in engine.workflows.all()
+    ]
+    if obj.json:
+        echo_json(
+            {
+                "version": VERSION,
+                "database": redact_url(engine.url),
+                "schema": found,
+                "schema_needed": needed,
+                "workflows": workflows,
+            }
+        )
+        return
+    if found == needed:
+        schema = f"{found} (current)"
+    elif found is None:
+        schema = "not initialised: run `regsam-flow init`"
+    else:
+        schema = f"{found}, this version needs {needed}: run `regsam-flow init`"
+    kv(
+        [
+            ("regsam-flow", VERSION),
+            ("database", redact_url(engine.url)),
+            ("schema", schema),
+            ("workflows", ", ".join(f"{w['name']} v{w['version']}" for w in workflows)),
+        ]
+    )
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="Folder for the demo database (default: a new temporary folder).",
+)
+def demo(folder: str | None) -> None:
+    """Walk a demo area through all phases.
+
+    A fresh demo database: people for all five roles and one area walked
+    through all phases, each step printed.
+
+    \b
+    Example:
+      regsam-flow demo --dir /tmp/regsam-demo
+    """
+    from pathlib import Path
+
+    from regsam_flow.demo import run_demo
+
+    run_demo(Path(folder) if folder else None, out=click.echo).close()

@@ -1,0 +1,107 @@
+"""task list, done, reopen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .app import cli
+from .common import json_option
+from .context import Ctx, pass_ctx
+from .output import date_de, echo_json, table
+
+__all__ = ["task"]
+
+
+@cli.group()
+def task() -> None:
+    """The tasks of each phase: list, report, reopen."""
+
+
+@task.command("list")
+@click.argument("area_id", metavar="AREA")
+@click.option("--phase", metavar="PHASE", help="Only the tasks of this phase.")
+@json_option
+@pass_ctx
+def task_list(obj: Ctx, area_id: str, phase: str | None) -> None:
+    """List the tasks of every phase (or one), with who reported them.
+
+    \b
+    Example:
+      regsam-flow task list hasenbergl-nord --phase vorlauf
+    """
+    rows = obj.engine.tasks(area_id, actor=obj.user, phase=phase)
+    if obj.json:
+        echo_json(rows)
+        return
+    phases: dict[str, list[dict[str, Any]]] = {}
+    for t in rows:
+        phases.setdefault(t["phase"], []).append(t)
+    for i, (ph, tasks) in enumerate(phases.items()):
+        click.echo(("\n" if i else "") + f"{ph}:")
+        table(
+            ["task", "req", "done", "by", "roles"],
+            [
+                [
+                    t["id"],
+                    "yes" if t["required"] else "",
+                    date_de(t["done_at"]) if t["done"] else "",
+                    t["done_by"] or "",
+                    ", ".join(t["roles"]),
+                ]
+                for t in tasks
+            ],
+            keep=(0, 2),
+        )
+
+
+@task.command("done")
+@click.argument("area_id", metavar="AREA")
+@click.argument("task_id", metavar="TASK")
+@click.option("--note", default="", help="A note, e.g. where the result is documented.")
+@json_option
+@pass_ctx
+def task_done(obj: Ctx, area_id: str, task_id: str, note: str) -> None:
+    """Report a task of the current phase done.
+
+    \b
+    Example:
+      regsam-flow --as mia task done hasenbergl-nord bedarfsanalyse \\
+          --note "Protokoll KG 03/2027"
+    """
+    st = obj.engine.report_task(area_id, task_id, actor=obj.user, note=note)
+    if obj.json:
+        echo_json(
+            {
+                "area": area_id,
+                "task": task_id,
+                "done": True,
+                "done_by": st.done_by,
+                "done_at": st.done_at.isoformat() if st.done_at else None,
+                "note": st.note,
+            }
+        )
+    else:
+        click.echo(f"Task {task_id} of {area_id} reported done by {st.done_by}.")
+
+
+@task.command("reopen")
+@click.argument("area_id", metavar="AREA")
+@click.argument("task_id", metavar="TASK")
+@click.option("--reason", required=True, help="Why the task is open again.")
+@json_option
+@pass_ctx
+def task_reopen(obj: Ctx, area_id: str, task_id: str, reason: str) -> None:
+    """Mark a reported task open again (its roles or the moderation).
+
+    \b
+    Example:
+      regsam-flow task reopen hasenbergl-nord datenmaterial \\
+          --reason "Zahlen von 2026 fehlen"
+    """
+    obj.engine.reopen_task(area_id, task_id, actor=obj.user, reason=reason)
+    if obj.json:
+        echo_json({"area": area_id, "task": task_id, "done": False, "reason": reason})
+    else:
+        click.echo(f"Task {task_id} of {area_id} is open again.")

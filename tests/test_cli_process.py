@@ -1,0 +1,92 @@
+"""The installed console script, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "regsam-flow"
+
+
+def run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=120)
+    if check:
+        assert r.returncode == 0, f"{args}: {r.returncode}\n{r.stdout}\n{r.stderr}"
+    return r
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("REGSAM_FLOW_")}
+    e.update(
+        REGSAM_FLOW_HOME=str(tmp_path / "home"), REGSAM_FLOW_USER="anna", PYTHONIOENCODING="utf-8"
+    )
+    return e
+
+
+def test_console_script_is_installed() -> None:
+    assert BIN.exists(), f"{BIN} missing: install the package (pip install -e .)"
+
+
+def test_default_database_in_the_data_folder(env: dict[str, str], tmp_path: Path) -> None:
+    r = run("area", "list", env=env, check=False)
+    assert r.returncode == 1 and "run `regsam-flow init`" in r.stderr
+    assert not (tmp_path / "home" / "regsam-flow.db").exists()  # nothing created silently
+    run("init", "--name", "Anna Admin", "--email", "anna@regsam.example", env=env)
+    assert (tmp_path / "home" / "regsam-flow.db").exists()
+    run("area", "create", "moosach", "--name", "Moosach-Bahnhof", env=env)
+    listed = json.loads(run("--json", "area", "list", env=env).stdout)
+    assert [a["area"] for a in listed] == ["moosach"]
+    r = run("--as", "nobody", "area", "show", "moosach", env=env, check=False)
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+
+
+def test_demo_runs_and_reads_well(env: dict[str, str], tmp_path: Path) -> None:
+    r = run("demo", "--dir", str(tmp_path / "demo"), env=env)
+    out = r.stdout
+    assert "vorlauf -> diagnose" in out and "auswertung -> abgeschlossen" in out
+    assert "chain intact" in out and "Überprüfung" in out
+    assert r.stderr == ""
+    db = f"sqlite:///{tmp_path / 'demo' / 'demo.db'}"
+    log = json.loads(run("--db", db, "--as", "audrey", "--json", "log", env=env).stdout)
+    assert log[-1]["to_state"] == "abgeschlossen"
+    verify = run("--db", db, "--as", "audrey", "audit", "verify", env=env)
+    assert verify.stdout.startswith("OK:")
+    again = run("demo", "--dir", str(tmp_path / "demo"), env=env, check=False)
+    assert again.returncode == 7 and "exists already" in again.stderr
+
+
+def _modules_after(args: list[str], env: dict[str, str]) -> set[str]:
+    code = (
+        "import sys\n"
+        "from regsam_flow.cli import main\n"
+        f"sys.argv = ['regsam-flow', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('\\nMODULES', ' '.join(sorted(sys.modules)))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    line = r.stdout.rsplit("MODULES", 1)[1]
+    return set(line.split())
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["area", "show", "--help"]])
+def test_help_and_version_import_neither_sqlalchemy_nor_alembic(
+    args: list[str], env: dict[str, str]
+) -> None:
+    mods = _modules_after(args, env)
+    assert "click" in mods
+    assert not {m for m in mods if m.split(".")[0] in ("sqlalchemy", "alembic")}
+
+
+def test_only_init_imports_alembic(env: dict[str, str], tmp_path: Path) -> None:
+    mods = _modules_after(["init"], env)
+    assert "alembic" in mods
+    mods = _modules_after(["area", "list"], env)
+    assert "sqlalchemy" in mods and "alembic" not in mods
