@@ -1,0 +1,167 @@
+"""What a reminder template sees: the notice turned into plain, display-ready facts.
+
+:func:`template_context` builds the variables every reminder template gets;
+:func:`format_date` writes a date the way a reader of that language expects
+(``15.07.2027`` in German, ``15 July 2027`` in English).  The agreement in a
+:class:`~regsam_flow.ports.ReminderNotice` is a plain mapping; these keys are
+read, all optional:
+
+``topic``, ``scope``, ``duration``
+    text;
+``start``, ``review``
+    a :class:`~datetime.date` or an ISO date string (``review`` falls back to
+    the notice's review date);
+``signed_by`` or ``signatures``
+    who signed: a string, a list of strings, or a mapping of role id to name
+    (role ids such as ``moderation`` are shown with their German or English
+    label).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from regsam_flow.ports import ReminderNotice
+
+__all__ = [
+    "LANGUAGES",
+    "agreement_view",
+    "format_date",
+    "language_of",
+    "role_label",
+    "template_context",
+]
+
+#: The languages reminders are written in; the first is the default.
+LANGUAGES = ("de", "en")
+
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+_ROLE_LABELS: dict[str, dict[str, str]] = {
+    "moderation": {"de": "REGSAM-Moderation", "en": "REGSAM moderation"},
+    "social_planning": {"de": "Sozialplanung (Sozialreferat)", "en": "social planning"},
+    "steering": {"de": "Steuerungsbereiche", "en": "steering areas"},
+    "provider": {"de": "Einrichtungsträger", "en": "service providers"},
+    "sbh": {"de": "Sozialbürgerhäuser", "en": "social-citizen centres (SBH)"},
+}
+
+
+def language_of(notice: ReminderNotice) -> str:
+    """The notice's language reduced to one of :data:`LANGUAGES` (``en-GB`` is
+    ``en``); anything unknown is German."""
+    code = notice.language.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else LANGUAGES[0]
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def format_date(value: object, lang: str = "de") -> str:
+    """A date (or ISO date string) as ``15.07.2027`` (de) or ``15 July 2027``
+    (en); ``-`` when there is none; text that is no date is returned as is."""
+    day = _as_date(value)
+    if day is None:
+        return str(value) if isinstance(value, str) and value.strip() else "-"
+    if lang == "en":
+        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return day.strftime("%d.%m.%Y")
+
+
+def role_label(role: str, lang: str = "de") -> str:
+    """The readable name of a role id (the id itself when unknown)."""
+    return _ROLE_LABELS.get(role, {}).get(lang, role)
+
+
+def _signers(value: object, lang: str) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [f"{role_label(str(role), lang)}: {who}" for role, who in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v]
+    return [str(value)]
+
+
+def agreement_view(notice: ReminderNotice, lang: str) -> dict[str, Any]:
+    """The agreement summary: topic, scope, duration, start and review (dates or
+    None) and ``signed_by`` (a list of display strings)."""
+    raw = notice.agreement
+    signed = raw.get("signed_by")
+    if signed is None:
+        signed = raw.get("signatures")
+    return {
+        "topic": str(raw.get("topic") or ""),
+        "scope": str(raw.get("scope") or ""),
+        "duration": str(raw.get("duration") or ""),
+        "start": _as_date(raw.get("start")),
+        "review": _as_date(raw.get("review")) or notice.review_date,
+        "signed_by": _signers(signed, lang),
+    }
+
+
+def template_context(notice: ReminderNotice) -> dict[str, Any]:
+    """The variables of every reminder template.
+
+    ``notice`` (the raw notice), ``lang``, ``kind``, ``days_left`` (days until
+    the review, 0 when due or overdue), ``days_overdue``, ``area_name``,
+    ``district``, ``phase``, ``phase_title``, ``workflow_title``,
+    ``review_date``, ``agreement`` (see :func:`agreement_view`),
+    ``open_tasks`` (dicts with ``id`` and ``title``), ``recipients`` (dicts with
+    ``name``, ``email``, ``role`` and ``role_label``), ``commands`` and
+    ``reminder_id``.  Templates format dates with the ``date`` filter.
+    """
+    lang = language_of(notice)
+    return {
+        "notice": notice,
+        "lang": lang,
+        "kind": notice.kind,
+        "days_left": max(notice.days, 0),
+        "days_overdue": max(-notice.days, 0),
+        "area": notice.area,
+        "area_name": notice.area_name,
+        "district": notice.district,
+        "phase": notice.phase,
+        "phase_title": notice.phase_title or notice.phase,
+        "workflow_title": notice.workflow_title,
+        "review_date": notice.review_date,
+        "agreement": agreement_view(notice, lang),
+        "open_tasks": [{"id": tid, "title": title or tid} for tid, title in notice.open_tasks],
+        "recipients": [
+            {
+                "name": r.name,
+                "email": r.email,
+                "role": r.role,
+                "role_label": role_label(r.role, lang),
+            }
+            for r in notice.recipients
+        ],
+        "commands": list(notice.commands),
+        "reminder_id": notice.reminder_id,
+    }

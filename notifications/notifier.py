@@ -1,0 +1,82 @@
+"""The mail adapter of the :class:`~regsam_flow.ports.Notifier` port.
+
+:class:`MailNotifier` renders a :class:`~regsam_flow.ports.ReminderNotice`
+(:mod:`~regsam_flow.notifications.render`) and hands it to a
+:class:`~regsam_flow.notifications.transport.Transport`; any failure raises,
+so the engine retries.  :func:`notifier_from_env` builds one from the
+environment:
+
+``REGSAM_FLOW_SMTP_URL``
+    the SMTP server (see :mod:`~regsam_flow.notifications.smtp_url`); unset or
+    empty: a Maildir at ``<data_dir>/maildir``;
+``REGSAM_FLOW_MAIL_FROM``
+    the sender, e.g. ``REGSAM <regsam-flow@example.org>``
+    (default ``regsam-flow <regsam-flow@localhost>``);
+``REGSAM_FLOW_TEMPLATES``
+    a folder whose templates replace the shipped ones of the same name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from email.message import EmailMessage
+from pathlib import Path
+
+from regsam_flow.ports import Clock, Notifier, ReminderNotice, SystemClock
+
+from .render import DEFAULT_SENDER, ReminderRenderer, parse_address
+from .transport import Transport, transport_from_url
+
+__all__ = ["ENV_FROM", "ENV_SMTP_URL", "ENV_TEMPLATES", "MailNotifier", "notifier_from_env"]
+
+ENV_SMTP_URL = "REGSAM_FLOW_SMTP_URL"
+ENV_FROM = "REGSAM_FLOW_MAIL_FROM"
+ENV_TEMPLATES = "REGSAM_FLOW_TEMPLATES"
+
+
+class MailNotifier(Notifier):
+    """Sends each reminder as one email through ``transport``.
+
+    ``sender`` is the From address; ``template_dir`` a folder of templates
+    searched before the shipped ones; ``clock`` dates the message (the
+    system clock by default).  A bad sender or template raises
+    :class:`~regsam_flow.errors.InvalidInputError` here, not at sending time.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        sender: str = DEFAULT_SENDER,
+        template_dir: Path | str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.transport = transport
+        self.sender = parse_address(sender, ENV_FROM)
+        self.renderer = ReminderRenderer(template_dir)
+        self.clock: Clock = clock or SystemClock()
+
+    def __repr__(self) -> str:
+        return f"MailNotifier({self.transport!r}, sender={str(self.sender)!r})"
+
+    def render(self, notice: ReminderNotice) -> EmailMessage:
+        """The message :meth:`notify` would send now (for previews)."""
+        return self.renderer.render(notice, now=self.clock.now(), sender=self.sender)
+
+    def notify(self, notice: ReminderNotice) -> None:
+        """Render and deliver ``notice``; raises on any failure."""
+        self.transport.send(self.render(notice))
+
+
+def notifier_from_env(
+    data_dir: Path | str,
+    env: Mapping[str, str] = os.environ,
+    *,
+    clock: Clock | None = None,
+) -> MailNotifier:
+    """A :class:`MailNotifier` configured by ``REGSAM_FLOW_SMTP_URL``,
+    ``REGSAM_FLOW_MAIL_FROM`` and ``REGSAM_FLOW_TEMPLATES`` (see module docs)."""
+    transport = transport_from_url(env.get(ENV_SMTP_URL), Path(data_dir) / "maildir")
+    sender = (env.get(ENV_FROM) or "").strip() or DEFAULT_SENDER
+    templates = (env.get(ENV_TEMPLATES) or "").strip() or None
+    return MailNotifier(transport, sender=sender, template_dir=templates, clock=clock)
