@@ -527,3 +527,19 @@ def test_every_command_has_help_with_an_example(c: Cli, command: list[str]) -> N
     r = c.ok(*command, "--help")
     assert "Example" in r.stdout
     assert all(len(line) <= 80 for line in r.stdout.splitlines()) or command == []
+
+
+def test_json_from_the_environment(c: Cli, area: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from regsam_flow.cli import cli
+
+    env = {
+        "REGSAM_FLOW_DB": c.db,
+        "REGSAM_FLOW_USER": "mia",
+        "REGSAM_FLOW_JSON": "1",
+        "REGSAM_FLOW_HOME": str(c.home),
+    }
+    r = CliRunner().invoke(cli, ["why", area], env=env)
+    assert r.exit_code == 0
+    assert {s["trigger"] for s in json.loads(r.stdout)} == {"start_diagnose", "cancel"}

@@ -136,7 +136,13 @@ HINTS = {
     metavar="USER",
     help="Act as this user [env REGSAM_FLOW_USER; default: your login name].",
 )
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    envvar="REGSAM_FLOW_JSON",
+    help="Machine-readable JSON on stdout [env REGSAM_FLOW_JSON=1].",
+)
 @click.option(
     "--workflows",
     "workflow_dirs",
