@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 __all__ = [
@@ -40,12 +41,14 @@ __all__ = [
     "audit_log",
     "metadata",
     "people",
+    "reminders",
+    "reviews",
     "signatures",
     "tasks",
 ]
 
 #: The Alembic revision this code needs; a test keeps it equal to the head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 TS = String(32)
 ID = String(64)
@@ -61,6 +64,8 @@ _TABLES = (
     "approvals",
     "audit_log",
     "audit_head",
+    "reminders",
+    "reviews",
 )
 _lock = threading.Lock()
 
@@ -75,6 +80,8 @@ if TYPE_CHECKING:  # defined by _define() on first use
     approvals: Table
     audit_log: Table
     audit_head: Table
+    reminders: Table
+    reviews: Table
 
 
 def __getattr__(name: str) -> Any:
@@ -203,6 +210,43 @@ def _define() -> dict[str, Any]:
         Column("id", Integer, primary_key=True, autoincrement=False),
         Column("seq", Integer, nullable=False),
         Column("hash", String(64), nullable=False),
+    )
+
+    # Review-date reminders: the database is the single source of truth for
+    # what is due.  A scheduler claims a row (claimed_by, claimed_until: a
+    # lease) before it sends, so two schedulers never send the same one.
+    reminders = Table(
+        "reminders",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("area_id", ID, ForeignKey("areas.id"), nullable=False),
+        Column("review_date", String(10), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("offset_days", Integer, nullable=False),
+        Column("due_at", TS, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("next_attempt_at", TS, nullable=False),
+        Column("claimed_by", String(128), nullable=True),
+        Column("claimed_until", TS, nullable=True),
+        Column("sent_at", TS, nullable=True),
+        Column("last_error", Text, nullable=False),
+        Column("created_at", TS, nullable=False),
+        UniqueConstraint("area_id", "review_date", "offset_days", name="uq_reminders_slot"),
+        Index("ix_reminders_due", "status", "next_attempt_at"),
+    )
+
+    # The decision taken at a review date: continue (with a new date) or end.
+    reviews = Table(
+        "reviews",
+        metadata,
+        Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
+        Column("review_date", String(10), primary_key=True),
+        Column("decision", String(16), nullable=False),
+        Column("next_review", String(10), nullable=True),
+        Column("reason", Text, nullable=False),
+        Column("decided_by", ID, nullable=False),
+        Column("decided_at", TS, nullable=False),
     )
 
     return {name: value for name, value in locals().items() if name in _TABLES}

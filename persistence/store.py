@@ -18,6 +18,7 @@ from regsam_flow.ports import Store, UnitOfWork
 
 from . import schema as s
 from .database import WRITE_OPTION, create_db_engine, redact_url
+from .reminders import SqlReminders
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -84,11 +85,12 @@ _SQL_APPROVALS = text(
 _SQL_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 
 
-class SqlUnitOfWork(UnitOfWork):
+class SqlUnitOfWork(SqlReminders, UnitOfWork):
     """One transaction on one SQLAlchemy connection."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._sqlite = conn.dialect.name == "sqlite"
 
     # people
     def get_person(self, person_id: str) -> Person | None:
@@ -471,7 +473,8 @@ class SqlStore(Store):
             expected=expected,
         )
 
-    def upgrade(self) -> tuple[str | None, str]:
+    def upgrade(self, target: str = "head") -> tuple[str | None, str]:
+        """Run the migrations up to ``target`` (tests use older targets)."""
         from alembic import command
         from alembic.config import Config
 
@@ -481,7 +484,7 @@ class SqlStore(Store):
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, target)
             conn.commit()
         after, _ = self.schema_status()
         return before, after or s.HEAD_REVISION

@@ -9,12 +9,13 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from .dates import format_date_de
+from .dates import BERLIN, format_date_de
 from .engine import Engine
 from .errors import BlockedError
+from .notifications import read_maildir
 
 __all__ = ["run_demo"]
 
@@ -64,7 +65,10 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
             f"{db} exists already: give an empty folder (or remove the old demo)", field="dir"
         )
     url = f"sqlite:///{db}"
-    engine = Engine(url)
+    from .notifications import MaildirTransport, MailNotifier
+
+    maildir = folder / "maildir"
+    engine = Engine(url, notifier=MailNotifier(MaildirTransport(maildir)))
     engine.init("admin", name="Demo Admin", email="admin@regsam.example")
     out(f"Demo database: {db}")
     for pid, name, email, org, _role in PEOPLE:
@@ -113,6 +117,18 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
     engine.sign_agreement(AREA, actor="sven")
     out("Agreement signed by moderation (mia) and social_planning (sven)")
 
+    planned = engine.reminders(actor="admin", area=AREA, status="pending")
+    out(
+        f"{len(planned)} reminders planned for the review: "
+        + ", ".join(f"{r.due_at.astimezone(BERLIN):%d.%m.%Y %H:%M}" for r in planned)
+    )
+    at = datetime(2027, 6, 17, 8, 0, tzinfo=BERLIN)
+    report = engine.send_due(at)
+    out(f"The scheduler at {at:%d.%m.%Y %H:%M} sends {len(report.sent)} reminder into {maildir}:")
+    for msg in read_maildir(maildir):
+        out(f"    To: {msg['To']}")
+        out(f"    Subject: {msg['Subject']}")
+
     for phase, title in (
         ("vorlauf", "Diagnose"),
         ("diagnose", "Umsetzung"),
@@ -136,7 +152,14 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
         f"Audit log: {result.entries} entries, chain {'intact' if result.ok else 'BROKEN'}, "
         f"head {engine.head()}"
     )
+    rems = engine.reminders(actor="admin", area=AREA)
+    out(
+        "Reminders: "
+        + ", ".join(f"{r.id} {r.status}" for r in rems)
+        + " (closing the area cancelled the pending ones)"
+    )
     out(f"Try: regsam-flow --db {url} --as audrey log {AREA}")
+    out(f"     regsam-flow --db {url} --as audrey reminders list")
     return engine
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "FireResult",
     "NextStep",
     "Person",
+    "Reminder",
     "TaskStatus",
     "VerifyResult",
 ]
@@ -113,6 +114,56 @@ class Agreement:
 
     def with_changes(self, **changes: Any) -> Agreement:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One scheduled review-date reminder.
+
+    ``kind`` is ``before`` (``offset_days`` > 0 days before the review),
+    ``on_day`` or ``overdue`` (``offset_days`` < 0).  ``status`` is
+    ``pending``, ``sent``, ``failed``, ``cancelled`` (decision taken, date
+    changed, area closed) or ``superseded`` (a later one was due too).
+    """
+
+    id: int
+    area: str
+    review_date: date
+    kind: str
+    offset_days: int
+    due_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def message_id(self) -> str:
+        """Stable per reminder: a resend is recognisably the same message."""
+        return f"<reminder-{self.id}.{self.area}.{self.review_date:%Y%m%d}@regsam-flow>"
+
+    def to_dict(self) -> dict[str, Any]:
+        def ts(v: datetime | None) -> str | None:
+            return v.strftime("%Y-%m-%dT%H:%M:%SZ") if v else None
+
+        return {
+            "id": self.id,
+            "area": self.area,
+            "review_date": self.review_date.isoformat(),
+            "kind": self.kind,
+            "offset_days": self.offset_days,
+            "due_at": ts(self.due_at),
+            "status": self.status,
+            "attempts": self.attempts,
+            "next_attempt_at": ts(self.next_attempt_at),
+            "sent_at": ts(self.sent_at),
+            "last_error": self.last_error or None,
+            "message_id": self.message_id,
+        }
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .model import Agreement, Area, AuditEntry, Person, TaskStatus
+from .model import Agreement, Area, AuditEntry, Person, Reminder, TaskStatus
 
 __all__ = [
     "Clock",
@@ -29,6 +29,7 @@ __all__ = [
     "Notifier",
     "Recipient",
     "ReminderNotice",
+    "ReminderUnitOfWork",
     "Store",
     "SystemClock",
     "UnitOfWork",
@@ -111,7 +112,59 @@ class Notifier(ABC):
     def notify(self, notice: ReminderNotice) -> None: ...
 
 
-class UnitOfWork(ABC):
+class ReminderUnitOfWork(ABC):
+    """The reminder part of a unit of work (see :class:`UnitOfWork`)."""
+
+    @abstractmethod
+    def add_reminders(self, reminders: Sequence[Reminder], at: datetime) -> None:
+        """Insert pending reminders; a slot (area, review date, offset) that
+        exists already is left as it is."""
+
+    @abstractmethod
+    def cancel_reminders(
+        self, area_id: str, review_date: date | None = None, status: str = "cancelled"
+    ) -> int:
+        """Set the pending reminders of an area (for one review date) to
+        ``status``; return how many."""
+
+    @abstractmethod
+    def due_reminders(self, now: datetime, limit: int) -> list[Reminder]:
+        """Pending reminders whose next attempt is due and that no live lease holds."""
+
+    @abstractmethod
+    def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
+        """Take a lease on a due pending reminder; False if someone holds it."""
+
+    @abstractmethod
+    def update_reminder(self, reminder_id: int, worker: str | None, **fields: Any) -> bool:
+        """Change a reminder (only if ``worker`` still holds it, when given)."""
+
+    @abstractmethod
+    def get_reminder(self, reminder_id: int) -> Reminder | None: ...
+    @abstractmethod
+    def list_reminders(
+        self, area: str | None = None, status: str | None = None, areas: Sequence[str] | None = None
+    ) -> list[Reminder]: ...
+    @abstractmethod
+    def next_reminder_at(self) -> datetime | None:
+        """When the earliest pending reminder is next due."""
+
+    @abstractmethod
+    def get_review(self, area_id: str, review_date: date) -> dict[str, Any] | None: ...
+    @abstractmethod
+    def add_review(
+        self,
+        area_id: str,
+        review_date: date,
+        decision: str,
+        next_review: date | None,
+        reason: str,
+        by: str,
+        at: datetime,
+    ) -> None: ...
+
+
+class UnitOfWork(ReminderUnitOfWork):
     """One transaction against the store.
 
     Reads see a consistent snapshot; writes become visible together when the

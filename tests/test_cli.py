@@ -521,6 +521,11 @@ def test_workflows_folder_option(c: Cli, area: str, tmp_path: Path) -> None:
         ["workflow", "show"],
         ["workflow", "validate"],
         ["workflow", "diagram"],
+        ["review"],
+        ["reminders", "list"],
+        ["reminders", "retry"],
+        ["reminders", "send-due"],
+        ["scheduler", "run"],
     ],
 )
 def test_every_command_has_help_with_an_example(c: Cli, command: list[str]) -> None:

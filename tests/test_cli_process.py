@@ -57,6 +57,13 @@ def test_demo_runs_and_reads_well(env: dict[str, str], tmp_path: Path) -> None:
     assert log[-1]["to_state"] == "abgeschlossen"
     verify = run("--db", db, "--as", "audrey", "audit", "verify", env=env)
     assert verify.stdout.startswith("OK:")
+    # the demo sends a reminder into its Maildir, and reminders list shows it
+    assert "Subject: Erinnerung: Überprüfung Schwerpunktgebiet Hasenbergl-Nord am 15.07.2027" in out
+    assert len(list((tmp_path / "demo" / "maildir" / "new").iterdir())) == 1
+    rems = json.loads(
+        run("--db", db, "--as", "audrey", "--json", "reminders", "list", env=env).stdout
+    )
+    assert [r["status"] for r in rems] == ["sent", "cancelled", "cancelled", "cancelled"]
     again = run("demo", "--dir", str(tmp_path / "demo"), env=env, check=False)
     assert again.returncode == 7 and "exists already" in again.stderr
 

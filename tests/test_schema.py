@@ -45,23 +45,32 @@ def test_init_twice_is_safe(tmp_path: Path) -> None:
     assert [a.id for a in Engine(url).list_areas(actor="root")] == ["a1"]
 
 
-def test_older_database_is_refused_until_upgraded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_older_database_is_refused_until_upgraded(tmp_path: Path) -> None:
+    from regsam_flow.persistence import SqlStore
+
     path = tmp_path / "old.db"
-    Engine(f"sqlite:///{path}").init("root")
+    store = SqlStore(f"sqlite:///{path}")
+    store.upgrade("0001")  # a database as the first release left it
+    store.close()
     with sqlite3.connect(path) as conn:
-        before = conn.execute("SELECT * FROM alembic_version").fetchall()
-    # this code pretends to need a newer schema than the file has
-    monkeypatch.setattr(schema, "HEAD_REVISION", "0002")
+        conn.execute(
+            "INSERT INTO people VALUES ('root', 'Root', 'r@example.org', '', 1, 0, "
+            "'2026-01-01T00:00:00.000000Z')"
+        )
+    before = tables(path)
+    assert "reminders" not in before
     engine = Engine(f"sqlite:///{path}")
     with pytest.raises(
-        SchemaError, match="has schema 0001, this regsam-flow needs 0002: run `regsam-flow init`"
+        SchemaError,
+        match=f"has schema 0001, this regsam-flow needs {schema.HEAD_REVISION}: "
+        "run `regsam-flow init` to upgrade",
     ) as exc:
         engine.list_areas(actor="root")
-    assert (exc.value.found, exc.value.expected) == ("0001", "0002")
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT * FROM alembic_version").fetchall() == before
+    assert (exc.value.found, exc.value.expected) == ("0001", schema.HEAD_REVISION)
+    assert tables(path) == before  # nothing altered silently
+    engine.init("root")
+    assert {"reminders", "reviews"} <= tables(path)
+    assert [p.id for p in engine.list_people(actor="root")] == ["root"]  # data kept
 
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (register the commands)
     audit_cmds,
     flow_cmds,
     people_cmds,
+    reminder_cmds,
     setup_cmds,
     task_cmds,
     workflow_cmds,

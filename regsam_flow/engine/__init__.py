@@ -15,13 +15,14 @@ from .areas import AreaOps
 from .auditing import AreaSnapshot, AuditOps, replay
 from .base import EVENT_KINDS, ChangeEvent
 from .people import PeopleOps
+from .reminders import ReminderOps, SendReport
 from .tasks import TaskOps
 from .transitions import TransitionOps
 
-__all__ = ["EVENT_KINDS", "AreaSnapshot", "ChangeEvent", "Engine", "replay"]
+__all__ = ["EVENT_KINDS", "AreaSnapshot", "ChangeEvent", "Engine", "SendReport", "replay"]
 
 
-class Engine(PeopleOps, AreaOps, TaskOps, TransitionOps, AuditOps):
+class Engine(PeopleOps, AreaOps, ReminderOps, TaskOps, TransitionOps, AuditOps):
     """Focus areas and their workflows, on one database.
 
     ``Engine(url)`` opens a database (default: a SQLite file in the user's data
@@ -31,5 +32,7 @@ class Engine(PeopleOps, AreaOps, TaskOps, TransitionOps, AuditOps):
     Every action names the person acting (``actor``); what they may do follows
     from their global roles (admin, auditor) and their roles in the area.
     Options: ``workflow_dirs`` (folders with more or overriding workflow
-    files), ``guards`` (name -> Python guard), ``clock``, ``store``.
+    files), ``guards`` (name -> Python guard), ``clock``, ``store``,
+    ``notifier`` (where reminders go; default: REGSAM_FLOW_SMTP_URL or a
+    Maildir in the data folder).
     """

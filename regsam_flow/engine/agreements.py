@@ -92,18 +92,21 @@ class AgreementOps(EngineBase):
         )
         tx.uow.add_agreement(area.id, new)
         self._bump(tx, area)
+        details: dict[str, Any] = {
+            "version": new.version,
+            "changed": changed,
+            "fields": new.fields(),
+            "voided_signatures": sorted(base.signatures),
+        }
+        if new.review != base.review:
+            details.update(self._reschedule(tx, area, self._workflow(area), new.review))
         tx.audit(
             "agreement",
             actor=actor,
             role=role,
             area=area.id,
             action="agreement_changed",
-            details={
-                "version": new.version,
-                "changed": changed,
-                "fields": new.fields(),
-                "voided_signatures": sorted(base.signatures),
-            },
+            details=details,
         )
         return new
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,24 @@ from ..model import (
     AuditEntry,
     Person,
 )
-from ..ports import Clock, Store, SystemClock, UnitOfWork
+from ..ports import Clock, Notifier, Store, SystemClock, UnitOfWork
 from ..validation import check_guard_name
 from ..workflows import Workflow, WorkflowRegistry
 
 log = logging.getLogger("regsam_flow")
 
 #: Kinds of change a callback can subscribe to.
-EVENT_KINDS = ("transition", "approval", "task", "agreement", "assignment", "area", "person")
+EVENT_KINDS = (
+    "transition",
+    "approval",
+    "task",
+    "agreement",
+    "assignment",
+    "area",
+    "person",
+    "review",
+    "reminder",
+)
 #: Roles an area's moderation may assign; the rest are assigned by an admin.
 MODERATION_ASSIGNS = ("steering", "provider", "sbh")
 
@@ -78,6 +89,7 @@ class EngineBase:
         guards: Mapping[str, Guard] | None = None,
         clock: Clock | None = None,
         store: Store | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         if store is None:
             from ..paths import default_db_url
@@ -87,6 +99,7 @@ class EngineBase:
         self.store = store
         self.url = store.url
         self.clock = clock or SystemClock()
+        self._notifier = notifier
         self._guards: dict[str, Guard] = dict(BUILTIN_GUARDS)
         for name in guards or {}:
             check_guard_name(name)
@@ -219,8 +232,30 @@ class EngineBase:
                 area=area.id,
             )
 
-    def _bump(self, tx: _Tx, area: Area) -> None:
-        tx.uow.update_area(area.id, area.version, state=area.state, round=area.round, at=tx.now)
+    def _bump(self, tx: _Tx, area: Area) -> Area:
+        """Count a change to the area (its version); return the area as it is now."""
+        version = tx.uow.update_area(
+            area.id, area.version, state=area.state, round=area.round, at=tx.now
+        )
+        return replace(area, version=version, updated_at=tx.now)
+
+    def _reschedule(self, tx: _Tx, area: Area, wf: Workflow, review: date | None) -> dict[str, int]:
+        """Replace the area's pending reminders by those for ``review``."""
+        from ..schedule import planned_reminders
+
+        policy = wf.definition.reminders
+        cancelled = tx.uow.cancel_reminders(area.id)
+        planned = 0
+        if (
+            policy is not None
+            and review is not None
+            and not wf.is_final(area.state)
+            and tx.uow.get_review(area.id, review) is None
+        ):
+            rems = planned_reminders(area.id, review, policy)
+            tx.uow.add_reminders(rems, tx.now)
+            planned = len(rems)
+        return {"reminders_cancelled": cancelled, "reminders_planned": planned}
 
 
 class _WriteScope:

@@ -257,6 +257,10 @@ class TransitionOps(EngineBase):
                 tx.uow.put_task(area_id, TaskStatus(task_id, False))
             tx.uow.update_area(area_id, area.version, state=dest, round=area.round + 1, at=tx.now)
             details: dict[str, Any] = {"round": area.round + 1}
+            if wf.is_final(dest):
+                cancelled = tx.uow.cancel_reminders(area_id)
+                if cancelled:
+                    details["reminders_cancelled"] = cancelled
             if t.approvals:
                 details["approvals"] = given
             if reset:

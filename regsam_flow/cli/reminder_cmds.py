@@ -1,0 +1,206 @@
+"""review, reminders list/retry/send-due, scheduler run."""
+
+from __future__ import annotations
+
+import click
+
+from .app import cli
+from .common import json_option, parse_when_arg
+from .context import Ctx, pass_ctx
+from .output import date_de, echo_json, table, time_de
+
+__all__ = ["reminders", "review", "scheduler"]
+
+STATUSES = ["pending", "sent", "failed", "cancelled", "superseded"]
+
+
+@cli.command()
+@click.argument("area_id", metavar="AREA")
+@click.option("--continue", "cont", is_flag=True, help="The process goes on (needs --next).")
+@click.option("--end", "end", is_flag=True, help="The process is to end.")
+@click.option("--next", "next_date", metavar="DATE", help="The next review date.")
+@click.option("--reason", default="", help="Why (recorded in the audit log).")
+@json_option
+@pass_ctx
+def review(
+    obj: Ctx, area_id: str, cont: bool, end: bool, next_date: str | None, reason: str
+) -> None:
+    """Record the decision taken at the review date (Überprüfung).
+
+    --continue sets the next review date (an amendment of the agreement);
+    --end records that the process is to end.  Either stops the reminders
+    for the date decided on.
+
+    \b
+    Examples:
+      regsam-flow review hasenbergl-nord --continue --next 15.01.2028 \\
+          --reason "KG: weiter mit Schwerpunkt Ältere"
+      regsam-flow review hasenbergl-nord --end --reason "Ziele erreicht"
+    """
+    if cont == end:
+        raise click.UsageError("give exactly one of --continue or --end")
+    obj.engine.review(
+        area_id,
+        actor=obj.user,
+        decision="continue" if cont else "end",
+        next_review=next_date,
+        reason=reason,
+    )
+    ag = obj.engine.agreement(area_id, actor=obj.user)
+    if obj.json:
+        echo_json(
+            {
+                "area": area_id,
+                "decision": "continue" if cont else "end",
+                "next_review": ag.review.isoformat() if cont and ag and ag.review else None,
+            }
+        )
+    elif cont:
+        click.echo(
+            f"Recorded: {area_id} continues; next review {date_de(ag.review if ag else None)}"
+            " (the agreement needs signing again)."
+        )
+    else:
+        click.echo(
+            f"Recorded: the process of {area_id} is to end. Close or cancel it with "
+            f"`regsam-flow transition {area_id} close|cancel`."
+        )
+
+
+@cli.group()
+def reminders() -> None:
+    """Review-date reminders: list, retry, send what is due."""
+
+
+@reminders.command("list")
+@click.option("--area", "area_id", metavar="AREA", help="Only this area's reminders.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only reminders in this status.")
+@json_option
+@pass_ctx
+def reminders_list(obj: Ctx, area_id: str | None, status: str | None) -> None:
+    """The reminders of the areas you may see, by due time.
+
+    \b
+    Example:
+      regsam-flow reminders list --status failed
+    """
+    rems = obj.engine.reminders(actor=obj.user, area=area_id, status=status)
+    if obj.json:
+        echo_json([r.to_dict() for r in rems])
+        return
+    rows = [
+        [r.id, r.area, time_de(r.due_at), _kind(r.kind, r.offset_days), r.status, _note(r)]
+        for r in rems
+    ]
+    headers = ["id", "area", "due", "kind", "status", "note"]
+    if area_id:  # one area: leave its name out
+        headers.pop(1)
+        rows = [row[:1] + row[2:] for row in rows]
+    table(headers, rows, keep=tuple(range(len(headers) - 1)))
+
+
+def _kind(kind: str, offset: int) -> str:
+    if kind == "before":
+        return f"{offset} d before"
+    if kind == "on_day":
+        return "on the day"
+    return f"{-offset} d overdue"
+
+
+def _note(r: object) -> str:
+    from regsam_flow.model import Reminder
+
+    assert isinstance(r, Reminder)
+    if r.status == "sent":
+        return f"sent {time_de(r.sent_at)}"
+    if r.status == "pending" and r.attempts:
+        return f"attempt {r.attempts + 1} at {time_de(r.next_attempt_at)}: {r.last_error}"
+    if r.status == "failed":
+        return f"after {r.attempts} attempts: {r.last_error}"
+    return f"review {date_de(r.review_date)}"
+
+
+@reminders.command("retry")
+@click.argument("reminder_id", metavar="ID", type=int)
+@json_option
+@pass_ctx
+def reminders_retry(obj: Ctx, reminder_id: int) -> None:
+    """Queue a failed reminder again.
+
+    \b
+    Example:
+      regsam-flow reminders retry 42
+    """
+    r = obj.engine.retry_reminder(reminder_id, actor=obj.user)
+    if obj.json:
+        echo_json(r.to_dict())
+    else:
+        click.echo(f"Reminder {r.id} ({r.area}) is queued again.")
+
+
+@reminders.command("send-due")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="DATETIME",
+    help='Pretend it is this moment (Berlin time), e.g. "17.06.2027 08:00".',
+)
+@json_option
+@pass_ctx
+def reminders_send_due(obj: Ctx, now_text: str | None) -> None:
+    """One send pass: every reminder due now, each exactly once.  For cron
+    or a systemd timer; several may run at once.
+
+    \b
+    Example (crontab, every 5 minutes):
+      */5 * * * * regsam-flow --db sqlite:////srv/regsam.db reminders send-due
+    """
+    now = parse_when_arg(now_text, "now")
+    report = obj.engine.send_due(now)
+    if obj.json:
+        echo_json(report.to_dict())
+        return
+    click.echo(
+        f"sent {len(report.sent)}, retrying {len(report.retrying)}, "
+        f"failed {len(report.failed)}, superseded {len(report.superseded)}"
+    )
+    if report.retrying or report.failed:
+        click.echo(
+            "See `regsam-flow reminders list --status pending|failed` for the errors.", err=True
+        )
+
+
+@cli.group()
+def scheduler() -> None:
+    """The reminder scheduler."""
+
+
+@scheduler.command("run")
+@click.option(
+    "--poll",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between looks at the database.",
+)
+@pass_ctx
+def scheduler_run(obj: Ctx, poll: float) -> None:
+    """Send reminders as they fall due, in the foreground, until SIGTERM or
+    Ctrl-C.  Logs to stderr.  Catches up at start on what fell due while no
+    scheduler ran; follows changes by other processes within --poll seconds.
+
+    \b
+    Example:
+      regsam-flow --db postgresql+psycopg://regsam@db/regsam scheduler run
+    """
+    import logging
+
+    from regsam_flow.notifications.scheduler import ReminderScheduler, run_until_signalled
+
+    logging.basicConfig(
+        level=logging.DEBUG if obj.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    engine = obj.engine
+    engine.next_reminder_at()  # fail early, with the usual message, on a missing or old database
+    run_until_signalled(ReminderScheduler(engine, poll_seconds=poll))
