@@ -280,6 +280,7 @@ def test_cli_send_due_json_and_bad_now(c: Cli) -> None:
         "retrying": [],
         "failed": [],
         "superseded": [],
+        "lost": [],
     }
     r = c.run("reminders", "send-due", "--now", "bald")
     assert r.exit_code == 7

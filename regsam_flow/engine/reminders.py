@@ -17,7 +17,7 @@ from ..schedule import backoff, next_overdue
 from ..validation import check_text
 from ..workflows import Workflow
 from .agreements import AgreementOps
-from .base import pick_role
+from .base import _Tx, pick_role
 
 __all__ = ["ReminderOps", "SendReport"]
 
@@ -42,6 +42,7 @@ class SendReport:
             "retrying": self.retrying,
             "failed": self.failed,
             "superseded": self.superseded,
+            "lost": self.lost,
         }
 
 
@@ -243,19 +244,25 @@ class ReminderOps(AgreementOps):
         report = SendReport()
         with self._write() as tx:
             due = tx.uow.due_reminders(now, limit)
-            newest: dict[tuple[str, date], Reminder] = {}
-            for r in due:
-                key = (r.area, r.review_date)
-                if key not in newest or r.due_at > newest[key].due_at:
-                    newest[key] = r
+            keys = {(r.area, r.review_date) for r in due}
             claimed = []
-            for r in due:
-                if newest[(r.area, r.review_date)] is not r:
-                    if tx.uow.update_reminder(r.id, None, status="superseded"):
+            for area_id, review in sorted(keys):
+                # all that are due for this date, not only those in this batch
+                group = [
+                    r
+                    for r in tx.uow.list_reminders(area=area_id, status="pending")
+                    if r.review_date == review and r.next_attempt_at and r.next_attempt_at <= now
+                ]
+                newest = max(group, key=lambda r: (r.due_at, r.id))
+                for r in group:
+                    if r is not newest and tx.uow.update_reminder(r.id, None, status="superseded"):
                         report.superseded.append(r.id)
-                elif tx.uow.claim_reminder(r.id, worker, now, now + LEASE):
-                    claimed.append(r)
+                if tx.uow.claim_reminder(newest.id, worker, now, self._lease_end(now)):
+                    claimed.append(newest)
         for r in claimed:
+            if not self._renew(r, worker, now):  # our lease ran out: someone else has it
+                report.lost.append(r.id)
+                continue
             try:
                 notice = self._notice(r, now)
                 self.notifier.notify(notice)
@@ -264,6 +271,17 @@ class ReminderOps(AgreementOps):
             else:
                 self._record_sent(r, worker, now, notice, report)
         return report
+
+    def _lease_end(self, now: datetime) -> datetime:
+        """Leases run on the engine's clock, also when a pass pretends another ``now``."""
+        return max(now, self.clock.now()) + LEASE
+
+    def _renew(self, r: Reminder, worker: str, now: datetime) -> bool:
+        """Extend our lease just before sending; False if we no longer hold it."""
+        with self._write() as tx:
+            return tx.uow.update_reminder(
+                r.id, worker, status="pending", claimed_until=self._lease_end(now)
+            )
 
     def _notice(self, r: Reminder, now: datetime) -> ReminderNotice:
         with self._read() as uow:
@@ -282,7 +300,7 @@ class ReminderOps(AgreementOps):
                         people.setdefault(p.id, Recipient(p.id, p.name, p.email, role))
             tasks = uow.get_tasks(r.area)
             signers = {}
-            for role, pid in (ag.signatures.items() if ag else ()):
+            for role, pid in ag.signatures.items() if ag else ():
                 p = uow.get_person(pid)
                 signers[role] = p.name if p else pid
         if not people:
@@ -356,22 +374,27 @@ class ReminderOps(AgreementOps):
                     "to": [p.email for p in notice.recipients],
                 },
             )
-            area = tx.uow.get_area(r.area)
-            if area is None:
-                return
-            wf = self._workflow(area)
-            policy = wf.definition.reminders
-            ag = tx.uow.get_agreement(r.area)
-            if (
-                policy is not None
-                and not wf.is_final(area.state)
-                and ag is not None
-                and ag.review == r.review_date
-                and tx.uow.get_review(r.area, r.review_date) is None
-            ):
-                nxt = next_overdue(r, policy, now)
-                if nxt is not None:
-                    tx.uow.add_reminders([nxt], tx.now)
+            self._plan_next_overdue(tx, r, now)
+
+    def _plan_next_overdue(self, tx: _Tx, r: Reminder, now: datetime) -> None:
+        """After an on-day or overdue reminder: the next one, while the review
+        date still stands undecided and the area is open."""
+        area = tx.uow.get_area(r.area)
+        if area is None:
+            return
+        wf = self._workflow(area)
+        policy = wf.definition.reminders
+        ag = tx.uow.get_agreement(r.area)
+        if (
+            policy is not None
+            and not wf.is_final(area.state)
+            and ag is not None
+            and ag.review == r.review_date
+            and tx.uow.get_review(r.area, r.review_date) is None
+        ):
+            nxt = next_overdue(r, policy, now)
+            if nxt is not None:
+                tx.uow.add_reminders([nxt], tx.now)
 
     def _record_failure(
         self, r: Reminder, worker: str, now: datetime, exc: Exception, report: SendReport
@@ -381,7 +404,8 @@ class ReminderOps(AgreementOps):
             area = tx.uow.get_area(r.area)
             policy = self._workflow(area).definition.reminders if area else None
             attempts = r.attempts + 1
-            if policy is None or attempts >= policy.max_attempts:
+            permanent = bool(getattr(exc, "permanent", False))
+            if policy is None or permanent or attempts >= policy.max_attempts:
                 if tx.uow.update_reminder(
                     r.id,
                     worker,
@@ -399,6 +423,7 @@ class ReminderOps(AgreementOps):
                         action="reminder_failed",
                         details={"reminder": r.id, "attempts": attempts, "error": error},
                     )
+                    self._plan_next_overdue(tx, r, now)  # the weekly series goes on
             elif tx.uow.update_reminder(
                 r.id,
                 worker,
