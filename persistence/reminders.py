@@ -106,6 +106,18 @@ class SqlReminders(ReminderUnitOfWork):
             q = q.with_for_update(skip_locked=True)
         return [_reminder(row) for row in self.conn.execute(q)]
 
+    def due_for_date(self, area_id: str, review_date: date, now: datetime) -> list[Reminder]:
+        r = s.reminders
+        q = select(r).where(
+            and_(
+                r.c.area_id == area_id,
+                r.c.review_date == review_date.isoformat(),
+                r.c.status == "pending",
+                r.c.next_attempt_at <= format_ts(now),
+            )
+        )
+        return [_reminder(row) for row in self.conn.execute(q)]
+
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
         r = s.reminders
         t = format_ts(now)

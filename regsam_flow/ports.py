@@ -132,6 +132,10 @@ class ReminderUnitOfWork(ABC):
         """Pending reminders whose next attempt is due and that no live lease holds."""
 
     @abstractmethod
+    def due_for_date(self, area_id: str, review_date: date, now: datetime) -> list[Reminder]:
+        """All pending reminders of one review date that are due at ``now``."""
+
+    @abstractmethod
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
         """Take a lease on a due pending reminder; False if someone holds it."""
 

@@ -248,11 +248,9 @@ class ReminderOps(AgreementOps):
             claimed = []
             for area_id, review in sorted(keys):
                 # all that are due for this date, not only those in this batch
-                group = [
-                    r
-                    for r in tx.uow.list_reminders(area=area_id, status="pending")
-                    if r.review_date == review and r.next_attempt_at and r.next_attempt_at <= now
-                ]
+                group = tx.uow.due_for_date(area_id, review, now)
+                if not group:
+                    continue
                 newest = max(group, key=lambda r: (r.due_at, r.id))
                 for r in group:
                     if r is not newest and tx.uow.update_reminder(r.id, None, status="superseded"):
