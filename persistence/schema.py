@@ -39,16 +39,18 @@ __all__ = [
     "assignments",
     "audit_head",
     "audit_log",
+    "fields",
     "metadata",
     "people",
     "reminders",
     "reviews",
     "signatures",
     "tasks",
+    "votes",
 ]
 
 #: The Alembic revision this code needs; a test keeps it equal to the head.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 TS = String(32)
 ID = String(64)
@@ -66,6 +68,8 @@ _TABLES = (
     "audit_head",
     "reminders",
     "reviews",
+    "fields",
+    "votes",
 )
 _lock = threading.Lock()
 
@@ -82,6 +86,8 @@ if TYPE_CHECKING:  # defined by _define() on first use
     audit_head: Table
     reminders: Table
     reviews: Table
+    fields: Table
+    votes: Table
 
 
 def __getattr__(name: str) -> Any:
@@ -247,6 +253,30 @@ def _define() -> dict[str, Any]:
         Column("reason", Text, nullable=False),
         Column("decided_by", ID, nullable=False),
         Column("decided_at", TS, nullable=False),
+    )
+
+    # Data an instance carries (e.g. a candidate's assessment), as JSON values.
+    fields = Table(
+        "fields",
+        metadata,
+        Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
+        Column("field_id", ID, primary_key=True),
+        Column("value", Text, nullable=False),
+        Column("set_by", ID, nullable=False),
+        Column("set_at", TS, nullable=False),
+    )
+
+    # Votes held in a state (e.g. the 4er-Gremium), one per person and round.
+    votes = Table(
+        "votes",
+        metadata,
+        Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
+        Column("round", Integer, primary_key=True),
+        Column("person_id", ID, primary_key=True),
+        Column("role", ID, nullable=False),
+        Column("vote", Boolean, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("at", TS, nullable=False),
     )
 
     return {name: value for name, value in locals().items() if name in _TABLES}

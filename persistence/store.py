@@ -18,6 +18,7 @@ from regsam_flow.ports import Store, UnitOfWork
 
 from . import schema as s
 from .database import WRITE_OPTION, create_db_engine, redact_url
+from .instance_data import SqlInstanceData
 from .reminders import SqlReminders
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -85,7 +86,7 @@ _SQL_APPROVALS = text(
 _SQL_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 
 
-class SqlUnitOfWork(SqlReminders, UnitOfWork):
+class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
     """One transaction on one SQLAlchemy connection."""
 
     def __init__(self, conn: Connection) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "Reminder",
     "TaskStatus",
     "VerifyResult",
+    "Vote",
 ]
 
 #: The text fields of a cooperation agreement (Kooperationsvereinbarung).
@@ -114,6 +115,26 @@ class Agreement:
 
     def with_changes(self, **changes: Any) -> Agreement:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One person's vote in a state that holds a vote."""
+
+    person: str
+    role: str
+    yes: bool
+    reason: str = ""
+    round: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "round": self.round,
+            "person": self.person,
+            "role": self.role,
+            "vote": "yes" if self.yes else "no",
+            "reason": self.reason or None,
+        }
 
 
 @dataclass(frozen=True)
@@ -311,3 +332,5 @@ class AreaStatus:
     tasks: list[dict[str, Any]]
     next: list[NextStep]
     viewer_roles: tuple[str, ...] = ()
+    fields: dict[str, Any] = field(default_factory=dict)
+    votes: list[Vote] = field(default_factory=list)

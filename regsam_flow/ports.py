@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .model import Agreement, Area, AuditEntry, Person, Reminder, TaskStatus
+from .model import Agreement, Area, AuditEntry, Person, Reminder, TaskStatus, Vote
 
 __all__ = [
     "Clock",
     "FixedClock",
+    "InstanceDataUnitOfWork",
     "Notifier",
     "Recipient",
     "ReminderNotice",
@@ -112,6 +113,21 @@ class Notifier(ABC):
     def notify(self, notice: ReminderNotice) -> None: ...
 
 
+class InstanceDataUnitOfWork(ABC):
+    """Fields and votes of an instance (see :class:`UnitOfWork`)."""
+
+    @abstractmethod
+    def get_fields(self, area_id: str) -> dict[str, Any]: ...
+    @abstractmethod
+    def set_field(self, area_id: str, field_id: str, value: Any, by: str, at: datetime) -> None: ...
+    @abstractmethod
+    def get_votes(self, area_id: str, round: int | None = None) -> list[Vote]:
+        """The votes of one round of the area, or of every round."""
+
+    @abstractmethod
+    def add_vote(self, area_id: str, round: int, vote: Vote, at: datetime) -> None: ...
+
+
 class ReminderUnitOfWork(ABC):
     """The reminder part of a unit of work (see :class:`UnitOfWork`)."""
 
@@ -168,7 +184,7 @@ class ReminderUnitOfWork(ABC):
     ) -> None: ...
 
 
-class UnitOfWork(ReminderUnitOfWork):
+class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
     """One transaction against the store.
 
     Reads see a consistent snapshot; writes become visible together when the

@@ -52,3 +52,36 @@ def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert "vorlauf -> diagnose" in r.stdout
     assert "OK:" in r.stdout  # audit verify against the head kept in heads.txt
+
+
+def test_selection_walkthrough_runs(tmp_path: Path) -> None:
+    """The README's selection example, after creating the people it names."""
+    import subprocess
+    import sys
+
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Selecting focus areas", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    script = next(b for b in blocks if "selection nominate" in b)
+    people = "\n".join(
+        f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
+        for p in ("rita", "rolf", "sara", "stefan", "arne", "helga")
+    )
+    preamble = f"regsam-flow init --admin anna\n{people}\n"
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "REGSAM_FLOW_HOME": str(tmp_path / "data"),
+        "LANG": "C.UTF-8",
+    }
+    r = subprocess.run(
+        ["bash", "-e", "-c", preamble + script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=README.parent,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "arge -> ausgewaehlt" in r.stdout
+    assert "vorlauf" in r.stdout  # area show of the new focus area

@@ -111,8 +111,12 @@ def test_a_cache_hit_gives_an_equal_workflow(
     assert hit.definition.reminders == ReminderPolicy(recipients=("moderation",))
 
 
-def test_the_shipped_workflow_round_trips_through_json() -> None:
-    wf = load_workflow(BUILTIN_DIR / "schwerpunktgebiet.yaml", BUILTIN_GUARDS)
+BUILTIN_FILES = sorted(BUILTIN_DIR.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda p: p.stem)
+def test_the_shipped_workflows_round_trip_through_json(path: Path) -> None:
+    wf = load_workflow(path, BUILTIN_GUARDS)
     data = json.loads(json.dumps(workflow_def_to_dict(wf.definition)))
     assert workflow_def_from_dict(data) == wf.definition
 
@@ -120,7 +124,7 @@ def test_the_shipped_workflow_round_trips_through_json() -> None:
 def test_the_registry_uses_the_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REGSAM_FLOW_HOME", str(tmp_path / "home"))
     first = WorkflowRegistry(known_guards=BUILTIN_GUARDS).get("schwerpunktgebiet")
-    assert len(entries(tmp_path / "home" / "cache")) == 1
+    assert len(entries(tmp_path / "home" / "cache")) == len(BUILTIN_FILES)
     no_parsing(monkeypatch)
     again = WorkflowRegistry(known_guards=BUILTIN_GUARDS).get("schwerpunktgebiet")
     assert again == first
@@ -214,7 +218,7 @@ def test_broken_files_are_never_cached_and_refused_as_without_cache(
         assert str(cached.value) == str(uncached.value)
         assert (cached.value.source, cached.value.element) == (str(path), "initial")
     cache_dir = tmp_path / "home" / "cache"
-    assert len(entries(cache_dir)) == 1  # the built-in workflow only
+    assert len(entries(cache_dir)) == len(BUILTIN_FILES)  # the built-in workflows only
 
 
 # ------------------------------------------------- a cache that fails is ignored
@@ -299,8 +303,8 @@ def test_a_missing_file_is_refused_as_without_cache(tmp_path: Path) -> None:
 
 
 def test_a_cache_hit_imports_neither_yaml_nor_pydantic(tmp_path: Path) -> None:
-    builtin = BUILTIN_DIR / "schwerpunktgebiet.yaml"
-    age = time.time() - builtin.stat().st_mtime  # a fresh checkout may be seconds old
+    newest = max(p.stat().st_mtime for p in BUILTIN_FILES)
+    age = time.time() - newest  # a fresh checkout may be seconds old
     if age < RACY_NS / 1e9 + 0.5:
         time.sleep(RACY_NS / 1e9 + 0.5 - age)
     env = dict(os.environ, REGSAM_FLOW_HOME=str(tmp_path / "home"))
@@ -312,7 +316,7 @@ def test_a_cache_hit_imports_neither_yaml_nor_pydantic(tmp_path: Path) -> None:
         "from regsam_flow.guards import BUILTIN_GUARDS\n"
         "from regsam_flow.workflows import WorkflowRegistry\n"
         f"reg = WorkflowRegistry([{str(folder)!r}], known_guards=BUILTIN_GUARDS)\n"
-        "assert reg.names() == ['mini', 'schwerpunktgebiet'], reg.names()\n"
+        "assert reg.names() == ['gebietsauswahl', 'mini', 'schwerpunktgebiet'], reg.names()\n"
         "print(' '.join(m for m in ('yaml', 'pydantic') if m in sys.modules))\n"
     )
 

@@ -225,7 +225,7 @@ def test_user_folder_overrides_builtin_and_adds_a_workflow(
 
     e = Engine(db_url, workflow_dirs=[folder])
     try:
-        assert e.workflows.names() == ["schwerpunktgebiet", "stadtteilprojekt"]
+        assert e.workflows.names() == ["gebietsauswahl", "schwerpunktgebiet", "stadtteilprojekt"]
         assert e.workflows.versions("schwerpunktgebiet") == [1]
         assert e.workflows.get("schwerpunktgebiet", 1).source == str(
             folder / "schwerpunktgebiet.yaml"
@@ -293,7 +293,7 @@ def test_get_returns_the_newest_version(tmp_path: Path) -> None:
 
 def test_builtin_only_registry() -> None:
     reg = WorkflowRegistry()
-    assert reg.names() == ["schwerpunktgebiet"]
+    assert reg.names() == ["gebietsauswahl", "schwerpunktgebiet"]
     assert reg.versions("schwerpunktgebiet") == [1]
 
 

@@ -7,14 +7,27 @@ must be checked (not when the checked definition is in the cache).
 
 from .loader import load_workflow, parse_workflow
 from .registry import BUILTIN_DIR, WorkflowRegistry
-from .spec import ReminderPolicy, StateDef, TaskDef, TransitionDef, Workflow, WorkflowDef
+from .spec import (
+    CreateAreaDef,
+    FieldDef,
+    ReminderPolicy,
+    StateDef,
+    TaskDef,
+    TransitionDef,
+    VoteDef,
+    Workflow,
+    WorkflowDef,
+)
 
 __all__ = [
     "BUILTIN_DIR",
+    "CreateAreaDef",
+    "FieldDef",
     "ReminderPolicy",
     "StateDef",
     "TaskDef",
     "TransitionDef",
+    "VoteDef",
     "Workflow",
     "WorkflowDef",
     "WorkflowRegistry",

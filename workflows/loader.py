@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from regsam_flow.errors import InvalidWorkflowError
 
-from .spec import StateDef, TaskDef, TransitionDef, Workflow, WorkflowDef
+from .spec import FieldDef, StateDef, TaskDef, TransitionDef, Workflow, WorkflowDef
 
 if TYPE_CHECKING:
     import yaml
@@ -222,5 +222,93 @@ def _check(d: WorkflowDef, source: str, known_guards: Iterable[str] | None) -> W
                 source, "reminders.timezone", f"unknown time zone '{d.reminders.timezone}'"
             ) from None
 
+    _check_data(d, source, roles, states)
+
     # the same tables a cache hit builds (Workflow.index), so both are equal
     return Workflow.index(d, source)
+
+
+AGREEMENT_TEXT_FIELDS = ("topic", "scope", "reasons", "partners", "terms", "duration")
+
+
+def _check_data(d: WorkflowDef, source: str, roles: set[str], states: dict[str, StateDef]) -> None:
+    """Fields, conditions on them, votes and created areas."""
+    fields: dict[str, FieldDef] = {}
+    for i, f in enumerate(d.fields):
+        where = f"fields[{i}] ({f.id})"
+        if f.id in fields:
+            raise _fail(source, where, f"duplicate field id '{f.id}'")
+        fields[f.id] = f
+        for r in f.roles:
+            if r not in roles:
+                raise _fail(source, where + ".roles", f"unknown role '{r}'")
+        if (f.type == "choice") != bool(f.choices):
+            raise _fail(
+                source,
+                where + ".choices",
+                "a choice field needs choices, and only a choice field has them",
+            )
+    kinds = {"bool": bool, "int": int}
+    for i, tr in enumerate(d.transitions):
+        where = f"transitions[{i}] ({tr.trigger})"
+        for name in tr.requires:
+            if name not in fields:
+                raise _fail(source, where + ".requires", f"unknown field '{name}'")
+        for name, value in tr.when:
+            cond = fields.get(name)
+            if cond is None:
+                raise _fail(source, where + ".when", f"unknown field '{name}'")
+            want = kinds.get(cond.type, str)
+            ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
+            if not ok or (cond.type == "choice" and value not in cond.choices):
+                raise _fail(
+                    source,
+                    f"{where}.when.{name}",
+                    f"{value!r} is no value of the {cond.type} field '{name}'",
+                )
+        if tr.auto and not any(
+            s.vote and tr.trigger in (s.vote.all_yes, s.vote.all_no, s.vote.otherwise)
+            for s in (states[x] for x in tr.source)
+        ):
+            raise _fail(
+                source,
+                where + ".auto",
+                "an automatic transition must be the outcome of a vote in its source",
+            )
+    for i, s in enumerate(d.states):
+        where = f"states[{i}] ({s.id})"
+        if s.vote is not None:
+            if s.final:
+                raise _fail(source, where + ".vote", "a final state holds no vote")
+            for r, _n in s.vote.seats:
+                if r not in roles:
+                    raise _fail(source, where + ".vote.seats", f"unknown role '{r}'")
+            for outcome in ("all_yes", "all_no", "otherwise"):
+                trigger = getattr(s.vote, outcome)
+                outcome_tr = next(
+                    (t for t in d.transitions if t.trigger == trigger and s.id in t.source), None
+                )
+                if outcome_tr is None or not outcome_tr.auto:
+                    raise _fail(
+                        source,
+                        f"{where}.vote.{outcome}",
+                        f"'{trigger}' must be an automatic transition (auto: true) from '{s.id}'",
+                    )
+        if s.create_area is not None:
+            c = s.create_area
+            if c.id_field not in fields:
+                raise _fail(
+                    source, where + ".create_area.id_field", f"unknown field '{c.id_field}'"
+                )
+            for target, field_id in c.agreement:
+                if target not in AGREEMENT_TEXT_FIELDS:
+                    raise _fail(
+                        source,
+                        where + ".create_area.agreement",
+                        f"'{target}' is no agreement text field "
+                        f"({', '.join(AGREEMENT_TEXT_FIELDS)})",
+                    )
+                if field_id not in fields:
+                    raise _fail(
+                        source, where + ".create_area.agreement", f"unknown field '{field_id}'"
+                    )

@@ -56,6 +56,16 @@ class WorkflowRegistry:
                     )
                 in_folder[wf.key] = wf
             self._by_key.update(in_folder)
+        names = {n for n, _v in self._by_key}
+        for wf in self._by_key.values():
+            for i, st in enumerate(wf.definition.states):
+                if st.create_area and st.create_area.workflow not in names:
+                    raise InvalidWorkflowError(
+                        f"{wf.source}: states[{i}] ({st.id}).create_area.workflow: no workflow "
+                        f"named '{st.create_area.workflow}' is loaded",
+                        source=wf.source,
+                        element=f"states[{i}] ({st.id}).create_area.workflow",
+                    )
 
     def add(self, workflow: Workflow) -> None:
         self._by_key[workflow.key] = workflow

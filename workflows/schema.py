@@ -11,17 +11,28 @@ only reads.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
 from . import spec
 
 __all__ = [
+    "CreateAreaModel",
+    "FieldModel",
     "ReminderModel",
     "StateModel",
     "TaskModel",
     "TransitionModel",
+    "VoteModel",
     "WorkflowModel",
     "to_spec",
 ]
@@ -42,6 +53,33 @@ class TaskModel(_Strict):
     required: bool = False
 
 
+class FieldModel(_Strict):
+    """A piece of data an instance carries, and who may set it."""
+
+    id: Ident
+    title: str = Field(min_length=1)
+    type: Literal["text", "int", "bool", "date", "choice"] = "text"
+    roles: tuple[Ident, ...] = Field(min_length=1)
+    choices: tuple[Ident, ...] = ()
+
+
+class VoteModel(_Strict):
+    """A vote held in a state; the outcome triggers fire automatically."""
+
+    seats: dict[Ident, Annotated[int, Field(ge=1, le=50)]] = Field(min_length=1)
+    all_yes: Ident
+    all_no: Ident
+    otherwise: Ident
+
+
+class CreateAreaModel(_Strict):
+    """Entering the state creates an instance of another workflow."""
+
+    workflow: Ident
+    id_field: Ident
+    agreement: dict[Ident, Ident] = {}
+
+
 class StateModel(_Strict):
     """A state (phase) of the workflow."""
 
@@ -49,6 +87,8 @@ class StateModel(_Strict):
     title: str = Field(min_length=1)
     final: bool = False
     tasks: tuple[TaskModel, ...] = ()
+    vote: VoteModel | None = None
+    create_area: CreateAreaModel | None = None
 
 
 class TransitionModel(_Strict):
@@ -63,6 +103,9 @@ class TransitionModel(_Strict):
     guards: tuple[Ident, ...] = ()
     reason_required: bool = False
     advance: bool = False
+    requires: tuple[Ident, ...] = ()
+    when: dict[Ident, StrictBool | StrictInt | str] = {}
+    auto: bool = False
 
     @field_validator("source", mode="before")
     @classmethod
@@ -95,6 +138,7 @@ class WorkflowModel(_Strict):
     states: tuple[StateModel, ...] = Field(min_length=1)
     transitions: tuple[TransitionModel, ...] = ()
     reminders: ReminderModel | None = None
+    fields: tuple[FieldModel, ...] = ()
 
 
 def to_spec(m: WorkflowModel) -> spec.WorkflowDef:
@@ -116,8 +160,27 @@ def to_spec(m: WorkflowModel) -> spec.WorkflowDef:
                     spec.TaskDef(id=t.id, title=t.title, roles=t.roles, required=t.required)
                     for t in s.tasks
                 ),
+                vote=None
+                if s.vote is None
+                else spec.VoteDef(
+                    seats=tuple(s.vote.seats.items()),
+                    all_yes=s.vote.all_yes,
+                    all_no=s.vote.all_no,
+                    otherwise=s.vote.otherwise,
+                ),
+                create_area=None
+                if s.create_area is None
+                else spec.CreateAreaDef(
+                    workflow=s.create_area.workflow,
+                    id_field=s.create_area.id_field,
+                    agreement=tuple(s.create_area.agreement.items()),
+                ),
             )
             for s in m.states
+        ),
+        fields=tuple(
+            spec.FieldDef(id=f.id, title=f.title, type=f.type, roles=f.roles, choices=f.choices)
+            for f in m.fields
         ),
         transitions=tuple(
             spec.TransitionDef(
@@ -130,6 +193,9 @@ def to_spec(m: WorkflowModel) -> spec.WorkflowDef:
                 guards=t.guards,
                 reason_required=t.reason_required,
                 advance=t.advance,
+                requires=t.requires,
+                when=tuple(t.when.items()),
+                auto=t.auto,
             )
             for t in m.transitions
         ),

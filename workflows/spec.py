@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "CreateAreaDef",
+    "FieldDef",
     "ReminderPolicy",
     "StateDef",
     "TaskDef",
     "TransitionDef",
+    "VoteDef",
     "Workflow",
     "WorkflowDef",
     "workflow_def_from_dict",
@@ -38,6 +41,45 @@ class TaskDef:
 
 
 @dataclass(frozen=True)
+class FieldDef:
+    """A piece of data an instance carries (e.g. an assessment), who may set
+    it, and its type: text, int, bool, date or choice (one of ``choices``)."""
+
+    id: str
+    title: str
+    type: str
+    roles: tuple[str, ...]
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VoteDef:
+    """A vote held in a state: ``seats`` says how many people of each role
+    vote; once all have voted, the engine fires ``all_yes``, ``all_no``
+    or ``otherwise``."""
+
+    seats: tuple[tuple[str, int], ...]
+    all_yes: str
+    all_no: str
+    otherwise: str
+
+    @property
+    def total(self) -> int:
+        return sum(n for _r, n in self.seats)
+
+
+@dataclass(frozen=True)
+class CreateAreaDef:
+    """Entering the state creates a new instance of ``workflow``: its id is
+    the value of field ``id_field``; ``agreement`` pre-fills agreement fields
+    from fields (agreement field, field)."""
+
+    workflow: str
+    id_field: str
+    agreement: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class StateDef:
     """A state (phase) of the workflow."""
 
@@ -45,6 +87,8 @@ class StateDef:
     title: str
     final: bool = False
     tasks: tuple[TaskDef, ...] = ()
+    vote: VoteDef | None = None
+    create_area: CreateAreaDef | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +104,9 @@ class TransitionDef:
     guards: tuple[str, ...] = ()
     reason_required: bool = False
     advance: bool = False
+    requires: tuple[str, ...] = ()
+    when: tuple[tuple[str, Any], ...] = ()
+    auto: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +136,7 @@ class WorkflowDef:
     description: str = ""
     transitions: tuple[TransitionDef, ...] = ()
     reminders: ReminderPolicy | None = None
+    fields: tuple[FieldDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +148,7 @@ class Workflow:
     states: Mapping[str, StateDef] = field(repr=False)
     tasks: Mapping[str, tuple[str, TaskDef]] = field(repr=False)
     outgoing: Mapping[str, tuple[TransitionDef, ...]] = field(repr=False)
+    fields: Mapping[str, FieldDef] = field(repr=False, default_factory=dict)
 
     @classmethod
     def index(cls, definition: WorkflowDef, source: str) -> Workflow:
@@ -121,6 +170,7 @@ class Workflow:
             states=states,
             tasks=tasks,
             outgoing={k: tuple(v) for k, v in outgoing.items()},
+            fields={f.id: f for f in definition.fields},
         )
 
     @property
@@ -196,8 +246,33 @@ def workflow_def_to_dict(d: WorkflowDef) -> dict[str, Any]:
                     {"id": t.id, "title": t.title, "roles": list(t.roles), "required": t.required}
                     for t in s.tasks
                 ],
+                "vote": None
+                if s.vote is None
+                else {
+                    "seats": [list(x) for x in s.vote.seats],
+                    "all_yes": s.vote.all_yes,
+                    "all_no": s.vote.all_no,
+                    "otherwise": s.vote.otherwise,
+                },
+                "create_area": None
+                if s.create_area is None
+                else {
+                    "workflow": s.create_area.workflow,
+                    "id_field": s.create_area.id_field,
+                    "agreement": [list(x) for x in s.create_area.agreement],
+                },
             }
             for s in d.states
+        ],
+        "fields": [
+            {
+                "id": f.id,
+                "title": f.title,
+                "type": f.type,
+                "roles": list(f.roles),
+                "choices": list(f.choices),
+            }
+            for f in d.fields
         ],
         "transitions": [
             {
@@ -210,6 +285,9 @@ def workflow_def_to_dict(d: WorkflowDef) -> dict[str, Any]:
                 "guards": list(t.guards),
                 "reason_required": t.reason_required,
                 "advance": t.advance,
+                "requires": list(t.requires),
+                "when": [list(x) for x in t.when],
+                "auto": t.auto,
             }
             for t in d.transitions
         ],
@@ -252,8 +330,33 @@ def workflow_def_from_dict(data: dict[str, Any]) -> WorkflowDef:
                     )
                     for t in s["tasks"]
                 ),
+                vote=None
+                if s["vote"] is None
+                else VoteDef(
+                    seats=tuple((r, n) for r, n in s["vote"]["seats"]),
+                    all_yes=s["vote"]["all_yes"],
+                    all_no=s["vote"]["all_no"],
+                    otherwise=s["vote"]["otherwise"],
+                ),
+                create_area=None
+                if s["create_area"] is None
+                else CreateAreaDef(
+                    workflow=s["create_area"]["workflow"],
+                    id_field=s["create_area"]["id_field"],
+                    agreement=tuple((a, b) for a, b in s["create_area"]["agreement"]),
+                ),
             )
             for s in data["states"]
+        ),
+        fields=tuple(
+            FieldDef(
+                id=f["id"],
+                title=f["title"],
+                type=f["type"],
+                roles=tuple(f["roles"]),
+                choices=tuple(f["choices"]),
+            )
+            for f in data["fields"]
         ),
         transitions=tuple(
             TransitionDef(
@@ -266,6 +369,9 @@ def workflow_def_from_dict(data: dict[str, Any]) -> WorkflowDef:
                 guards=tuple(t["guards"]),
                 reason_required=t["reason_required"],
                 advance=t["advance"],
+                requires=tuple(t["requires"]),
+                when=tuple((k, v) for k, v in t["when"]),
+                auto=t["auto"],
             )
             for t in data["transitions"]
         ),

@@ -15,6 +15,8 @@ from . import (  # noqa: F401  (register the commands)
     flow_cmds,
     people_cmds,
     reminder_cmds,
+    screen_cmds,
+    selection_cmds,
     setup_cmds,
     task_cmds,
     workflow_cmds,

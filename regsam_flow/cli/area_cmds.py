@@ -253,4 +253,6 @@ def status_json(st: AreaStatus) -> dict[str, Any]:
         "agreement": agreement_json(st.agreement),
         "tasks": st.tasks,
         "next": next_json(st.next),
+        "fields": st.fields,
+        "votes": [v.to_dict() for v in st.votes],
     }

@@ -14,15 +14,15 @@ from __future__ import annotations
 from .areas import AreaOps
 from .auditing import AreaSnapshot, AuditOps, replay
 from .base import EVENT_KINDS, ChangeEvent
+from .instances import InstanceOps
 from .people import PeopleOps
 from .reminders import ReminderOps, SendReport
 from .tasks import TaskOps
-from .transitions import TransitionOps
 
 __all__ = ["EVENT_KINDS", "AreaSnapshot", "ChangeEvent", "Engine", "SendReport", "replay"]
 
 
-class Engine(PeopleOps, AreaOps, ReminderOps, TaskOps, TransitionOps, AuditOps):
+class Engine(PeopleOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps):
     """Focus areas and their workflows, on one database.
 
     ``Engine(url)`` opens a database (default: a SQLite file in the user's data

@@ -14,11 +14,11 @@ from ..model import (
     Area,
 )
 from ..validation import check_id, check_text
-from .agreements import AgreementOps
 from .base import MODERATION_ASSIGNS, refuse_if_final
+from .creation import CreationOps
 
 
-class AreaOps(AgreementOps):
+class AreaOps(CreationOps):
     """Areas and who holds which role in them."""
 
     # ------------------------------------------------------------------ areas
@@ -45,25 +45,7 @@ class AreaOps(AgreementOps):
                 )
             if tx.uow.get_area(area_id) is not None:
                 raise InvalidInputError(f"area '{area_id}' exists already", field="area")
-            area = Area(
-                area_id, name, district, wf.name, wf.version, wf.initial, 1, 0, tx.now, tx.now
-            )
-            tx.uow.add_area(area)
-            tx.audit(
-                "area",
-                actor=actor,
-                action="area_created",
-                area=area_id,
-                to_state=wf.initial,
-                details={
-                    "name": name,
-                    "district": district,
-                    "workflow": wf.name,
-                    "workflow_version": wf.version,
-                },
-            )
-            if agreement:
-                self._store_agreement(tx, area, actor, "", None, agreement)
+            area = self._insert_area(tx, area_id, name, district, wf, actor, agreement)
         return area
 
     def list_areas(self, *, actor: str, state: str | None = None) -> list[Area]:

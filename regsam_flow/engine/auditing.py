@@ -32,6 +32,7 @@ class AreaSnapshot:
     agreement_version: int = 0
     signed_by: list[str] = field(default_factory=list)
     tasks_done: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
     last_seq: int = 0
 
 
@@ -146,6 +147,8 @@ def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaS
                 snap.signed_by.append(e.role)
         elif e.action == "task_reported":
             snap.tasks_done.append(d["task"])
+        elif e.action == "fields_set":
+            snap.fields.update(d.get("fields", {}))
         elif e.action == "task_reopened" and d.get("task") in snap.tasks_done:
             snap.tasks_done.remove(d["task"])
     snap.roles = {r: sorted(p) for r, p in snap.roles.items() if p}

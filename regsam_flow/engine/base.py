@@ -43,6 +43,8 @@ EVENT_KINDS = (
     "person",
     "review",
     "reminder",
+    "fields",
+    "vote",
 )
 #: Roles an area's moderation may assign; the rest are assigned by an admin.
 MODERATION_ASSIGNS = ("steering", "provider", "sbh")

@@ -24,11 +24,12 @@ from ..model import (
 from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import TransitionDef, Workflow
-from .base import EngineBase, pick_role
+from .base import _Tx, pick_role
+from .creation import CreationOps
 from .tasks import task_rows
 
 
-class TransitionOps(EngineBase):
+class TransitionOps(CreationOps):
     """Transitions: why-not, firing, approvals, status."""
 
     # ------------------------------------------------------------ transitions
@@ -58,11 +59,12 @@ class TransitionOps(EngineBase):
             agreement = uow.get_agreement(area.id)
         if tasks is None:
             tasks = uow.get_tasks(area.id)
+        fields = uow.get_fields(area.id) if wf.definition.fields else {}
         approvals = uow.get_approvals(area.id, area.round)
         steps = []
         for t in outgoing:
             blockers, given, mine = self._evaluate(
-                area, wf, t, actor, roles, agreement, tasks, approvals
+                area, wf, t, actor, roles, agreement, tasks, approvals, fields
             )
             allowed = not [b for b in blockers if b.code != "approval_missing"] and (
                 len([b for b in blockers if b.code == "approval_missing"]) <= (1 if mine else 0)
@@ -92,14 +94,20 @@ class TransitionOps(EngineBase):
         agreement: Agreement | None,
         tasks: Mapping[str, TaskStatus],
         approvals: Mapping[str, Mapping[str, str]],
+        fields: Mapping[str, Any] | None = None,
     ) -> tuple[list[Blocker], dict[str, str], str | None]:
         """All blockers of ``t`` for ``actor``; the approvals given; the approval
         role the actor could give now (or None)."""
         blockers: list[Blocker] = []
-        if not roles & set(t.roles):
+        if t.auto:
+            vote = wf.state(area.state).vote
+            seats = ", ".join(f"{n} {r}" for r, n in vote.seats) if vote else ""
+            blockers.append(Blocker("decided_by_vote", f"decided by the vote of {seats}"))
+        elif not roles & set(t.roles):
             blockers.append(
                 Blocker("role_missing", f"{actor} is not {' or '.join(t.roles)} in this area")
             )
+        blockers.extend(field_blockers(wf, t, fields or {}))
         ctx = GuardContext(area, wf, t, actor, roles, agreement, tasks)
         for name in t.guards:
             guard = self._guards[name]
@@ -191,14 +199,19 @@ class TransitionOps(EngineBase):
                 tx.uow.get_agreement(area_id),
                 tasks,
                 approvals,
+                tx.uow.get_fields(area_id) if wf.definition.fields else {},
             )
             if t.reason_required and not reason:
                 blockers.append(Blocker("reason_required", f"'{trigger}' needs a reason"))
             hard = [b for b in blockers if b.code != "approval_missing"]
-            if any(b.code == "role_missing" for b in hard):
+            if any(b.code in ("role_missing", "decided_by_vote") for b in hard):
                 raise NotAllowedError(
-                    f"{actor} may not fire '{trigger}' in '{area_id}': that needs the role "
-                    f"{' or '.join(t.roles)}",
+                    f"{actor} may not fire '{trigger}' in '{area_id}': "
+                    + (
+                        "it follows from the vote"
+                        if t.auto
+                        else f"that needs the role {' or '.join(t.roles)}"
+                    ),
                     actor=actor,
                     area=area_id,
                     blockers=blockers,
@@ -245,39 +258,60 @@ class TransitionOps(EngineBase):
                     tuple(missing),
                     entry.seq,
                 )
-            dest = self._machines.get(wf).fire(area.state, trigger)
-            if dest is None:  # pragma: no cover - the guards above already passed
-                raise BlockedError(f"'{trigger}' refused by the state machine", [], area=area_id)
-            reset = [
-                task.id
-                for task in wf.tasks_of(dest)
-                if (st := tasks.get(task.id)) is not None and st.done
-            ]
-            for task_id in reset:
-                tx.uow.put_task(area_id, TaskStatus(task_id, False))
-            tx.uow.update_area(area_id, area.version, state=dest, round=area.round + 1, at=tx.now)
-            details: dict[str, Any] = {"round": area.round + 1}
-            if wf.is_final(dest):
-                cancelled = tx.uow.cancel_reminders(area_id)
-                if cancelled:
-                    details["reminders_cancelled"] = cancelled
+            details: dict[str, Any] = {}
             if t.approvals:
                 details["approvals"] = given
-            if reset:
-                details["reopened_tasks"] = reset
-            entry = tx.audit(
-                "transition",
-                actor=actor,
-                role=acted_as,
-                area=area_id,
-                action="transition",
-                trigger=trigger,
-                from_state=area.state,
-                to_state=dest,
-                reason=reason,
-                details=details,
-            )
-            return FireResult(area_id, trigger, True, area.state, dest, acted_as, (), entry.seq)
+            return self._apply(tx, area, wf, t, actor, acted_as, reason, tasks, details)
+
+    def _apply(
+        self,
+        tx: _Tx,
+        area: Area,
+        wf: Workflow,
+        t: TransitionDef,
+        actor: str,
+        role: str,
+        reason: str,
+        tasks: Mapping[str, TaskStatus],
+        details: dict[str, Any],
+    ) -> FireResult:
+        """Move the area along ``t`` (guards already passed) and write it all:
+        tasks of the new phase open again, pending reminders dropped when the
+        area ends, an area created where the workflow says so."""
+        dest = self._machines.get(wf).fire(area.state, t.trigger)
+        if dest is None:  # pragma: no cover - the guards passed already
+            raise BlockedError(f"'{t.trigger}' refused by the state machine", [], area=area.id)
+        reset = [
+            task.id
+            for task in wf.tasks_of(dest)
+            if (st := tasks.get(task.id)) is not None and st.done
+        ]
+        for task_id in reset:
+            tx.uow.put_task(area.id, TaskStatus(task_id, False))
+        tx.uow.update_area(area.id, area.version, state=dest, round=area.round + 1, at=tx.now)
+        details = {"round": area.round + 1, **details}
+        if wf.is_final(dest):
+            cancelled = tx.uow.cancel_reminders(area.id)
+            if cancelled:
+                details["reminders_cancelled"] = cancelled
+        if reset:
+            details["reopened_tasks"] = reset
+        entry = tx.audit(
+            "transition",
+            actor=actor,
+            role=role,
+            area=area.id,
+            action="transition",
+            trigger=t.trigger,
+            from_state=area.state,
+            to_state=dest,
+            reason=reason,
+            details=details,
+        )
+        create = wf.state(dest).create_area
+        if create is not None:
+            self._create_from(tx, area, create, actor)
+        return FireResult(area.id, t.trigger, True, area.state, dest, role, (), entry.seq)
 
     # ----------------------------------------------------------------- status
     def status(self, area_id: str, *, actor: str) -> AreaStatus:
@@ -300,4 +334,34 @@ class TransitionOps(EngineBase):
                 tasks=task_rows(wf, tasks, None),
                 next=self._next_steps(uow, area, actor, roles, agreement, tasks),
                 viewer_roles=tuple(sorted(roles)),
+                fields=uow.get_fields(area_id) if wf.definition.fields else {},
+                votes=uow.get_votes(area_id) if wf.definition.fields else [],
             )
+
+
+def field_blockers(wf: Workflow, t: TransitionDef, fields: Mapping[str, Any]) -> list[Blocker]:
+    """Fields ``t`` requires that are not set, and conditions on fields it
+    has that do not hold."""
+    out = []
+    for name in t.requires:
+        if fields.get(name) in (None, ""):
+            title = wf.fields[name].title if name in wf.fields else name
+            out.append(Blocker("field_missing", f"field '{name}' not set: {title}"))
+    for name, want in t.when:
+        have = fields.get(name)
+        if have is not None and have != want:
+            out.append(
+                Blocker(
+                    "field_value",
+                    f"field '{name}' is {_show(have)}, '{t.trigger}' needs {_show(want)}",
+                )
+            )
+        elif have is None and name not in t.requires:
+            out.append(Blocker("field_missing", f"field '{name}' not set"))
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -1,0 +1,184 @@
+"""Fields and votes: the data an instance carries, and votes held in a state
+(the selection of areas uses both)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError
+from ..model import FireResult, Vote
+from ..validation import check_text
+from ..workflows import FieldDef
+from .transitions import TransitionOps
+
+__all__ = ["InstanceOps", "parse_field_value"]
+
+YES = {"yes", "ja", "j", "y", "true", "1"}
+NO = {"no", "nein", "n", "false", "0"}
+
+
+def parse_field_value(f: FieldDef, value: Any) -> Any:
+    """A field value from Python or from text typed on the command line."""
+    if f.type == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in YES | NO:
+            return text in YES
+        raise InvalidInputError(f"field '{f.id}': {value!r} is not yes or no", field=f.id)
+    if f.type == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise InvalidInputError(
+                f"field '{f.id}': {value!r} is not a whole number", field=f.id
+            ) from None
+    if f.type == "date":
+        from ..dates import parse_date
+
+        return (value if isinstance(value, date) else parse_date(str(value), f.id)).isoformat()
+    text = check_text(str(value), f.id, max_len=10_000)
+    if f.type == "choice" and text not in f.choices:
+        raise InvalidInputError(
+            f"field '{f.id}': {text!r} is not one of {', '.join(f.choices)}", field=f.id
+        )
+    return text
+
+
+class InstanceOps(TransitionOps):
+    """Setting fields, casting votes."""
+
+    def fields(self, area_id: str, *, actor: str) -> dict[str, Any]:
+        """The instance's fields (what is set)."""
+        with self._read() as uow:
+            self._area_for(uow, area_id, actor)
+            return uow.get_fields(area_id)
+
+    def set_fields(self, area_id: str, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
+        """Set fields of the instance; each by a role the field names."""
+        if not values:
+            raise InvalidInputError("no field to set")
+        with self._write() as tx:
+            area, _wf, roles = self._member(
+                tx.uow, area_id, actor, self._field_roles(area_id), "set fields"
+            )
+            wf = self._workflow(area)
+            clean: dict[str, Any] = {}
+            for name, value in values.items():
+                f = wf.fields.get(name)
+                if f is None:
+                    known = ", ".join(wf.fields) or "none"
+                    raise InvalidInputError(
+                        f"workflow {wf.name} has no field '{name}' (fields: {known})", field=name
+                    )
+                if not roles & set(f.roles):
+                    raise NotAllowedError(
+                        f"{actor} may not set '{name}': that needs the role {' or '.join(f.roles)}",
+                        actor=actor,
+                        area=area_id,
+                    )
+                clean[name] = parse_field_value(f, value)
+            current = tx.uow.get_fields(area_id)
+            changed = {k: v for k, v in clean.items() if current.get(k) != v}
+            if not changed:
+                raise InvalidInputError("nothing to change: the fields say that already")
+            for name, value in changed.items():
+                tx.uow.set_field(area_id, name, value, actor, tx.now)
+            self._bump(tx, area)
+            role = next(r for r in sorted(roles) if any(r in wf.fields[k].roles for k in changed))
+            tx.audit(
+                "fields",
+                actor=actor,
+                role=role,
+                area=area_id,
+                action="fields_set",
+                details={"fields": changed},
+            )
+            return {**current, **changed}
+
+    def _field_roles(self, area_id: str) -> tuple[str, ...]:
+        with self._read() as uow:
+            area = uow.get_area(area_id)
+        if area is None:
+            return ()
+        wf = self._workflow(area)
+        return tuple(sorted({r for f in wf.definition.fields for r in f.roles}))
+
+    def votes(self, area_id: str, *, actor: str) -> list[Vote]:
+        """The votes cast in the area's current round."""
+        with self._read() as uow:
+            area = self._area_for(uow, area_id, actor)[0]
+            return uow.get_votes(area_id, area.round)
+
+    def vote(
+        self, area_id: str, yes: bool, *, actor: str, reason: str = "", role: str | None = None
+    ) -> FireResult | None:
+        """Cast a vote in the area's current state.  When the last seat has
+        voted, the outcome transition fires at once (all yes, all no, or
+        otherwise); that result is returned, else None."""
+        reason = check_text(reason, "reason", max_len=2000)
+        with self._write() as tx:
+            area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
+            wf = self._workflow(area)
+            vote = wf.state(area.state).vote
+            if vote is None:
+                raise BlockedError(
+                    f"no vote is held in phase {area.state}",
+                    [Blocker("no_vote", f"phase {area.state} holds no vote")],
+                    area=area_id,
+                )
+            seats = dict(vote.seats)
+            mine = [r for r in seats if r in roles and (role is None or r == role)]
+            if not mine:
+                raise NotAllowedError(
+                    f"{actor} has no seat in this vote (seats: "
+                    + ", ".join(f"{n} {r}" for r, n in vote.seats)
+                    + ")",
+                    actor=actor,
+                    area=area_id,
+                )
+            cast = tx.uow.get_votes(area_id, area.round)
+            if any(v.person == actor for v in cast):
+                raise BlockedError(
+                    f"{actor} has voted already",
+                    [Blocker("voted", f"{actor} has voted in this round already")],
+                    area=area_id,
+                )
+            free = [r for r in mine if sum(v.role == r for v in cast) < seats[r]]
+            if not free:
+                raise BlockedError(
+                    "every seat of your role has voted",
+                    [Blocker("seats_taken", f"all {', '.join(mine)} seats have voted")],
+                    area=area_id,
+                )
+            ballot = Vote(actor, free[0], yes, reason)
+            tx.uow.add_vote(area_id, area.round, ballot, tx.now)
+            cast.append(ballot)
+            area = self._bump(tx, area)
+            tx.audit(
+                "vote",
+                actor=actor,
+                role=ballot.role,
+                area=area_id,
+                action="vote_cast",
+                reason=reason,
+                details={"vote": "yes" if yes else "no", "round": area.round},
+            )
+            if len(cast) < vote.total:
+                return None
+            if all(v.yes for v in cast):
+                outcome = vote.all_yes
+            elif not any(v.yes for v in cast):
+                outcome = vote.all_no
+            else:
+                outcome = vote.otherwise
+            t = wf.transition(outcome, area.state)
+            assert t is not None  # the loader checked it
+            tally = {v.person: ("yes" if v.yes else "no") for v in cast}
+            return self._apply(
+                tx, area, wf, t, actor, ballot.role, "", tx.uow.get_tasks(area_id), {"votes": tally}
+            )

@@ -1,0 +1,62 @@
+"""A district quarter (Stadtbezirksviertel) as read from the monitoring file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from regsam_flow.errors import InvalidInputError
+
+from .indicators import INDICATOR_IDS
+
+__all__ = ["Quarter"]
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """One district quarter (Stadtbezirksviertel) as read from the file.
+
+    ``values`` maps every id of :data:`INDICATOR_IDS` to a non-negative
+    decimal, or to ``None`` when the value is missing (absent keys become
+    ``None``).  ``row`` is the file row it came from, if any.
+    """
+
+    id: str
+    name: str
+    district: str
+    population: int
+    values: Mapping[str, Decimal | None]
+    row: int | None = None
+
+    def __post_init__(self) -> None:
+        where = f"quarter {self.id!r}" + (f" (row {self.row})" if self.row else "")
+        if not self.id.strip():
+            raise InvalidInputError("a quarter has an empty id", field="id")
+        p = self.population
+        if isinstance(p, bool) or not isinstance(p, int) or p < 0:
+            raise InvalidInputError(
+                f"{where}: population must be a whole number of at least 0, not {p!r}",
+                field="population",
+            )
+        unknown = sorted(set(self.values) - set(INDICATOR_IDS))
+        if unknown:
+            raise InvalidInputError(
+                f"{where}: unknown variable(s) {', '.join(unknown)}", field=unknown[0]
+            )
+        full: dict[str, Decimal | None] = {}
+        for column in INDICATOR_IDS:
+            value = self.values.get(column)
+            if value is not None and (
+                not isinstance(value, Decimal) or not value.is_finite() or value < 0
+            ):
+                raise InvalidInputError(
+                    f"{where}: {column} must be a finite decimal of at least 0, not {value!r}",
+                    field=column,
+                )
+            full[column] = value
+        object.__setattr__(self, "values", full)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(c for c in INDICATOR_IDS if self.values[c] is None)

@@ -1,0 +1,245 @@
+"""The screen's result for people (a table of 80 columns) and programs
+(JSON-ready dict, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import textwrap
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from regsam_flow.errors import InvalidInputError
+
+from .indicators import INDICATOR_IDS
+from .rule import QuarterResult, ScreenOptions, ScreenResult
+
+__all__ = ["render_csv", "render_table", "result_to_json"]
+
+
+def _number(value: Decimal | None) -> str:
+    if value is None:
+        return "-"
+    return f"{float(value):.6g}"
+
+
+def _percent(threshold: float) -> str:
+    return format((Decimal(repr(float(threshold))) * 100).normalize(), "f")
+
+
+def _describe_mean(options: ScreenOptions) -> str:
+    how = (
+        "weighted by population"
+        if options.weighted_mean
+        else "unweighted (every quarter counts once)"
+    )
+    over = (
+        "over all quarters in the file"
+        if options.floor_counts_for_mean
+        else f"over the quarters with at least {options.min_population} inhabitants"
+    )
+    return f"{how}, {over}; quarters without a value are left out of that variable's mean"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+_TABLE_STATUS = {"qualifies": "yes", "too_small": "too small", "incomplete": "incomplete"}
+
+
+def _listed(result: ScreenResult, only_qualifying: bool) -> tuple[QuarterResult, ...]:
+    return result.qualifying if only_qualifying else result.quarters
+
+
+def _one_line(text: str) -> str:
+    """A cell on one line: a line break or tab inside a quoted CSV cell becomes a space."""
+    return " ".join(text.split())
+
+
+def render_table(result: ScreenResult, *, width: int = 80, only_qualifying: bool = False) -> str:
+    """The result as a plain-text table, ``width`` (default 80) columns wide.
+
+    With ``only_qualifying`` only the qualifying quarters are listed (the
+    title still counts all quarters screened, the means are the same).
+    """
+    o = result.options
+    listed = _listed(result, only_qualifying)
+    n = len(INDICATOR_IDS)
+    lines: list[str] = []
+    title = f"Monitoring screen: {len(result.quarters)} quarters, {len(result.qualifying)} qualify."
+    rule = (
+        f"A value counts when it is at least {_percent(o.threshold)} % above the mean. "
+        f"A quarter qualifies with at least {o.min_count} of {n} counting values and "
+        f"at least {o.min_population} inhabitants."
+    )
+    lines += textwrap.wrap(title, width)
+    if result.source:  # a long path is broken, not cut: it stays complete
+        lines += textwrap.wrap(f"File: {result.source}", width, break_on_hyphens=False)
+    for paragraph in (rule, "Mean: " + _describe_mean(o) + "."):
+        lines += textwrap.wrap(paragraph, width)
+    if only_qualifying:
+        lines.append("Only the qualifying quarters are listed.")
+    lines.append("")
+
+    headers = ("ID", "Name", "District", "Pop.", "Count", "Qualifies")
+    rows = [
+        (
+            _one_line(q.id),
+            _one_line(q.name),
+            _one_line(q.district),
+            str(q.population),
+            f"{q.count}/{q.present}",
+            _TABLE_STATUS.get(q.status, "no"),
+        )
+        for q in listed
+    ]
+    natural = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    natural[0] = min(natural[0], 12)
+    fixed = natural[0] + natural[3] + natural[4] + natural[5] + 2 * (len(headers) - 1)
+    room = max(width - fixed, 16)
+    district_w = min(natural[2], max(room * 2 // 5, 8))
+    name_w = min(natural[1], room - district_w)
+    district_w = min(natural[2], room - name_w)
+    widths = [natural[0], name_w, district_w, natural[3], natural[4], natural[5]]
+    right = {3, 4}
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            text = _cut(cell, widths[i])
+            out.append(text.rjust(widths[i]) if i in right else text.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    lines.append(line(headers))
+    lines.append("  ".join("-" * w for w in widths))
+    indent = " " * (widths[0] + 2)
+    for q, cells in zip(listed, rows, strict=True):
+        lines.append(line(cells))
+        for label, names in (("counts", q.counted), ("missing", q.missing)):
+            if names:
+                lines += textwrap.wrap(
+                    f"{label}: {', '.join(names)}",
+                    width,
+                    initial_indent=indent,
+                    subsequent_indent=indent + "  ",
+                    break_on_hyphens=False,
+                )
+    if not rows:
+        lines.append("(none)")
+    lines.append("")
+    lines += textwrap.wrap(
+        f"Count: counting values / values present. too small: enough values count, but "
+        f"fewer than {o.min_population} inhabitants. incomplete: missing values could "
+        "still make it qualify.",
+        width,
+    )
+    lines.append("")
+    lines.append(f"Means used (cutoff = mean x {_number(o.factor)}):")
+    var_w = max(len(c) for c in INDICATOR_IDS)
+    lines.append(
+        f"{'#':>2}  {'Variable':<{var_w}}  {'Mean':>10}  {'Cutoff':>10}  "
+        f"{'Quarters':>8}  {'Counting':>8}"
+    )
+    for i, column in enumerate(INDICATOR_IDS, start=1):
+        m = result.means[column]
+        lines.append(
+            f"{i:>2}  {column:<{var_w}}  {_number(m.mean):>10}  {_number(m.cutoff):>10}  "
+            f"{m.quarters:>8}  {m.counting:>8}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def result_to_json(result: ScreenResult, *, only_qualifying: bool = False) -> dict[str, Any]:
+    """The result as a JSON-ready dict (only str, int, float, bool, None, list, dict).
+
+    With ``only_qualifying`` the ``quarters`` list holds only the qualifying
+    quarters; ``quarters_total`` still counts all quarters screened.
+    """
+    return {
+        "source": result.source,
+        "options": result.options.to_dict(),
+        "quarters_total": len(result.quarters),
+        "quarters_qualifying": len(result.qualifying),
+        "only_qualifying": only_qualifying,
+        "means": {
+            column: {
+                "mean": _float(m.mean),
+                "cutoff": _float(m.cutoff),
+                "quarters": m.quarters,
+                "counting": m.counting,
+            }
+            for column, m in result.means.items()
+        },
+        "quarters": [
+            {
+                "rank": rank,
+                "id": q.id,
+                "name": q.name,
+                "district": q.district,
+                "population": q.population,
+                "count": q.count,
+                "present": q.present,
+                "qualifies": q.qualifies,
+                "status": q.status,
+                "counted": list(q.counted),
+                "missing": list(q.missing),
+            }
+            for rank, q in enumerate(_listed(result, only_qualifying), start=1)
+        ],
+    }
+
+
+def render_csv(result: ScreenResult, *, delimiter: str = ",", only_qualifying: bool = False) -> str:
+    """The result as CSV text, one row per quarter in the result's order.
+
+    Columns: rank, id, name, district, population, count, present,
+    qualifies (yes/no), status, counted and missing (ids separated by
+    spaces), then one column per variable: 1 counts, 0 does not, empty
+    missing.  Pass ``delimiter=";"`` for German Excel, ``only_qualifying``
+    for the qualifying quarters alone.
+    """
+    if delimiter not in (",", ";"):
+        raise InvalidInputError("the CSV delimiter must be ',' or ';'", field="delimiter")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(
+        [
+            "rank",
+            "id",
+            "name",
+            "district",
+            "population",
+            "count",
+            "present",
+            "qualifies",
+            "status",
+            "counted",
+            "missing",
+            *INDICATOR_IDS,
+        ]
+    )
+    for rank, q in enumerate(_listed(result, only_qualifying), start=1):
+        flags = ["" if c in q.missing else ("1" if c in q.counted else "0") for c in INDICATOR_IDS]
+        writer.writerow(
+            [
+                rank,
+                q.id,
+                q.name,
+                q.district,
+                q.population,
+                q.count,
+                q.present,
+                "yes" if q.qualifies else "no",
+                q.status,
+                " ".join(q.counted),
+                " ".join(q.missing),
+                *flags,
+            ]
+        )
+    return out.getvalue()
