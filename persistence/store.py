@@ -12,7 +12,7 @@ from sqlalchemy import Connection, and_, func, insert, inspect, select, text, up
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from regsam_flow.audit import format_ts, parse_ts
-from regsam_flow.errors import ConflictError, RegsamFlowError, SchemaError
+from regsam_flow.errors import ConflictError, RegsamFlowError, SchemaError, UnavailableError
 from regsam_flow.model import Agreement, Area, AuditEntry, Person, TaskStatus
 from regsam_flow.ports import Store, UnitOfWork
 
@@ -375,6 +375,25 @@ def _audit_cols() -> list[Any]:
     return [s.audit_log.c[name] for name in _AUDIT_FIELDS]
 
 
+def _is_disconnect(exc: DBAPIError) -> bool:
+    msg = str(exc.orig).lower()
+    return any(
+        text in msg
+        for text in (
+            "terminating connection",
+            "server closed the connection",
+            "connection is closed",
+            "connection already closed",
+            "consuming input failed",
+            "connection refused",
+        )
+    )
+
+
+def _first_line(orig: object) -> str:
+    return (str(orig).strip().splitlines() or ["no detail"])[0]
+
+
 def _is_locked(exc: DBAPIError) -> bool:
     msg = str(exc.orig).lower()
     return "database is locked" in msg or "database is busy" in msg or "could not serialize" in msg
@@ -410,10 +429,15 @@ class SqlStore(Store):
                 f"the change collides with another one made meanwhile ({exc.orig}); "
                 "nothing was written, try again"
             ) from None
-        except OperationalError as exc:
-            if _is_locked(exc):
+        except DBAPIError as exc:
+            if isinstance(exc, OperationalError) and _is_locked(exc):
                 raise ConflictError(
                     "the database stayed busy with other writers; nothing was written, try again"
+                ) from None
+            if exc.connection_invalidated or _is_disconnect(exc):
+                raise UnavailableError(
+                    f"the connection to the database {redact_url(self.url)} was lost during "
+                    f"the change ({_first_line(exc.orig)}); nothing was written, try again"
                 ) from None
             raise
 
@@ -489,6 +513,18 @@ class SqlStore(Store):
             conn.commit()
         after, _ = self.schema_status()
         return before, after or s.HEAD_REVISION
+
+    def login(self) -> str:
+        if self._sqlite:
+            from regsam_flow.errors import InvalidInputError
+
+            raise InvalidInputError(
+                "binding people to their database login needs a database with logins "
+                "(PostgreSQL), not SQLite",
+                field="bind_login",
+            )
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("SELECT session_user")).scalar_one())
 
     def close(self) -> None:
         self.engine.dispose()

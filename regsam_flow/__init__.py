@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         NotFoundError,
         RegsamFlowError,
         SchemaError,
+        UnavailableError,
     )
     from .guards import GuardContext
     from .model import (
@@ -58,6 +59,7 @@ _LAZY = {
     "NotFoundError": "errors",
     "RegsamFlowError": "errors",
     "SchemaError": "errors",
+    "UnavailableError": "errors",
     "GuardContext": "guards",
     "Agreement": "model",
     "Area": "model",
@@ -115,6 +117,7 @@ __all__ = [
     "SchemaError",
     "SystemClock",
     "TaskStatus",
+    "UnavailableError",
     "VerifyResult",
     "__version__",
 ]

@@ -11,6 +11,7 @@ them all.  Each keeps its context as attributes, never only in the message::
     ├── InvalidInputError      a date, email, text or option is not acceptable
     ├── InvalidWorkflowError   a workflow definition is malformed or inconsistent
     ├── SchemaError            the database is not initialised or needs an upgrade
+    ├── UnavailableError       the database went away during the change: try again
     └── AuditError             the audit log failed verification
 
 Each class has a stable ``code`` (used in the CLI's JSON output) and an
@@ -33,6 +34,7 @@ __all__ = [
     "NotFoundError",
     "RegsamFlowError",
     "SchemaError",
+    "UnavailableError",
 ]
 
 
@@ -161,6 +163,14 @@ class SchemaError(RegsamFlowError):
         super().__init__(message)
         self.found = found
         self.expected = expected
+
+
+class UnavailableError(RegsamFlowError):
+    """The database could not be reached, or the connection was lost during a
+    change; the transaction was rolled back, nothing was written.  Try again."""
+
+    code = "unavailable"
+    exit_code = 1
 
 
 class AuditError(RegsamFlowError):

@@ -305,4 +305,10 @@ class Store(ABC):
         """Create or upgrade the schema; return (revision before, revision after)."""
 
     @abstractmethod
+    def login(self) -> str:
+        """The database login the store connects as; raises
+        :class:`~regsam_flow.errors.InvalidInputError` where a database has
+        no logins (SQLite)."""
+
+    @abstractmethod
     def close(self) -> None: ...

@@ -134,7 +134,8 @@ HINTS = {
     "user",
     envvar="REGSAM_FLOW_USER",
     metavar="USER",
-    help="Act as this user [env REGSAM_FLOW_USER; default: your login name].",
+    help="Act as this user [env REGSAM_FLOW_USER; default: your login name, or your "
+    "database login where REGSAM_FLOW_BIND_LOGIN=1 binds you to it].",
 )
 @click.option(
     "--json",
@@ -171,7 +172,12 @@ def cli(
     for d in workflow_dirs:
         dirs.extend(p for p in d.split(":") if p)
     obj = Ctx(
-        db=db, user=user or login_name(), json=as_json, debug=debug, workflow_dirs=tuple(dirs)
+        db=db,
+        user=user or login_name(),
+        json=as_json,
+        debug=debug,
+        workflow_dirs=tuple(dirs),
+        user_given=bool(user),
     )
     ctx.obj = obj
     ctx.call_on_close(obj.close)

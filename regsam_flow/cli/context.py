@@ -32,6 +32,7 @@ class Ctx:
     json: bool
     debug: bool
     workflow_dirs: tuple[str, ...] = ()
+    user_given: bool = True
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
@@ -39,7 +40,15 @@ class Ctx:
         if self._engine is None:
             from regsam_flow.engine import Engine
 
-            self._engine = Engine(self.db, workflow_dirs=self.workflow_dirs)
+            bind = os.environ.get("REGSAM_FLOW_BIND_LOGIN", "").lower() in (
+                "1",
+                "yes",
+                "true",
+                "on",
+            )
+            self._engine = Engine(self.db, workflow_dirs=self.workflow_dirs, bind_login=bind)
+            if bind and not self.user_given:
+                self.user = self._engine.login  # bound: you are your database login
         return self._engine
 
     def registry(self) -> WorkflowRegistry:

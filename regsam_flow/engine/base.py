@@ -92,6 +92,7 @@ class EngineBase:
         clock: Clock | None = None,
         store: Store | None = None,
         notifier: Notifier | None = None,
+        bind_login: bool = False,
     ) -> None:
         if store is None:
             from ..paths import default_db_url
@@ -102,6 +103,8 @@ class EngineBase:
         self.url = store.url
         self.clock = clock or SystemClock()
         self._notifier = notifier
+        self.bind_login = bind_login
+        self._login: str | None = None
         self._guards: dict[str, Guard] = dict(BUILTIN_GUARDS)
         for name in guards or {}:
             check_guard_name(name)
@@ -151,6 +154,15 @@ class EngineBase:
     def close(self) -> None:
         self.store.close()
 
+    @property
+    def login(self) -> str:
+        """The database login this engine connects as (PostgreSQL's
+        session_user).  With ``bind_login=True`` every action must be taken
+        by the person of that id: ``--as`` cannot act as someone else."""
+        if self._login is None:
+            self._login = self.store.login()
+        return self._login
+
     # ------------------------------------------------------------- internals
     def _check_schema(self) -> None:
         if not self._schema_ok:
@@ -178,8 +190,13 @@ class EngineBase:
     def _workflow(self, area: Area) -> Workflow:
         return self.workflows.get(area.workflow, area.workflow_version)
 
-    @staticmethod
-    def _person(uow: UnitOfWork, actor: str) -> Person:
+    def _person(self, uow: UnitOfWork, actor: str) -> Person:
+        if self.bind_login and actor != self.login:
+            raise NotAllowedError(
+                f"this database binds people to their database login: you are "
+                f"'{self.login}' and cannot act as '{actor}'",
+                actor=actor,
+            )
         person = uow.get_person(actor)
         if person is None:
             raise NotAllowedError(
