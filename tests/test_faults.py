@@ -1,0 +1,112 @@
+"""Faults: a connection killed mid-transition, a scheduler killed mid-pass."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from regsam_flow import Engine, UnavailableError
+from regsam_flow.persistence.store import SqlUnitOfWork
+
+from .conftest import report, sign_agreement
+from .test_mail_support import Collector, smtp_server
+from .test_reminders_delivery import _env, add_area, scheduler_process, wait_for
+
+UTC = timezone.utc
+
+
+def test_connection_terminated_mid_transition(
+    engine: Engine, area: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pg_terminate_backend between the state update and the audit entry:
+    nothing is half-written, the user is told to try again, a retry works."""
+    if not engine.url.startswith("postgresql"):
+        pytest.skip("pg_terminate_backend is PostgreSQL's; the [postgresql] run covers it")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    sign_agreement(engine, area)
+    report(engine, area, "vorlauf")
+    u = make_url(engine.url)
+    before = (engine.get_area(area, actor="root"), engine.head())
+    original = SqlUnitOfWork.append_audit
+
+    def killed_on_the_way(self: SqlUnitOfWork, entry: Any) -> None:
+        pid = self.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with psycopg.connect(
+            host=u.host,
+            port=u.port,
+            user=u.username,
+            password=u.password,
+            dbname=u.database,
+            autocommit=True,
+        ) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        original(self, entry)
+
+    monkeypatch.setattr(SqlUnitOfWork, "append_audit", killed_on_the_way)
+    with pytest.raises(UnavailableError) as exc:
+        engine.advance(area, actor="mia")
+    assert "nothing was written, try again" in str(exc.value)
+    monkeypatch.setattr(SqlUnitOfWork, "append_audit", original)
+    after = (engine.get_area(area, actor="root"), engine.head())
+    assert after == before  # the state update was rolled back with the rest
+    r = engine.advance(area, actor="mia")  # the retry works on a fresh connection
+    assert r.to_state == "diagnose"
+    assert engine.verify().ok
+
+
+class SlowCollector(Collector):
+    """An SMTP sink that takes its time, so a pass is still running when killed."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(0.4)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_scheduler_killed_mid_pass_loses_no_reminder(engine: Engine, tmp_path: Path) -> None:
+    for pid, name in (("mia", "Mia"), ("sven", "Sven")):
+        engine.add_person(pid, actor="root", name=name, email=f"{pid}@example.org")
+    soon = datetime.now(UTC).date() + timedelta(days=10)  # the 28-day reminder is due now
+    areas = [f"viertel-{i}" for i in range(8)]
+    for a in areas:
+        add_area(engine, a, review=soon)
+    log = tmp_path / "scheduler.log"
+    import tests.test_mail_support as support
+
+    original = support.Collector
+    support.Collector = SlowCollector  # the server below uses the slow handler
+    try:
+        with smtp_server() as server:
+            env = _env(tmp_path, server.port)
+            with scheduler_process(engine.url, env, log) as proc:
+                assert wait_for(lambda: len(server.received) >= 2, 30), log.read_text()
+                proc.send_signal(signal.SIGKILL)  # in the middle of the pass
+                assert proc.wait(timeout=10) == -signal.SIGKILL
+            sent_before = {r.message["Message-ID"] for r in server.received}
+            assert 2 <= len(sent_before) < len(areas)
+            # the dead scheduler's leases run out; the next pass sends the rest
+            later = datetime.now(UTC) + timedelta(minutes=11)
+            engine.notifier = _smtp_notifier(server.port)
+            engine.send_due(later)
+            received = [r.message["Message-ID"] for r in server.received]
+    finally:
+        support.Collector = original
+    due = [r for r in engine.reminders(actor="root") if r.offset_days == 28]
+    assert len(due) == len(areas)
+    assert {r.status for r in due} == {"sent"}  # none lost
+    assert set(received) == {r.message_id for r in due}
+    # at most the one in flight when it died went out twice (same Message-ID)
+    assert len(received) - len(set(received)) <= 1
+    assert engine.verify().ok
+
+
+def _smtp_notifier(port: int) -> Any:
+    from regsam_flow.notifications import MailNotifier, SmtpTransport
+
+    return MailNotifier(SmtpTransport(f"smtp://127.0.0.1:{port}"))
