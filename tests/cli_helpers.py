@@ -1,4 +1,4 @@
-"""Running the CLI in tests: click's CliRunner on a real SQLite file."""
+"""Running the CLI in tests: click's CliRunner on a real database (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file per test, people in every role."""
+"""Shared fixtures: a real database per test (a SQLite file, and a PostgreSQL
+database when one is configured: see ``databases``), people in every role."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from regsam_flow import Engine
+
+from .databases import BACKENDS, NOT_CONFIGURED, PgServer, pg_required, pg_url_from_env
 
 AREA = "hasenbergl-nord"
 
@@ -59,9 +62,64 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         yield
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): the test is about SQLite itself; it gets no [postgresql] run",
+    )
+    config.addinivalue_line(
+        "markers",
+        "postgresql_only(reason): the test is about PostgreSQL itself; it gets no [sqlite] run",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on a database runs on each backend (``db_backend``), except
+    the ``sqlite_only`` and ``postgresql_only`` ones."""
+    if "db_backend" not in metafunc.fixturenames:
+        return
+    backends = list(BACKENDS)
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        backends = ["sqlite"]
+    elif metafunc.definition.get_closest_marker("postgresql_only") is not None:
+        backends = ["postgresql"]
+    metafunc.parametrize("db_backend", backends, indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'regsam.db'}"
+def db_backend(request: pytest.FixtureRequest) -> str:
+    backend: str = request.param
+    if backend == "postgresql" and pg_url_from_env() is None:
+        if pg_required():
+            pytest.fail(f"{NOT_CONFIGURED}; on CI the PostgreSQL tests must run", pytrace=False)
+        pytest.skip(NOT_CONFIGURED)
+    return backend
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """The PostgreSQL server of ``REGSAM_FLOW_TEST_PG_URL`` with a migrated template."""
+    url = pg_url_from_env()
+    if url is None:  # pragma: no cover - db_backend skips first
+        pytest.skip(NOT_CONFIGURED)
+    server = PgServer(url)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of the test's own, empty (as a new SQLite file is); on
+    PostgreSQL already migrated if the test uses ``engine`` (which inits it)."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'regsam.db'}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = server.new_database(migrated="engine" in request.fixturenames)
+    try:
+        yield server.url_of(name)
+    finally:
+        server.drop(name)
 
 
 @pytest.fixture

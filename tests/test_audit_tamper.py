@@ -1,14 +1,14 @@
 """The audit log against tampering: what the database refuses, and what
-:meth:`Engine.verify` finds when someone edits the SQLite file behind the
-engine's back (an attacker who first drops the append-only triggers)."""
+:meth:`Engine.verify` finds when someone edits the database behind the
+engine's back (an attacker who first drops the append-only triggers), on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ import pytest
 from regsam_flow import Engine, audit
 
 from .conftest import report, sign_agreement
+from .databases import Raw, raw_connection
 
 #: Hashed columns, in the order audit.entry_hash takes them.
 FIELDS = (
@@ -38,59 +39,50 @@ ADVANCE_REASON = "Vorlauf abgeschlossen, Kooperationsvereinbarung unterschrieben
 
 
 # ----------------------------------------------------------------- helpers
-def _db_path(engine: Engine) -> str:
-    prefix = "sqlite:///"
-    assert engine.url.startswith(prefix), engine.url
-    return engine.url[len(prefix) :]
-
-
 @contextmanager
-def raw(engine: Engine) -> Iterator[sqlite3.Connection]:
-    """A plain sqlite3 connection on the engine's file, in autocommit mode."""
-    con = sqlite3.connect(_db_path(engine), isolation_level=None, timeout=10)
-    con.row_factory = sqlite3.Row
-    with closing(con):
+def raw(engine: Engine) -> Iterator[Raw]:
+    """A plain connection on the engine's database, past the engine, in autocommit mode."""
+    with raw_connection(engine.url) as con:
         yield con
 
 
-def rows(con: sqlite3.Connection) -> list[dict[str, Any]]:
+def rows(con: Raw) -> list[dict[str, Any]]:
     cols = ", ".join(f'"{c}"' for c in COLUMNS)
-    return [dict(r) for r in con.execute(f"SELECT {cols} FROM audit_log ORDER BY seq")]
+    return [dict(r._mapping) for r in con.execute(f"SELECT {cols} FROM audit_log ORDER BY seq")]
 
 
-def row(con: sqlite3.Connection, seq: int) -> dict[str, Any]:
+def row(con: Raw, seq: int) -> dict[str, Any]:
     found = [r for r in rows(con) if r["seq"] == seq]
     assert len(found) == 1, seq
     return found[0]
 
 
-def stored_head(con: sqlite3.Connection) -> tuple[int, str]:
+def stored_head(con: Raw) -> tuple[int, str]:
     r = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-    return int(r["seq"]), str(r["hash"])
+    return int(r[0]), str(r[1])
 
 
-def drop_triggers(con: sqlite3.Connection) -> None:
-    """What an attacker with write access to the file does first."""
-    con.execute("DROP TRIGGER audit_log_no_update")
-    con.execute("DROP TRIGGER audit_log_no_delete")
+def drop_triggers(con: Raw) -> None:
+    """What an attacker with write access to the database does first."""
+    con.drop_append_only_triggers()
 
 
 def hash_of(prev: str, r: dict[str, Any]) -> str:
     return audit.entry_hash(prev, r["seq"], *(r[f] for f in FIELDS))
 
 
-def prev_hash(con: sqlite3.Connection, seq: int) -> str:
+def prev_hash(con: Raw, seq: int) -> str:
     if seq == 1:
         return audit.GENESIS
     return str(row(con, seq - 1)["hash"])
 
 
-def set_fields(con: sqlite3.Connection, seq: int, **values: Any) -> None:
+def set_fields(con: Raw, seq: int, **values: Any) -> None:
     sets = ", ".join(f'"{k}" = ?' for k in values)
     con.execute(f"UPDATE audit_log SET {sets} WHERE seq = ?", (*values.values(), seq))
 
 
-def rehash_from(con: sqlite3.Connection, seq: int, *, fix_head: bool = True) -> str:
+def rehash_from(con: Raw, seq: int, *, fix_head: bool = True) -> str:
     """Recompute the hashes of ``seq`` and every later entry (a consistent rewrite)."""
     prev = prev_hash(con, seq)
     for r in rows(con):
@@ -104,7 +96,7 @@ def rehash_from(con: sqlite3.Connection, seq: int, *, fix_head: bool = True) -> 
     return prev
 
 
-def shift_seqs(con: sqlite3.Connection, from_seq: int, by: int) -> None:
+def shift_seqs(con: Raw, from_seq: int, by: int) -> None:
     """Renumber entries ``from_seq``.. by ``by`` (in two steps: seq is the key)."""
     con.execute("UPDATE audit_log SET seq = -(seq + ?) WHERE seq >= ?", (by, from_seq))
     con.execute("UPDATE audit_log SET seq = -seq WHERE seq < 0")
@@ -168,28 +160,41 @@ def test_expected_head_forms_on_untouched_log(engine: Engine, log: int) -> None:
 
 
 # ------------------------------------------------------------ the database
+def _refusal(dialect: str) -> type[Exception]:
+    """What the append-only triggers raise: SQLite's RAISE(ABORT) is a
+    constraint violation; PostgreSQL's RAISE EXCEPTION (SQLSTATE P0001,
+    raise_exception) a programming error to psycopg."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    return IntegrityError if dialect == "sqlite" else ProgrammingError
+
+
 def test_database_refuses_update_and_delete(engine: Engine, log: int) -> None:
+    from sqlalchemy.exc import DBAPIError
+
     with raw(engine) as con:
-        triggers = {
-            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        }
-        assert {"audit_log_no_update", "audit_log_no_delete"} <= triggers
-        before = rows(con)
-        head_before = stored_head(con)
-        for sql in (
+        expected = {"audit_log_no_update", "audit_log_no_delete"}
+        statements = [
             "UPDATE audit_log SET reason = 'harmlos' WHERE seq = 5",
             "UPDATE audit_log SET seq = seq + 100",
             "UPDATE audit_log SET hash = '0'",
             "DELETE FROM audit_log WHERE seq = 5",
             f"DELETE FROM audit_log WHERE seq > {log - 3}",
             "DELETE FROM audit_log",
-        ):
-            with pytest.raises(sqlite3.DatabaseError, match="append-only") as exc:
+        ]
+        if con.dialect == "postgresql":
+            expected.add("audit_log_no_truncate")
+            statements.append("TRUNCATE audit_log")
+        assert expected <= con.append_only_triggers()
+        before = rows(con)
+        head_before = stored_head(con)
+        for sql in statements:
+            with pytest.raises(DBAPIError, match="append-only") as exc:
                 con.execute(sql)
-            assert isinstance(exc.value, sqlite3.IntegrityError), sql
+            assert isinstance(exc.value, _refusal(con.dialect)), sql
         # and inside an explicit transaction the same
         con.execute("BEGIN")
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(_refusal(con.dialect), match="append-only"):
             con.execute("DELETE FROM audit_log WHERE seq = 1")
         con.execute("ROLLBACK")
         assert rows(con) == before
@@ -200,14 +205,14 @@ def test_database_refuses_update_and_delete(engine: Engine, log: int) -> None:
 def test_engine_connection_is_refused_too(engine: Engine, log: int) -> None:
     """The triggers also stop code that goes through the engine's own SQLAlchemy pool."""
     from sqlalchemy import text
-    from sqlalchemy.exc import IntegrityError
 
     sa_engine = engine.store.engine  # type: ignore[attr-defined]
+    refused = _refusal(sa_engine.dialect.name)
     with sa_engine.connect() as conn:
-        with pytest.raises(IntegrityError, match="append-only"):
+        with pytest.raises(refused, match="append-only"):
             conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3"))
         conn.rollback()
-        with pytest.raises(IntegrityError, match="append-only"):
+        with pytest.raises(refused, match="append-only"):
             conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
         conn.rollback()
     assert engine.verify().ok
@@ -497,11 +502,14 @@ def test_umlauts_survive_and_verify(engine: Engine, area: str, log: int) -> None
         stored = row(con, reopened.seq)
         assert stored["reason"] == UMLAUT_REASON
         assert hash_of(prev_hash(con, reopened.seq), stored) == stored["hash"]
-        # the bytes in the file are UTF-8
+        # the bytes stored are UTF-8
+        as_bytes = (
+            "CAST(reason AS BLOB)" if con.dialect == "sqlite" else "convert_to(reason, 'UTF8')"
+        )
         raw_bytes = con.execute(
-            "SELECT CAST(reason AS BLOB) FROM audit_log WHERE seq = ?", (reopened.seq,)
+            f"SELECT {as_bytes} FROM audit_log WHERE seq = ?", (reopened.seq,)
         ).fetchone()[0]
-        assert raw_bytes == UMLAUT_REASON.encode("utf-8")
+        assert bytes(raw_bytes) == UMLAUT_REASON.encode("utf-8")
 
 
 @pytest.mark.parametrize(
@@ -524,7 +532,7 @@ def test_changing_one_umlaut_is_detected(engine: Engine, log: int, old: str, new
 
 
 # ------------------------------------------- the head table against the log
-def _append_forged_entry(con: sqlite3.Connection) -> int:
+def _append_forged_entry(con: Raw) -> int:
     """Append an entry with a correct hash, but leave audit_head alone."""
     last = rows(con)[-1]
     forged = {**last, "seq": last["seq"] + 1, "reason": "nachgeschoben"}
@@ -537,7 +545,7 @@ def _append_forged_entry(con: sqlite3.Connection) -> int:
     return int(forged["seq"])
 
 
-def _rehash_without_head(con: sqlite3.Connection) -> int:
+def _rehash_without_head(con: Raw) -> int:
     """Edit a middle entry and recompute every later hash, but not audit_head."""
     k = len(rows(con)) // 2
     drop_triggers(con)

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from .cli_helpers import Cli, report, setup_area, sign
+from .databases import raw_connection
 
 AREA = "hasenbergl-nord"
 
 
 @pytest.fixture
-def c(tmp_path: Path) -> Cli:
-    return Cli(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path / "home")
+def c(db_url: str, tmp_path: Path) -> Cli:
+    return Cli(db_url, tmp_path / "home")
 
 
 @pytest.fixture
@@ -375,12 +376,9 @@ def test_audit_verify_and_head(c: Cli, area: str, tmp_path: Path) -> None:
     }
     r = c.run("audit", "verify", "--expect-head", "nonsense", user="audrey")
     assert r.exit_code == 7
-    import sqlite3
-
-    db = tmp_path / "cli.db"
-    with sqlite3.connect(db) as conn:
-        conn.execute("DROP TRIGGER audit_log_no_update")
-        conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
+    with raw_connection(c.db) as con:
+        con.drop_append_only_triggers()
+        con.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
     r = c.run("--json", "audit", "verify", user="audrey")
     assert r.exit_code == 8
     data = json.loads(r.stdout)

@@ -20,8 +20,8 @@ PANEL = [
 
 
 @pytest.fixture
-def c(tmp_path: Path) -> Cli:
-    cli = Cli(f"sqlite:///{tmp_path / 'sel.db'}", tmp_path / "home")
+def c(db_url: str, tmp_path: Path) -> Cli:
+    cli = Cli(db_url, tmp_path / "home")
     cli.ok("init", "--admin", "anna")
     for _role, pid in PANEL:
         cli.ok(

@@ -1,5 +1,6 @@
-"""Several processes on one SQLite file: optimistic locking, one writer at a
-time on the shared audit chain, and units of work that are both-or-neither.
+"""Several processes on one database (a SQLite file, a PostgreSQL database):
+optimistic locking, one writer at a time on the shared audit chain, and units
+of work that are both-or-neither.
 
 The children are real processes (``spawn``), each with its own
 :class:`Engine` on the same file; they start together on a barrier so the
@@ -9,12 +10,13 @@ races actually happen.
 from __future__ import annotations
 
 import multiprocessing
+import random
 import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +25,7 @@ import pytest
 from regsam_flow import BlockedError, ConflictError, Engine
 
 from .conftest import AGREEMENT, report, sign_agreement
+from .databases import raw_connection
 
 CTX = multiprocessing.get_context("spawn")
 TIMEOUT_S = 60.0
@@ -50,8 +53,13 @@ def _agreement_writer(
         engine = Engine(db_url)
         engine.get_area(area, actor=actor)  # schema check and first connection before the race
         barrier.wait(TIMEOUT_S)
+        rng = random.Random(n)
         for i in range(iterations):
             terms = f"p{n}-{i}"
+            # a little jitter between attempts, as between people: without it
+            # the two loops can fall into lockstep on a server database, one
+            # always reading just before the other commits (and never winning)
+            time.sleep(rng.uniform(0, 0.002))
             try:
                 version = engine.get_area(area, actor=actor).version
                 engine.set_agreement(area, actor=actor, expected_version=version, terms=terms)
@@ -126,7 +134,7 @@ def _db_path(engine: Engine) -> str:
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table the engine writes, read with plain sqlite3."""
+    """Every row of every table the engine writes, read past the engine."""
     tables = (
         "people",
         "areas",
@@ -138,8 +146,8 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         "audit_log",
         "audit_head",
     )
-    with closing(sqlite3.connect(_db_path(engine))) as con:
-        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
+    with raw_connection(engine.url) as con:
+        return {t: sorted(tuple(r) for r in con.execute(f"SELECT * FROM {t}")) for t in tables}
 
 
 def add_ready_area(engine: Engine, area_id: str) -> None:
@@ -382,28 +390,43 @@ def test_a_failing_callback_keeps_the_change(engine: Engine, area: str) -> None:
     assert engine.verify().ok
 
 
+@contextmanager
+def _write_lock_held(engine: Engine) -> Iterator[Callable[[], None]]:
+    """Another connection taking what a writer takes first (SQLite: the
+    file's write lock; PostgreSQL: the audit head row); yields its release."""
+    if engine.url.startswith("sqlite:"):
+        holder = sqlite3.connect(_db_path(engine), isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        with closing(holder):
+            yield lambda: holder.execute("ROLLBACK")
+        return
+    with raw_connection(engine.url) as con:
+        con.execute("BEGIN")
+        con.execute("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+        yield lambda: con.execute("ROLLBACK")
+
+
 def test_writer_waits_for_a_lock_instead_of_failing(engine: Engine, area: str) -> None:
     """Another process holding the write lock for a while: reads go on at once,
-    the write waits (busy timeout) and then succeeds, with no 'database is locked'."""
-    holder = sqlite3.connect(_db_path(engine), isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
+    the write waits (busy timeout, row lock) and then succeeds, with no
+    'database is locked'."""
     released = threading.Event()
+    with _write_lock_held(engine) as release_lock:
 
-    def release() -> None:
-        holder.execute("ROLLBACK")
-        released.set()
+        def release() -> None:
+            release_lock()
+            released.set()
 
-    timer = threading.Timer(1.0, release)
-    timer.start()
-    try:
-        t0 = time.monotonic()
-        version = engine.get_area(area, actor="mia").version  # WAL: readers do not wait
-        assert not released.is_set()
-        assert time.monotonic() - t0 < 0.9
-        engine.report_task(area, "schwerpunktziel", actor="mia", expected_version=version)
-        assert released.is_set()  # the write really waited for the lock
-    finally:
-        timer.join()
-        holder.close()
+        timer = threading.Timer(1.0, release)
+        timer.start()
+        try:
+            t0 = time.monotonic()
+            version = engine.get_area(area, actor="mia").version  # readers do not wait
+            assert not released.is_set()
+            assert time.monotonic() - t0 < 0.9
+            engine.report_task(area, "schwerpunktziel", actor="mia", expected_version=version)
+            assert released.is_set()  # the write really waited for the lock
+        finally:
+            timer.join()
     assert engine.get_area(area, actor="mia").version == version + 1
     assert engine.verify().ok

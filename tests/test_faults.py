@@ -14,38 +14,27 @@ from regsam_flow import Engine, UnavailableError
 from regsam_flow.persistence.store import SqlUnitOfWork
 
 from .conftest import report, sign_agreement
+from .databases import pg_connect
 from .test_mail_support import Collector, smtp_server
 from .test_reminders_delivery import _env, add_area, scheduler_process, wait_for
 
 UTC = timezone.utc
 
 
+@pytest.mark.postgresql_only("pg_terminate_backend is PostgreSQL's")
 def test_connection_terminated_mid_transition(
     engine: Engine, area: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """pg_terminate_backend between the state update and the audit entry:
     nothing is half-written, the user is told to try again, a retry works."""
-    if not engine.url.startswith("postgresql"):
-        pytest.skip("pg_terminate_backend is PostgreSQL's; the [postgresql] run covers it")
-    import psycopg
-    from sqlalchemy.engine import make_url
-
     sign_agreement(engine, area)
     report(engine, area, "vorlauf")
-    u = make_url(engine.url)
     before = (engine.get_area(area, actor="root"), engine.head())
     original = SqlUnitOfWork.append_audit
 
     def killed_on_the_way(self: SqlUnitOfWork, entry: Any) -> None:
         pid = self.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        with psycopg.connect(
-            host=u.host,
-            port=u.port,
-            user=u.username,
-            password=u.password,
-            dbname=u.database,
-            autocommit=True,
-        ) as admin:
+        with pg_connect(engine.url) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         original(self, entry)
 

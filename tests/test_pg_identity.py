@@ -19,6 +19,9 @@ from regsam_flow import Engine, NotAllowedError
 from regsam_flow.cli import cli
 
 from .conftest import AREA
+from .databases import pg_connect
+
+pytestmark = pytest.mark.postgresql_only("database logins, privileges and PostgreSQL's trigger")
 
 APP_ROLE_SQL = """
 CREATE ROLE {group} NOLOGIN;
@@ -34,22 +37,12 @@ CREATE ROLE {login} LOGIN PASSWORD '{password}' IN ROLE {group};
 
 @pytest.fixture
 def team(engine: Engine, area: str) -> Iterator[dict[str, Any]]:
-    if not engine.url.startswith("postgresql"):
-        pytest.skip("database logins and privileges are PostgreSQL's; [postgresql] covers it")
-    import psycopg
     from sqlalchemy.engine import make_url
 
     u = make_url(engine.url)
     tag = uuid.uuid4().hex[:8]
     login, group, password = f"lena_{tag}", f"regsam_app_{tag}", "geheim-lena"
-    admin = psycopg.connect(
-        host=u.host,
-        port=u.port,
-        user=u.username,
-        password=u.password,
-        dbname=u.database,
-        autocommit=True,
-    )
+    admin = pg_connect(engine.url)
     admin.execute(APP_ROLE_SQL.format(group=group, db=u.database, login=login, password=password))
     engine.add_person(login, actor="root", name="Lena Login", email="lena@example.org")
     engine.assign(area, "steering", login, actor="mia")
@@ -96,17 +89,8 @@ def test_cli_defaults_to_the_login_and_refuses_another(team: dict[str, Any], tmp
 
 def test_application_logins_cannot_change_the_audit_log(team: dict[str, Any]) -> None:
     import psycopg
-    from sqlalchemy.engine import make_url
 
-    u = make_url(team["url"])
-    with psycopg.connect(
-        host=u.host,
-        port=u.port,
-        user=u.username,
-        password=u.password,
-        dbname=u.database,
-        autocommit=True,
-    ) as conn:
+    with pg_connect(team["url"]) as conn:
         for sql in (
             "UPDATE audit_log SET reason = 'x' WHERE seq = 1",
             "DELETE FROM audit_log WHERE seq = 1",
@@ -122,20 +106,9 @@ def test_application_logins_cannot_change_the_audit_log(team: dict[str, Any]) ->
 
 
 def test_the_owner_is_refused_by_the_append_only_trigger(engine: Engine, area: str) -> None:
-    if not engine.url.startswith("postgresql"):
-        pytest.skip("the trigger test for SQLite is in test_audit_tamper; this is PostgreSQL's")
     import psycopg
-    from sqlalchemy.engine import make_url
 
-    u = make_url(engine.url)
-    with psycopg.connect(
-        host=u.host,
-        port=u.port,
-        user=u.username,
-        password=u.password,
-        dbname=u.database,
-        autocommit=True,
-    ) as conn:
+    with pg_connect(engine.url) as conn:
         for sql in (
             "UPDATE audit_log SET reason = 'x' WHERE seq = 1",
             "DELETE FROM audit_log WHERE seq = 1",

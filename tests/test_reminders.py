@@ -16,6 +16,7 @@ from regsam_flow.workflows import ReminderPolicy
 
 from .cli_helpers import Cli, setup_area, sign
 from .conftest import sign_agreement
+from .databases import raw_connection
 
 UTC = timezone.utc
 POLICY = ReminderPolicy()
@@ -184,8 +185,8 @@ def test_no_recipient_is_a_failed_attempt(engine: Engine, area: str, tmp_path: P
 
 # ------------------------------------------------------------------- CLI
 @pytest.fixture
-def c(tmp_path: Path) -> Cli:
-    return Cli(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path / "home")
+def c(db_url: str, tmp_path: Path) -> Cli:
+    return Cli(db_url, tmp_path / "home")
 
 
 def test_cli_send_due_into_the_maildir_and_list(c: Cli) -> None:
@@ -263,10 +264,8 @@ def test_cli_retry(c: Cli) -> None:
     assert r.exit_code == 4 and "not_failed" in r.stderr
     assert c.run("reminders", "retry", "999", user="mia").exit_code == 6
     assert c.run("reminders", "retry", "x", user="mia").exit_code == 2
-    import sqlite3
-
-    with sqlite3.connect(c.db.removeprefix("sqlite:///")) as conn:
-        conn.execute("UPDATE reminders SET status='failed', attempts=5 WHERE id=?", (rid,))
+    with raw_connection(c.db) as con:
+        con.execute("UPDATE reminders SET status='failed', attempts=5 WHERE id=?", (rid,))
     assert c.run("reminders", "retry", str(rid), user="tom").exit_code == 3
     data = c.json("reminders", "retry", str(rid), user="mia")
     assert (data["status"], data["attempts"]) == ("pending", 0)

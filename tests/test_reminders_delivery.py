@@ -14,13 +14,12 @@ import json
 import multiprocessing
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 from email.message import EmailMessage
@@ -39,6 +38,7 @@ from regsam_flow.ports import FixedClock, Notifier, ReminderNotice
 
 from .cli_helpers import Cli
 from .conftest import AGREEMENT, AREA, report, sign_agreement
+from .databases import raw_connection
 from .test_mail_support import Collector, Server, calendar_of, free_port, smtp_server, text_of
 
 pytest.importorskip("aiosmtpd")
@@ -386,7 +386,7 @@ def test_lease_set_directly_in_the_database(engine: Engine, area: str) -> None:
     sign_agreement(engine, area)
     r28 = by_kind(engine)[("before", 28)]
     until = AT_28 + timedelta(minutes=3)
-    with closing(sqlite3.connect(engine.url[len("sqlite:///") :])) as con, con:
+    with raw_connection(engine.url) as con:
         con.execute(
             "UPDATE reminders SET claimed_by = 'ghost', claimed_until = ? WHERE id = ?",
             (format_ts(until), r28.id),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,12 @@ from regsam_flow import Engine, SchemaError
 from regsam_flow.persistence import schema
 from regsam_flow.persistence.store import MIGRATIONS
 
+from .databases import raw_connection
 
-def tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as conn:
-        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+def tables(url: str) -> set[str]:
+    with raw_connection(url) as con:
+        return con.tables()
 
 
 def test_head_revision_constant_matches_the_migrations() -> None:
@@ -25,19 +26,19 @@ def test_head_revision_constant_matches_the_migrations() -> None:
     assert ScriptDirectory.from_config(cfg).get_current_head() == schema.HEAD_REVISION
 
 
-def test_new_database_must_be_initialised_and_is_left_alone(tmp_path: Path) -> None:
-    path = tmp_path / "new.db"
-    engine = Engine(f"sqlite:///{path}")
+def test_new_database_must_be_initialised_and_is_left_alone(db_url: str) -> None:
+    engine = Engine(db_url)
     with pytest.raises(SchemaError, match="not initialised: run `regsam-flow init`"):
         engine.list_areas(actor="root")
-    assert "areas" not in tables(path)
+    assert "areas" not in tables(db_url)
     engine.init("root")
-    assert {"areas", "audit_log", "alembic_version"} <= tables(path)
+    assert {"areas", "audit_log", "alembic_version"} <= tables(db_url)
     assert engine.list_areas(actor="root") == []
+    engine.close()
 
 
-def test_init_twice_is_safe(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x.db'}"
+def test_init_twice_is_safe(db_url: str) -> None:
+    url = db_url
     e = Engine(url)
     assert e.init("root") is True
     e.create_area("a1", actor="root", name="A")
@@ -45,21 +46,21 @@ def test_init_twice_is_safe(tmp_path: Path) -> None:
     assert [a.id for a in Engine(url).list_areas(actor="root")] == ["a1"]
 
 
-def test_older_database_is_refused_until_upgraded(tmp_path: Path) -> None:
+def test_older_database_is_refused_until_upgraded(db_url: str) -> None:
     from regsam_flow.persistence import SqlStore
 
-    path = tmp_path / "old.db"
-    store = SqlStore(f"sqlite:///{path}")
+    store = SqlStore(db_url)
     store.upgrade("0001")  # a database as the first release left it
     store.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            "INSERT INTO people VALUES ('root', 'Root', 'r@example.org', '', 1, 0, "
-            "'2026-01-01T00:00:00.000000Z')"
+    with raw_connection(db_url) as con:
+        con.execute(
+            "INSERT INTO people VALUES ('root', 'Root', 'r@example.org', '', ?, ?, "
+            "'2026-01-01T00:00:00.000000Z')",
+            (True, False),
         )
-    before = tables(path)
+    before = tables(db_url)
     assert "reminders" not in before
-    engine = Engine(f"sqlite:///{path}")
+    engine = Engine(db_url)
     with pytest.raises(
         SchemaError,
         match=f"has schema 0001, this regsam-flow needs {schema.HEAD_REVISION}: "
@@ -67,19 +68,19 @@ def test_older_database_is_refused_until_upgraded(tmp_path: Path) -> None:
     ) as exc:
         engine.list_areas(actor="root")
     assert (exc.value.found, exc.value.expected) == ("0001", schema.HEAD_REVISION)
-    assert tables(path) == before  # nothing altered silently
+    assert tables(db_url) == before  # nothing altered silently
     engine.init("root")
-    assert {"reminders", "reviews"} <= tables(path)
+    assert {"reminders", "reviews"} <= tables(db_url)
     assert [p.id for p in engine.list_people(actor="root")] == ["root"]  # data kept
+    engine.close()
 
 
-def test_newer_database_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "new.db"
-    Engine(f"sqlite:///{path}").init("root")
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+def test_newer_database_is_refused(db_url: str) -> None:
+    Engine(db_url).init("root")
+    with raw_connection(db_url) as con:
+        con.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(SchemaError, match="newer than this regsam-flow knows"):
-        Engine(f"sqlite:///{path}").list_areas(actor="root")
+        Engine(db_url).list_areas(actor="root")
 
 
 def test_bad_database_urls(tmp_path: Path) -> None:
