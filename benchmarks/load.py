@@ -200,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("PostgreSQL: skipped (set REGSAM_FLOW_TEST_PG_URL; bash .ci/postgres starts one)")
     for label, url in targets:
-        report, _before = _timed(url, args.processes, args.ops, args.areas)
+        try:
+            report, _before = _timed(url, args.processes, args.ops, args.areas)
+        finally:
+            if label == "PostgreSQL":
+                _drop_pg_database(url)
         o = report.outcomes
         print(
             f"{label:10} {report.ops} ops in {report.seconds:5.1f} s = "
@@ -210,6 +214,17 @@ def main(argv: list[str] | None = None) -> int:
         for line in report.unexpected[:5]:
             print("   unexpected:", line)
     return 0
+
+
+def _drop_pg_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    eng = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    eng.dispose()
 
 
 def _fresh_pg_database(url: str) -> str:
