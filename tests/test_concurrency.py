@@ -9,7 +9,6 @@ races actually happen.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import sqlite3
 import threading
@@ -26,8 +25,8 @@ from regsam_flow import BlockedError, ConflictError, Engine
 
 from .conftest import AGREEMENT, report, sign_agreement
 from .databases import raw_connection
+from .processes import run_children
 
-CTX = multiprocessing.get_context("spawn")
 TIMEOUT_S = 60.0
 
 
@@ -107,26 +106,6 @@ def _racer(db_url: str, n: int, areas: list[str], mode: str, barrier: Any, queue
 
 
 # ------------------------------------------------------------- in the parent
-def run_children(target: Callable[..., None], args: list[tuple[Any, ...]]) -> dict[int, Any]:
-    """Start one process per args tuple (plus barrier and queue); collect their reports."""
-    queue = CTX.Queue()
-    barrier = CTX.Barrier(len(args))
-    procs = [CTX.Process(target=target, args=(*a, barrier, queue), daemon=True) for a in args]
-    for p in procs:
-        p.start()
-    results: dict[int, Any] = {}
-    try:
-        for _ in procs:
-            n, res = queue.get(timeout=TIMEOUT_S)
-            results[n] = res
-    finally:
-        for p in procs:
-            p.join(timeout=10)
-            if p.is_alive():  # pragma: no cover - only when a child hangs
-                p.kill()
-                p.join()
-    assert [p.exitcode for p in procs] == [0] * len(procs)
-    return results
 
 
 def _db_path(engine: Engine) -> str:

@@ -11,7 +11,6 @@ attempts with a backoff of 1, 2, 4, ... minutes.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -39,6 +38,7 @@ from regsam_flow.ports import FixedClock, Notifier, ReminderNotice
 from .cli_helpers import Cli
 from .conftest import AGREEMENT, AREA, report, sign_agreement
 from .databases import raw_connection
+from .processes import CTX, run_children
 from .test_mail_support import Collector, Server, calendar_of, free_port, smtp_server, text_of
 
 pytest.importorskip("aiosmtpd")
@@ -51,7 +51,6 @@ AT_7 = datetime(2027, 7, 8, 6, 0, tzinfo=UTC)
 ON_DAY = datetime(2027, 7, 15, 6, 0, tzinfo=UTC)
 SUBJECT_28 = "Erinnerung: Überprüfung Schwerpunktgebiet Hasenbergl-Nord am 15.07.2027"
 MIA, SVEN = "mia@regsam.example", "sven@muenchen.example"
-CTX = multiprocessing.get_context("spawn")
 CHILD_TIMEOUT_S = 60.0
 BIN = Path(sys.executable).parent / "regsam-flow"
 
@@ -305,27 +304,6 @@ def _crashing_child(db_url: str, now_iso: str) -> None:
     engine.send_due(datetime.fromisoformat(now_iso), worker="doomed")
 
 
-def _run_children(target: Callable[..., None], args: list[tuple[Any, ...]]) -> dict[int, Any]:
-    queue = CTX.Queue()
-    barrier = CTX.Barrier(len(args))
-    procs = [CTX.Process(target=target, args=(*a, barrier, queue), daemon=True) for a in args]
-    for p in procs:
-        p.start()
-    results: dict[int, Any] = {}
-    try:
-        for _ in procs:
-            n, res = queue.get(timeout=CHILD_TIMEOUT_S)
-            results[n] = res
-    finally:
-        for p in procs:
-            p.join(timeout=10)
-            if p.is_alive():  # pragma: no cover - only when a child hangs
-                p.kill()
-                p.join()
-    assert [p.exitcode for p in procs] == [0] * len(procs)
-    return results
-
-
 def test_two_schedulers_on_one_file_send_each_reminder_once(engine: Engine) -> None:
     add_mia_and_sven(engine)
     areas = [f"gebiet-{i:02d}" for i in range(30)]
@@ -334,7 +312,7 @@ def test_two_schedulers_on_one_file_send_each_reminder_once(engine: Engine) -> N
     due = [r for r in engine.reminders(actor="root", status="pending") if r.due_at <= AT_28]
     assert len(due) == 30 and {r.kind for r in due} == {"before"}
     with smtp_server() as server:
-        results = _run_children(
+        results = run_children(
             _sender_child,
             [(engine.url, n, server.port, AT_28.isoformat(), 15) for n in (1, 2)],
         )
