@@ -17,6 +17,7 @@ __all__ = [
     "AGREEMENT_FIELDS",
     "AGREEMENT_REQUIRED",
     "AGREEMENT_SIGNERS",
+    "AUDIT_COLUMNS",
     "Agreement",
     "Area",
     "AreaStatus",
@@ -32,6 +33,21 @@ __all__ = [
     "Vote",
 ]
 
+#: The columns of an audit entry as the CLI and embedders see it (JSON, CSV).
+AUDIT_COLUMNS = (
+    "seq",
+    "at",
+    "area",
+    "actor",
+    "role",
+    "action",
+    "trigger",
+    "from_state",
+    "to_state",
+    "reason",
+    "details",
+    "hash",
+)
 #: The text fields of a cooperation agreement (Kooperationsvereinbarung).
 AGREEMENT_FIELDS = ("topic", "scope", "reasons", "partners", "terms", "duration")
 #: The fields an agreement must have before it can be signed off as complete.

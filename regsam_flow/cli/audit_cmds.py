@@ -16,20 +16,6 @@ from .output import echo_json, table, time_de
 
 __all__ = ["audit", "log"]
 
-COLUMNS = [
-    "seq",
-    "at",
-    "area",
-    "actor",
-    "role",
-    "action",
-    "trigger",
-    "from_state",
-    "to_state",
-    "reason",
-    "details",
-    "hash",
-]
 
 
 @cli.command()
@@ -78,7 +64,9 @@ def log(
     elif fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(COLUMNS)
+        from regsam_flow.model import AUDIT_COLUMNS
+
+        w.writerow(AUDIT_COLUMNS)
         for r in rows:
             r = dict(
                 r,
@@ -86,7 +74,7 @@ def log(
                 if r["details"]
                 else "",
             )
-            w.writerow(["" if r[c] is None else r[c] for c in COLUMNS])
+            w.writerow(["" if r[c] is None else r[c] for c in AUDIT_COLUMNS])
         click.echo(buf.getvalue(), nl=False)
     else:
         if area_id:  # one area: no need to repeat it on every line
