@@ -155,7 +155,7 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
     rems = engine.reminders(actor="admin", area=AREA)
     out(
         "Reminders: "
-        + ", ".join(f"{r.id} {r.status}" for r in rems)
+        + ", ".join(f"#{r.id} {r.status}" for r in rems)
         + " (closing the area cancelled the pending ones)"
     )
     out(f"Try: regsam-flow --db {url} --as audrey log {AREA}")
