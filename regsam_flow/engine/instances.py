@@ -11,6 +11,7 @@ from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError
 from ..model import FireResult, Vote
 from ..validation import check_text
 from ..workflows import FieldDef
+from .base import refuse_if_final
 from .transitions import TransitionOps
 
 __all__ = ["InstanceOps", "parse_field_value"]
@@ -63,10 +64,9 @@ class InstanceOps(TransitionOps):
         if not values:
             raise InvalidInputError("no field to set")
         with self._write() as tx:
-            area, _wf, roles = self._member(
-                tx.uow, area_id, actor, self._field_roles(area_id), "set fields"
-            )
+            area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
             wf = self._workflow(area)
+            refuse_if_final(area, wf)
             clean: dict[str, Any] = {}
             for name, value in values.items():
                 f = wf.fields.get(name)
@@ -99,14 +99,6 @@ class InstanceOps(TransitionOps):
                 details={"fields": changed},
             )
             return {**current, **changed}
-
-    def _field_roles(self, area_id: str) -> tuple[str, ...]:
-        with self._read() as uow:
-            area = uow.get_area(area_id)
-        if area is None:
-            return ()
-        wf = self._workflow(area)
-        return tuple(sorted({r for f in wf.definition.fields for r in f.roles}))
 
     def votes(self, area_id: str, *, actor: str) -> list[Vote]:
         """The votes cast in the area's current round."""
