@@ -165,6 +165,7 @@ def area_show(obj: Ctx, area_id: str) -> None:
         return
     a = st.area
     ag = st.agreement
+    uses_agreement = ag is not None or not st.fields  # candidates of a selection have none
     kv(
         [
             ("area", f"{a.id} ({a.name})"),
@@ -172,16 +173,27 @@ def area_show(obj: Ctx, area_id: str) -> None:
             ("workflow", f"{a.workflow} v{a.workflow_version}"),
             ("phase", f"{st.state_title} ({a.state})" + ("  [final]" if st.final else "")),
             ("version", a.version),
-            ("next review", date_de(ag.review) if ag else "-"),
         ]
+        + ([("next review", date_de(ag.review) if ag else "-")] if uses_agreement else [])
     )
     click.echo("\nPeople")
+    role_w = max((len(r) for r in st.roles), default=0) + 1
     for role, people in st.roles.items():
-        click.echo(f"  {role:16} {', '.join(people) if people else '-'}")
-    click.echo("\nAgreement")
-    if ag is None:
+        click.echo(f"  {role:{role_w}} {', '.join(people) if people else '-'}")
+    if st.fields:
+        click.echo("\nFields")
+        for key, value in st.fields.items():
+            shown = ("yes" if value else "no") if isinstance(value, bool) else value
+            click.echo(wrapped(f"{key}: {shown}", 2))
+    if st.votes:
+        click.echo("\nVotes")
+        for v in st.votes:
+            click.echo(f"  {v.person} ({v.role}): {'yes' if v.yes else 'no'}")
+    if uses_agreement and ag is None:
+        click.echo("\nAgreement")
         click.echo("  none yet (regsam-flow agreement set ...)")
-    else:
+    elif ag is not None:
+        click.echo("\nAgreement")
         missing = ag.missing_fields()
         signed = ", ".join(sorted(ag.signatures)) or "nobody"
         click.echo(f"  version {ag.version}, topic: {ag.topic or '-'}")
@@ -190,9 +202,9 @@ def area_show(obj: Ctx, area_id: str) -> None:
             f"duration {ag.duration or '-'}"
         )
         click.echo(f"  signed by: {signed}" + (f"; lacks: {', '.join(missing)}" if missing else ""))
-    if not st.final:
+    rows = [t for t in st.tasks if t["phase"] == a.state]
+    if rows and not st.final:
         click.echo(f"\nTasks of {a.state}")
-        rows = [t for t in st.tasks if t["phase"] == a.state]
         table(
             ["", "task", "roles", "done by"],
             [

@@ -17,7 +17,6 @@ from .output import echo_json, table, time_de
 __all__ = ["audit", "log"]
 
 
-
 @cli.command()
 @click.argument("area_id", metavar="[AREA]", required=False)
 @click.option("--since", metavar="DATE", help="From this date or time on (Berlin time).")
