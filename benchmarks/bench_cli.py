@@ -186,7 +186,10 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
 def ensure_db(folder: Path, n_areas: int, n_entries: int, rebuild: bool) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / "build.json"
-    want = {"format": BUILD_FORMAT, "areas": n_areas, "entries": n_entries}
+    from regsam_flow.persistence.schema import HEAD_REVISION
+
+    # a database of an older schema is built again, not reused
+    want = {"format": BUILD_FORMAT, "areas": n_areas, "entries": n_entries, "schema": HEAD_REVISION}
     try:
         have = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -11,6 +11,10 @@ them).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -221,170 +225,56 @@ class Workflow:
         return None
 
 
-# ------------------------------------------------------------------ as JSON
-# Written out field by field (not dataclasses.asdict / **kwargs) so that a
-# record from an older cache with a missing or extra key fails loudly here
-# (KeyError / TypeError) and the cache entry is simply ignored.
+# ------------------------------------------------------------------ as data
+# One generic conversion, driven by the dataclasses' own field types, serves
+# the cache (JSON) and the pydantic models (their model_dump()): a new field
+# is added to the dataclass and to the pydantic model, and nowhere else.  A
+# record with a missing or unknown key fails loudly (KeyError / TypeError),
+# so a cache entry of another shape is simply ignored.
 
 
 def workflow_def_to_dict(d: WorkflowDef) -> dict[str, Any]:
     """The definition as JSON-ready data (tuples become lists)."""
-    r = d.reminders
-    return {
-        "name": d.name,
-        "version": d.version,
-        "title": d.title,
-        "description": d.description,
-        "roles": list(d.roles),
-        "initial": d.initial,
-        "states": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "final": s.final,
-                "tasks": [
-                    {"id": t.id, "title": t.title, "roles": list(t.roles), "required": t.required}
-                    for t in s.tasks
-                ],
-                "vote": None
-                if s.vote is None
-                else {
-                    "seats": [list(x) for x in s.vote.seats],
-                    "all_yes": s.vote.all_yes,
-                    "all_no": s.vote.all_no,
-                    "otherwise": s.vote.otherwise,
-                },
-                "create_area": None
-                if s.create_area is None
-                else {
-                    "workflow": s.create_area.workflow,
-                    "id_field": s.create_area.id_field,
-                    "agreement": [list(x) for x in s.create_area.agreement],
-                },
-            }
-            for s in d.states
-        ],
-        "fields": [
-            {
-                "id": f.id,
-                "title": f.title,
-                "type": f.type,
-                "roles": list(f.roles),
-                "choices": list(f.choices),
-            }
-            for f in d.fields
-        ],
-        "transitions": [
-            {
-                "trigger": t.trigger,
-                "title": t.title,
-                "source": list(t.source),
-                "dest": t.dest,
-                "roles": list(t.roles),
-                "approvals": list(t.approvals),
-                "guards": list(t.guards),
-                "reason_required": t.reason_required,
-                "advance": t.advance,
-                "requires": list(t.requires),
-                "when": [list(x) for x in t.when],
-                "auto": t.auto,
-            }
-            for t in d.transitions
-        ],
-        "reminders": None
-        if r is None
-        else {
-            "recipients": list(r.recipients),
-            "days_before": list(r.days_before),
-            "on_day": r.on_day,
-            "repeat_every_days": r.repeat_every_days,
-            "send_hour": r.send_hour,
-            "timezone": r.timezone,
-            "max_attempts": r.max_attempts,
-            "language": r.language,
-        },
-    }
+    return _to_data(d)  # type: ignore[no-any-return]
 
 
-def workflow_def_from_dict(data: dict[str, Any]) -> WorkflowDef:
-    """The inverse of :func:`workflow_def_to_dict` (for data it wrote)."""
-    r = data["reminders"]
-    return WorkflowDef(
-        name=data["name"],
-        version=data["version"],
-        title=data["title"],
-        description=data["description"],
-        roles=tuple(data["roles"]),
-        initial=data["initial"],
-        states=tuple(
-            StateDef(
-                id=s["id"],
-                title=s["title"],
-                final=s["final"],
-                tasks=tuple(
-                    TaskDef(
-                        id=t["id"],
-                        title=t["title"],
-                        roles=tuple(t["roles"]),
-                        required=t["required"],
-                    )
-                    for t in s["tasks"]
-                ),
-                vote=None
-                if s["vote"] is None
-                else VoteDef(
-                    seats=tuple((r, n) for r, n in s["vote"]["seats"]),
-                    all_yes=s["vote"]["all_yes"],
-                    all_no=s["vote"]["all_no"],
-                    otherwise=s["vote"]["otherwise"],
-                ),
-                create_area=None
-                if s["create_area"] is None
-                else CreateAreaDef(
-                    workflow=s["create_area"]["workflow"],
-                    id_field=s["create_area"]["id_field"],
-                    agreement=tuple((a, b) for a, b in s["create_area"]["agreement"]),
-                ),
-            )
-            for s in data["states"]
-        ),
-        fields=tuple(
-            FieldDef(
-                id=f["id"],
-                title=f["title"],
-                type=f["type"],
-                roles=tuple(f["roles"]),
-                choices=tuple(f["choices"]),
-            )
-            for f in data["fields"]
-        ),
-        transitions=tuple(
-            TransitionDef(
-                trigger=t["trigger"],
-                title=t["title"],
-                source=tuple(t["source"]),
-                dest=t["dest"],
-                roles=tuple(t["roles"]),
-                approvals=tuple(t["approvals"]),
-                guards=tuple(t["guards"]),
-                reason_required=t["reason_required"],
-                advance=t["advance"],
-                requires=tuple(t["requires"]),
-                when=tuple((k, v) for k, v in t["when"]),
-                auto=t["auto"],
-            )
-            for t in data["transitions"]
-        ),
-        reminders=None
-        if r is None
-        else ReminderPolicy(
-            recipients=tuple(r["recipients"]),
-            days_before=tuple(r["days_before"]),
-            on_day=r["on_day"],
-            repeat_every_days=r["repeat_every_days"],
-            send_hour=r["send_hour"],
-            timezone=r["timezone"],
-            max_attempts=r["max_attempts"],
-            language=r["language"],
-        ),
-    )
+def workflow_def_from_dict(data: Mapping[str, Any]) -> WorkflowDef:
+    """A definition from data :func:`workflow_def_to_dict` wrote, or from a
+    checked pydantic model's ``model_dump()``."""
+    return _from_data(WorkflowDef, data)  # type: ignore[no-any-return]
+
+
+def _to_data(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        return [_to_data(v) for v in value]
+    return value
+
+
+def _from_data(tp: Any, data: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = _hints(tp)
+        names = {f.name for f in dataclasses.fields(tp)}
+        unknown = set(data) - names
+        if unknown:
+            raise TypeError(f"{tp.__name__}: unknown keys {sorted(unknown)}")
+        return tp(**{name: _from_data(hints[name], data[name]) for name in names})
+    if origin in (types.UnionType, typing.Union):
+        if data is None:
+            return None
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _from_data(inner, data)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        items = data.items() if isinstance(data, Mapping) else data
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_from_data(args[0], v) for v in items)
+        return tuple(_from_data(a, v) for a, v in zip(args, items, strict=True))
+    return data
+
+
+@functools.cache
+def _hints(tp: type) -> dict[str, Any]:
+    return typing.get_type_hints(tp)
