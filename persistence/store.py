@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, inspect, select, text, update
+from sqlalchemy import Connection, and_, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from regsam_flow.audit import format_ts, parse_ts
@@ -348,9 +348,6 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
             select(*_audit_cols()).order_by(s.audit_log.c.seq).execution_options(yield_per=batch)
         )
         yield from result
-
-    def count_audit(self) -> int:
-        return int(self.conn.execute(select(func.count()).select_from(s.audit_log)).scalar_one())
 
 
 _AUDIT_FIELDS = (

@@ -77,12 +77,7 @@ def area_assign(obj: Ctx, area_id: str, role: str, user_id: str) -> None:
     Example:
       regsam-flow area assign hasenbergl-nord moderation mia
     """
-    obj.engine.assign(area_id, role, user_id, actor=obj.user)
-    _done(
-        obj,
-        {"area": area_id, "role": role, "user": user_id, "assigned": True},
-        f"{user_id} is now {role} in {area_id}.",
-    )
+    _change_assignment(obj, area_id, role, user_id, add=True)
 
 
 @area.command("unassign")
@@ -98,19 +93,17 @@ def area_unassign(obj: Ctx, area_id: str, role: str, user_id: str) -> None:
     Example:
       regsam-flow area unassign hasenbergl-nord provider tom
     """
-    obj.engine.unassign(area_id, role, user_id, actor=obj.user)
-    _done(
-        obj,
-        {"area": area_id, "role": role, "user": user_id, "assigned": False},
-        f"{user_id} is no longer {role} in {area_id}.",
-    )
+    _change_assignment(obj, area_id, role, user_id, add=False)
 
 
-def _done(obj: Ctx, data: dict[str, Any], text: str) -> None:
+def _change_assignment(obj: Ctx, area_id: str, role: str, user_id: str, add: bool) -> None:
+    (obj.engine.assign if add else obj.engine.unassign)(area_id, role, user_id, actor=obj.user)
     if obj.json:
-        echo_json(data)
+        echo_json({"area": area_id, "role": role, "user": user_id, "assigned": add})
+    elif add:
+        click.echo(f"{user_id} is now {role} in {area_id}.")
     else:
-        click.echo(text)
+        click.echo(f"{user_id} is no longer {role} in {area_id}.")
 
 
 @area.command("list")

@@ -57,24 +57,29 @@ def _nominate(
     fields: dict[str, Any],
     like: str | None,
 ) -> None:
+    from regsam_flow.errors import InvalidInputError, NotFoundError
+
     panel = []
     if like:
         shown = engine.status(like, actor=actor)
         if shown.area.workflow != WORKFLOW:
-            from regsam_flow.errors import InvalidInputError
-
             raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
         panel = [(r, p) for r, people in shown.roles.items() for p in people if r != "nominator"]
-    if any(a.id == fields["gebiet"] for a in engine.list_areas(actor=actor)):
-        from regsam_flow.errors import InvalidInputError
-
+    try:
+        engine.get_area(fields["gebiet"], actor=actor)
+    except NotFoundError:
+        pass
+    else:
         raise InvalidInputError(f"an area '{fields['gebiet']}' exists already", field="area")
-    engine.create_area(candidate, actor=actor, name=name, district=district, workflow=WORKFLOW)
-    engine.assign(candidate, "nominator", actor, actor=actor)
-    for role, person in panel:
-        engine.assign(candidate, role, person, actor=actor)
-    engine.set_fields(
-        candidate, {k: v for k, v in fields.items() if v not in (None, "")}, actor=actor
+    # the candidate, its panel and its nomination in one transaction
+    engine.create_area(
+        candidate,
+        actor=actor,
+        name=name,
+        district=district,
+        workflow=WORKFLOW,
+        members=[("nominator", actor), *panel],
+        fields={k: v for k, v in fields.items() if v not in (None, "")},
     )
 
 

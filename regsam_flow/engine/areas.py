@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import (
@@ -14,8 +14,10 @@ from ..model import (
     Area,
 )
 from ..validation import check_id, check_text
-from .base import MODERATION_ASSIGNS, refuse_if_final
+from ..workflows import Workflow
+from .base import MODERATION_ASSIGNS, _Tx, refuse_if_final
 from .creation import CreationOps
+from .fields import clean_fields, write_fields
 
 
 class AreaOps(CreationOps):
@@ -31,8 +33,12 @@ class AreaOps(CreationOps):
         district: str = "",
         workflow: str = "schwerpunktgebiet",
         agreement: Mapping[str, Any] | None = None,
+        members: Sequence[tuple[str, str]] = (),
+        fields: Mapping[str, Any] | None = None,
     ) -> Area:
-        """Create an area on the newest version of ``workflow`` (admins only)."""
+        """Create an area on the newest version of ``workflow`` (admins only),
+        with its first ``members`` ((role, person) pairs), ``fields`` and
+        ``agreement``, all in one transaction: all of it, or nothing."""
         check_id(area_id, "area")
         name = check_text(name, "name", max_len=200, required=True, multiline=False)
         district = check_text(district, "district", max_len=200, multiline=False)
@@ -46,6 +52,24 @@ class AreaOps(CreationOps):
             if tx.uow.get_area(area_id) is not None:
                 raise InvalidInputError(f"area '{area_id}' exists already", field="area")
             area = self._insert_area(tx, area_id, name, district, wf, actor, agreement)
+            present: list[tuple[str, str]] = []
+            for role, person_id in members:
+                _check_role(wf, role)
+                _check_member(tx, area_id, role, person_id, True, present)
+                tx.uow.add_assignment(area_id, role, person_id)
+                present.append((role, person_id))
+                tx.audit(
+                    "assignment",
+                    actor=actor,
+                    role="admin",
+                    area=area_id,
+                    action="assigned",
+                    details={"role": role, "person": person_id},
+                )
+            if fields:
+                write_fields(
+                    tx, area_id, clean_fields(wf, fields, None, actor, area_id), actor, "admin"
+                )
         return area
 
     def list_areas(self, *, actor: str, state: str | None = None) -> list[Area]:
@@ -72,12 +96,7 @@ class AreaOps(CreationOps):
         with self._write() as tx:
             area, me, my_roles, assignments = self._area_for(tx.uow, area_id, actor)
             wf = self._workflow(area)
-            if role not in wf.definition.roles:
-                raise InvalidInputError(
-                    f"'{role}' is no role of workflow {wf.name}: use one of "
-                    + ", ".join(wf.definition.roles),
-                    field="role",
-                )
+            _check_role(wf, role)
             may = me.admin or ("moderation" in my_roles and role in MODERATION_ASSIGNS)
             if not may:
                 who = (
@@ -91,17 +110,7 @@ class AreaOps(CreationOps):
                     area=area_id,
                 )
             refuse_if_final(area, wf)
-            if tx.uow.get_person(person_id) is None:
-                raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
-            present = (role, person_id) in assignments
-            if add and present:
-                raise InvalidInputError(
-                    f"{person_id} is {role} in '{area_id}' already", field="user"
-                )
-            if not add and not present:
-                raise NotFoundError(
-                    f"{person_id} is not {role} in '{area_id}'", kind="assignment", key=person_id
-                )
+            _check_member(tx, area_id, role, person_id, add, assignments)
             if add:
                 tx.uow.add_assignment(area_id, role, person_id)
             else:
@@ -115,3 +124,32 @@ class AreaOps(CreationOps):
                 action="assigned" if add else "unassigned",
                 details={"role": role, "person": person_id},
             )
+
+
+def _check_role(wf: Workflow, role: str) -> None:
+    if role not in wf.definition.roles:
+        raise InvalidInputError(
+            f"'{role}' is no role of workflow {wf.name}: use one of "
+            + ", ".join(wf.definition.roles),
+            field="role",
+        )
+
+
+def _check_member(
+    tx: _Tx,
+    area_id: str,
+    role: str,
+    person_id: str,
+    add: bool,
+    assignments: Sequence[tuple[str, str]],
+) -> None:
+    """The person exists, and holds the role (to remove) or not yet (to add)."""
+    if tx.uow.get_person(person_id) is None:
+        raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+    present = (role, person_id) in assignments
+    if add and present:
+        raise InvalidInputError(f"{person_id} is {role} in '{area_id}' already", field="user")
+    if not add and not present:
+        raise NotFoundError(
+            f"{person_id} is not {role} in '{area_id}'", kind="assignment", key=person_id
+        )

@@ -4,50 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError
 from ..model import FireResult, Vote
 from ..validation import check_text
-from ..workflows import FieldDef
 from .base import refuse_if_final
+from .fields import clean_fields, parse_field_value, write_fields
 from .transitions import TransitionOps
 
 __all__ = ["InstanceOps", "parse_field_value"]
-
-YES = {"yes", "ja", "j", "y", "true", "1"}
-NO = {"no", "nein", "n", "false", "0"}
-
-
-def parse_field_value(f: FieldDef, value: Any) -> Any:
-    """A field value from Python or from text typed on the command line."""
-    if f.type == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in YES | NO:
-            return text in YES
-        raise InvalidInputError(f"field '{f.id}': {value!r} is not yes or no", field=f.id)
-    if f.type == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise InvalidInputError(
-                f"field '{f.id}': {value!r} is not a whole number", field=f.id
-            ) from None
-    if f.type == "date":
-        from ..dates import parse_date
-
-        return (value if isinstance(value, date) else parse_date(str(value), f.id)).isoformat()
-    text = check_text(str(value), f.id, max_len=10_000)
-    if f.type == "choice" and text not in f.choices:
-        raise InvalidInputError(
-            f"field '{f.id}': {text!r} is not one of {', '.join(f.choices)}", field=f.id
-        )
-    return text
 
 
 class InstanceOps(TransitionOps):
@@ -67,37 +33,14 @@ class InstanceOps(TransitionOps):
             area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
             wf = self._workflow(area)
             refuse_if_final(area, wf)
-            clean: dict[str, Any] = {}
-            for name, value in values.items():
-                f = wf.fields.get(name)
-                if f is None:
-                    known = ", ".join(wf.fields) or "none"
-                    raise InvalidInputError(
-                        f"workflow {wf.name} has no field '{name}' (fields: {known})", field=name
-                    )
-                if not roles & set(f.roles):
-                    raise NotAllowedError(
-                        f"{actor} may not set '{name}': that needs the role {' or '.join(f.roles)}",
-                        actor=actor,
-                        area=area_id,
-                    )
-                clean[name] = parse_field_value(f, value)
+            clean = clean_fields(wf, values, roles, actor, area_id)
             current = tx.uow.get_fields(area_id)
             changed = {k: v for k, v in clean.items() if current.get(k) != v}
             if not changed:
                 raise InvalidInputError("nothing to change: the fields say that already")
-            for name, value in changed.items():
-                tx.uow.set_field(area_id, name, value, actor, tx.now)
             self._bump(tx, area)
             role = next(r for r in sorted(roles) if any(r in wf.fields[k].roles for k in changed))
-            tx.audit(
-                "fields",
-                actor=actor,
-                role=role,
-                area=area_id,
-                action="fields_set",
-                details={"fields": changed},
-            )
+            write_fields(tx, area_id, changed, actor, role)
             return {**current, **changed}
 
     def votes(self, area_id: str, *, actor: str) -> list[Vote]:
