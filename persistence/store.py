@@ -62,6 +62,7 @@ _AREA_COLS = (
     "id, name, district, workflow, workflow_version, state, version, round, created_at, updated_at"
 )
 _SQL_PERSON = text("SELECT id, name, email, org, admin, auditor FROM people WHERE id = :id")
+_SQL_ANY_ADMIN = text("SELECT id FROM people WHERE admin = :yes LIMIT 1")
 _SQL_AREA = text(f"SELECT {_AREA_COLS} FROM areas WHERE id = :id")
 _SQL_ASSIGNMENTS = text(
     "SELECT role, person_id FROM assignments WHERE area_id = :area ORDER BY role, person_id"
@@ -113,6 +114,15 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
                 auditor=person.auditor,
                 created_at=format_ts(at),
             )
+        )
+
+    def has_admin(self) -> bool:
+        row = self.conn.execute(_SQL_ANY_ADMIN, {"yes": True}).first()
+        return row is not None
+
+    def set_global_roles(self, person_id: str, *, admin: bool, auditor: bool) -> None:
+        self.conn.execute(
+            update(s.people).where(s.people.c.id == person_id).values(admin=admin, auditor=auditor)
         )
 
     # areas

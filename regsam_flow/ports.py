@@ -198,6 +198,12 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
     def list_people(self) -> list[Person]: ...
     @abstractmethod
     def add_person(self, person: Person, at: datetime) -> None: ...
+    @abstractmethod
+    def has_admin(self) -> bool:
+        """Whether anybody is an admin."""
+
+    @abstractmethod
+    def set_global_roles(self, person_id: str, *, admin: bool, auditor: bool) -> None: ...
 
     # areas
     @abstractmethod

@@ -111,6 +111,9 @@ def _what(r: dict[str, Any]) -> str:
         text = f"{d.get('name')} ({d.get('workflow')} v{d.get('workflow_version')})"
     elif action == "person_added":
         text = f"{d.get('person')} ({d.get('name')})"
+    elif action == "person_promoted":
+        roles = [r for r in ("admin", "auditor") if d.get(r)]
+        text = f"{d.get('person')}: {', '.join(roles)}"
     else:
         text = str(r["trigger"] or "")
     if r["reason"]:

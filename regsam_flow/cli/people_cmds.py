@@ -1,4 +1,4 @@
-"""user add, user list."""
+"""user add, user promote, user list."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ __all__ = ["user"]
 
 @cli.group()
 def user() -> None:
-    """People: add them, list them (admins add people)."""
+    """People: add them, promote them, list them (admins add and promote)."""
 
 
 @user.command("add")
@@ -43,6 +43,29 @@ def user_add(
         echo_json(_person(p))
     else:
         click.echo(f"Added {p.id} ({p.name}).")
+
+
+@user.command("promote")
+@click.argument("user_id", metavar="USER")
+@click.option("--admin", is_flag=True, help="Make USER an admin.")
+@click.option("--auditor", is_flag=True, help="Make USER an auditor.")
+@json_option
+@pass_ctx
+def user_promote(obj: Ctx, user_id: str, admin: bool, auditor: bool) -> None:
+    """Give a person a global role (admins only; audited).
+
+    \b
+    Example:
+      regsam-flow --as anna user promote mia --admin
+    """
+    if not (admin or auditor):
+        raise click.UsageError("say which role: --admin and/or --auditor")
+    p = obj.engine.promote(user_id, actor=obj.user, admin=admin, auditor=auditor)
+    if obj.json:
+        echo_json(_person(p))
+    else:
+        roles = " and ".join(r for r, on in (("admin", p.admin), ("auditor", p.auditor)) if on)
+        click.echo(f"{p.id} is {roles}.")
 
 
 @user.command("list")

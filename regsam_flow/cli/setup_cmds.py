@@ -13,7 +13,12 @@ __all__ = ["demo", "info", "init"]
 
 
 @cli.command()
-@click.option("--admin", metavar="USER", help="Make USER an admin (default: --as, your login).")
+@click.option(
+    "--admin",
+    metavar="USER",
+    help="Make USER an admin: the first admin of a new database, later only "
+    "by an admin (--as).  Default: --as, your login, if the database has no admin yet.",
+)
 @click.option("--name", default="", help="The admin's full name, if they are new.")
 @click.option("--email", default="", help="The admin's email, if they are new.")
 @json_option
@@ -21,7 +26,9 @@ __all__ = ["demo", "info", "init"]
 def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
     """Create the database, or upgrade it to this version's schema.
 
-    Safe to run twice.  USER becomes an admin (created if new).
+    Safe to run twice.  On a new database USER becomes its first admin
+    (created if new).  Once the database has an admin, init only upgrades
+    the schema; making someone an admin is an admin's act (exit 3 otherwise).
 
     \b
     Example:
@@ -32,7 +39,7 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
     engine = obj.engine
     before, _ = engine.schema_status()
     user = admin or obj.user
-    created = engine.init(user, name=name, email=email)
+    created = engine.init(user, name=name, email=email, actor=obj.user, only_first=admin is None)
     found, _needed = engine.schema_status()
     if obj.json:
         echo_json(
@@ -40,7 +47,7 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
                 "database": redact_url(engine.url),
                 "schema_before": before,
                 "schema": found,
-                "admin": user,
+                "admin": user if (created or admin) else None,
                 "admin_created": created,
             }
         )
@@ -51,7 +58,10 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
         click.echo(f"Created database {redact_url(engine.url)} (schema {found}).")
     else:
         click.echo(f"Upgraded database {redact_url(engine.url)} from schema {before} to {found}.")
-    click.echo(f"{user} is {'now' if created else 'already'} an admin.")
+    if created or admin:
+        click.echo(f"{user} is {'now' if created else 'already'} an admin.")
+    else:
+        click.echo("The database has its admin; no admin was made.")
 
 
 @cli.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..errors import (
@@ -13,15 +14,29 @@ from ..model import (
     Person,
 )
 from ..validation import check_email, check_id, check_text
-from .base import EngineBase
+from .base import EngineBase, _Tx
 
 
 class PeopleOps(EngineBase):
     """People and the first admin."""
 
-    def init(self, admin: str | None = None, *, name: str = "", email: str = "") -> bool:
+    def init(
+        self,
+        admin: str | None = None,
+        *,
+        name: str = "",
+        email: str = "",
+        actor: str | None = None,
+        only_first: bool = False,
+    ) -> bool:
         """Create or upgrade the database; make ``admin`` an admin (created if
-        new).  Returns True if the admin was created or promoted now."""
+        new).  Returns True if the admin was created or promoted now.
+
+        On a database without an admin this makes the first one.  Once there
+        is an admin, init only upgrades the schema: making someone an admin
+        is then an admin's act, so ``actor`` must be an admin (otherwise
+        :class:`NotAllowedError`); with ``only_first`` the admin is made only
+        if there is none yet, else nothing happens."""
         self.upgrade()
         if admin is None:
             return False
@@ -30,17 +45,63 @@ class PeopleOps(EngineBase):
             person = tx.uow.get_person(admin)
             if person is not None and person.admin:
                 return False
+            by, role = admin, ""  # the first admin makes themself
+            if tx.uow.has_admin():
+                if only_first:
+                    return False
+                known = actor is not None and tx.uow.get_person(actor) is not None
+                if actor is None or not known or not self._person(tx.uow, actor).admin:
+                    raise NotAllowedError(
+                        f"this database has an admin already: init only upgrades the schema; "
+                        f"only an admin may make {admin} an admin "
+                        "(regsam-flow user add --admin, regsam-flow user promote --admin)",
+                        actor=actor,
+                    )
+                by, role = actor, "admin"
             if person is not None:
-                raise InvalidInputError(
-                    f"user '{admin}' exists and is not an admin; an admin can make them one",
-                    field="admin",
-                )
+                self._promote(tx, person, by, role, admin=True, auditor=person.auditor)
+                return True
             if email:
                 check_email(email)
             new = Person(admin, check_text(name or admin, "name", max_len=200), email, "", True)
             tx.uow.add_person(new, tx.now)
-            tx.audit("person", actor=admin, action="person_added", details=_person_details(new))
+            tx.audit(
+                "person", actor=by, role=role, action="person_added", details=_person_details(new)
+            )
         return True
+
+    def promote(
+        self, person_id: str, *, actor: str, admin: bool = False, auditor: bool = False
+    ) -> Person:
+        """Give ``person_id`` the global role admin and/or auditor (admins
+        only); roles they hold already are kept.  Audited."""
+        with self._write() as tx:
+            me = self._person(tx.uow, actor)
+            if not me.admin:
+                raise NotAllowedError(
+                    f"only an admin may make someone admin or auditor ({actor} is not)",
+                    actor=actor,
+                )
+            person = tx.uow.get_person(person_id)
+            if person is None:
+                raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+            admin, auditor = person.admin or admin, person.auditor or auditor
+            if (admin, auditor) == (person.admin, person.auditor):
+                return person
+            return self._promote(tx, person, actor, "admin", admin=admin, auditor=auditor)
+
+    def _promote(
+        self, tx: _Tx, person: Person, by: str, role: str, *, admin: bool, auditor: bool
+    ) -> Person:
+        tx.uow.set_global_roles(person.id, admin=admin, auditor=auditor)
+        tx.audit(
+            "person",
+            actor=by,
+            role=role,
+            action="person_promoted",
+            details={"person": person.id, "admin": admin, "auditor": auditor},
+        )
+        return replace(person, admin=admin, auditor=auditor)
 
     # ----------------------------------------------------------------- people
     def add_person(
