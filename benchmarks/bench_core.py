@@ -265,6 +265,8 @@ def write_workflows(folder: Path) -> None:
 def new_engine(db: Path, wf_dir: Path) -> Engine:
     e = Engine(f"sqlite:///{db}", workflow_dirs=[wf_dir])
     e.init("root", name="Root Admin", email="root@regsam.example")
+    for path in sorted(wf_dir.glob("*.yaml")):  # areas run on deployed definitions
+        e.deploy_workflow(path, actor="root")
     for pid, (name, _role) in PEOPLE.items():
         e.add_person(pid, actor="root", name=name, email=f"{pid}@regsam.example")
     return e

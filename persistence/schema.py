@@ -47,10 +47,11 @@ __all__ = [
     "signatures",
     "tasks",
     "votes",
+    "workflow_definitions",
 ]
 
 #: The Alembic revision this code needs; a test keeps it equal to the head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 TS = String(32)
 ID = String(64)
@@ -70,6 +71,7 @@ _TABLES = (
     "reviews",
     "fields",
     "votes",
+    "workflow_definitions",
 )
 _lock = threading.Lock()
 
@@ -88,6 +90,7 @@ if TYPE_CHECKING:  # defined by _define() on first use
     reviews: Table
     fields: Table
     votes: Table
+    workflow_definitions: Table
 
 
 def __getattr__(name: str) -> Any:
@@ -277,6 +280,19 @@ def _define() -> dict[str, Any]:
         Column("vote", Boolean, nullable=False),
         Column("reason", Text, nullable=False),
         Column("at", TS, nullable=False),
+    )
+
+    # The workflow definitions areas run on, as deployed (append-only).
+    workflow_definitions = Table(
+        "workflow_definitions",
+        metadata,
+        Column("name", ID, primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("hash", String(64), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("source", Text, nullable=False),
+        Column("deployed_by", ID, nullable=False),
+        Column("deployed_at", TS, nullable=False),
     )
 
     return {name: value for name, value in locals().items() if name in _TABLES}

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.errors import ConflictError, RegsamFlowError, SchemaError, UnavailableError
-from regsam_flow.model import Agreement, Area, AuditEntry, Person, TaskStatus
+from regsam_flow.model import Agreement, Area, AuditEntry, Person, StoredWorkflow, TaskStatus
 from regsam_flow.ports import Store, UnitOfWork
 
 from . import schema as s
@@ -63,6 +63,10 @@ _AREA_COLS = (
 )
 _SQL_PERSON = text("SELECT id, name, email, org, admin, auditor FROM people WHERE id = :id")
 _SQL_ANY_ADMIN = text("SELECT id FROM people WHERE admin = :yes LIMIT 1")
+_SQL_DEFINITIONS = text(
+    "SELECT name, version, hash, text, source, deployed_by, deployed_at "
+    "FROM workflow_definitions ORDER BY name, version"
+)
 _SQL_AREA = text(f"SELECT {_AREA_COLS} FROM areas WHERE id = :id")
 _SQL_ASSIGNMENTS = text(
     "SELECT role, person_id FROM assignments WHERE area_id = :area ORDER BY role, person_id"
@@ -123,6 +127,30 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
     def set_global_roles(self, person_id: str, *, admin: bool, auditor: bool) -> None:
         self.conn.execute(
             update(s.people).where(s.people.c.id == person_id).values(admin=admin, auditor=auditor)
+        )
+
+    # deployed workflow definitions
+    def list_workflow_definitions(self) -> list[StoredWorkflow]:
+        rows = self.conn.execute(_SQL_DEFINITIONS)
+        return [
+            StoredWorkflow(
+                r.name, r.version, r.hash, r.text, r.source, r.deployed_by, parse_ts(r.deployed_at)
+            )
+            for r in rows
+        ]
+
+    def add_workflow_definition(self, definition: StoredWorkflow) -> None:
+        d = definition
+        self.conn.execute(
+            insert(s.workflow_definitions).values(
+                name=d.name,
+                version=d.version,
+                hash=d.hash,
+                text=d.text,
+                source=d.source,
+                deployed_by=d.deployed_by,
+                deployed_at=format_ts(d.deployed_at),
+            )
         )
 
     # areas

@@ -28,6 +28,7 @@ __all__ = [
     "NextStep",
     "Person",
     "Reminder",
+    "StoredWorkflow",
     "TaskStatus",
     "VerifyResult",
     "Vote",
@@ -66,6 +67,21 @@ class Person:
     org: str = ""
     admin: bool = False
     auditor: bool = False
+
+
+@dataclass(frozen=True)
+class StoredWorkflow:
+    """A workflow definition deployed in the database: the YAML text as an
+    admin deployed it, and its SHA-256 (hex) over the UTF-8 text.  Areas run
+    on these, never on local files."""
+
+    name: str
+    version: int
+    hash: str
+    text: str
+    source: str  # the file name it was deployed from
+    deployed_by: str
+    deployed_at: datetime
 
 
 @dataclass(frozen=True)

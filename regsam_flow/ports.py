@@ -21,7 +21,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .model import Agreement, Area, AuditEntry, Person, Reminder, TaskStatus, Vote
+from .model import (
+    Agreement,
+    Area,
+    AuditEntry,
+    Person,
+    Reminder,
+    StoredWorkflow,
+    TaskStatus,
+    Vote,
+)
 
 __all__ = [
     "Clock",
@@ -204,6 +213,14 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
 
     @abstractmethod
     def set_global_roles(self, person_id: str, *, admin: bool, auditor: bool) -> None: ...
+
+    # deployed workflow definitions
+    @abstractmethod
+    def list_workflow_definitions(self) -> list[StoredWorkflow]:
+        """Every deployed definition, by name and version."""
+
+    @abstractmethod
+    def add_workflow_definition(self, definition: StoredWorkflow) -> None: ...
 
     # areas
     @abstractmethod

@@ -479,10 +479,13 @@ def test_workflows_folder_option(c: Cli, area: str, tmp_path: Path) -> None:
     text = (BUILTIN_DIR / "schwerpunktgebiet.yaml").read_text(encoding="utf-8")
     (folder / "v2.yaml").write_text(text.replace("version: 1", "version: 2"), encoding="utf-8")
     listed = c.json("--workflows", str(folder), "workflow", "list")
-    assert [(w["name"], w["version"]) for w in listed if w["name"] == "schwerpunktgebiet"] == [
-        ("schwerpunktgebiet", 1),
-        ("schwerpunktgebiet", 2),
-    ]
+    assert [
+        (w["name"], w["version"], w["deployed"]) for w in listed if w["name"] == "schwerpunktgebiet"
+    ] == [("schwerpunktgebiet", 1, True), ("schwerpunktgebiet", 2, False)]
+    # a folder only proposes: new areas get the newest deployed version
+    c.ok("--workflows", str(folder), "area", "create", "alt2", "--name", "Alt")
+    assert c.json("area", "show", "alt2")["workflow_version"] == 1
+    c.ok("workflow", "deploy", str(folder / "v2.yaml"))
     c.ok("--workflows", str(folder), "area", "create", "neu", "--name", "Neu")
     assert c.json("--workflows", str(folder), "area", "show", "neu")["workflow_version"] == 2
     assert c.json("--workflows", str(folder), "area", "show", area)["workflow_version"] == 1

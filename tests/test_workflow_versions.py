@@ -1,8 +1,9 @@
 """Several workflow versions side by side, user folders, custom guards.
 
-Running areas keep the version they started on; new areas get the newest.
-A user folder may override a built-in definition or add new workflows, and
-a workflow may use guards the embedding application registers.
+Running areas keep the version they started on; new areas get the newest
+deployed one.  A user folder proposes definitions (an admin deploys them);
+it cannot override a deployed one.  A workflow may use guards the embedding
+application registers.
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def versioned(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Engine]:
     engine.create_area("alt", actor="root", name="Altes Gebiet")
     staff(engine, "alt")
     assert engine.get_area("alt", actor="root").workflow_version == 1
+    v2 = write_yaml(tmp_path / "workflows", "schwerpunktgebiet-v2.yaml", schwerpunktgebiet_v(2))
+    engine.deploy_workflow(v2, actor="root")
     engine.close()
-    write_yaml(tmp_path / "workflows", "schwerpunktgebiet-v2.yaml", schwerpunktgebiet_v(2))
     e = Engine(db_url, workflow_dirs=[tmp_path / "workflows"])
     yield e
     e.close()
@@ -100,7 +102,7 @@ def versioned(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Engine]:
 def test_both_versions_are_loaded(versioned: Engine) -> None:
     assert versioned.workflows.versions("schwerpunktgebiet") == [1, 2]
     assert versioned.workflows.get("schwerpunktgebiet").version == 2
-    assert versioned.workflows.get("schwerpunktgebiet", 1).source == str(BUILTIN_FILE)
+    assert BUILTIN_FILE.name in versioned.workflows.get("schwerpunktgebiet", 1).source
 
 
 def test_running_area_keeps_its_version(versioned: Engine) -> None:
@@ -163,15 +165,21 @@ def test_the_new_task_cannot_be_reported_on_the_old_version(versioned: Engine) -
 
 
 def test_area_on_a_vanished_version_is_reported(versioned: Engine, db_url: str) -> None:
-    """An area on version 2, opened by an engine that does not know version 2."""
+    """An area on a version the database holds no definition of (e.g. one an
+    older regsam-flow ran from a folder)."""
+    from .databases import raw_connection
+
     versioned.create_area("neu", actor="root", name="Neues Gebiet")
     staff(versioned, "neu")
+    with raw_connection(db_url) as con:
+        con.execute("UPDATE areas SET workflow_version = 7 WHERE id = 'neu'")
     plain = Engine(db_url)
     try:
         assert plain.status("alt", actor="mia").area.workflow_version == 1
         with pytest.raises(NotFoundError) as info:
             plain.status("neu", actor="mia")
-        assert "schwerpunktgebiet" in str(info.value) and "2" in str(info.value)
+        assert "schwerpunktgebiet version 7, which is not deployed" in str(info.value)
+        assert "workflow deploy" in str(info.value)
     finally:
         plain.close()
 
@@ -214,33 +222,38 @@ def stadtteilprojekt() -> dict[str, Any]:
     }
 
 
-def test_user_folder_overrides_builtin_and_adds_a_workflow(
+def test_user_folder_proposes_but_cannot_override_a_deployed_workflow(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
     folder = tmp_path / "workflows"
     custom = builtin_data()
     custom["states"][0]["title"] = "Vorlauf (München-Nord)"
     write_yaml(folder, "schwerpunktgebiet.yaml", custom)
-    write_yaml(folder, "stadtteilprojekt.yml", stadtteilprojekt())
-
     e = Engine(db_url, workflow_dirs=[folder])
     try:
+        with pytest.raises(InvalidWorkflowError, match="deployed with other content") as info:
+            e.create_area("alt", actor="root", name="Altes Gebiet")
+        assert info.value.source == str(folder / "schwerpunktgebiet.yaml")
+    finally:
+        e.close()
+
+    new = tmp_path / "new"
+    write_yaml(new, "stadtteilprojekt.yml", stadtteilprojekt())
+    e = Engine(db_url, workflow_dirs=[new])
+    try:
+        assert "stadtteilprojekt" in e.local_workflows.names()
+        assert e.workflows.names() == ["gebietsauswahl", "schwerpunktgebiet"]
+        with pytest.raises(NotFoundError, match="not deployed"):
+            e.create_area("projekt", actor="root", name="Projekt", workflow="stadtteilprojekt")
+        e.deploy_workflow(new / "stadtteilprojekt.yml", actor="root")
         assert e.workflows.names() == ["gebietsauswahl", "schwerpunktgebiet", "stadtteilprojekt"]
-        assert e.workflows.versions("schwerpunktgebiet") == [1]
-        assert e.workflows.get("schwerpunktgebiet", 1).source == str(
-            folder / "schwerpunktgebiet.yaml"
-        )
-
-        e.create_area("alt", actor="root", name="Altes Gebiet")
-        staff(e, "alt")
-        assert e.status("alt", actor="mia").state_title == "Vorlauf (München-Nord)"
-
         area = e.create_area("projekt", actor="root", name="Projekt", workflow="stadtteilprojekt")
         assert (area.workflow, area.workflow_version, area.state) == (
             "stadtteilprojekt",
             1,
             "planung",
         )
+        e.add_person("mia", actor="root", name="Mia", email="mia@regsam.example")
         e.assign("projekt", "moderation", "mia", actor="root")
         st = e.status("projekt", actor="mia")
         assert st.workflow_title == "Stadtteilprojekt"
@@ -250,10 +263,10 @@ def test_user_folder_overrides_builtin_and_adds_a_workflow(
     finally:
         e.close()
 
-    # without the folder, the built-in title is back
+    # without the folder, the deployed definition still runs the area
     plain = Engine(db_url)
     try:
-        assert plain.status("alt", actor="mia").state_title == "Vorlauf"
+        assert plain.status("projekt", actor="mia").workflow_title == "Stadtteilprojekt"
     finally:
         plain.close()
 
@@ -436,6 +449,7 @@ def guard_folder(tmp_path: Path) -> Path:
 
 
 def _open_project(e: Engine) -> str:
+    e.deploy_workflow(e.local_workflows.get("foerderprojekt").source, actor="root")
     e.create_area("foerder", actor="root", name="Förderung", workflow="foerderprojekt")
     e.add_person("mia", actor="root", name="Mia Moderatorin", email="mia@regsam.example")
     e.assign("foerder", "moderation", "mia", actor="root")
@@ -495,9 +509,9 @@ def test_custom_guard_registered_later(engine: Engine, db_url: str, guard_folder
     e = Engine(db_url, workflow_dirs=[guard_folder])
     try:
         with pytest.raises(InvalidWorkflowError):
-            _ = e.workflows
+            _ = e.local_workflows
         e.register_guard("budget_approved", guard)
-        assert e.workflows.get("foerderprojekt").version == 1
+        assert e.local_workflows.get("foerderprojekt").version == 1
         _blocked_then_allowed(e, guard)
     finally:
         e.close()
@@ -530,3 +544,22 @@ def test_custom_guard_returning_none_passes(
         assert e.fire(area, "bewilligen", actor="mia").to_state == "bewilligt"
     finally:
         e.close()
+
+
+def test_a_deployed_guard_unknown_to_an_engine_is_named(
+    engine: Engine, db_url: str, guard_folder: Path
+) -> None:
+    guard = BudgetGuard()
+    e = Engine(db_url, workflow_dirs=[guard_folder], guards={"budget_approved": guard})
+    try:
+        area = _open_project(e)
+    finally:
+        e.close()
+    with pytest.raises(InvalidWorkflowError, match="unknown guard 'budget_approved'"):
+        engine.deploy_workflow(guard_folder / "foerderprojekt.yaml", actor="root")
+    plain = Engine(db_url)
+    try:
+        with pytest.raises(InvalidWorkflowError, match="unknown guard 'budget_approved'"):
+            plain.status(area, actor="mia")
+    finally:
+        plain.close()

@@ -5,6 +5,7 @@ plain dataclasses (:mod:`.spec`), and the parser is imported only when a file
 must be checked (not when the checked definition is in the cache).
 """
 
+from .deployed import DeployedWorkflows, text_hash
 from .loader import load_workflow, parse_workflow
 from .registry import BUILTIN_DIR, WorkflowRegistry
 from .spec import (
@@ -22,6 +23,7 @@ from .spec import (
 __all__ = [
     "BUILTIN_DIR",
     "CreateAreaDef",
+    "DeployedWorkflows",
     "FieldDef",
     "ReminderPolicy",
     "StateDef",
@@ -33,4 +35,5 @@ __all__ = [
     "WorkflowRegistry",
     "load_workflow",
     "parse_workflow",
+    "text_hash",
 ]

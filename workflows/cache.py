@@ -22,6 +22,9 @@ message as without a cache.  The cache is an optimisation only: a cache that
 cannot be read or written is ignored (a corrupt entry is overwritten), and
 loading never fails because of it.
 
+Definitions deployed in the database (:func:`load_stored`) are kept the
+same way under a key of their content's SHA-256 instead of the file's.
+
 A file changed within :data:`RACY_NS` of being looked at is not stored (its
 modification time could repeat after another edit on a filesystem with coarse
 timestamps); it is stored on a later load.
@@ -37,10 +40,10 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from .loader import load_workflow
+from .loader import load_workflow, parse_workflow
 from .spec import Workflow, workflow_def_from_dict, workflow_def_to_dict
 
-__all__ = ["RACY_NS", "cache_dir", "load_cached"]
+__all__ = ["RACY_NS", "cache_dir", "load_cached", "load_stored"]
 
 #: Bumped whenever the stored layout changes.
 FORMAT = 1
@@ -143,4 +146,29 @@ def load_cached(
         wf = load_workflow(path, guards)
         if st.st_mtime_ns + RACY_NS < looked_ns:
             _write(entry, key, wf)
+    return wf
+
+
+def load_stored(
+    text: str,
+    digest: str,
+    source: str,
+    known_guards: Iterable[str] | None = None,
+    folder: Path | None = None,
+) -> Workflow:
+    """:func:`~regsam_flow.workflows.loader.parse_workflow` of a definition
+    stored in the database, whose SHA-256 is ``digest``; answered from the
+    cache (keyed by that hash) when it has seen the same text."""
+    from regsam_flow import __version__
+
+    guards = None if known_guards is None else frozenset(known_guards)
+    key = {"format": FORMAT, "regsam_flow": __version__, "code": _code_stamp(), "hash": digest}
+    try:
+        entry = (cache_dir() if folder is None else folder) / f"deployed-{digest[:40]}.json"
+    except Exception:  # no data folder
+        return parse_workflow(text, source, guards)
+    wf = _read(entry, key, source, guards)
+    if wf is None:
+        wf = parse_workflow(text, source, guards)
+        _write(entry, key, wf)
     return wf

@@ -1,8 +1,9 @@
-"""Every workflow definition known to an engine, by name and version.
+"""Workflow definition files, by name and version.
 
 The built-in definitions ship in this package; users add or override them
-from folders they name.  Several versions of one workflow load side by side:
-new areas get the newest, running areas keep the version they started on.
+from folders they name.  Several versions of one workflow load side by side.
+These are local files: areas run on the definitions deployed in the database
+(:mod:`.deployed`); a file only proposes a definition for an admin to deploy.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class WorkflowRegistry:
         use_cache: bool = True,
     ) -> None:
         self._by_key: dict[tuple[str, int], Workflow] = {}
+        #: every definition read from ``extra_dirs``, overridden ones too
+        self.from_folders: list[Workflow] = []
         guards = None if known_guards is None else frozenset(known_guards)
         dirs = ([BUILTIN_DIR] if include_builtin else []) + [Path(d) for d in extra_dirs]
         for folder in dirs:
@@ -55,6 +58,8 @@ class WorkflowRegistry:
                         element="version",
                     )
                 in_folder[wf.key] = wf
+            if folder != BUILTIN_DIR:
+                self.from_folders.extend(in_folder.values())
             self._by_key.update(in_folder)
         names = {n for n, _v in self._by_key}
         for wf in self._by_key.values():

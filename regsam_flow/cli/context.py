@@ -11,7 +11,6 @@ import click
 
 if TYPE_CHECKING:
     from regsam_flow.engine import Engine
-    from regsam_flow.workflows import WorkflowRegistry
 
 __all__ = ["Ctx", "pass_ctx"]
 
@@ -50,15 +49,6 @@ class Ctx:
             if bind and not self.user_given:
                 self.user = self._engine.login  # bound: you are your database login
         return self._engine
-
-    def registry(self) -> WorkflowRegistry:
-        """The workflows, without opening a database."""
-        if self._engine is not None:
-            return self._engine.workflows
-        from regsam_flow.guards import BUILTIN_GUARDS
-        from regsam_flow.workflows import WorkflowRegistry
-
-        return WorkflowRegistry(self.workflow_dirs, known_guards=BUILTIN_GUARDS)
 
     def close(self) -> None:
         if self._engine is not None:

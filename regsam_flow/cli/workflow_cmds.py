@@ -1,4 +1,4 @@
-"""workflow list, show, validate, diagram."""
+"""workflow list, show, validate, deploy, diagram."""
 
 from __future__ import annotations
 
@@ -16,37 +16,95 @@ __all__ = ["workflow"]
 
 @cli.group()
 def workflow() -> None:
-    """Workflow definitions: list, show, check a file, draw."""
+    """Workflow definitions: list, show, check a file, deploy it, draw.
+
+    Areas run on the definitions deployed in the database.  Files (built
+    in, or in --workflows folders) only propose definitions; an admin
+    deploys one with `workflow deploy FILE`.
+    """
 
 
 @workflow.command("list")
 @json_option
 @pass_ctx
 def workflow_list(obj: Ctx) -> None:
-    """Every workflow and version loaded (built in and from --workflows).
+    """Every workflow and version: deployed in the database, or proposed by a
+    file (built in, or from --workflows) and not deployed.
 
     \b
     Example:
       regsam-flow --workflows ./my-workflows workflow list
     """
-    wfs = obj.registry().all()
+    rows = _overview(obj)
     if obj.json:
-        echo_json(
-            [
-                {
-                    "name": w.name,
-                    "version": w.version,
-                    "title": w.definition.title,
-                    "source": w.source,
-                }
-                for w in wfs
-            ]
-        )
+        echo_json(rows)
         return
     table(
-        ["name", "version", "title", "states"],
-        [[w.name, w.version, w.definition.title, len(w.definition.states)] for w in wfs],
+        ["name", "version", "title", "states", "status"],
+        [[r["name"], r["version"], r["title"], r["states"], r["status"]] for r in rows],
     )
+
+
+def _overview(obj: Ctx) -> list[dict[str, Any]]:
+    import hashlib
+    from pathlib import Path
+
+    engine = obj.engine
+    deployed = engine.workflows
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for w in deployed.all():
+        stored = deployed.stored(w.name, w.version)
+        assert stored is not None
+        rows[w.key] = {
+            "name": w.name,
+            "version": w.version,
+            "title": w.definition.title,
+            "states": len(w.definition.states),
+            "deployed": True,
+            "status": "deployed",
+            "source": stored.source,
+            "hash": stored.hash,
+            "deployed_by": stored.deployed_by,
+            "file": None,
+        }
+    for w in engine.local_workflows.all():
+        row = rows.get(w.key)
+        if row is None:
+            rows[w.key] = {
+                "name": w.name,
+                "version": w.version,
+                "title": w.definition.title,
+                "states": len(w.definition.states),
+                "deployed": False,
+                "status": "proposed: not deployed",
+                "source": w.source,
+                "hash": None,
+                "deployed_by": None,
+                "file": w.source,
+            }
+            continue
+        row["file"] = w.source
+        try:
+            same = hashlib.sha256(Path(w.source).read_bytes()).hexdigest() == row["hash"]
+        except OSError:
+            same = True
+        if not same:
+            row["status"] = f"deployed; {w.source} differs (refused)"
+    return [rows[k] for k in sorted(rows)]
+
+
+def _find(obj: Ctx, name: str, version: int | None) -> tuple[Any, bool]:
+    """The deployed workflow, else a file's proposal: (workflow, deployed?)."""
+    from regsam_flow.errors import NotFoundError
+
+    try:
+        return obj.engine.workflows.get(name, version), True
+    except NotFoundError:
+        try:
+            return obj.engine.local_workflows.get(name, version), False
+        except NotFoundError:
+            pass
+        raise
 
 
 @workflow.command("show")
@@ -55,18 +113,20 @@ def workflow_list(obj: Ctx) -> None:
 @json_option
 @pass_ctx
 def workflow_show(obj: Ctx, name: str, version: int | None) -> None:
-    """States, tasks and transitions of a workflow.
+    """States, tasks and transitions of a workflow (as deployed; a file's
+    proposal if it is not deployed).
 
     \b
     Example:
       regsam-flow workflow show schwerpunktgebiet
     """
-    wf = obj.registry().get(name, version)
+    wf, deployed = _find(obj, name, version)
     d = wf.definition
     if obj.json:
-        echo_json(_definition(wf))
+        echo_json({**_definition(wf), "deployed": deployed})
         return
-    click.echo(f"{d.title} ({d.name} v{d.version}), from {wf.source}")
+    status = "deployed" if deployed else "NOT deployed: a proposal"
+    click.echo(f"{d.title} ({d.name} v{d.version}), {status}, from {wf.source}")
     click.echo(f"roles: {', '.join(d.roles)}; starts in {d.initial}")
     for s in d.states:
         click.echo(f"\n{s.id}: {s.title}" + ("  [final]" if s.final else ""))
@@ -117,6 +177,34 @@ def workflow_validate(obj: Ctx, path: str) -> None:
         )
 
 
+@workflow.command("deploy")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+def workflow_deploy(obj: Ctx, path: str) -> None:
+    """Deploy a workflow file into the database (admins only; audited).
+
+    New areas then run on the newest deployed version; running areas keep
+    theirs.  A deployed name and version never changes: other content under
+    them is refused (exit 7), give it a new version.
+
+    \b
+    Example:
+      regsam-flow --as anna workflow deploy my-workflows/schwerpunktgebiet-v2.yaml
+    """
+    import hashlib
+    from pathlib import Path
+
+    wf, new = obj.engine.deploy_workflow(path, actor=obj.user)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if obj.json:
+        echo_json({"name": wf.name, "version": wf.version, "hash": digest, "deployed": new})
+    elif new:
+        click.echo(f"Deployed {wf.name} version {wf.version} (sha256 {digest[:12]}).")
+    else:
+        click.echo(f"{wf.name} version {wf.version} is deployed already with this content.")
+
+
 @workflow.command("diagram")
 @click.argument("name")
 @click.option(
@@ -148,5 +236,5 @@ def workflow_diagram(
                 f"area {area_id} runs workflow {a.workflow}, not {name}", field="area"
             )
         current, version = a.state, a.workflow_version
-    wf = obj.registry().get(name, version)
+    wf = _find(obj, name, version)[0]
     click.echo((to_dot if fmt == "dot" else to_mermaid)(wf, current), nl=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from .areas import AreaOps
 from .auditing import AreaSnapshot, AuditOps, replay
 from .base import EVENT_KINDS, ChangeEvent
+from .definitions import DefinitionOps
 from .instances import InstanceOps
 from .people import PeopleOps
 from .reminders import ReminderOps, SendReport
@@ -22,7 +23,7 @@ from .tasks import TaskOps
 __all__ = ["EVENT_KINDS", "AreaSnapshot", "ChangeEvent", "Engine", "SendReport", "replay"]
 
 
-class Engine(PeopleOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps):
+class Engine(PeopleOps, DefinitionOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps):
     """Focus areas and their workflows, on one database.
 
     ``Engine(url)`` opens a database (default: a SQLite file in the user's data
@@ -31,8 +32,11 @@ class Engine(PeopleOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps):
 
     Every action names the person acting (``actor``); what they may do follows
     from their global roles (admin, auditor) and their roles in the area.
-    Options: ``workflow_dirs`` (folders with more or overriding workflow
-    files), ``guards`` (name -> Python guard), ``clock``, ``store``,
-    ``notifier`` (where reminders go; default: REGSAM_FLOW_SMTP_URL or a
-    Maildir in the data folder).
+    Areas run on the workflow definitions deployed in the database
+    (:meth:`deploy_workflow`, admins only).  Options: ``workflow_dirs``
+    (folders of definition files that propose new definitions; one with the
+    name and version of a deployed definition but other content is refused),
+    ``guards`` (name -> Python guard), ``clock``, ``store``, ``notifier``
+    (where reminders go; default: REGSAM_FLOW_SMTP_URL or a Maildir in the
+    data folder).
     """

@@ -36,12 +36,14 @@ class AreaOps(CreationOps):
         members: Sequence[tuple[str, str]] = (),
         fields: Mapping[str, Any] | None = None,
     ) -> Area:
-        """Create an area on the newest version of ``workflow`` (admins only),
+        """Create an area on the newest deployed version of ``workflow`` (admins only),
         with its first ``members`` ((role, person) pairs), ``fields`` and
         ``agreement``, all in one transaction: all of it, or nothing."""
         check_id(area_id, "area")
         name = check_text(name, "name", max_len=200, required=True, multiline=False)
         district = check_text(district, "district", max_len=200, multiline=False)
+        self._deployed = None  # the newest deployed version, as of now
+        self._prepare()
         wf = self.workflows.get(workflow)
         with self._write() as tx:
             me = self._person(tx.uow, actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -16,6 +17,7 @@ from ..errors import (
     Blocker,
     ConflictError,
     InvalidInputError,
+    InvalidWorkflowError,
     NotAllowedError,
     NotFoundError,
 )
@@ -28,7 +30,7 @@ from ..model import (
 )
 from ..ports import Clock, Notifier, Store, SystemClock, UnitOfWork
 from ..validation import check_guard_name
-from ..workflows import Workflow, WorkflowRegistry
+from ..workflows import DeployedWorkflows, Workflow, WorkflowRegistry
 
 log = logging.getLogger("regsam_flow")
 
@@ -45,6 +47,7 @@ EVENT_KINDS = (
     "reminder",
     "fields",
     "vote",
+    "workflow",
 )
 #: Roles an area's moderation may assign; the rest are assigned by an admin.
 MODERATION_ASSIGNS = ("steering", "provider", "sbh")
@@ -111,23 +114,38 @@ class EngineBase:
         self._guards.update(guards or {})
         self._workflow_dirs = tuple(workflow_dirs)
         self._registry: WorkflowRegistry | None = None
+        self._deployed: DeployedWorkflows | None = None
+        self._proposals_ok = False
         self._machines = MachineCache()
         self._callbacks: dict[str, list[Callable[[ChangeEvent], None]]] = {}
         self._schema_ok = False
 
     # ------------------------------------------------------------------ setup
     @property
-    def workflows(self) -> WorkflowRegistry:
-        """Every workflow definition this engine knows (loaded on first use)."""
+    def workflows(self) -> DeployedWorkflows:
+        """The workflow definitions deployed in the database: the rules areas
+        run on (read on first use)."""
+        if self._deployed is None:
+            self._check_schema()
+            with self.store.read() as uow:
+                stored = uow.list_workflow_definitions()
+            self._deployed = DeployedWorkflows(stored, known_guards=self._guards)
+        return self._deployed
+
+    @property
+    def local_workflows(self) -> WorkflowRegistry:
+        """The definition files: the shipped ones and those in ``workflow_dirs``.
+        They only propose definitions; an admin deploys them."""
         if self._registry is None:
             self._registry = WorkflowRegistry(self._workflow_dirs, known_guards=self._guards)
         return self._registry
 
     def register_guard(self, name: str, guard: Guard) -> None:
-        """Make ``guard`` available to workflow files under ``name``."""
+        """Make ``guard`` available to workflow definitions under ``name``."""
         check_guard_name(name)
         self._guards[name] = guard
         self._registry = None  # re-check the definitions against the new name
+        self._deployed = None
 
     def on(self, kind: str, callback: Callable[[ChangeEvent], None]) -> None:
         """Run ``callback`` after each committed change of that kind
@@ -171,12 +189,45 @@ class EngineBase:
                 check()
             self._schema_ok = True
 
-    def _write(self) -> _WriteScope:
+    def _prepare(self) -> None:
+        """Before a unit of work: the schema checked, the deployed definitions
+        read, the local proposals compared with them."""
         self._check_schema()
+        _ = self.workflows
+        if not self._proposals_ok:
+            self._check_proposals()
+            self._proposals_ok = True
+
+    def _check_proposals(self) -> None:
+        """Refuse a file in ``workflow_dirs`` that has the name and version of a
+        deployed definition but other content: it must not seem to apply."""
+        if not self._workflow_dirs:
+            return
+        for wf in self.local_workflows.from_folders:
+            stored = self.workflows.stored(wf.name, wf.version)
+            if stored is None:
+                continue
+            try:
+                digest = hashlib.sha256(Path(wf.source).read_bytes()).hexdigest()
+            except OSError:
+                continue
+            if digest != stored.hash:
+                raise InvalidWorkflowError(
+                    f"{wf.source}: {wf.name} version {wf.version} is deployed with other "
+                    f"content (hash {stored.hash[:12]}, from {stored.source}): areas run on "
+                    "the deployed rules, a local file cannot change them; give your changes "
+                    "a new version and have an admin deploy it "
+                    "(`regsam-flow workflow deploy FILE`)",
+                    source=wf.source,
+                    element="version",
+                )
+
+    def _write(self) -> _WriteScope:
+        self._prepare()
         return _WriteScope(self)
 
     def _read(self) -> AbstractContextManager[UnitOfWork]:
-        self._check_schema()
+        self._prepare()
         return self.store.read()
 
     def _emit(self, events: Iterable[ChangeEvent]) -> None:
@@ -188,7 +239,21 @@ class EngineBase:
                     log.exception("callback %r failed for %s on %s", cb, ev.kind, ev.area)
 
     def _workflow(self, area: Area) -> Workflow:
-        return self.workflows.get(area.workflow, area.workflow_version)
+        """The deployed definition the area runs on."""
+        try:
+            return self.workflows.get(area.workflow, area.workflow_version)
+        except NotFoundError:
+            self._deployed = None  # deployed meanwhile by another process?
+        try:
+            return self.workflows.get(area.workflow, area.workflow_version)
+        except NotFoundError:
+            raise NotFoundError(
+                f"area '{area.id}' runs on workflow {area.workflow} version "
+                f"{area.workflow_version}, which is not deployed in this database: an admin "
+                "deploys its definition with `regsam-flow workflow deploy FILE`",
+                kind="workflow",
+                key=area.workflow,
+            ) from None
 
     def _person(self, uow: UnitOfWork, actor: str) -> Person:
         if self.bind_login and actor != self.login:

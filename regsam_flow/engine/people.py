@@ -14,10 +14,11 @@ from ..model import (
     Person,
 )
 from ..validation import check_email, check_id, check_text
-from .base import EngineBase, _Tx
+from .base import _Tx
+from .definitions import DefinitionOps
 
 
-class PeopleOps(EngineBase):
+class PeopleOps(DefinitionOps):
     """People and the first admin."""
 
     def init(
@@ -29,7 +30,8 @@ class PeopleOps(EngineBase):
         actor: str | None = None,
         only_first: bool = False,
     ) -> bool:
-        """Create or upgrade the database; make ``admin`` an admin (created if
+        """Create or upgrade the database, deploy the shipped workflow
+        definitions it does not hold yet; make ``admin`` an admin (created if
         new).  Returns True if the admin was created or promoted now.
 
         On a database without an admin this makes the first one.  Once there
@@ -37,11 +39,13 @@ class PeopleOps(EngineBase):
         is then an admin's act, so ``actor`` must be an admin (otherwise
         :class:`NotAllowedError`); with ``only_first`` the admin is made only
         if there is none yet, else nothing happens."""
+        if admin is not None:
+            check_id(admin, "user")
         self.upgrade()
-        if admin is None:
-            return False
-        check_id(admin, "user")
         with self._write() as tx:
+            self._deploy_shipped(tx)
+            if admin is None:
+                return False
             person = tx.uow.get_person(admin)
             if person is not None and person.admin:
                 return False

@@ -1,0 +1,267 @@
+"""The rules an area runs on come from the database, not from local files.
+
+A workflow definition is deployed into the database (content and hash, by
+name and version) by an admin, audited; areas are pinned to it.  Files in
+``--workflows`` folders only propose definitions; a file with the name and
+version of a deployed definition but other content is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from regsam_flow import Engine, InvalidWorkflowError, NotAllowedError, NotFoundError
+from regsam_flow.cli import cli
+from regsam_flow.workflows import BUILTIN_DIR
+
+from .cli_helpers import Cli
+from .conftest import AREA
+from .databases import pg_connect, raw_connection
+from .test_pg_identity import APP_ROLE_SQL
+
+BUILTIN_FILE = BUILTIN_DIR / "schwerpunktgebiet.yaml"
+
+
+def evil_copy(folder: Path, version: int = 1) -> Path:
+    """schwerpunktgebiet with ``provider`` allowed to cancel."""
+    data = yaml.safe_load(BUILTIN_FILE.read_text(encoding="utf-8"))
+    data["version"] = version
+    cancel = next(t for t in data["transitions"] if t["trigger"] == "cancel")
+    cancel["roles"].append("provider")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "schwerpunktgebiet.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def stored(url: str) -> dict[tuple[str, int], str]:
+    with raw_connection(url) as con:
+        rows = con.execute("SELECT name, version, hash FROM workflow_definitions")
+        return {(r[0], r[1]): r[2] for r in rows}
+
+
+def state_of(url: str, area: str) -> tuple[str, int]:
+    with raw_connection(url) as con:
+        row = con.execute("SELECT state, version FROM areas WHERE id = ?", (area,)).one()
+        return row[0], row[1]
+
+
+@pytest.fixture
+def c(engine: Engine, tmp_path: Path) -> Cli:
+    return Cli(engine.url, tmp_path / "home")
+
+
+# ------------------------------------------------------------------ the attack
+def test_a_providers_evil_copy_cannot_cancel_the_area(
+    engine: Engine, area: str, c: Cli, tmp_path: Path
+) -> None:
+    evil = evil_copy(tmp_path / "evil").parent
+    before, head = state_of(engine.url, area), engine.head()
+    r = c.run("--workflows", str(evil), "transition", area, "cancel", "--reason", "weg", user="tom")
+    assert r.exit_code == 7, r.output
+    assert "deployed" in r.stderr and "other content" in r.stderr
+    assert "schwerpunktgebiet" in r.stderr and str(evil) in r.stderr
+    assert state_of(engine.url, area) == before
+    assert engine.head() == head
+    # through the API as well
+    e = Engine(engine.url, workflow_dirs=[evil])
+    try:
+        with pytest.raises(InvalidWorkflowError, match="other content"):
+            e.fire(area, "cancel", actor="tom", reason="weg")
+    finally:
+        e.close()
+    assert state_of(engine.url, area) == before
+
+
+def test_a_new_version_in_a_folder_does_not_change_running_areas(
+    engine: Engine, area: str, c: Cli, tmp_path: Path
+) -> None:
+    evil = evil_copy(tmp_path / "evil", version=2).parent
+    before = state_of(engine.url, area)
+    r = c.run("--workflows", str(evil), "transition", area, "cancel", "--reason", "weg", user="tom")
+    assert r.exit_code == 3, r.output
+    assert state_of(engine.url, area) == before
+    # nor do new areas get it: it is not deployed
+    c.ok("--workflows", str(evil), "area", "create", "neu", "--name", "Neu")
+    assert c.json("area", "show", "neu")["workflow_version"] == 1
+
+
+@pytest.mark.postgresql_only("database logins bound to people")
+def test_a_bound_provider_login_with_an_evil_copy_is_refused(
+    engine: Engine, area: str, tmp_path: Path
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(engine.url)
+    tag = uuid.uuid4().hex[:8]
+    login, group, password = f"tina_{tag}", f"regsam_app_{tag}", "geheim-tina"
+    admin = pg_connect(engine.url)
+    admin.execute(APP_ROLE_SQL.format(group=group, db=u.database, login=login, password=password))
+    engine.add_person(login, actor="root", name="Tina Träger", email="tina@traeger.example")
+    engine.assign(area, "provider", login, actor="mia")
+    url = u.set(username=login, password=password).render_as_string(hide_password=False)
+    evil = evil_copy(tmp_path / "evil").parent
+    before = state_of(engine.url, area)
+    env = {
+        "REGSAM_FLOW_DB": url,
+        "REGSAM_FLOW_BIND_LOGIN": "1",
+        "REGSAM_FLOW_HOME": str(tmp_path / "home"),
+        "REGSAM_FLOW_USER": None,
+    }
+    try:
+        r = CliRunner().invoke(
+            cli, ["--workflows", str(evil), "transition", area, "cancel", "--reason", "x"], env=env
+        )
+        assert r.exit_code == 7, r.output
+        assert "other content" in r.stderr
+        assert state_of(engine.url, area) == before
+        r = CliRunner().invoke(cli, ["workflow", "deploy", str(evil / "x.yaml")], env=env)
+        assert r.exit_code != 0
+    finally:
+        admin.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {group}")
+        admin.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {group}")
+        admin.execute(f"REVOKE ALL ON SCHEMA public FROM {group}")
+        admin.execute(f"REVOKE ALL ON DATABASE {u.database} FROM {group}")
+        admin.execute(f"DROP ROLE {login}")
+        admin.execute(f"DROP ROLE {group}")
+        admin.close()
+
+
+# ------------------------------------------------------------------ deploying
+def test_init_stores_the_shipped_definitions(engine: Engine) -> None:
+    defs = stored(engine.url)
+    for name in ("schwerpunktgebiet", "gebietsauswahl"):
+        text = (BUILTIN_DIR / f"{name}.yaml").read_bytes()
+        assert defs[(name, 1)] == hashlib.sha256(text).hexdigest()
+
+
+def test_deploy_is_an_admins_audited_act(engine: Engine, area: str, c: Cli, tmp_path: Path) -> None:
+    new = evil_copy(tmp_path / "proposal", version=2)
+    digest = hashlib.sha256(new.read_bytes()).hexdigest()
+    head = engine.head()
+    r = c.run("workflow", "deploy", str(new), user="mia")
+    assert r.exit_code == 3, r.output
+    assert ("schwerpunktgebiet", 2) not in stored(engine.url) and engine.head() == head
+
+    listed = c.json("--workflows", str(new.parent), "workflow", "list")
+    row = next(w for w in listed if (w["name"], w["version"]) == ("schwerpunktgebiet", 2))
+    assert row["deployed"] is False
+    assert all(w["deployed"] for w in listed if w["version"] == 1)
+
+    r = c.ok("workflow", "deploy", str(new))
+    assert "Deployed schwerpunktgebiet version 2" in r.stdout
+    assert stored(engine.url)[("schwerpunktgebiet", 2)] == digest
+    last = engine.history(actor="root")[-1].to_dict()
+    assert (last["action"], last["actor"]) == ("workflow_deployed", "root")
+    assert last["details"]["hash"] == digest and last["details"]["version"] == 2
+    # again: nothing new
+    head = engine.head()
+    assert c.json("workflow", "deploy", str(new))["deployed"] is False
+    assert engine.head() == head
+    # now new areas get it, the running one stays on version 1
+    c.ok("area", "create", "neu", "--name", "Neu")
+    assert c.json("area", "show", "neu")["workflow_version"] == 2
+    assert c.json("area", "show", area)["workflow_version"] == 1
+    listed = c.json("workflow", "list")
+    assert ("schwerpunktgebiet", 2) in {(w["name"], w["version"]) for w in listed if w["deployed"]}
+
+
+def test_deploying_other_content_under_a_deployed_version_is_refused(
+    engine: Engine, c: Cli, tmp_path: Path
+) -> None:
+    evil = evil_copy(tmp_path / "evil")
+    head = engine.head()
+    r = c.run("workflow", "deploy", str(evil))
+    assert r.exit_code == 7, r.output
+    assert "schwerpunktgebiet version 1 is deployed already with other content" in r.stderr
+    assert engine.head() == head
+    with pytest.raises(InvalidWorkflowError):
+        engine.deploy_workflow(evil, actor="root")
+
+
+def test_area_create_needs_a_deployed_definition(engine: Engine, c: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "proposal"
+    data: dict[str, Any] = {
+        "name": "stadtteilprojekt",
+        "version": 1,
+        "title": "Stadtteilprojekt",
+        "roles": ["moderation"],
+        "initial": "planung",
+        "states": [
+            {"id": "planung", "title": "Planung"},
+            {"id": "erledigt", "title": "Erledigt", "final": True},
+        ],
+        "transitions": [
+            {"trigger": "fertig", "source": "planung", "dest": "erledigt", "roles": ["moderation"]}
+        ],
+    }
+    folder.mkdir()
+    (folder / "stadtteilprojekt.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    r = c.run(
+        "--workflows", str(folder), "area", "create", "p", "--name", "P",
+        "--workflow", "stadtteilprojekt",
+    )  # fmt: skip
+    assert r.exit_code == 6, r.output
+    assert "not deployed" in r.stderr and "workflow deploy" in r.stderr
+    with pytest.raises(NotFoundError):
+        engine.create_area("p", actor="root", name="P", workflow="stadtteilprojekt")
+    engine.deploy_workflow(folder / "stadtteilprojekt.yaml", actor="root")
+    assert engine.create_area("p", actor="root", name="P", workflow="stadtteilprojekt").state == (
+        "planung"
+    )
+
+
+def test_stored_definitions_are_append_only(engine: Engine) -> None:
+    with raw_connection(engine.url) as con, pytest.raises(Exception, match="append-only"):
+        con.execute("UPDATE workflow_definitions SET text = 'x'")
+
+
+def test_the_engine_refuses_a_deploy_by_a_non_admin(engine: Engine, tmp_path: Path) -> None:
+    engine.add_person("mia", actor="root", name="Mia", email="mia@regsam.example")
+    with pytest.raises(NotAllowedError):
+        engine.deploy_workflow(evil_copy(tmp_path / "p", version=3), actor="mia")
+
+
+# ------------------------------------------------------------ the migration
+@pytest.fixture
+def old_database(db_url: str) -> Iterator[str]:
+    """A database as schema 0003 left it, with an area on schwerpunktgebiet v1."""
+    from regsam_flow.persistence import SqlStore
+
+    store = SqlStore(db_url)
+    store.upgrade("0003")
+    store.close()
+    with raw_connection(db_url) as con:
+        con.execute(
+            "INSERT INTO people VALUES ('root', 'Root', 'r@example.org', '', ?, ?, "
+            "'2026-01-01T00:00:00.000000Z')",
+            (True, False),
+        )
+        con.execute(
+            "INSERT INTO areas VALUES (?, 'Alt', '', 'schwerpunktgebiet', 1, 'vorlauf', 1, 0, "
+            "'2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')",
+            (AREA,),
+        )
+    yield db_url
+
+
+def test_the_migration_stores_the_definitions_of_existing_databases(old_database: str) -> None:
+    e = Engine(old_database)
+    try:
+        e.init()
+        defs = stored(old_database)
+        assert ("schwerpunktgebiet", 1) in defs and ("gebietsauswahl", 1) in defs
+        assert e.status(AREA, actor="root").area.workflow_version == 1
+        assert e.verify().ok
+        actions = [x.action for x in e.history(actor="root")]
+        assert actions.count("workflow_deployed") == len(defs)
+    finally:
+        e.close()

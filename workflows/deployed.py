@@ -1,0 +1,91 @@
+"""The workflow definitions deployed in a database: the rules areas run on.
+
+An admin deploys a definition (``regsam-flow workflow deploy FILE``); it is
+stored with the SHA-256 of its text, by name and version, and never changed
+afterwards.  This registry holds what the database holds and turns a stored
+text into a checked :class:`Workflow` only when asked for it (through the
+cache, :func:`.cache.load_stored`, so that commands need no YAML parser).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from regsam_flow.errors import InvalidWorkflowError, NotFoundError
+from regsam_flow.model import StoredWorkflow
+
+from .cache import load_stored
+from .spec import Workflow
+
+__all__ = ["DeployedWorkflows", "text_hash"]
+
+
+def text_hash(text: str) -> str:
+    """The hash a definition is stored under: SHA-256 of its UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class DeployedWorkflows:
+    """Deployed definitions by (name, version), checked on first use."""
+
+    def __init__(
+        self, stored: Iterable[StoredWorkflow], known_guards: Iterable[str] | None = None
+    ) -> None:
+        self._stored = {(d.name, d.version): d for d in stored}
+        self._guards = None if known_guards is None else frozenset(known_guards)
+        self._loaded: dict[tuple[str, int], Workflow] = {}
+
+    def stored(self, name: str, version: int) -> StoredWorkflow | None:
+        return self._stored.get((name, version))
+
+    def names(self) -> list[str]:
+        return sorted({name for name, _ in self._stored})
+
+    def versions(self, name: str) -> list[int]:
+        return sorted(v for n, v in self._stored if n == name)
+
+    def all(self) -> list[Workflow]:
+        return [self.get(n, v) for n, v in sorted(self._stored)]
+
+    def get(self, name: str, version: int | None = None) -> Workflow:
+        """The deployed workflow of that name and version; the newest if None."""
+        versions = self.versions(name)
+        if not versions:
+            known = ", ".join(self.names()) or "none"
+            raise NotFoundError(
+                f"no workflow named '{name}' (not deployed; deployed: {known}): an admin "
+                "deploys a definition with `regsam-flow workflow deploy FILE`",
+                kind="workflow",
+                key=name,
+            )
+        key = (name, versions[-1] if version is None else version)
+        wf = self._loaded.get(key)
+        if wf is not None:
+            return wf
+        d = self._stored.get(key)
+        if d is None:
+            raise NotFoundError(
+                f"workflow '{name}' version {version} is not deployed "
+                f"(deployed versions: {', '.join(map(str, versions))}); an admin deploys "
+                "it with `regsam-flow workflow deploy FILE`",
+                kind="workflow",
+                key=name,
+            )
+        source = f"{d.name} v{d.version} as deployed (from {d.source})"
+        if text_hash(d.text) != d.hash:
+            raise InvalidWorkflowError(
+                f"{source}: its text in the database does not match its hash {d.hash[:12]}: "
+                "it was changed after it was deployed",
+                source=source,
+                element="(text)",
+            )
+        wf = load_stored(d.text, d.hash, source, self._guards)
+        if wf.key != key:
+            raise InvalidWorkflowError(
+                f"{source}: name/version: the text defines {wf.name} version {wf.version}",
+                source=source,
+                element="version",
+            )
+        self._loaded[key] = wf
+        return wf
