@@ -5,12 +5,20 @@ with ``BEGIN IMMEDIATE`` so that two processes never both read-then-write
 (pysqlite's own transaction handling would lose updates or fail with
 "database is locked").  Readers start a plain deferred ``BEGIN``: in WAL mode
 they never wait for writers.
+
+A SQLite file that cannot be written (a read-only file system, no write
+permission on it or its folder) is opened read-only (``mode=ro``; where not
+even the WAL's shared-memory file can be made, ``immutable=1``), and nothing
+that would write (the journal mode) is set on it: reading works, a change is
+refused as read-only.  So is a database the URL opens with ``mode=ro``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -51,10 +59,16 @@ def create_db_engine(url: str) -> Engine:
             ) from None
 
     db = parsed.database or ""
+    read_only = parsed.query.get("mode") == "ro"
     if db and db != ":memory:" and not db.startswith("file:"):
         folder = Path(db).expanduser().resolve().parent
         if not folder.is_dir():
             raise InvalidInputError(f"folder {folder} for the database does not exist", field="db")
+        query = _read_only_query(Path(db).expanduser().resolve())
+        if query is not None:
+            uri = quote(str(Path(db).expanduser().resolve()), safe="/")
+            parsed = parsed.set(database=f"file:{uri}", query=query)
+            read_only = True
     kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_S}}
     if not db or db == ":memory:":
         from sqlalchemy.pool import StaticPool
@@ -68,7 +82,7 @@ def create_db_engine(url: str) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_connection.cursor()
-        if not memory:
+        if not memory and not read_only:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -80,3 +94,18 @@ def create_db_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _read_only_query(path: Path) -> dict[str, str] | None:
+    """URI parameters that open an existing file read-only, if it cannot be
+    written; None if it can (or does not exist yet)."""
+    if not path.is_file():
+        return None
+    folder_writable = os.access(path.parent, os.W_OK)
+    if os.access(path, os.W_OK) and folder_writable:
+        return None
+    query = {"mode": "ro", "uri": "true"}
+    wal = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    if not folder_writable and not all(p.exists() for p in wal):
+        query["immutable"] = "1"  # no shared memory can be made: nobody writes here
+    return query

@@ -20,6 +20,7 @@ from . import schema as s
 from .database import WRITE_OPTION, create_db_engine, redact_url
 from .instance_data import SqlInstanceData
 from .reminders import SqlReminders
+from .storage import sqlite_path, storage_error
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -441,14 +442,28 @@ class SqlStore(Store):
         self.url = url
         self.engine = create_db_engine(url)
         self._sqlite = self.engine.dialect.name == "sqlite"
+        self._path = sqlite_path(self.engine.url.database) if self._sqlite else None
 
     @contextmanager
-    def _unit(self, write: bool) -> Iterator[UnitOfWork]:
+    def _storage(self) -> Iterator[None]:
+        """Storage problems (disk full, read-only) as :class:`StorageError`."""
+        try:
+            yield
+        except DBAPIError as exc:
+            err = storage_error(exc, redact_url(self.url), self._path)
+            if err is not None:
+                raise err from None
+            raise
+
+    @contextmanager
+    def _unit(self, write: bool, migrate: bool = False) -> Iterator[UnitOfWork]:
         try:
             with self.engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(**{WRITE_OPTION: True})
                 with conn.begin():
+                    if migrate:
+                        self._migrate(conn, "head")
                     if write and not self._sqlite:
                         # One writer at a time: lock the chain head first.
                         conn.execute(
@@ -465,6 +480,9 @@ class SqlStore(Store):
                 "nothing was written, try again"
             ) from None
         except DBAPIError as exc:
+            err = storage_error(exc, redact_url(self.url), self._path)
+            if err is not None:
+                raise err from None
             if isinstance(exc, OperationalError) and _is_locked(exc):
                 raise ConflictError(
                     "the database stayed busy with other writers; nothing was written, try again"
@@ -482,6 +500,13 @@ class SqlStore(Store):
     def read(self) -> AbstractContextManager[UnitOfWork]:
         return self._unit(False)
 
+    def initialise(self) -> AbstractContextManager[UnitOfWork]:
+        """A write unit of work that first upgrades the schema to the head, in
+        the same transaction: the upgrade and what the unit writes are
+        committed together, or nothing is (DDL is transactional on SQLite
+        and PostgreSQL)."""
+        return self._unit(True, migrate=True)
+
     def _missing_file(self) -> bool:
         """A SQLite file that does not exist yet (opening it would create it)."""
         db = self.engine.url.database or ""
@@ -495,7 +520,7 @@ class SqlStore(Store):
     def schema_status(self) -> tuple[str | None, str]:
         if self._missing_file():
             return None, s.HEAD_REVISION
-        with self.engine.connect() as conn:
+        with self._storage(), self.engine.connect() as conn:
             try:
                 # one query; asking first (reflection: has_table) costs as much again
                 row = conn.execute(_SQL_SCHEMA_VERSION).first()
@@ -535,19 +560,24 @@ class SqlStore(Store):
 
     def upgrade(self, target: str = "head") -> tuple[str | None, str]:
         """Run the migrations up to ``target`` (tests use older targets)."""
+        before, _ = self.schema_status()
+        with self._storage(), self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                self._migrate(conn, target)
+        after, _ = self.schema_status()
+        return before, after or s.HEAD_REVISION
+
+    @staticmethod
+    def _migrate(conn: Connection, target: str) -> None:
+        """Run the migrations on ``conn``, inside its transaction."""
         from alembic import command
         from alembic.config import Config
 
-        before, _ = self.schema_status()
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(**{WRITE_OPTION: True})
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, target)
-            conn.commit()
-        after, _ = self.schema_status()
-        return before, after or s.HEAD_REVISION
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, target)
 
     def login(self) -> str:
         if self._sqlite:
@@ -558,7 +588,7 @@ class SqlStore(Store):
                 "(PostgreSQL), not SQLite",
                 field="bind_login",
             )
-        with self.engine.connect() as conn:
+        with self._storage(), self.engine.connect() as conn:
             return str(conn.execute(text("SELECT session_user")).scalar_one())
 
     def close(self) -> None:

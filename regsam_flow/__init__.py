@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         NotFoundError,
         RegsamFlowError,
         SchemaError,
+        StorageError,
         UnavailableError,
     )
     from .guards import GuardContext
@@ -59,6 +60,7 @@ _LAZY = {
     "NotFoundError": "errors",
     "RegsamFlowError": "errors",
     "SchemaError": "errors",
+    "StorageError": "errors",
     "UnavailableError": "errors",
     "GuardContext": "guards",
     "Agreement": "model",
@@ -115,6 +117,7 @@ __all__ = [
     "Person",
     "RegsamFlowError",
     "SchemaError",
+    "StorageError",
     "SystemClock",
     "TaskStatus",
     "UnavailableError",

@@ -12,6 +12,7 @@ them all.  Each keeps its context as attributes, never only in the message::
     ├── InvalidWorkflowError   a workflow definition is malformed or inconsistent
     ├── SchemaError            the database is not initialised or needs an upgrade
     ├── UnavailableError       the database went away during the change: try again
+    ├── StorageError           the disk is full or the database read-only: nothing written
     └── AuditError             the audit log failed verification
 
 Each class has a stable ``code`` (used in the CLI's JSON output) and an
@@ -34,6 +35,7 @@ __all__ = [
     "NotFoundError",
     "RegsamFlowError",
     "SchemaError",
+    "StorageError",
     "UnavailableError",
 ]
 
@@ -171,6 +173,21 @@ class UnavailableError(RegsamFlowError):
 
     code = "unavailable"
     exit_code = 1
+
+
+class StorageError(RegsamFlowError):
+    """The database cannot store the change: its disk is full, or it is
+    read-only (a read-only file system, no write permission, a read-only
+    PostgreSQL database).  Nothing was written; reading still works on a
+    read-only database.  ``problem`` is ``"disk_full"``, ``"read_only"`` or
+    ``"io_error"``."""
+
+    code = "storage"
+    exit_code = 9
+
+    def __init__(self, message: str, *, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 class AuditError(RegsamFlowError):

@@ -320,6 +320,11 @@ class Store(ABC):
         """A unit of work for reading only."""
 
     @abstractmethod
+    def initialise(self) -> AbstractContextManager[UnitOfWork]:
+        """A write unit of work that first creates or upgrades the schema, in
+        the same transaction: all of it is committed, or nothing."""
+
+    @abstractmethod
     def schema_status(self) -> tuple[str | None, str]:
         """(revision found in the database or None, revision this code needs)."""
 

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 2 usage error; 3 not allowed; 4 blocked by guards;
 5 conflict; 6 not found; 7 invalid input; 8 audit verification failed;
-1 anything unexpected.
+9 storage problem (disk full, read-only database); 1 anything unexpected.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ Examples:
   regsam-flow --as audrey log --since 01.01.2027 --format csv
 
 Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
-6 not found, 7 invalid input, 8 audit verification failed, 1 unexpected.
+6 not found, 7 invalid input, 8 audit verification failed,
+9 storage (disk full, read-only database), 1 unexpected.
 """
 
 

@@ -345,13 +345,16 @@ class EngineBase:
 class _WriteScope:
     """Context manager: a write unit of work; callbacks after the commit."""
 
-    def __init__(self, engine: EngineBase) -> None:
+    def __init__(
+        self, engine: EngineBase, unit: AbstractContextManager[UnitOfWork] | None = None
+    ) -> None:
         self.engine = engine
-        self._cm: Any = None
+        self._cm: Any = unit
         self.tx: _Tx | None = None
 
     def __enter__(self) -> _Tx:
-        self._cm = self.engine.store.write()
+        if self._cm is None:
+            self._cm = self.engine.store.write()
         uow = self._cm.__enter__()
         self.tx = _Tx(self.engine, uow)
         return self.tx

@@ -14,7 +14,7 @@ from ..model import (
     Person,
 )
 from ..validation import check_email, check_id, check_text
-from .base import _Tx
+from .base import _Tx, _WriteScope
 from .definitions import DefinitionOps
 
 
@@ -32,7 +32,8 @@ class PeopleOps(DefinitionOps):
     ) -> bool:
         """Create or upgrade the database, deploy the shipped workflow
         definitions it does not hold yet; make ``admin`` an admin (created if
-        new).  Returns True if the admin was created or promoted now.
+        new); all in one transaction: all of it, or nothing.  Returns True if
+        the admin was created or promoted now.
 
         On a database without an admin this makes the first one.  Once there
         is an admin, init only upgrades the schema: making someone an admin
@@ -41,8 +42,9 @@ class PeopleOps(DefinitionOps):
         if there is none yet, else nothing happens."""
         if admin is not None:
             check_id(admin, "user")
-        self.upgrade()
-        with self._write() as tx:
+        self._schema_ok = False
+        # schema upgrade, shipped definitions and admin: one transaction
+        with _WriteScope(self, self.store.initialise()) as tx:
             self._deploy_shipped(tx)
             if admin is None:
                 return False
