@@ -265,3 +265,23 @@ def test_the_migration_stores_the_definitions_of_existing_databases(old_database
         assert actions.count("workflow_deployed") == len(defs)
     finally:
         e.close()
+
+
+def test_an_evil_copy_of_the_selection_workflow_is_refused_too(
+    engine: Engine, c: Cli, tmp_path: Path
+) -> None:
+    data = yaml.safe_load((BUILTIN_DIR / "gebietsauswahl.yaml").read_text(encoding="utf-8"))
+    select = next(t for t in data["transitions"] if t["trigger"] == "auswaehlen")
+    select["roles"].append("nominator")
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    (evil / "gebietsauswahl.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    args = ["--round", "2027", "--name", "Ramersdorf", "--source", "rags"]
+    r = c.run("--workflows", str(evil), "selection", "nominate", "2027-ramersdorf", *args)
+    assert r.exit_code == 7, r.output
+    assert "gebietsauswahl version 1 is deployed with other content" in r.stderr
+    with raw_connection(engine.url) as con:
+        assert con.execute("SELECT count(*) FROM areas").scalar() == 0
+    # without it the candidate runs on the deployed definition
+    c.ok("selection", "nominate", "2027-ramersdorf", *args)
+    assert c.json("area", "show", "2027-ramersdorf")["workflow"] == "gebietsauswahl"
