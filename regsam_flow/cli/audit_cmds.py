@@ -111,6 +111,8 @@ def _what(r: dict[str, Any]) -> str:
         text = f"{d.get('name')} ({d.get('workflow')} v{d.get('workflow_version')})"
     elif action == "person_added":
         text = f"{d.get('person')} ({d.get('name')})"
+    elif action == "workflow_deployed":
+        text = f"{d.get('workflow')} v{d.get('version')} ({str(d.get('hash', ''))[:12]})"
     elif action == "person_promoted":
         roles = [r for r in ("admin", "auditor") if d.get(r)]
         text = f"{d.get('person')}: {', '.join(roles)}"

@@ -89,7 +89,7 @@ def _overview(obj: Ctx) -> list[dict[str, Any]]:
         except OSError:
             same = True
         if not same:
-            row["status"] = f"deployed; {w.source} differs (refused)"
+            row["status"] = f"deployed; {w.source} differs (not used)"
     return [rows[k] for k in sorted(rows)]
 
 

@@ -150,7 +150,8 @@ class EngineBase:
     def on(self, kind: str, callback: Callable[[ChangeEvent], None]) -> None:
         """Run ``callback`` after each committed change of that kind
         (``transition``, ``approval``, ``task``, ``agreement``, ``assignment``,
-        ``area``, ``person``; ``*`` for all).  A failing callback is logged;
+        ``area``, ``person``, ``workflow`` (a definition deployed), ...; ``*``
+        for all).  A failing callback is logged;
         the change stays committed."""
         if kind != "*" and kind not in EVENT_KINDS:
             raise InvalidInputError(
