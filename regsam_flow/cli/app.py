@@ -152,7 +152,8 @@ HINTS = {
     multiple=True,
     metavar="DIR",
     type=click.Path(file_okay=False),
-    help="Folder with more or overriding workflow files (repeatable) "
+    help="Folder of workflow files proposing definitions for an admin to deploy; "
+    "they never change deployed ones (repeatable) "
     "[env REGSAM_FLOW_WORKFLOWS, separated by ':'].",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")

@@ -26,7 +26,9 @@ __all__ = ["demo", "info", "init"]
 def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
     """Create the database, or upgrade it to this version's schema.
 
-    Safe to run twice.  On a new database USER becomes its first admin
+    Also deploys the shipped workflow definitions the database lacks; all of
+    it in one transaction (a failure leaves the database as it was).  Safe to
+    run twice.  On a new database USER becomes its first admin
     (created if new).  Once the database has an admin, init only upgrades
     the schema; making someone an admin is an admin's act (exit 3 otherwise).
 
