@@ -208,20 +208,17 @@ class EngineBase:
     def _area_for(
         self, uow: UnitOfWork, area_id: str, actor: str
     ) -> tuple[Area, Person, frozenset[str], list[tuple[str, str]]]:
-        """The area, the person, their roles there, and all assignments;
-        refuses people who may not read it."""
+        """The area, the person, their roles there, and all assignments.
+
+        Someone who may not read the area (no role in it, neither admin nor
+        auditor) is told it does not exist, in the very words used for an
+        area that does not: the answer must not reveal which areas exist."""
         person = self._person(uow, actor)
         area = uow.get_area(area_id)
-        if area is None:
-            raise NotFoundError(f"no area '{area_id}'", kind="area", key=area_id)
-        assignments = uow.get_assignments(area_id)
+        assignments = uow.get_assignments(area_id) if area is not None else []
         roles = frozenset(r for r, p in assignments if p == actor)
-        if not roles and not person.admin and not person.auditor:
-            raise NotAllowedError(
-                f"{actor} has no role in area '{area_id}' and may not see it",
-                actor=actor,
-                area=area_id,
-            )
+        if area is None or (not roles and not person.admin and not person.auditor):
+            raise NotFoundError(f"no area '{area_id}'", kind="area", key=area_id)
         return area, person, roles, assignments
 
     def _member(
