@@ -12,7 +12,13 @@ from sqlalchemy import Connection, and_, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from regsam_flow.audit import format_ts, parse_ts
-from regsam_flow.errors import ConflictError, RegsamFlowError, SchemaError, UnavailableError
+from regsam_flow.errors import (
+    AuditError,
+    ConflictError,
+    RegsamFlowError,
+    SchemaError,
+    UnavailableError,
+)
 from regsam_flow.model import Agreement, Area, AuditEntry, Person, TaskStatus
 from regsam_flow.ports import Store, UnitOfWork
 
@@ -288,8 +294,28 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         h = s.audit_head
         row = self.conn.execute(
             select(h.c.seq, h.c.hash).where(h.c.id == 1).with_for_update()
-        ).one()
+        ).first()
+        if row is None or row.seq is None or row.hash is None:
+            raise AuditError(
+                "the audit log's head record is missing (deleted behind the engine's back): "
+                "nothing can be written; run `regsam-flow audit verify`"
+            )
         return int(row.seq), str(row.hash)
+
+    def read_audit_head(self) -> tuple[int, str] | None:
+        h = s.audit_head
+        try:
+            row = self.conn.execute(select(h.c.seq, h.c.hash).where(h.c.id == 1)).first()
+            if row is None or row.hash is None:
+                return None
+            return int(row.seq), str(row.hash)
+        except (TypeError, ValueError, OperationalError):
+            return None
+
+    def audit_at(self, seq: int) -> str | None:
+        log = s.audit_log
+        value = self.conn.execute(select(log.c.at).where(log.c.seq == seq)).scalar()
+        return value if isinstance(value, str) else None
 
     def append_audit(self, entry: AuditEntry) -> None:
         self.conn.execute(
@@ -344,10 +370,36 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
             yield _entry(row)
 
     def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
-        result = self.conn.execute(
-            select(*_audit_cols()).order_by(s.audit_log.c.seq).execution_options(yield_per=batch)
-        )
-        yield from result
+        last = None
+        try:
+            for row in self._audit_rows_after(last, batch):
+                last = row[0]
+                yield row
+        except OperationalError as exc:
+            if not (self._sqlite and "decode" in str(exc.orig)):
+                raise
+        else:
+            return
+        # SQLite holds text that is not UTF-8 (edited behind the engine's back):
+        # read on from there keeping the bad bytes as surrogate escapes
+        dbapi: Any = self.conn.connection.driver_connection
+        factory = dbapi.text_factory
+        dbapi.text_factory = _lenient_text
+        try:
+            yield from self._audit_rows_after(last, batch)
+        finally:
+            dbapi.text_factory = factory
+
+    def _audit_rows_after(self, seq: int | None, batch: int) -> Iterator[Sequence[Any]]:
+        log = s.audit_log
+        q = select(*_audit_cols()).order_by(log.c.seq)
+        if seq is not None:
+            q = q.where(log.c.seq > seq)
+        yield from self.conn.execute(q.execution_options(yield_per=batch))
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 _AUDIT_FIELDS = (

@@ -149,6 +149,8 @@ def audit_verify(obj: Ctx, expect_head: str | None) -> None:
         )
     else:
         click.echo(f"FAILED at entry {result.first_bad_seq}: {result.problem}", err=True)
+        for more in result.problems[1:]:
+            click.echo(f"also: {more}", err=True)
         click.echo(f"({result.entries} entries verified before it)", err=True)
     if not result.ok:
         raise click.exceptions.Exit(8)

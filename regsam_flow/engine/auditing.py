@@ -79,9 +79,17 @@ class AuditOps(EngineBase):
         expect = audit_mod.parse_head(expect_head) if expect_head else None
         with self._read() as uow:
             result = audit_mod.verify_chain(uow.iter_audit_rows(), expect)
-            seq, stored = uow.audit_head()
-        if result.ok and (seq, stored) != (result.entries, result.head):
-            result = _head_mismatch(result, seq)
+            head = uow.read_audit_head()
+        if head is None:
+            n = result.entries
+            problem = (
+                f"the head the engine keeps (entry {n} as the newest) is missing, deleted "
+                f"behind its back: whether entries after {n} were cut cannot be told "
+                "without a head printed earlier (--expect-head)"
+            )
+            result = audit_mod.add_findings(result, [(n + 1, problem)])
+        elif result.ok and head != (result.entries, result.head):
+            result = _head_mismatch(result, head[0])
         return result
 
     def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:

@@ -69,11 +69,25 @@ class _Tx:
         self.now = engine.clock.now()
         self.events: list[ChangeEvent] = []
         self._head: tuple[int, str] | None = None
+        self._at = self.now
 
     def audit(self, kind: str, **fields: Any) -> AuditEntry:
+        """Append an entry.  Its time is the writer's clock, or its
+        predecessor's if that is later (clocks differ): the log's time never
+        goes back; the writer's own time is then kept in the details."""
         if self._head is None:
             self._head = self.uow.audit_head()
-        entry = audit_mod.make_entry(self._head[0], self._head[1], at=self.now, **fields)
+            mine = audit_mod.format_ts(self.now)
+            previous = self.uow.audit_at(self._head[0]) if self._head[0] else None
+            at = audit_mod.later_ts(mine, previous)
+            if at != mine:
+                self._at = audit_mod.parse_ts(at)
+        if self._at != self.now:
+            fields["details"] = {
+                **(fields.get("details") or {}),
+                "writer_clock": audit_mod.format_ts(self.now),
+            }
+        entry = audit_mod.make_entry(self._head[0], self._head[1], at=self._at, **fields)
         self.uow.append_audit(entry)
         self._head = (entry.seq, entry.hash)
         self.events.append(ChangeEvent(kind, entry.area, entry.actor, entry))
