@@ -24,6 +24,7 @@ __all__ = [
     "AuditRow",
     "add_findings",
     "canonical_details",
+    "check_chain",
     "entry_hash",
     "format_ts",
     "later_ts",
@@ -124,9 +125,16 @@ def verify_chain(
     back from one entry to the next: each one that does is a problem too
     (see ``problems``), as is a time not in the log's format.
     """
+    return add_findings(*check_chain(rows, expect_head))
+
+
+def check_chain(
+    rows: Iterable[AuditRow], expect_head: tuple[int | None, str] | None = None
+) -> tuple[VerifyResult, list[tuple[int | None, str]]]:
+    """:func:`verify_chain` in two parts: the chain's result alone, and the
+    problems with the entries' times (``(seq, sentence)``)."""
     times: list[tuple[int | None, str]] = []
-    result = _walk(rows, expect_head, times)
-    return add_findings(result, times)
+    return _walk(rows, expect_head, times), times
 
 
 def add_findings(result: VerifyResult, findings: Sequence[tuple[int | None, str]]) -> VerifyResult:
