@@ -15,6 +15,7 @@ from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.errors import (
     AuditError,
     ConflictError,
+    OutcomeUnknownError,
     RegsamFlowError,
     SchemaError,
     UnavailableError,
@@ -458,6 +459,7 @@ class SqlStore(Store):
 
     @contextmanager
     def _unit(self, write: bool) -> Iterator[UnitOfWork]:
+        committing = False
         try:
             with self.engine.connect() as conn:
                 if write:
@@ -471,6 +473,7 @@ class SqlStore(Store):
                             .with_for_update()
                         )
                     yield SqlUnitOfWork(conn)
+                    committing = write  # leaving the block sends COMMIT
         except RegsamFlowError:
             raise
         except IntegrityError as exc:
@@ -482,6 +485,15 @@ class SqlStore(Store):
             if isinstance(exc, OperationalError) and _is_locked(exc):
                 raise ConflictError(
                     "the database stayed busy with other writers; nothing was written, try again"
+                ) from None
+            if committing and (exc.connection_invalidated or _is_disconnect(exc)):
+                # COMMIT may have reached the server and been carried out
+                # before the connection broke: nobody can tell from here
+                raise OutcomeUnknownError(
+                    f"the connection to the database {redact_url(self.url)} was lost while "
+                    f"the change was being committed ({_first_line(exc.orig)}): it may or may "
+                    "not have been written. Look before trying again: `regsam-flow area show "
+                    "AREA` and `regsam-flow log AREA` show whether it is there"
                 ) from None
             if exc.connection_invalidated or _is_disconnect(exc):
                 raise UnavailableError(

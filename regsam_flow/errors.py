@@ -12,6 +12,7 @@ them all.  Each keeps its context as attributes, never only in the message::
     ├── InvalidWorkflowError   a workflow definition is malformed or inconsistent
     ├── SchemaError            the database is not initialised or needs an upgrade
     ├── UnavailableError       the database went away during the change: try again
+    ├── OutcomeUnknownError    the commit's acknowledgement was lost: written or not, check
     └── AuditError             the audit log failed verification
 
 Each class has a stable ``code`` (used in the CLI's JSON output) and an
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidWorkflowError",
     "NotAllowedError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "RegsamFlowError",
     "SchemaError",
     "UnavailableError",
@@ -171,6 +173,16 @@ class UnavailableError(RegsamFlowError):
 
     code = "unavailable"
     exit_code = 1
+
+
+class OutcomeUnknownError(RegsamFlowError):
+    """The connection was lost while the change was being committed: the
+    database may have carried it out or not, and cannot be asked on that
+    connection.  Check (``regsam-flow area show``, ``regsam-flow log``)
+    before trying again; a blind retry may do it twice."""
+
+    code = "outcome_unknown"
+    exit_code = 10
 
 
 class AuditError(RegsamFlowError):

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 2 usage error; 3 not allowed; 4 blocked by guards;
 5 conflict; 6 not found; 7 invalid input; 8 audit verification failed;
-1 anything unexpected.
+10 outcome unknown (the commit's acknowledgement was lost); 1 anything unexpected.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ Examples:
   regsam-flow --as audrey log --since 01.01.2027 --format csv
 
 Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
-6 not found, 7 invalid input, 8 audit verification failed, 1 unexpected.
+6 not found, 7 invalid input, 8 audit verification failed,
+10 outcome unknown (look with area show / log), 1 unexpected.
 """
 
 
@@ -115,6 +116,7 @@ HINTS = {
     "(`regsam-flow area show`).",
     "blocked": "Nothing was changed. `regsam-flow why AREA` lists every blocker.",
     "conflict": "Nothing was changed. Look at the area again and retry.",
+    "outcome_unknown": "Do not simply retry: look first whether the change is there.",
 }
 
 
