@@ -120,7 +120,7 @@ def _what(r: dict[str, Any]) -> str:
 
 @cli.group()
 def audit() -> None:
-    """Check the audit log's hash chain."""
+    """Check the audit log's hash chain (and with --deep the live tables against it)."""
 
 
 @audit.command("verify")
