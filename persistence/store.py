@@ -12,7 +12,14 @@ from sqlalchemy import Connection, and_, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from regsam_flow.audit import format_ts, parse_ts
-from regsam_flow.errors import ConflictError, RegsamFlowError, SchemaError, UnavailableError
+from regsam_flow.errors import (
+    AuditError,
+    ConflictError,
+    OutcomeUnknownError,
+    RegsamFlowError,
+    SchemaError,
+    UnavailableError,
+)
 from regsam_flow.model import Agreement, Area, AuditEntry, Person, StoredWorkflow, TaskStatus
 from regsam_flow.ports import Store, UnitOfWork
 
@@ -327,8 +334,28 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         h = s.audit_head
         row = self.conn.execute(
             select(h.c.seq, h.c.hash).where(h.c.id == 1).with_for_update()
-        ).one()
+        ).first()
+        if row is None or row.seq is None or row.hash is None:
+            raise AuditError(
+                "the audit log's head record is missing (deleted behind the engine's back): "
+                "nothing can be written; run `regsam-flow audit verify`"
+            )
         return int(row.seq), str(row.hash)
+
+    def read_audit_head(self) -> tuple[int, str] | None:
+        h = s.audit_head
+        try:
+            row = self.conn.execute(select(h.c.seq, h.c.hash).where(h.c.id == 1)).first()
+            if row is None or row.hash is None:
+                return None
+            return int(row.seq), str(row.hash)
+        except (TypeError, ValueError, OperationalError):
+            return None
+
+    def audit_at(self, seq: int) -> str | None:
+        log = s.audit_log
+        value = self.conn.execute(select(log.c.at).where(log.c.seq == seq)).scalar()
+        return value if isinstance(value, str) else None
 
     def append_audit(self, entry: AuditEntry) -> None:
         self.conn.execute(
@@ -383,10 +410,36 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
             yield _entry(row)
 
     def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
-        result = self.conn.execute(
-            select(*_audit_cols()).order_by(s.audit_log.c.seq).execution_options(yield_per=batch)
-        )
-        yield from result
+        last = None
+        try:
+            for row in self._audit_rows_after(last, batch):
+                last = row[0]
+                yield row
+        except OperationalError as exc:
+            if not (self._sqlite and "decode" in str(exc.orig)):
+                raise
+        else:
+            return
+        # SQLite holds text that is not UTF-8 (edited behind the engine's back):
+        # read on from there keeping the bad bytes as surrogate escapes
+        dbapi: Any = self.conn.connection.driver_connection
+        factory = dbapi.text_factory
+        dbapi.text_factory = _lenient_text
+        try:
+            yield from self._audit_rows_after(last, batch)
+        finally:
+            dbapi.text_factory = factory
+
+    def _audit_rows_after(self, seq: int | None, batch: int) -> Iterator[Sequence[Any]]:
+        log = s.audit_log
+        q = select(*_audit_cols()).order_by(log.c.seq)
+        if seq is not None:
+            q = q.where(log.c.seq > seq)
+        yield from self.conn.execute(q.execution_options(yield_per=batch))
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 _AUDIT_FIELDS = (
@@ -457,6 +510,7 @@ class SqlStore(Store):
 
     @contextmanager
     def _unit(self, write: bool, migrate: bool = False) -> Iterator[UnitOfWork]:
+        committing = False
         try:
             with self.engine.connect() as conn:
                 if write:
@@ -472,6 +526,7 @@ class SqlStore(Store):
                             .with_for_update()
                         )
                     yield SqlUnitOfWork(conn)
+                    committing = write  # leaving the block sends COMMIT
         except RegsamFlowError:
             raise
         except IntegrityError as exc:
@@ -486,6 +541,15 @@ class SqlStore(Store):
             if isinstance(exc, OperationalError) and _is_locked(exc):
                 raise ConflictError(
                     "the database stayed busy with other writers; nothing was written, try again"
+                ) from None
+            if committing and (exc.connection_invalidated or _is_disconnect(exc)):
+                # COMMIT may have reached the server and been carried out
+                # before the connection broke: nobody can tell from here
+                raise OutcomeUnknownError(
+                    f"the connection to the database {redact_url(self.url)} was lost while "
+                    f"the change was being committed ({_first_line(exc.orig)}): it may or may "
+                    "not have been written. Look before trying again: `regsam-flow area show "
+                    "AREA` and `regsam-flow log AREA` show whether it is there"
                 ) from None
             if exc.connection_invalidated or _is_disconnect(exc):
                 raise UnavailableError(

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, TypeAlias
 
@@ -20,9 +22,12 @@ from .model import AuditEntry, VerifyResult
 __all__ = [
     "GENESIS",
     "AuditRow",
+    "add_findings",
     "canonical_details",
+    "check_chain",
     "entry_hash",
     "format_ts",
+    "later_ts",
     "make_entry",
     "parse_head",
     "parse_ts",
@@ -113,14 +118,69 @@ def verify_chain(
     AuditEntry objects themselves).  A missing sequence number means an
     entry was deleted (or entries were renumbered); a hash that does not
     match means the entry was edited, inserted or moved, or its predecessor
-    was.  ``expect_head`` is a head kept from earlier, ``(count, hash)`` or
-    ``(None, hash)``: that entry must still be in the chain, so nothing was
-    cut from the end or rewritten.
+    was.  A value that is no text (empty, a number, invalid UTF-8) names its
+    entry and column.  ``expect_head`` is a head kept from earlier,
+    ``(count, hash)`` or ``(None, hash)``: that entry must still be in the
+    chain, so nothing was cut from the end or rewritten.  Times must never go
+    back from one entry to the next: each one that does is a problem too
+    (see ``problems``), as is a time not in the log's format.
     """
+    return add_findings(*check_chain(rows, expect_head))
+
+
+def check_chain(
+    rows: Iterable[AuditRow], expect_head: tuple[int | None, str] | None = None
+) -> tuple[VerifyResult, list[tuple[int | None, str]]]:
+    """:func:`verify_chain` in two parts: the chain's result alone, and the
+    problems with the entries' times (``(seq, sentence)``)."""
+    times: list[tuple[int | None, str]] = []
+    return _walk(rows, expect_head, times), times
+
+
+def add_findings(result: VerifyResult, findings: Sequence[tuple[int | None, str]]) -> VerifyResult:
+    """``result`` with more problems, each ``(entry seq or None, sentence)``;
+    the first problem (lowest entry) leads."""
+    if not findings:
+        return result
+    found = list(findings)
+    if result.problem is not None:
+        found.append((result.first_bad_seq, result.problem))
+    for p in result.problems:
+        if p != result.problem:
+            found.append((None, p))
+    found.sort(key=lambda f: (f[0] is None, f[0] or 0))
+    first_seq, first = found[0]
+    return replace(
+        result,
+        ok=False,
+        first_bad_seq=first_seq,
+        problem=first,
+        problems=tuple(text for _, text in found),
+    )
+
+
+_TS_FORMAT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+def later_ts(mine: str, previous: str | None) -> str:
+    """The time to give a new entry: the writer's own, or its predecessor's
+    when that is later (a writer whose clock is behind)."""
+    if previous is not None and _TS_FORMAT.fullmatch(previous) and previous > mine:
+        return previous
+    return mine
+
+
+def _walk(
+    rows: Iterable[AuditRow],
+    expect_head: tuple[int | None, str] | None,
+    times: list[tuple[int | None, str]],
+) -> VerifyResult:
     prev = GENESIS
+    prev_at = ""
     expected = 1
     count = 0
     sha = hashlib.sha256
+    ts_ok = _TS_FORMAT.fullmatch
     want_seq, want_hash = expect_head if expect_head else (None, "")
     seen_hash = not expect_head
     if want_seq == 0 or (want_seq is None and want_hash == GENESIS):
@@ -129,29 +189,45 @@ def verify_chain(
             return VerifyResult(False, 0, GENESIS, None, "an empty log's head hash is all zeros")
         seen_hash = True
     for row in rows:
-        seq, at, actor, role, area, action, trigger, from_state, to_state, reason, details, h = row
-        if seq != expected:
-            if seq > expected:
-                problem = (
-                    f"entry {expected} is missing (deleted?): the log goes on at {seq}"
-                    if seq == expected + 1
-                    else f"entries {expected} to {seq - 1} are missing (deleted?)"
-                )
-                return VerifyResult(False, count, prev, expected, problem)
-            return VerifyResult(False, count, prev, seq, f"entry {seq} out of order")
-        text = (
-            f"{prev}|{seq}|{len(at)}:{at}|{len(actor)}:{actor}|{len(role)}:{role}"
-            f"|{len(area)}:{area}|{len(action)}:{action}|{len(trigger)}:{trigger}"
-            f"|{len(from_state)}:{from_state}|{len(to_state)}:{to_state}"
-            f"|{len(reason)}:{reason}|{len(details)}:{details}"
-        )
-        computed = sha(text.encode("utf-8")).hexdigest()
+        try:
+            seq, at, actor, role, area, action, trigger, from_state, to_state, reason, *rest = row
+            details, h = rest
+            if seq != expected:
+                if seq > expected:
+                    problem = (
+                        f"entry {expected} is missing (deleted?): the log goes on at {seq}"
+                        if seq == expected + 1
+                        else f"entries {expected} to {seq - 1} are missing (deleted?)"
+                    )
+                    return VerifyResult(False, count, prev, expected, problem)
+                return VerifyResult(False, count, prev, seq, f"entry {seq} out of order")
+            text = (
+                f"{prev}|{seq}|{len(at)}:{at}|{len(actor)}:{actor}|{len(role)}:{role}"
+                f"|{len(area)}:{area}|{len(action)}:{action}|{len(trigger)}:{trigger}"
+                f"|{len(from_state)}:{from_state}|{len(to_state)}:{to_state}"
+                f"|{len(reason)}:{reason}|{len(details)}:{details}"
+            )
+            computed = sha(text.encode("utf-8")).hexdigest()
+        except (TypeError, ValueError):  # not text, invalid UTF-8, too few fields
+            return VerifyResult(False, count, prev, expected, _damage(row, expected))
         if computed != h:
             problem = (
                 f"entry {seq} does not match its hash: it was edited, inserted or moved"
                 " (or the entry before it was)"
             )
             return VerifyResult(False, count, prev, seq, problem)
+        if not ts_ok(at):
+            times.append((seq, f"entry {seq}: its time {at!r} is not a time the log writes"))
+        elif at < prev_at:
+            times.append(
+                (
+                    seq,
+                    f"entry {seq} is dated {at}, before entry {seq - 1} ({prev_at}): "
+                    "the log's time goes back",
+                )
+            )
+        else:
+            prev_at = at
         if not seen_hash and (want_seq is None or want_seq == seq):
             if computed == want_hash:
                 seen_hash = True
@@ -172,10 +248,49 @@ def verify_chain(
     return VerifyResult(True, count, prev)
 
 
+_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "role",
+    "area",
+    "action",
+    "trigger",
+    "from_state",
+    "to_state",
+    "reason",
+    "details",
+    "hash",
+)
+
+
+def _damage(row: AuditRow, expected: int) -> str:
+    """Why an entry could not even be hashed: name the entry and the column."""
+    values = list(row)
+    if len(values) != len(_COLUMNS):
+        return f"entry {expected} has {len(values)} fields, not {len(_COLUMNS)}"
+    seq = values[0]
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return f"the entry after {expected - 1} has the sequence number {seq!r}, not a number"
+    for name, value in zip(_COLUMNS[1:], values[1:], strict=True):
+        if value is None:
+            return f"entry {seq}: its {name} is empty (NULL): edited behind the engine's back"
+        if not isinstance(value, str):
+            return (
+                f"entry {seq}: its {name} is {type(value).__name__} {value!r}, not text: "
+                "edited behind the engine's back"
+            )
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return (
+                f"entry {seq}: its {name} is not valid UTF-8 text: edited behind the engine's back"
+            )
+    return f"entry {seq} cannot be read"
+
+
 def parse_head(text: str) -> tuple[int | None, str]:
     """``N:HASH`` (as :class:`~regsam_flow.model.AuditHead` prints) or a bare hash."""
-    import re
-
     m = re.fullmatch(r"(?:(\d+):)?([0-9a-fA-F]{64})", text.strip())
     if not m:
         from .errors import InvalidInputError

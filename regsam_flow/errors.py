@@ -13,6 +13,7 @@ them all.  Each keeps its context as attributes, never only in the message::
     ├── SchemaError            the database is not initialised or needs an upgrade
     ├── UnavailableError       the database went away during the change: try again
     ├── StorageError           the disk is full or the database read-only: nothing written
+    ├── OutcomeUnknownError    the commit's acknowledgement was lost: written or not, check
     └── AuditError             the audit log failed verification
 
 Each class has a stable ``code`` (used in the CLI's JSON output) and an
@@ -33,6 +34,7 @@ __all__ = [
     "InvalidWorkflowError",
     "NotAllowedError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "RegsamFlowError",
     "SchemaError",
     "StorageError",
@@ -188,6 +190,16 @@ class StorageError(RegsamFlowError):
     def __init__(self, message: str, *, problem: str) -> None:
         super().__init__(message)
         self.problem = problem
+
+
+class OutcomeUnknownError(RegsamFlowError):
+    """The connection was lost while the change was being committed: the
+    database may have carried it out or not, and cannot be asked on that
+    connection.  Check (``regsam-flow area show``, ``regsam-flow log``)
+    before trying again; a blind retry may do it twice."""
+
+    code = "outcome_unknown"
+    exit_code = 10
 
 
 class AuditError(RegsamFlowError):

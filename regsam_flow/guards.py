@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .errors import Blocker
 from .model import AGREEMENT_SIGNERS, Agreement, Area, TaskStatus
+from .parties import same_signer
 from .workflows import TransitionDef, Workflow
 
 __all__ = ["BUILTIN_GUARDS", "Guard", "GuardContext", "agreement_signed", "required_tasks_done"]
@@ -35,7 +36,8 @@ Guard = Callable[[GuardContext], Iterable[Blocker]]
 
 
 def agreement_signed(ctx: GuardContext) -> list[Blocker]:
-    """The cooperation agreement is complete and signed by both parties."""
+    """The cooperation agreement is complete and signed by both parties, as two
+    different people."""
     ag = ctx.agreement
     if ag is None:
         return [Blocker("agreement_missing", "no cooperation agreement yet")]
@@ -46,6 +48,7 @@ def agreement_signed(ctx: GuardContext) -> list[Blocker]:
     for role in AGREEMENT_SIGNERS:
         if role not in ag.signatures:
             out.append(Blocker("agreement_unsigned", f"agreement not yet signed by {role}"))
+    out.extend(same_signer(ag.signatures))
     return out
 
 

@@ -294,6 +294,11 @@ class VerifyResult:
     head: str
     first_bad_seq: int | None = None
     problem: str | None = None
+    #: Every problem found (``problem`` is the first of them), each naming
+    #: the entry or the live table at fault.
+    problems: tuple[str, ...] = ()
+    #: Whether the live tables were compared with the log (``audit verify --deep``).
+    deep: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -302,6 +307,8 @@ class VerifyResult:
             "head": self.head,
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
+            "problems": list(self.problems or ([self.problem] if self.problem else [])),
+            "deep": self.deep,
         }
 
 

@@ -283,6 +283,15 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
         """(seq, hash) of the newest entry, locked against other writers."""
 
     @abstractmethod
+    def read_audit_head(self) -> tuple[int, str] | None:
+        """(seq, hash) the engine keeps as the newest entry, without locking;
+        None if that record is missing or unreadable (damage)."""
+
+    @abstractmethod
+    def audit_at(self, seq: int) -> str | None:
+        """The time of entry ``seq`` as stored (None if there is no such entry)."""
+
+    @abstractmethod
     def append_audit(self, entry: AuditEntry) -> None: ...
     @abstractmethod
     def query_audit(
@@ -303,7 +312,9 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
     @abstractmethod
     def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
         """Every entry in sequence order as a plain row in AuditEntry field
-        order (no objects built: for verifying large logs fast)."""
+        order (no objects built: for verifying large logs fast).  Text that
+        is not valid UTF-8 comes as a ``str`` with surrogate escapes (for the
+        verifier to name), never as an error."""
 
 
 class Store(ABC):

@@ -591,3 +591,57 @@ def test_head_of_an_empty_log_is_accepted(db_url: str) -> None:
         assert e.verify(expect_head=str(empty)).ok  # still a prefix of the chain
     finally:
         e.close()
+
+
+# ------------------------------------------- damage verify must survive (item 7)
+def _verify_cli(engine: Engine, tmp_path: Any) -> tuple[int, str, dict[str, Any]]:
+    """``audit verify`` in text and in JSON: (exit code, text, JSON)."""
+    from .cli_helpers import Cli
+
+    c = Cli(engine.url, tmp_path / "home")
+    text = c.run("audit", "verify", user="audrey")
+    as_json = c.run("--json", "audit", "verify", user="audrey")
+    assert text.exit_code == as_json.exit_code
+    assert "Traceback" not in text.output + as_json.output
+    assert "sqlalchemy" not in (text.output + as_json.output).lower()
+    return text.exit_code, text.output, json.loads(as_json.stdout)
+
+
+@pytest.mark.sqlite_only("PostgreSQL cannot store invalid UTF-8 in text")
+@pytest.mark.parametrize("column", ["details", "reason", "actor"])
+def test_invalid_utf8_in_an_entry_is_a_finding(
+    engine: Engine, log: int, column: str, tmp_path: Any
+) -> None:
+    with raw(engine) as con:
+        drop_triggers(con)
+        con.execute(
+            f"UPDATE audit_log SET \"{column}\" = CAST(X'4b61C328ff' AS TEXT) WHERE seq = 7"
+        )
+    code, text, data = _verify_cli(engine, tmp_path)
+    assert code == 8
+    assert "entry 7" in text and column in text and "UTF-8" in text
+    assert data["ok"] is False and data["first_bad_seq"] == 7
+    assert "UTF-8" in data["problem"]
+
+
+def test_deleted_head_row_is_a_finding(engine: Engine, log: int, tmp_path: Any) -> None:
+    with raw(engine) as con:
+        drop_triggers(con)
+        con.execute("DELETE FROM audit_head")
+    code, text, data = _verify_cli(engine, tmp_path)
+    assert code == 8 and "head" in text
+    assert data["ok"] is False and data["first_bad_seq"] == log + 1
+    assert "head" in data["problem"] and "missing" in data["problem"]
+
+
+def test_unreadable_time_of_a_rewritten_entry_is_a_finding(
+    engine: Engine, log: int, tmp_path: Any
+) -> None:
+    with raw(engine) as con:
+        drop_triggers(con)
+        set_fields(con, 6, at="gestern")
+        rehash_from(con, 6)
+    code, text, data = _verify_cli(engine, tmp_path)
+    assert code == 8 and "entry 6" in text
+    assert data["ok"] is False and data["first_bad_seq"] == 6
+    assert "gestern" in data["problem"]

@@ -373,6 +373,8 @@ def test_audit_verify_and_head(c: Cli, area: str, tmp_path: Path) -> None:
         "head": h,
         "first_bad_seq": None,
         "problem": None,
+        "problems": [],
+        "deep": False,
     }
     r = c.run("audit", "verify", "--expect-head", "nonsense", user="audrey")
     assert r.exit_code == 7

@@ -121,6 +121,7 @@ def test_selected_becomes_a_focus_area_with_prefilled_agreement(c: Cli) -> None:
     assert (area["workflow"], area["state"]) == ("schwerpunktgebiet", "vorlauf")
     assert area["agreement"]["scope"] == "Hasenbergl-Nord (Viertel 24.11)"
     assert area["agreement"]["reasons"].startswith("Monitoring 2027: 10 von 13 Werten")
+    assert c.json("audit", "verify", "--deep", user="anna")["problems"] == []
     log = c.json("log", "2027-hasenbergl-nord", user="anna")
     assert [e["actor"] for e in log if e["action"] == "vote_cast"] == [
         "rita",
@@ -163,6 +164,8 @@ def test_rejected_dissent_arge_and_head(c: Cli) -> None:
     assert r.exit_code == 4 and "wrong_state" in r.stderr
     c.ok("selection", "decide", "2027-west", "select", user="helga")
     assert c.json("area", "show", "west", user="anna")["state"] == "vorlauf"
+    # fields, votes, decisions and areas made from candidates replay to the live tables
+    assert c.json("audit", "verify", "--deep", user="anna")["problems"] == []
 
 
 def test_assess_excludes_with_a_special_programme_and_checks_input(c: Cli) -> None:

@@ -60,7 +60,7 @@ def test_area_walks_through_all_phases(engine: Engine, area: str) -> None:
     ]
     approvals = [e for e in log if e.action == "approval"]
     assert [(e.actor, e.role, e.trigger) for e in approvals] == [("mia", "moderation", "close")]
-    assert engine.verify().ok
+    assert engine.verify(deep=True).ok
 
     kinds = [ev.kind for ev in events]
     assert kinds.count("transition") == 4

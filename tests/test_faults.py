@@ -99,3 +99,58 @@ def _smtp_notifier(port: int) -> Any:
     from regsam_flow.notifications import MailNotifier, SmtpTransport
 
     return MailNotifier(SmtpTransport(f"smtp://127.0.0.1:{port}"))
+
+
+@pytest.mark.postgresql_only("the acknowledgement of a PostgreSQL COMMIT is lost on the wire")
+def test_lost_commit_acknowledgement_is_reported_as_unknown(
+    engine: Engine, area: str, tmp_path: Path
+) -> None:
+    """COMMIT reached the server and was carried out, its answer never came
+    back: the user must not be told that nothing was written."""
+    from regsam_flow.errors import OutcomeUnknownError
+
+    from .lost_ack import lost_ack_url
+
+    sign_agreement(engine, area)
+    report(engine, area, "vorlauf")
+    head_before = engine.head()
+    with lost_ack_url(engine.url) as (url, proxy):
+        cut_off = Engine(url)
+        try:
+            with pytest.raises(OutcomeUnknownError) as exc:
+                cut_off.advance(area, actor="mia")
+        finally:
+            cut_off.close()
+        assert proxy.cut.is_set()
+    message = str(exc.value)
+    assert "nothing was written" not in message
+    assert "area show" in message and "log" in message
+    assert (exc.value.code, exc.value.exit_code) == ("outcome_unknown", 10)
+    # and indeed the change is there
+    assert engine.get_area(area, actor="root").state == "diagnose"
+    assert engine.head().entries == head_before.entries + 1
+    assert engine.verify(deep=True).ok
+
+
+@pytest.mark.postgresql_only("the acknowledgement of a PostgreSQL COMMIT is lost on the wire")
+def test_cli_says_the_outcome_is_unknown_with_exit_10(
+    engine: Engine, area: str, tmp_path: Path
+) -> None:
+    import json
+
+    from .cli_helpers import Cli
+    from .lost_ack import lost_ack_url
+
+    with lost_ack_url(engine.url) as (url, _proxy):
+        c = Cli(url, tmp_path / "home")
+        text = c.run("task", "done", area, "datenmaterial", user="sven")
+    assert text.exit_code == 10, text.output
+    assert "nothing was written" not in text.stderr
+    assert "regsam-flow area show" in text.stderr and "regsam-flow log" in text.stderr
+    with lost_ack_url(engine.url) as (url, _proxy):
+        c = Cli(url, tmp_path / "home")
+        as_json = c.run("--json", "task", "done", area, "schwerpunktziel", user="mia")
+    assert as_json.exit_code == 10
+    assert json.loads(as_json.stdout)["error"] == "outcome_unknown"
+    done = {t["id"] for t in engine.tasks(area, actor="root", phase="vorlauf") if t["done"]}
+    assert {"datenmaterial", "schwerpunktziel"} <= done  # both were written

@@ -182,7 +182,7 @@ def test_end_to_end_one_mail_to_moderation_and_social_planning(
             assert len(server.received) == 1
         finally:
             sender.close()
-    assert engine.verify().ok
+    assert engine.verify(deep=True).ok
 
 
 # ------------------------------------------------------ 2. server down, then up
@@ -264,7 +264,7 @@ def test_failed_after_max_attempts_then_retry_delivers_once(
     assert (rem.status, rem.attempts) == ("sent", 1)
     with pytest.raises(BlockedError):
         engine.retry_reminder(r28.id, actor="mia")  # only failed ones
-    assert engine.verify().ok
+    assert engine.verify(deep=True).ok
 
 
 # ----------------------------------------------- 3. several schedulers, one file
@@ -328,7 +328,7 @@ def test_two_schedulers_on_one_file_send_each_reminder_once(engine: Engine) -> N
         assert r.status == ("sent" if r.due_at <= AT_28 else "pending"), r
         assert r.claimed_by is None
     assert len(audit(engine, "reminder_sent")) == 30
-    assert engine.verify().ok
+    assert engine.verify(deep=True).ok
 
 
 def test_lease_of_a_dead_worker_is_taken_over_only_when_it_expired(
@@ -530,7 +530,7 @@ def test_review_continue_cancels_and_plans_for_the_next_date(engine: Engine, are
         engine.notifier = mailer(server.port)
         assert engine.send_due(ON_DAY + timedelta(days=30)).sent == []  # old date: silent
         assert server.received == []
-    assert engine.verify().ok
+    assert engine.verify(deep=True).ok
 
 
 def test_review_end_cancels_and_plans_nothing(engine: Engine, area: str) -> None:
@@ -602,7 +602,7 @@ def test_changing_the_review_date_reschedules(engine: Engine, area: str) -> None
     d = details(audit(engine, "agreement_changed", area)[-1])
     assert "reminders_planned" not in d
     assert len(engine.reminders(actor="root", area=area, status="pending")) == 3
-    assert engine.verify().ok
+    assert engine.verify(deep=True).ok
 
 
 # ---------------------------------------------------- 6. the scheduler process

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 2 usage error; 3 not allowed; 4 blocked by guards;
 5 conflict; 6 not found; 7 invalid input; 8 audit verification failed;
-9 storage problem (disk full, read-only database); 1 anything unexpected.
+9 storage problem (disk full, read-only database); 10 outcome unknown (the
+commit's acknowledgement was lost); 1 anything unexpected.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ Examples:
 
 Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
 6 not found, 7 invalid input, 8 audit verification failed,
-9 storage (disk full, read-only database), 1 unexpected.
+9 storage (disk full, read-only database), 10 outcome unknown (look with
+area show / log), 1 unexpected.
 """
 
 
@@ -116,6 +118,7 @@ HINTS = {
     "(`regsam-flow area show`).",
     "blocked": "Nothing was changed. `regsam-flow why AREA` lists every blocker.",
     "conflict": "Nothing was changed. Look at the area again and retry.",
+    "outcome_unknown": "Do not simply retry: look first whether the change is there.",
 }
 
 

@@ -125,7 +125,7 @@ def _what(r: dict[str, Any]) -> str:
 
 @cli.group()
 def audit() -> None:
-    """Check the audit log's hash chain."""
+    """Check the audit log's hash chain (and with --deep the live tables against it)."""
 
 
 @audit.command("verify")
@@ -134,27 +134,48 @@ def audit() -> None:
     metavar="HASH",
     help="A head kept earlier (N:HASH from `audit head`): it must still be in the log.",
 )
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also replay the log and compare the live tables with it (phases, assignments, "
+    "agreement versions and signatures, tasks, approvals, fields, people's roles).",
+)
 @json_option
 @pass_ctx
-def audit_verify(obj: Ctx, expect_head: str | None) -> None:
+def audit_verify(obj: Ctx, expect_head: str | None, deep: bool) -> None:
     """Recompute the chain; name the first entry that was edited, deleted,
-    inserted or reordered.  Exit code 8 if it fails.
+    inserted or reordered, or whose time goes back or cannot be read.
+    Exit code 8 if it fails.
+
+    Without --deep only the log itself is checked: tables written behind
+    the engine's back (a person assigned, a phase changed) leave the chain
+    intact.  --deep replays the log and names every way the live tables
+    disagree with it.
 
     \b
-    Example:
+    Examples:
       regsam-flow audit verify --expect-head 1234:9f2c...e41a
+      regsam-flow audit verify --deep
     """
     obj.engine.get_person(obj.user, actor=obj.user)  # known people only
-    result = obj.engine.verify(expect_head=expect_head)
+    result = obj.engine.verify(expect_head=expect_head, deep=deep)
     if obj.json:
         echo_json(result.to_dict())
     elif result.ok:
         click.echo(
             f"OK: {result.entries} entries, chain intact; head {result.entries}:{result.head}"
         )
+        click.echo(
+            "The live tables agree with the log."
+            if deep
+            else "(live tables not compared with the log: use --deep)"
+        )
     else:
-        click.echo(f"FAILED at entry {result.first_bad_seq}: {result.problem}", err=True)
-        click.echo(f"({result.entries} entries verified before it)", err=True)
+        where = f" at entry {result.first_bad_seq}" if result.first_bad_seq else ""
+        click.echo(f"FAILED{where}: {result.problem}", err=True)
+        for more in result.problems[1:]:
+            click.echo(f"also: {more}", err=True)
+        click.echo(f"({result.entries} entries in an intact chain)", err=True)
     if not result.ok:
         raise click.exceptions.Exit(8)
 

@@ -19,6 +19,7 @@ from ..model import (
     Agreement,
     Area,
 )
+from ..parties import both_roles, same_signer
 from ..validation import check_text
 from .base import EngineBase, _Tx, pick_role
 
@@ -143,6 +144,8 @@ class AgreementOps(EngineBase):
                         "agreement_incomplete", "agreement lacks: " + ", ".join(ag.missing_fields())
                     )
                 )
+            blockers.extend(both_roles((r, actor) for r in roles))
+            blockers.extend(same_signer(ag.signatures, actor))
             open_roles = [r for r in candidates if r not in ag.signatures]
             if not open_roles:
                 blockers.append(

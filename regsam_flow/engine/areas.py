@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import (
+    BlockedError,
     InvalidInputError,
     NotAllowedError,
     NotFoundError,
@@ -13,6 +14,7 @@ from ..errors import (
 from ..model import (
     Area,
 )
+from ..parties import new_role
 from ..validation import check_id, check_text
 from ..workflows import Workflow
 from .base import MODERATION_ASSIGNS, _Tx, refuse_if_final
@@ -58,6 +60,7 @@ class AreaOps(CreationOps):
             for role, person_id in members:
                 _check_role(wf, role)
                 _check_member(tx, area_id, role, person_id, True, present)
+                _check_parties(area_id, role, person_id, present)
                 tx.uow.add_assignment(area_id, role, person_id)
                 present.append((role, person_id))
                 tx.audit(
@@ -114,6 +117,8 @@ class AreaOps(CreationOps):
             refuse_if_final(area, wf)
             _check_member(tx, area_id, role, person_id, add, assignments)
             if add:
+                _check_parties(area_id, role, person_id, assignments)
+            if add:
                 tx.uow.add_assignment(area_id, role, person_id)
             else:
                 tx.uow.remove_assignment(area_id, role, person_id)
@@ -135,6 +140,15 @@ def _check_role(wf: Workflow, role: str) -> None:
             + ", ".join(wf.definition.roles),
             field="role",
         )
+
+
+def _check_parties(
+    area_id: str, role: str, person_id: str, assignments: Sequence[tuple[str, str]]
+) -> None:
+    """One person may not hold both parties' roles (moderation, social planning)."""
+    blockers = new_role(assignments, role, person_id)
+    if blockers:
+        raise BlockedError(f"cannot make {person_id} {role} in '{area_id}'", blockers, area=area_id)
 
 
 def _check_member(

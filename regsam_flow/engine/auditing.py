@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,16 @@ class AreaSnapshot:
     tasks_done: list[str] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)
     last_seq: int = 0
+    #: Bookkeeping for comparing the live tables (``audit verify --deep``):
+    #: the transition round, who reported each done task, every agreement
+    #: version's fields and signatures (role -> person), and the approvals
+    #: given as (round, trigger, role, person).
+    created_seq: int = 0
+    round: int = 0
+    task_by: dict[str, str] = field(default_factory=dict)
+    versions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    signatures: dict[int, dict[str, str]] = field(default_factory=dict)
+    approvals: set[tuple[int, str, str, str]] = field(default_factory=set)
 
 
 class AuditOps(EngineBase):
@@ -73,15 +83,38 @@ class AuditOps(EngineBase):
             seq, h = uow.audit_head()
         return AuditHead(seq, h)
 
-    def verify(self, expect_head: str | None = None) -> VerifyResult:
+    def verify(self, expect_head: str | None = None, *, deep: bool = False) -> VerifyResult:
         """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
-        :meth:`head`, or a bare hash) must still be part of it."""
+        :meth:`head`, or a bare hash) must still be part of it.  ``deep``: also
+        replay the log and compare the live tables with it (phases,
+        assignments, agreement versions and signatures, tasks, approvals,
+        fields, people and their global roles), naming each disagreement."""
         expect = audit_mod.parse_head(expect_head) if expect_head else None
+        findings: list[tuple[int | None, str]] = []
         with self._read() as uow:
-            result = audit_mod.verify_chain(uow.iter_audit_rows(), expect)
-            seq, stored = uow.audit_head()
-        if result.ok and (seq, stored) != (result.entries, result.head):
-            result = _head_mismatch(result, seq)
+            result, times = audit_mod.check_chain(uow.iter_audit_rows(), expect)
+            head = uow.read_audit_head()
+            if deep:
+                from .consistency import compare_live
+
+                findings = compare_live(uow, uow.iter_audit_rows())
+        result = self._check_head(result, head)
+        result = audit_mod.add_findings(result, times + findings)
+        return replace(result, deep=deep)
+
+    @staticmethod
+    def _check_head(result: VerifyResult, head: tuple[int, str] | None) -> VerifyResult:
+        """The chain's result against the head the engine keeps."""
+        if head is None:
+            n = result.entries
+            problem = (
+                f"the head the engine keeps (entry {n} as the newest) is missing, deleted "
+                f"behind its back: whether entries after {n} were cut cannot be told "
+                "without a head printed earlier (--expect-head)"
+            )
+            result = audit_mod.add_findings(result, [(n + 1, problem)])
+        elif result.ok and head != (result.entries, result.head):
+            result = _head_mismatch(result, head[0])
         return result
 
     def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
@@ -123,15 +156,22 @@ def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaS
         snap.last_seq = e.seq
         if e.action == "area_created":
             snap.exists = True
+            snap.created_seq = e.seq
             snap.name = d.get("name", "")
             snap.workflow = d.get("workflow", "")
             snap.workflow_version = int(d.get("workflow_version", 0))
             snap.state = e.to_state
         elif e.action == "transition":
             snap.state = e.to_state
+            for role, person in d.get("approvals", {}).items():
+                snap.approvals.add((snap.round, e.trigger, role, person))
+            snap.round = int(d.get("round", snap.round + 1))
             for t in d.get("reopened_tasks", []):
                 if t in snap.tasks_done:
                     snap.tasks_done.remove(t)
+                snap.task_by.pop(t, None)
+        elif e.action == "approval":
+            snap.approvals.add((snap.round, e.trigger, e.role, e.actor))
         elif e.action == "assigned":
             snap.roles.setdefault(d["role"], []).append(d["person"])
         elif e.action == "unassigned":
@@ -142,14 +182,21 @@ def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaS
             snap.agreement = dict(d.get("fields", {}))
             snap.agreement_version = int(d.get("version", 0))
             snap.signed_by = []
+            snap.versions[snap.agreement_version] = snap.agreement
+            snap.signatures[snap.agreement_version] = {}
         elif e.action == "agreement_signed":
-            if int(d.get("version", 0)) == snap.agreement_version:
+            version = int(d.get("version", 0))
+            if version == snap.agreement_version:
                 snap.signed_by.append(e.role)
+            snap.signatures.setdefault(version, {})[e.role] = e.actor
         elif e.action == "task_reported":
             snap.tasks_done.append(d["task"])
+            snap.task_by[d["task"]] = e.actor
         elif e.action == "fields_set":
             snap.fields.update(d.get("fields", {}))
-        elif e.action == "task_reopened" and d.get("task") in snap.tasks_done:
-            snap.tasks_done.remove(d["task"])
+        elif e.action == "task_reopened":
+            if d.get("task") in snap.tasks_done:
+                snap.tasks_done.remove(d["task"])
+            snap.task_by.pop(d.get("task", ""), None)
     snap.roles = {r: sorted(p) for r, p in snap.roles.items() if p}
     return snap

@@ -72,11 +72,25 @@ class _Tx:
         self.now = engine.clock.now()
         self.events: list[ChangeEvent] = []
         self._head: tuple[int, str] | None = None
+        self._at = self.now
 
     def audit(self, kind: str, **fields: Any) -> AuditEntry:
+        """Append an entry.  Its time is the writer's clock, or its
+        predecessor's if that is later (clocks differ): the log's time never
+        goes back; the writer's own time is then kept in the details."""
         if self._head is None:
             self._head = self.uow.audit_head()
-        entry = audit_mod.make_entry(self._head[0], self._head[1], at=self.now, **fields)
+            mine = audit_mod.format_ts(self.now)
+            previous = self.uow.audit_at(self._head[0]) if self._head[0] else None
+            at = audit_mod.later_ts(mine, previous)
+            if at != mine:
+                self._at = audit_mod.parse_ts(at)
+        if self._at != self.now:
+            fields["details"] = {
+                **(fields.get("details") or {}),
+                "writer_clock": audit_mod.format_ts(self.now),
+            }
+        entry = audit_mod.make_entry(self._head[0], self._head[1], at=self._at, **fields)
         self.uow.append_audit(entry)
         self._head = (entry.seq, entry.hash)
         self.events.append(ChangeEvent(kind, entry.area, entry.actor, entry))
@@ -274,20 +288,17 @@ class EngineBase:
     def _area_for(
         self, uow: UnitOfWork, area_id: str, actor: str
     ) -> tuple[Area, Person, frozenset[str], list[tuple[str, str]]]:
-        """The area, the person, their roles there, and all assignments;
-        refuses people who may not read it."""
+        """The area, the person, their roles there, and all assignments.
+
+        Someone who may not read the area (no role in it, neither admin nor
+        auditor) is told it does not exist, in the very words used for an
+        area that does not: the answer must not reveal which areas exist."""
         person = self._person(uow, actor)
         area = uow.get_area(area_id)
-        if area is None:
-            raise NotFoundError(f"no area '{area_id}'", kind="area", key=area_id)
-        assignments = uow.get_assignments(area_id)
+        assignments = uow.get_assignments(area_id) if area is not None else []
         roles = frozenset(r for r, p in assignments if p == actor)
-        if not roles and not person.admin and not person.auditor:
-            raise NotAllowedError(
-                f"{actor} has no role in area '{area_id}' and may not see it",
-                actor=actor,
-                area=area_id,
-            )
+        if area is None or (not roles and not person.admin and not person.auditor):
+            raise NotFoundError(f"no area '{area_id}'", kind="area", key=area_id)
         return area, person, roles, assignments
 
     def _member(

@@ -180,13 +180,17 @@ class ReminderOps(AgreementOps):
         """Queue a failed reminder again (admins, the area's moderation or
         social planning)."""
         with self._write() as tx:
-            rem = tx.uow.get_reminder(reminder_id)
-            if rem is None:
-                raise NotFoundError(
-                    f"no reminder {reminder_id}", kind="reminder", key=str(reminder_id)
-                )
             me = self._person(tx.uow, actor)
-            area, _p, roles, _ = self._area_for(tx.uow, rem.area, actor)
+            rem = tx.uow.get_reminder(reminder_id)
+            missing = NotFoundError(
+                f"no reminder {reminder_id}", kind="reminder", key=str(reminder_id)
+            )
+            if rem is None:
+                raise missing
+            try:
+                area, _p, roles, _ = self._area_for(tx.uow, rem.area, actor)
+            except NotFoundError:
+                raise missing from None  # an area they may not see: same answer
             role = pick_role(roles, AGREEMENT_SIGNERS)
             if not me.admin and role not in AGREEMENT_SIGNERS:
                 raise NotAllowedError(

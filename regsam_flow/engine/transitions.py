@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import (
@@ -21,6 +21,7 @@ from ..model import (
     NextStep,
     TaskStatus,
 )
+from ..parties import PARTIES, both_roles, second_approval
 from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import TransitionDef, Workflow
@@ -37,8 +38,8 @@ class TransitionOps(CreationOps):
         """Every transition out of the current phase, for ``actor``: allowed or
         not, with all blockers."""
         with self._read() as uow:
-            area, _p, roles, _ = self._area_for(uow, area_id, actor)
-            return self._next_steps(uow, area, actor, roles)
+            area, _p, roles, assignments = self._area_for(uow, area_id, actor)
+            return self._next_steps(uow, area, actor, roles, assignments)
 
     def _next_steps(
         self,
@@ -46,6 +47,7 @@ class TransitionOps(CreationOps):
         area: Area,
         actor: str,
         roles: frozenset[str],
+        assignments: Sequence[tuple[str, str]],
         agreement: Agreement | None = None,
         tasks: Mapping[str, TaskStatus] | None = None,
     ) -> list[NextStep]:
@@ -64,7 +66,7 @@ class TransitionOps(CreationOps):
         steps = []
         for t in outgoing:
             blockers, given, mine = self._evaluate(
-                area, wf, t, actor, roles, agreement, tasks, approvals, fields
+                area, wf, t, actor, roles, assignments, agreement, tasks, approvals, fields
             )
             allowed = not [b for b in blockers if b.code != "approval_missing"] and (
                 len([b for b in blockers if b.code == "approval_missing"]) <= (1 if mine else 0)
@@ -91,13 +93,16 @@ class TransitionOps(CreationOps):
         t: TransitionDef,
         actor: str,
         roles: frozenset[str],
+        assignments: Sequence[tuple[str, str]],
         agreement: Agreement | None,
         tasks: Mapping[str, TaskStatus],
         approvals: Mapping[str, Mapping[str, str]],
         fields: Mapping[str, Any] | None = None,
     ) -> tuple[list[Blocker], dict[str, str], str | None]:
         """All blockers of ``t`` for ``actor``; the approvals given; the approval
-        role the actor could give now (or None)."""
+        role the actor could give now (or None).  A transition that needs both
+        parties (their approvals, or the signed agreement) is blocked while one
+        person in the area holds both roles."""
         blockers: list[Blocker] = []
         if t.auto:
             vote = wf.state(area.state).vote
@@ -112,9 +117,15 @@ class TransitionOps(CreationOps):
         for name in t.guards:
             guard = self._guards[name]
             blockers.extend(guard(ctx) or ())  # a guard may return None: no blockers
+        if set(PARTIES) <= set(t.approvals) or "agreement_signed" in t.guards:
+            blockers.extend(both_roles(assignments))
         given = dict(approvals.get(t.trigger, {}))
         missing = [r for r in t.approvals if r not in given]
         mine = next((r for r in missing if r in roles and r in t.roles), None)
+        if mine is not None and mine in PARTIES:
+            twice = second_approval(given, actor, t.trigger)
+            blockers.extend(twice)
+            mine = None if twice else mine
         for r in missing:
             suffix = " (yours to give)" if r == mine else ""
             blockers.append(Blocker("approval_missing", f"approval of {r} missing{suffix}"))
@@ -159,7 +170,7 @@ class TransitionOps(CreationOps):
         the result's ``missing`` names who is still to approve."""
         reason = check_text(reason, "reason", max_len=2000)
         with self._write() as tx:
-            area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
+            area, _p, roles, assignments = self._area_for(tx.uow, area_id, actor)
             self._expect(area, expected_version)
             if _expected_state is not None and area.state != _expected_state:
                 raise ConflictError(
@@ -196,6 +207,7 @@ class TransitionOps(CreationOps):
                 t,
                 actor,
                 acting_roles,
+                assignments,
                 tx.uow.get_agreement(area_id),
                 tasks,
                 approvals,
@@ -332,7 +344,7 @@ class TransitionOps(CreationOps):
                 roles=by_role,
                 agreement=agreement,
                 tasks=task_rows(wf, tasks, None),
-                next=self._next_steps(uow, area, actor, roles, agreement, tasks),
+                next=self._next_steps(uow, area, actor, roles, assignments, agreement, tasks),
                 viewer_roles=tuple(sorted(roles)),
                 fields=uow.get_fields(area_id) if wf.definition.fields else {},
                 votes=uow.get_votes(area_id) if wf.definition.fields else [],
