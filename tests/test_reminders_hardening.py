@@ -69,6 +69,7 @@ def test_pretended_now_is_refused_for_anyone_but_an_admin(c: Cli, user: str) -> 
     assert "admin" in r.stderr
     r = c.run("reminders", "send-due", "--now", "01.01.2020", user=user)
     assert r.exit_code == 3, r.output
+    assert c.run("reminders", "send-due", "--dry-run", user=user).exit_code == 3
     assert _state(c) == before
     assert read_maildir(c.home / "maildir") == []
     # a plain pass (cron, under any login) keeps working
@@ -106,9 +107,7 @@ def test_a_pretended_time_before_the_clock_is_a_real_pass_for_an_admin(c: Cli) -
 
 
 # ------------------------------------- 10. one bad row stops nothing else
-@pytest.mark.parametrize(
-    "flag", ["--review", "--start"], ids=["review", "start"]
-)
+@pytest.mark.parametrize("flag", ["--review", "--start"], ids=["review", "start"])
 @pytest.mark.parametrize("value", ["13.05.0001", "0999-05-13", "01.01.2201", "31.12.1899"])
 def test_dates_outside_1900_2200_are_refused(c: Cli, flag: str, value: str) -> None:
     area = setup_area(c)
@@ -151,9 +150,7 @@ def _two_areas(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("bad", list(BAD_ROWS))
-def test_a_bad_row_does_not_stop_the_other_areas(
-    engine: Engine, bad: str, tmp_path: Path
-) -> None:
+def test_a_bad_row_does_not_stop_the_other_areas(engine: Engine, bad: str, tmp_path: Path) -> None:
     _two_areas(engine)
     victim = by_slot(engine, "gebiet-a")[("before", 28)]
     good = by_slot(engine, "gebiet-b")[("before", 28)]
@@ -240,7 +237,9 @@ def test_a_clock_that_jumped_ahead_and_back_loses_no_reminder(
             ("overdue", -7),
             ("overdue", -14),
         }
-        restored = [x for x in e.history(actor="root", area=area) if x.action == "reminder_restored"]
+        restored = [
+            x for x in e.history(actor="root", area=area) if x.action == "reminder_restored"
+        ]
         assert len(restored) == 3
         assert e.verify().ok
     finally:
