@@ -69,16 +69,17 @@ def _reminder(row: Any) -> Reminder:
     )
 
 
-def _readable(rows: Iterable[Any]) -> list[Reminder]:
-    """The rows that can be read; the others are logged and left out (a send
-    pass marks pending ones failed: see ``unreadable_reminders``)."""
+def _readable(rows: Iterable[Any], warn: bool = True) -> list[Reminder]:
+    """The rows that can be read; the others are left out, logged with
+    ``warn`` (a send pass marks pending ones failed: ``unreadable_reminders``)."""
     out = []
     for row in rows:
         try:
             out.append(_reminder(row))
         except ValueError as exc:
             m = row._mapping
-            log.warning("reminder %s (%s) cannot be read: %s", m["id"], m["area_id"], exc)
+            if warn:
+                log.warning("reminder %s (%s) cannot be read: %s", m["id"], m["area_id"], exc)
     return out
 
 
@@ -166,7 +167,7 @@ class SqlReminders(ReminderUnitOfWork):
         q = select(r).where(
             and_(r.c.area_id == area_id, r.c.review_date == review_date.isoformat())
         )
-        return _readable(self.conn.execute(q.order_by(r.c.due_at, r.c.id)))
+        return _readable(self.conn.execute(q.order_by(r.c.due_at, r.c.id)), warn=False)
 
     def unreadable_reminders(self) -> list[tuple[int, str, str]]:
         r = s.reminders
@@ -188,7 +189,7 @@ class SqlReminders(ReminderUnitOfWork):
                 and_(r.c.status == "pending", r.c.attempts > 0, r.c.next_attempt_at > t),
             )
         )
-        return _readable(self.conn.execute(q.order_by(r.c.id)))
+        return _readable(self.conn.execute(q.order_by(r.c.id)), warn=False)
 
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
         r = s.reminders

@@ -24,6 +24,9 @@ __all__ = ["ReminderOps", "SendReport"]
 log = logging.getLogger("regsam_flow.reminders")
 SYSTEM = "regsam-flow"  # the actor of entries the scheduler writes
 LEASE = timedelta(minutes=10)
+#: How far ahead a pass's clock must have been to be given back: schedulers
+#: on several machines may differ by a little (as the lease assumes, too).
+AHEAD = LEASE
 
 
 @dataclass
@@ -292,9 +295,9 @@ class ReminderOps(AgreementOps):
             return self._preview(now, limit)
         worker = worker or worker_name()
         report = SendReport()
-        self._fail_unreadable(report)
-        self._give_back_ahead(max(now, present))
         with self._write() as tx:
+            self._fail_unreadable(tx, report)
+            self._give_back_ahead(tx, max(now, present))
             due = tx.uow.due_reminders(now, limit)
             keys = {(r.area, r.review_date) for r in due}
             claimed = []
@@ -372,41 +375,41 @@ class ReminderOps(AgreementOps):
                 (report.sent if delivered else report.failed).append(r.id)
                 tx.audit("reminder", actor=SYSTEM, area=r.area, action=action, details=details)
 
-    def _fail_unreadable(self, report: SendReport) -> None:
+    @staticmethod
+    def _fail_unreadable(tx: _Tx, report: SendReport) -> None:
         """Mark pending rows that cannot be read (bad or out-of-range dates,
         written by an older version or by hand) failed, each with its reason."""
-        with self._write() as tx:
-            for rid, area_id, problem in tx.uow.unreadable_reminders():
-                error = f"cannot be processed: {problem}"[:1000]
-                if tx.uow.update_reminder(
-                    rid,
-                    None,
-                    when_status="pending",
-                    status="failed",
-                    last_error=error,
-                    claimed_by=None,
-                    claimed_until=None,
-                ):
-                    log.error("reminder %s (%s) %s", rid, area_id, error)
-                    report.failed.append(rid)
-                    tx.audit(
-                        "reminder",
-                        actor=SYSTEM,
-                        area=area_id,
-                        action="reminder_failed",
-                        details={"reminder": rid, "error": error},
-                    )
+        for rid, area_id, problem in tx.uow.unreadable_reminders():
+            error = f"cannot be processed: {problem}"[:1000]
+            if tx.uow.update_reminder(
+                rid,
+                None,
+                when_status="pending",
+                status="failed",
+                last_error=error,
+                claimed_by=None,
+                claimed_until=None,
+            ):
+                log.error("reminder %s (%s) %s", rid, area_id, error)
+                report.failed.append(rid)
+                tx.audit(
+                    "reminder",
+                    actor=SYSTEM,
+                    area=area_id,
+                    action="reminder_failed",
+                    details={"reminder": rid, "error": error},
+                )
 
-    def _give_back_ahead(self, present: datetime) -> None:
-        """Undo what passes at a moment after ``present`` consumed: that
-        moment has proved to lie in the future (the clock had run ahead)."""
-        with self._write() as tx:
-            ahead = tx.uow.processed_after(present)
-            for area_id, review in sorted({(r.area, r.review_date) for r in ahead}):
-                try:
-                    self._give_back_group(tx, area_id, review, present)
-                except Exception:  # one area's trouble must not hold up the others
-                    log.exception("reminders of %s for %s: cannot give back", area_id, review)
+    def _give_back_ahead(self, tx: _Tx, present: datetime) -> None:
+        """Undo what passes at a moment after ``present`` (plus :data:`AHEAD`)
+        consumed: that moment has proved to lie in the future (the clock had
+        run ahead)."""
+        ahead = tx.uow.processed_after(present + AHEAD)
+        for area_id, review in sorted({(r.area, r.review_date) for r in ahead}):
+            try:
+                self._give_back_group(tx, area_id, review, present)
+            except Exception:  # one area's trouble must not hold up the others
+                log.exception("reminders of %s for %s: cannot give back", area_id, review)
 
     def _give_back_group(self, tx: _Tx, area_id: str, review: date, present: datetime) -> None:
         area = tx.uow.get_area(area_id)
@@ -425,6 +428,7 @@ class ReminderOps(AgreementOps):
             return  # decided, moved or closed: nothing is owed any more
         rows = tx.uow.reminders_of_date(area_id, review)
         live = [x for x in rows if x.status != "cancelled"]
+        horizon = present + AHEAD  # handled after this: by a clock that was ahead
         for r in rows:
             nxt = r.next_attempt_at or r.due_at
             if r.status == "superseded":
@@ -432,9 +436,9 @@ class ReminderOps(AgreementOps):
                 if any(x.id != r.id and r.due_at < x.due_at <= present for x in live):
                     continue
             elif r.status == "failed":
-                if nxt <= present:
+                if nxt <= horizon:
                     continue
-            elif r.status == "pending" and r.attempts and nxt - backoff(r.attempts) > present:
+            elif r.status == "pending" and r.attempts and nxt - backoff(r.attempts) > horizon:
                 tx.uow.update_reminder(
                     r.id, None, when_status="pending", next_attempt_at=max(r.due_at, present)
                 )
@@ -476,7 +480,7 @@ class ReminderOps(AgreementOps):
             if x.status == "sent"
             and x.kind in ("on_day", "overdue")
             and x.sent_at is not None
-            and x.sent_at > present
+            and x.sent_at > horizon
         ]
         if early:  # the weekly series goes on from the present, not from then
             last = min(early, key=lambda x: x.offset_days)
