@@ -169,10 +169,22 @@ class SqlReminders(ReminderUnitOfWork):
         )
         return _readable(self.conn.execute(q.order_by(r.c.due_at, r.c.id)), warn=False)
 
-    def unreadable_reminders(self) -> list[tuple[int, str, str]]:
+    def unreadable_reminders(self, now: datetime) -> list[tuple[int, str, str]]:
         r = s.reminders
+        # due rows, and rows whose next attempt is no time of 1900-2200 (they
+        # would never be due): ranges of the index, not a scan of the table
+        q = select(r).where(
+            and_(
+                r.c.status == "pending",
+                or_(
+                    r.c.next_attempt_at <= format_ts(now),
+                    r.c.next_attempt_at < f"{FIRST_YEAR:04d}",
+                    r.c.next_attempt_at >= f"{LAST_YEAR + 1:04d}",
+                ),
+            )
+        )
         bad = []
-        for row in self.conn.execute(select(r).where(r.c.status == "pending").order_by(r.c.id)):
+        for row in self.conn.execute(q.order_by(r.c.id)):
             try:
                 _reminder(row)
             except ValueError as exc:
@@ -182,12 +194,10 @@ class SqlReminders(ReminderUnitOfWork):
     def processed_after(self, at: datetime) -> list[Reminder]:
         r = s.reminders
         t = format_ts(at)
+        # a handled reminder's (last) attempt was due at or before the pass
+        # that handled it: ranges of the index on (status, next_attempt_at)
         q = select(r).where(
-            or_(
-                and_(r.c.status == "sent", r.c.sent_at > t),
-                and_(r.c.status.in_(("superseded", "failed")), r.c.next_attempt_at > t),
-                and_(r.c.status == "pending", r.c.attempts > 0, r.c.next_attempt_at > t),
-            )
+            and_(r.c.status.in_(("sent", "superseded", "failed")), r.c.next_attempt_at > t)
         )
         return _readable(self.conn.execute(q.order_by(r.c.id)), warn=False)
 

@@ -156,17 +156,17 @@ class ReminderUnitOfWork(ABC):
         """Every reminder of one review date, in any status, by due time."""
 
     @abstractmethod
-    def unreadable_reminders(self) -> list[tuple[int, str, str]]:
-        """Pending rows that cannot be read as a Reminder (a bad or
+    def unreadable_reminders(self, now: datetime) -> list[tuple[int, str, str]]:
+        """Pending rows due at ``now`` (or whose next attempt is no time of
+        the years 1900-2200) that cannot be read as a Reminder (a bad or
         out-of-range date, an unknown kind): (id, area, what is wrong).  The
         reading methods leave such rows out."""
 
     @abstractmethod
     def processed_after(self, at: datetime) -> list[Reminder]:
-        """Reminders a send pass handled at a moment later than ``at``: sent
-        after it, superseded or failed or retrying with their (next) attempt
-        after it.  When ``at`` is the present, such a pass ran on a clock
-        that was ahead."""
+        """Reminders sent, superseded or failed whose (last) attempt was due
+        after ``at``: a pass handled them later than ``at``.  When ``at`` is
+        the present, that pass ran on a clock that was ahead."""
 
     @abstractmethod
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:

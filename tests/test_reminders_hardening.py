@@ -246,12 +246,16 @@ def test_a_clock_that_jumped_ahead_and_back_loses_no_reminder(
         e.close()
 
 
+class _Refused(Exception):
+    permanent = True  # as a mail server that refuses every recipient
+
+
 def test_a_failure_at_a_time_ahead_is_retried_at_the_real_time(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:
     class Down(Notifier):
         def notify(self, notice: ReminderNotice) -> None:
-            raise ConnectionRefusedError("mail server down")
+            raise _Refused("550 no such recipients")
 
     clock = FixedClock(at_berlin(date(2027, 6, 1)))
     e = Engine(engine.url, clock=clock, notifier=Down())
@@ -259,9 +263,10 @@ def test_a_failure_at_a_time_ahead_is_retried_at_the_real_time(
         sign_agreement(e, area)
         r28 = by_slot(e)[("before", 28)]
         clock.set(at_berlin(date(2027, 6, 20)))  # ahead: the 28-day one fails there
-        assert e.send_due().retrying == [r28.id]
+        assert e.send_due().failed == [r28.id]
         clock.set(at_berlin(date(2027, 6, 1)))  # back
         e.send_due()
+        assert by_slot(e)[("before", 28)].status == "pending"
         e.notifier = MailNotifier(MaildirTransport(tmp_path / "m"))
         clock.set(at_berlin(date(2027, 6, 17)))
         assert e.send_due().sent == [r28.id]

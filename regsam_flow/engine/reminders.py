@@ -296,7 +296,7 @@ class ReminderOps(AgreementOps):
         worker = worker or worker_name()
         report = SendReport()
         with self._write() as tx:
-            self._fail_unreadable(tx, report)
+            self._fail_unreadable(tx, now, report)
             self._give_back_ahead(tx, max(now, present))
             due = tx.uow.due_reminders(now, limit)
             keys = {(r.area, r.review_date) for r in due}
@@ -376,10 +376,10 @@ class ReminderOps(AgreementOps):
                 tx.audit("reminder", actor=SYSTEM, area=r.area, action=action, details=details)
 
     @staticmethod
-    def _fail_unreadable(tx: _Tx, report: SendReport) -> None:
+    def _fail_unreadable(tx: _Tx, now: datetime, report: SendReport) -> None:
         """Mark pending rows that cannot be read (bad or out-of-range dates,
         written by an older version or by hand) failed, each with its reason."""
-        for rid, area_id, problem in tx.uow.unreadable_reminders():
+        for rid, area_id, problem in tx.uow.unreadable_reminders(now):
             error = f"cannot be processed: {problem}"[:1000]
             if tx.uow.update_reminder(
                 rid,
