@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
@@ -172,24 +172,21 @@ class SqlReminders(ReminderUnitOfWork):
     def unreadable_reminders(self, now: datetime) -> list[tuple[int, str, str]]:
         r = s.reminders
         # due rows, and rows whose next attempt is no time of 1900-2200 (they
-        # would never be due): ranges of the index, not a scan of the table
-        q = select(r).where(
-            and_(
-                r.c.status == "pending",
-                or_(
-                    r.c.next_attempt_at <= format_ts(now),
-                    r.c.next_attempt_at < f"{FIRST_YEAR:04d}",
-                    r.c.next_attempt_at >= f"{LAST_YEAR + 1:04d}",
-                ),
-            )
+        # would never be due): three ranges of the index, not a scan of the table
+        ranges = (
+            r.c.next_attempt_at <= format_ts(now),
+            r.c.next_attempt_at < f"{FIRST_YEAR:04d}",
+            r.c.next_attempt_at >= f"{LAST_YEAR + 1:04d}",
         )
-        bad = []
-        for row in self.conn.execute(q.order_by(r.c.id)):
-            try:
-                _reminder(row)
-            except ValueError as exc:
-                bad.append((int(row._mapping["id"]), str(row._mapping["area_id"]), str(exc)))
-        return bad
+        bad: dict[int, tuple[int, str, str]] = {}
+        for cond in ranges:
+            for row in self.conn.execute(select(r).where(and_(r.c.status == "pending", cond))):
+                try:
+                    _reminder(row)
+                except ValueError as exc:
+                    rid = int(row._mapping["id"])
+                    bad[rid] = (rid, str(row._mapping["area_id"]), str(exc))
+        return [bad[k] for k in sorted(bad)]
 
     def processed_after(self, at: datetime) -> list[Reminder]:
         r = s.reminders
@@ -253,20 +250,20 @@ class SqlReminders(ReminderUnitOfWork):
 
     def next_reminder_at(self) -> datetime | None:
         r = s.reminders
-        q = (
-            select(r.c.next_attempt_at)
-            .where(r.c.status == "pending")
-            .group_by(r.c.next_attempt_at)
-            .order_by(r.c.next_attempt_at)
+        # the earliest that can be read, in the years 1900-2200: an index seek each
+        cond = and_(
+            r.c.status == "pending",
+            r.c.next_attempt_at >= f"{FIRST_YEAR:04d}",
+            r.c.next_attempt_at < f"{LAST_YEAR + 1:04d}",
         )
-        for (value,) in self.conn.execute(q):  # the earliest that can be read
+        while True:
+            value = self.conn.execute(select(func.min(r.c.next_attempt_at)).where(cond)).scalar()
+            if value is None:
+                return None
             try:
-                when = parse_ts(value)
-            except (TypeError, ValueError, AttributeError):
-                continue
-            if FIRST_YEAR <= when.year <= LAST_YEAR:
-                return when
-        return None
+                return parse_ts(value)
+            except (TypeError, ValueError):
+                cond = and_(cond, r.c.next_attempt_at > value)  # skip the unreadable one
 
     def get_review(self, area_id: str, review_date: date) -> dict[str, Any] | None:
         v = s.reviews
