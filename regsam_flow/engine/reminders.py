@@ -273,9 +273,10 @@ class ReminderOps(AgreementOps):
 
         A pass first gives back what an earlier pass consumed at a moment
         that proves to lie in the future (the clock had run ahead): such
-        superseded and failed reminders are pending again, a retry waits no
-        longer than its due time, and the weekly overdue series goes on from
-        the present.
+        superseded and failed reminders are pending again (a retry planned
+        then among them waits no longer than its due time), and after a
+        reminder sent too early the weekly overdue series goes on from the
+        present.
 
         ``now`` pretends another moment (tests, replays, embedding).  A
         person running a pass by hand passes ``actor``: then only an admin
