@@ -87,7 +87,10 @@ class ReminderScheduler:
                 )
             if self.on_pass is not None:
                 self.on_pass(report)
-            self._plan_wake()
+            try:
+                self._plan_wake()
+            except Exception:  # the poll job still runs
+                log.exception("next wake-up not planned")
 
     def _plan_wake(self) -> None:
         nxt = self.engine.next_reminder_at()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
+from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
 from regsam_flow.model import Reminder
 from regsam_flow.ports import ReminderUnitOfWork
 
@@ -16,27 +18,69 @@ from . import schema as s
 
 __all__ = ["SqlReminders"]
 
+log = logging.getLogger("regsam_flow.persistence")
 _TS_FIELDS = ("due_at", "next_attempt_at", "claimed_until", "sent_at", "created_at")
+_KINDS = ("before", "on_day", "overdue")
+
+
+def _in_range(value: date, name: str) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(
+            f"{name} {value.isoformat()} lies outside the years {FIRST_YEAR}-{LAST_YEAR}"
+        )
+
+
+def _ts(m: Any, name: str) -> datetime:
+    raw = m[name]
+    try:
+        value = parse_ts(raw)
+    except (TypeError, ValueError, AttributeError):
+        raise ValueError(f"{name} {raw!r} is not a time") from None
+    _in_range(value.date(), name)
+    return value
 
 
 def _reminder(row: Any) -> Reminder:
+    """A row as a Reminder; ValueError (saying what is wrong) for a row that
+    cannot be read: bad or out-of-range dates, an unknown kind."""
     m = row._mapping
+    try:
+        review = date.fromisoformat(m["review_date"])
+    except (TypeError, ValueError):
+        raise ValueError(f"review_date {m['review_date']!r} is not a date") from None
+    _in_range(review, "review_date")
+    if m["kind"] not in _KINDS:
+        raise ValueError(f"kind {m['kind']!r} is not one of {', '.join(_KINDS)}")
     return Reminder(
         id=m["id"],
         area=m["area_id"],
-        review_date=date.fromisoformat(m["review_date"]),
+        review_date=review,
         kind=m["kind"],
         offset_days=m["offset_days"],
-        due_at=parse_ts(m["due_at"]),
+        due_at=_ts(m, "due_at"),
         status=m["status"],
         attempts=m["attempts"],
-        next_attempt_at=parse_ts(m["next_attempt_at"]),
+        next_attempt_at=_ts(m, "next_attempt_at"),
         claimed_by=m["claimed_by"],
-        claimed_until=parse_ts(m["claimed_until"]) if m["claimed_until"] else None,
-        sent_at=parse_ts(m["sent_at"]) if m["sent_at"] else None,
+        claimed_until=_ts(m, "claimed_until") if m["claimed_until"] else None,
+        sent_at=_ts(m, "sent_at") if m["sent_at"] else None,
         last_error=m["last_error"],
-        created_at=parse_ts(m["created_at"]),
+        created_at=_ts(m, "created_at"),
     )
+
+
+def _readable(rows: Iterable[Any], warn: bool = True) -> list[Reminder]:
+    """The rows that can be read; the others are left out, logged with
+    ``warn`` (a send pass marks pending ones failed: ``unreadable_reminders``)."""
+    out = []
+    for row in rows:
+        try:
+            out.append(_reminder(row))
+        except ValueError as exc:
+            m = row._mapping
+            if warn:
+                log.warning("reminder %s (%s) cannot be read: %s", m["id"], m["area_id"], exc)
+    return out
 
 
 class SqlReminders(ReminderUnitOfWork):
@@ -104,7 +148,7 @@ class SqlReminders(ReminderUnitOfWork):
         )
         if not self._sqlite:
             q = q.with_for_update(skip_locked=True)
-        return [_reminder(row) for row in self.conn.execute(q)]
+        return _readable(self.conn.execute(q))
 
     def due_for_date(self, area_id: str, review_date: date, now: datetime) -> list[Reminder]:
         r = s.reminders
@@ -116,7 +160,43 @@ class SqlReminders(ReminderUnitOfWork):
                 r.c.next_attempt_at <= format_ts(now),
             )
         )
-        return [_reminder(row) for row in self.conn.execute(q)]
+        return _readable(self.conn.execute(q))
+
+    def reminders_of_date(self, area_id: str, review_date: date) -> list[Reminder]:
+        r = s.reminders
+        q = select(r).where(
+            and_(r.c.area_id == area_id, r.c.review_date == review_date.isoformat())
+        )
+        return _readable(self.conn.execute(q.order_by(r.c.due_at, r.c.id)), warn=False)
+
+    def unreadable_reminders(self, now: datetime) -> list[tuple[int, str, str]]:
+        r = s.reminders
+        # due rows, and rows whose next attempt is no time of 1900-2200 (they
+        # would never be due): three ranges of the index, not a scan of the table
+        ranges = (
+            r.c.next_attempt_at <= format_ts(now),
+            r.c.next_attempt_at < f"{FIRST_YEAR:04d}",
+            r.c.next_attempt_at >= f"{LAST_YEAR + 1:04d}",
+        )
+        bad: dict[int, tuple[int, str, str]] = {}
+        for cond in ranges:
+            for row in self.conn.execute(select(r).where(and_(r.c.status == "pending", cond))):
+                try:
+                    _reminder(row)
+                except ValueError as exc:
+                    rid = int(row._mapping["id"])
+                    bad[rid] = (rid, str(row._mapping["area_id"]), str(exc))
+        return [bad[k] for k in sorted(bad)]
+
+    def processed_after(self, at: datetime) -> list[Reminder]:
+        r = s.reminders
+        t = format_ts(at)
+        # a handled reminder's (last) attempt was due at or before the pass
+        # that handled it: ranges of the index on (status, next_attempt_at)
+        q = select(r).where(
+            and_(r.c.status.in_(("sent", "superseded", "failed")), r.c.next_attempt_at > t)
+        )
+        return _readable(self.conn.execute(q.order_by(r.c.id)), warn=False)
 
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
         r = s.reminders
@@ -134,7 +214,9 @@ class SqlReminders(ReminderUnitOfWork):
         )
         return bool(result.rowcount == 1)
 
-    def update_reminder(self, reminder_id: int, worker: str | None, **fields: Any) -> bool:
+    def update_reminder(
+        self, reminder_id: int, worker: str | None, *, when_status: str | None = None, **fields: Any
+    ) -> bool:
         r = s.reminders
         values = {
             k: (format_ts(v) if k in _TS_FIELDS and isinstance(v, datetime) else v)
@@ -143,12 +225,15 @@ class SqlReminders(ReminderUnitOfWork):
         cond = r.c.id == reminder_id
         if worker is not None:
             cond = and_(cond, r.c.claimed_by == worker)
+        if when_status is not None:
+            cond = and_(cond, r.c.status == when_status)
         result = self.conn.execute(update(r).where(cond).values(**values))
         return bool(result.rowcount == 1)
 
     def get_reminder(self, reminder_id: int) -> Reminder | None:
         row = self.conn.execute(select(s.reminders).where(s.reminders.c.id == reminder_id)).first()
-        return _reminder(row) if row else None
+        found = _readable([row]) if row else []
+        return found[0] if found else None
 
     def list_reminders(
         self, area: str | None = None, status: str | None = None, areas: Sequence[str] | None = None
@@ -161,14 +246,24 @@ class SqlReminders(ReminderUnitOfWork):
             q = q.where(r.c.area_id.in_(list(areas)))
         if status is not None:
             q = q.where(r.c.status == status)
-        return [_reminder(row) for row in self.conn.execute(q.order_by(r.c.due_at, r.c.id))]
+        return _readable(self.conn.execute(q.order_by(r.c.due_at, r.c.id)))
 
     def next_reminder_at(self) -> datetime | None:
         r = s.reminders
-        value = self.conn.execute(
-            select(func.min(r.c.next_attempt_at)).where(r.c.status == "pending")
-        ).scalar()
-        return parse_ts(value) if value else None
+        # the earliest that can be read, in the years 1900-2200: an index seek each
+        cond = and_(
+            r.c.status == "pending",
+            r.c.next_attempt_at >= f"{FIRST_YEAR:04d}",
+            r.c.next_attempt_at < f"{LAST_YEAR + 1:04d}",
+        )
+        while True:
+            value = self.conn.execute(select(func.min(r.c.next_attempt_at)).where(cond)).scalar()
+            if value is None:
+                return None
+            try:
+                return parse_ts(value)
+            except (TypeError, ValueError):
+                cond = and_(cond, r.c.next_attempt_at > value)  # skip the unreadable one
 
     def get_review(self, area_id: str, review_date: date) -> dict[str, Any] | None:
         v = s.reviews

@@ -2,7 +2,10 @@
 
 Input: ISO (``2027-07-15``) or German (``15.07.2027``) dates, optionally with a
 time (``2027-07-15T10:30``, ``15.07.2027 10:30``).  A time without a zone is
-Europe/Berlin time; storage is always UTC.
+Europe/Berlin time; storage is always UTC.  Dates lie between the years
+1900 and 2200 (:data:`FIRST_YEAR`, :data:`LAST_YEAR`): anything else is a
+typo, and the year limits of Python's dates would otherwise end in an
+overflow while converting or planning.
 """
 
 from __future__ import annotations
@@ -13,11 +16,42 @@ from zoneinfo import ZoneInfo
 
 from .errors import InvalidInputError
 
-__all__ = ["BERLIN", "format_date_de", "format_datetime_de", "parse_date", "parse_when"]
+__all__ = [
+    "BERLIN",
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "check_date",
+    "check_moment",
+    "format_date_de",
+    "format_datetime_de",
+    "parse_date",
+    "parse_when",
+]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _HINT = "use 2027-07-15 or 15.07.2027"
+#: The years a date may lie in (both included).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def check_date(value: date, field: str = "date") -> date:
+    """``value`` if its year lies in 1900-2200, else an InvalidInputError naming ``field``."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInputError(
+            f"{field}: {value.isoformat()} lies outside the years {FIRST_YEAR}-{LAST_YEAR}",
+            field=field,
+        )
+    return value
+
+
+def check_moment(value: datetime, field: str = "time") -> datetime:
+    """``value`` (a date and time) if it lies in the years 1900-2200; a time
+    without a zone is refused, as the engine could not tell when it is."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInputError(f"{field}: a date and time needs a time zone", field=field)
+    check_date(value.date(), field)
+    return value
 
 
 def parse_date(text: str, field: str = "date") -> date:
@@ -26,9 +60,9 @@ def parse_date(text: str, field: str = "date") -> date:
     m = _GERMAN.match(value)
     try:
         if m:
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            return check_date(date(int(m.group(3)), int(m.group(2)), int(m.group(1))), field)
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return date.fromisoformat(value)
+            return check_date(date.fromisoformat(value), field)
     except ValueError as exc:
         raise InvalidInputError(
             f"{field}: {text!r} is not a valid date ({exc})", field=field

@@ -161,12 +161,32 @@ class ReminderUnitOfWork(ABC):
         """All pending reminders of one review date that are due at ``now``."""
 
     @abstractmethod
+    def reminders_of_date(self, area_id: str, review_date: date) -> list[Reminder]:
+        """Every reminder of one review date, in any status, by due time."""
+
+    @abstractmethod
+    def unreadable_reminders(self, now: datetime) -> list[tuple[int, str, str]]:
+        """Pending rows due at ``now`` (or whose next attempt is no time of
+        the years 1900-2200) that cannot be read as a Reminder (a bad or
+        out-of-range date, an unknown kind): (id, area, what is wrong).  The
+        reading methods leave such rows out."""
+
+    @abstractmethod
+    def processed_after(self, at: datetime) -> list[Reminder]:
+        """Reminders sent, superseded or failed whose (last) attempt was due
+        after ``at``: a pass handled them later than ``at``.  When ``at`` is
+        the present, that pass ran on a clock that was ahead."""
+
+    @abstractmethod
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
         """Take a lease on a due pending reminder; False if someone holds it."""
 
     @abstractmethod
-    def update_reminder(self, reminder_id: int, worker: str | None, **fields: Any) -> bool:
-        """Change a reminder (only if ``worker`` still holds it, when given)."""
+    def update_reminder(
+        self, reminder_id: int, worker: str | None, *, when_status: str | None = None, **fields: Any
+    ) -> bool:
+        """Change a reminder (only if ``worker`` still holds it, and only if it
+        is in status ``when_status``, when given); False if it did not."""
 
     @abstractmethod
     def get_reminder(self, reminder_id: int) -> Reminder | None: ...

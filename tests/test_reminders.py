@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -191,13 +192,15 @@ def c(db_url: str, tmp_path: Path) -> Cli:
 
 def test_cli_send_due_into_the_maildir_and_list(c: Cli) -> None:
     area = setup_area(c)
-    sign(c, area)
-    report = c.json("reminders", "send-due", "--now", "17.06.2027 08:00")
+    # a review date 10 days away: its 28-day reminder is due now
+    review = datetime.now(ZoneInfo("Europe/Berlin")).date() + timedelta(days=10)
+    c.ok("agreement", "set", area, "--review", f"{review:%d.%m.%Y}", user="mia")
+    report = c.json("reminders", "send-due", user="nobody")  # cron, under any login
     assert len(report["sent"]) == 1
     msgs = read_maildir(c.home / "maildir")
     assert len(msgs) == 1
     assert str(msgs[0]["Subject"]) == (
-        "Erinnerung: Überprüfung Schwerpunktgebiet Hasenbergl-Nord am 15.07.2027"
+        f"Erinnerung: Überprüfung Schwerpunktgebiet Hasenbergl-Nord am {review:%d.%m.%Y}"
     )
     rows = c.json("reminders", "list", "--area", area, user="mia")
     keys = {

@@ -143,22 +143,34 @@ def reminders_retry(obj: Ctx, reminder_id: int) -> None:
     "--now",
     "now_text",
     metavar="DATETIME",
-    help='Pretend it is this moment (Berlin time), e.g. "17.06.2027 08:00".',
+    help='Admins only: pretend it is this moment (Berlin time), e.g. "17.06.2027 08:00"; '
+    "a moment later than the clock makes a dry run.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Admins only: list what would go out; change nothing."
 )
 @json_option
 @pass_ctx
-def reminders_send_due(obj: Ctx, now_text: str | None) -> None:
+def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     """One send pass: every reminder due now, each exactly once.  For cron
-    or a systemd timer; several may run at once.
+    or a systemd timer; several may run at once, under any login.
+
+    --now is an admin's tool: a moment before the clock runs a real pass
+    as of then; a moment after it only shows what would go out (a dry
+    run: nothing is sent, nothing changes).
 
     \b
-    Example (crontab, every 5 minutes):
+    Examples:
       */5 * * * * regsam-flow --db sqlite:////srv/regsam.db reminders send-due
+      regsam-flow --as root reminders send-due --now "15.07.2027 08:00"
     """
     now = parse_when_arg(now_text, "now")
-    report = obj.engine.send_due(now)
+    report = obj.engine.send_due(now, actor=obj.user, dry_run=dry_run)
     if obj.json:
         echo_json(report.to_dict())
+        return
+    if report.dry_run:
+        _show_dry_run(report)
         return
     click.echo(
         f"sent {len(report.sent)}, retrying {len(report.retrying)}, "
@@ -168,6 +180,28 @@ def reminders_send_due(obj: Ctx, now_text: str | None) -> None:
         click.echo(
             "See `regsam-flow reminders list --status pending|failed` for the errors.", err=True
         )
+
+
+def _show_dry_run(report: object) -> None:
+    from regsam_flow.engine import SendReport
+
+    assert isinstance(report, SendReport)
+    click.echo(
+        f"Dry run as of {time_de(report.at)}: nothing was sent and nothing changed. "
+        f"Would send {len(report.would_send)}, supersede {len(report.would_supersede)}."
+    )
+    rows = [
+        [
+            w["id"],
+            w["area"],
+            time_de(w["due_at"]),
+            _kind(w["kind"], w["offset_days"]),
+            w["error"] or ", ".join(w["to"]),
+        ]
+        for w in report.would_send
+    ]
+    if rows:
+        table(["id", "area", "due", "kind", "to"], rows, keep=(0, 1, 2, 3))
 
 
 @cli.group()

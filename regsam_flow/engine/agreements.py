@@ -181,7 +181,7 @@ class AgreementOps(EngineBase):
 
 
 def _clean_agreement_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
-    from ..dates import parse_date
+    from ..dates import check_date, parse_date
 
     allowed = (*AGREEMENT_FIELDS, "start", "review")
     clean: dict[str, Any] = {}
@@ -196,7 +196,7 @@ def _clean_agreement_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(value, datetime):
                 raise InvalidInputError(f"{key} must be a date, not a date and time", field=key)
             if isinstance(value, date):
-                clean[key] = value
+                clean[key] = check_date(value, key)
             elif isinstance(value, str):
                 clean[key] = parse_date(value, key) if value.strip() else None
             else:

@@ -61,6 +61,11 @@ class AuditOps(EngineBase):
     ) -> list[AuditEntry]:
         """Audit entries in order.  Admins and auditors see all; others only
         the entries of the areas they are assigned to."""
+        from ..dates import check_moment
+
+        for name, moment in (("since", since), ("until", until)):
+            if moment is not None:
+                check_moment(moment, name)
         with self._read() as uow:
             me = self._person(uow, actor)
             areas: list[str] | None = None
@@ -120,6 +125,9 @@ class AuditOps(EngineBase):
     def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
         """The area's phase, assignments and agreement at ``when``,
         reconstructed from the audit log alone."""
+        from ..dates import check_moment
+
+        check_moment(when, "when")
         with self._read() as uow:
             self._area_for(uow, area_id, actor)
             entries = uow.query_audit(area=area_id, until=audit_mod.format_ts(when))

@@ -37,9 +37,11 @@ def parse_field_value(f: FieldDef, value: Any) -> Any:
                 f"field '{f.id}': {value!r} is not a whole number", field=f.id
             ) from None
     if f.type == "date":
-        from ..dates import parse_date
+        from ..dates import check_date, parse_date
 
-        return (value if isinstance(value, date) else parse_date(str(value), f.id)).isoformat()
+        if isinstance(value, date):
+            return check_date(value, f.id).isoformat()
+        return parse_date(str(value), f.id).isoformat()
     text = check_text(str(value), f.id, max_len=10_000)
     if f.type == "choice" and text not in f.choices:
         raise InvalidInputError(

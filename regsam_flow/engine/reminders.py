@@ -24,26 +24,44 @@ __all__ = ["ReminderOps", "SendReport"]
 log = logging.getLogger("regsam_flow.reminders")
 SYSTEM = "regsam-flow"  # the actor of entries the scheduler writes
 LEASE = timedelta(minutes=10)
+#: How far ahead a pass's clock must have been to be given back: schedulers
+#: on several machines may differ by a little (as the lease assumes, too).
+AHEAD = LEASE
 
 
 @dataclass
 class SendReport:
-    """What one send pass did."""
+    """What one send pass did; for a dry run (``dry_run``) what it would do:
+    ``would_send`` (one dict per message: id, area, kind, offset_days,
+    review_date, due_at, to, error) and ``would_supersede``; the other lists
+    stay empty then."""
 
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     superseded: list[int] = field(default_factory=list)
     lost: list[int] = field(default_factory=list)  # another worker took over
+    dry_run: bool = False
+    at: datetime | None = None
+    would_send: list[dict[str, Any]] = field(default_factory=list)
+    would_supersede: list[int] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, list[int]]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "sent": self.sent,
             "retrying": self.retrying,
             "failed": self.failed,
             "superseded": self.superseded,
             "lost": self.lost,
         }
+        if self.dry_run:
+            out.update(
+                dry_run=True,
+                now=self.at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.at else None,
+                would_send=self.would_send,
+                would_supersede=self.would_supersede,
+            )
+        return out
 
 
 def worker_name() -> str:
@@ -82,12 +100,16 @@ class ReminderOps(AgreementOps):
         """Record the decision taken at the review date: ``continue`` (with
         the next review date, an agreement amendment) or ``end``.  It stops
         the reminders for that date."""
-        from ..dates import parse_date
+        from ..dates import check_date, parse_date
 
         if decision not in ("continue", "end"):
             raise InvalidInputError("decision must be 'continue' or 'end'", field="decision")
         reason = check_text(reason, "reason", max_len=2000)
         nxt = parse_date(next_review, "next") if isinstance(next_review, str) else next_review
+        if nxt is not None:
+            if not isinstance(nxt, date) or isinstance(nxt, datetime):
+                raise InvalidInputError("the next review date must be a date", field="next")
+            check_date(nxt, "next")
         if decision == "continue" and nxt is None:
             raise InvalidInputError("continuing needs the next review date (--next)", field="next")
         if decision == "end" and nxt is not None:
@@ -234,19 +256,53 @@ class ReminderOps(AgreementOps):
 
     # ------------------------------------------------------------ send pass
     def send_due(
-        self, now: datetime | None = None, *, worker: str | None = None, limit: int = 200
+        self,
+        now: datetime | None = None,
+        *,
+        worker: str | None = None,
+        limit: int = 200,
+        actor: str | None = None,
+        dry_run: bool = False,
     ) -> SendReport:
-        """Send every reminder due at ``now``, each exactly once.
+        """Send every reminder due at ``now`` (default: the engine's clock),
+        each exactly once.
 
         Due reminders are claimed in the database first (a lease), so
         several schedulers can run at once.  Of the due reminders of one
         review date only the newest is sent; the older are superseded.  A
         failed delivery is retried with backoff and marked failed after the
-        policy's ``max_attempts``."""
-        now = now or self.clock.now()
+        policy's ``max_attempts``.  Each reminder is handled on its own: one
+        that cannot be read or processed is marked failed (with the reason,
+        logged and audited) and the pass goes on with the others.
+
+        A pass first gives back what an earlier pass consumed at a moment
+        that proves to lie in the future (the clock had run ahead): such
+        superseded and failed reminders are pending again (a retry planned
+        then among them waits no longer than its due time), and after a
+        reminder sent too early the weekly overdue series goes on from the
+        present.
+
+        ``now`` pretends another moment (tests, replays, embedding).  A
+        person running a pass by hand passes ``actor``: then only an admin
+        may give ``now`` or ask for a dry run, and a ``now`` later than the
+        clock only ever makes a dry run.  ``dry_run`` changes nothing and
+        reports what would go out."""
+        from ..dates import check_moment
+
+        present = self.clock.now()
+        if now is not None:
+            check_moment(now, "now")
+        if actor is not None and (now is not None or dry_run):
+            self._may_pretend(actor)
+            dry_run = dry_run or (now is not None and now > present)
+        now = now or present
+        if dry_run:
+            return self._preview(now, limit)
         worker = worker or worker_name()
         report = SendReport()
         with self._write() as tx:
+            self._fail_unreadable(tx, now, report)
+            self._give_back_ahead(tx, max(now, present))
             due = tx.uow.due_reminders(now, limit)
             keys = {(r.area, r.review_date) for r in due}
             claimed = []
@@ -262,16 +318,213 @@ class ReminderOps(AgreementOps):
                 if tx.uow.claim_reminder(newest.id, worker, now, self._lease_end(now)):
                     claimed.append(newest)
         for r in claimed:
-            if not self._renew(r, worker, now):  # our lease ran out: someone else has it
-                report.lost.append(r.id)
-                continue
+            delivered: list[ReminderNotice] = []
             try:
-                notice = self._notice(r, now)
-                self.notifier.notify(notice)
-            except Exception as exc:
-                self._record_failure(r, worker, now, exc, report)
+                self._deliver(r, worker, now, report, delivered)
+            except Exception as exc:  # this reminder only: the others still go out
+                log.exception("reminder %s (%s) could not be processed", r.id, r.area)
+                self._give_up(r, worker, now, exc, report, delivered)
+        return report
+
+    def _may_pretend(self, actor: str) -> None:
+        with self._read() as uow:
+            me = self._person(uow, actor)
+        if not me.admin:
+            raise NotAllowedError(
+                f"only an admin may pretend another moment (--now) or make a dry run; "
+                f"{actor} is not one",
+                actor=actor,
+            )
+
+    def _deliver(
+        self,
+        r: Reminder,
+        worker: str,
+        now: datetime,
+        report: SendReport,
+        delivered: list[ReminderNotice],
+    ) -> None:
+        if not self._renew(r, worker, now):  # our lease ran out: someone else has it
+            report.lost.append(r.id)
+            return
+        try:
+            notice = self._notice(r, now)
+            self.notifier.notify(notice)
+        except Exception as exc:
+            self._record_failure(r, worker, now, exc, report)
+        else:
+            delivered.append(notice)
+            self._record_sent(r, worker, now, notice, report)
+
+    def _give_up(
+        self,
+        r: Reminder,
+        worker: str,
+        now: datetime,
+        exc: Exception,
+        report: SendReport,
+        delivered: list[ReminderNotice],
+    ) -> None:
+        """Record what is known after an unexpected error: a delivered mail as
+        sent, anything else as failed with the reason."""
+        error = f"cannot be processed: {type(exc).__name__}: {exc}"[:1000]
+        with self._write() as tx:
+            if delivered:
+                fields: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": ""}
+                action, details = "reminder_sent", self._sent_details(r, delivered[0])
             else:
-                self._record_sent(r, worker, now, notice, report)
+                fields = {"status": "failed", "last_error": error}
+                action, details = "reminder_failed", {"reminder": r.id, "error": error}
+            fields.update(attempts=r.attempts + 1, claimed_by=None, claimed_until=None)
+            if tx.uow.update_reminder(r.id, worker, **fields):
+                (report.sent if delivered else report.failed).append(r.id)
+                tx.audit("reminder", actor=SYSTEM, area=r.area, action=action, details=details)
+
+    @staticmethod
+    def _fail_unreadable(tx: _Tx, now: datetime, report: SendReport) -> None:
+        """Mark pending rows that cannot be read (bad or out-of-range dates,
+        written by an older version or by hand) failed, each with its reason."""
+        for rid, area_id, problem in tx.uow.unreadable_reminders(now):
+            error = f"cannot be processed: {problem}"[:1000]
+            if tx.uow.update_reminder(
+                rid,
+                None,
+                when_status="pending",
+                status="failed",
+                last_error=error,
+                claimed_by=None,
+                claimed_until=None,
+            ):
+                log.error("reminder %s (%s) %s", rid, area_id, error)
+                report.failed.append(rid)
+                tx.audit(
+                    "reminder",
+                    actor=SYSTEM,
+                    area=area_id,
+                    action="reminder_failed",
+                    details={"reminder": rid, "error": error},
+                )
+
+    def _give_back_ahead(self, tx: _Tx, present: datetime) -> None:
+        """Undo what passes at a moment after ``present`` (plus :data:`AHEAD`)
+        consumed: that moment has proved to lie in the future (the clock had
+        run ahead)."""
+        ahead = tx.uow.processed_after(present + AHEAD)
+        for area_id, review in sorted({(r.area, r.review_date) for r in ahead}):
+            try:
+                self._give_back_group(tx, area_id, review, present)
+            except Exception:  # one area's trouble must not hold up the others
+                log.exception("reminders of %s for %s: cannot give back", area_id, review)
+
+    def _give_back_group(self, tx: _Tx, area_id: str, review: date, present: datetime) -> None:
+        area = tx.uow.get_area(area_id)
+        if area is None:
+            return
+        wf = self._workflow(area)
+        policy = wf.definition.reminders
+        ag = tx.uow.get_agreement(area_id)
+        if (
+            policy is None
+            or wf.is_final(area.state)
+            or ag is None
+            or ag.review != review
+            or tx.uow.get_review(area_id, review) is not None
+        ):
+            return  # decided, moved or closed: nothing is owed any more
+        rows = tx.uow.reminders_of_date(area_id, review)
+        live = [x for x in rows if x.status != "cancelled"]
+        horizon = present + AHEAD  # handled after this: by a clock that was ahead
+        for r in rows:
+            nxt = r.next_attempt_at or r.due_at
+            if r.status == "superseded":
+                # superseded rightly only if a later one of the date is due by now
+                if any(x.id != r.id and r.due_at < x.due_at <= present for x in live):
+                    continue
+            elif r.status == "failed":
+                if nxt <= horizon:
+                    continue
+            elif r.status == "pending" and r.attempts and nxt - backoff(r.attempts) > horizon:
+                tx.uow.update_reminder(
+                    r.id, None, when_status="pending", next_attempt_at=max(r.due_at, present)
+                )
+                continue
+            else:
+                continue
+            if tx.uow.update_reminder(
+                r.id,
+                None,
+                when_status=r.status,
+                status="pending",
+                attempts=0,
+                next_attempt_at=r.due_at,
+                last_error="",
+                claimed_by=None,
+                claimed_until=None,
+            ):
+                log.warning(
+                    "reminder %s (%s) was %s at a time still to come: pending again",
+                    r.id,
+                    area_id,
+                    r.status,
+                )
+                tx.audit(
+                    "reminder",
+                    actor=SYSTEM,
+                    area=area_id,
+                    action="reminder_restored",
+                    details={
+                        "reminder": r.id,
+                        "was": r.status,
+                        "review": review.isoformat(),
+                        "reason": "handled by a pass whose clock was ahead",
+                    },
+                )
+        early = [
+            x
+            for x in rows
+            if x.status == "sent"
+            and x.kind in ("on_day", "overdue")
+            and x.sent_at is not None
+            and x.sent_at > horizon
+        ]
+        if early:  # the weekly series goes on from the present, not from then
+            last = min(early, key=lambda x: x.offset_days)
+            follow = next_overdue(last, policy, present)
+            if follow is not None:
+                tx.uow.add_reminders([follow], tx.now)
+
+    def _preview(self, now: datetime, limit: int) -> SendReport:
+        """What a pass at ``now`` would send and supersede; changes nothing."""
+        report = SendReport(dry_run=True, at=now)
+        with self._read() as uow:
+            due = [
+                r
+                for r in uow.list_reminders(status="pending")
+                if (r.next_attempt_at or r.due_at) <= now
+                and (r.claimed_until is None or r.claimed_until < now)
+            ]
+        groups: dict[tuple[str, date], list[Reminder]] = {}
+        for r in due:
+            groups.setdefault((r.area, r.review_date), []).append(r)
+        for key in sorted(groups)[:limit]:
+            group = groups[key]
+            newest = max(group, key=lambda r: (r.due_at, r.id))
+            report.would_supersede += [r.id for r in group if r is not newest]
+            item: dict[str, Any] = {
+                "id": newest.id,
+                "area": newest.area,
+                "kind": newest.kind,
+                "offset_days": newest.offset_days,
+                "review_date": newest.review_date.isoformat(),
+                "due_at": newest.due_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "to": [],
+                "error": None,
+            }
+            try:
+                item["to"] = [p.email for p in self._notice(newest, now).recipients]
+            except Exception as exc:
+                item["error"] = f"{type(exc).__name__}: {exc}"
+            report.would_send.append(item)
         return report
 
     def _lease_end(self, now: datetime) -> datetime:
@@ -346,37 +599,48 @@ class ReminderOps(AgreementOps):
     def _record_sent(
         self, r: Reminder, worker: str, now: datetime, notice: ReminderNotice, report: SendReport
     ) -> None:
+        """The mail is delivered: record it as sent, always.  If a decision,
+        a new date or the end of the area cancelled the reminder while the
+        mail was on its way, it is sent all the same; if another worker took
+        the reminder over (our lease ran out), the row is theirs, but the
+        audit log still records our delivery."""
+        sent: dict[str, Any] = {
+            "status": "sent",
+            "sent_at": now,
+            "attempts": r.attempts + 1,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": "",
+        }
+        details = self._sent_details(r, notice)
         with self._write() as tx:
-            ok = tx.uow.update_reminder(
-                r.id,
-                worker,
-                status="sent",
-                sent_at=now,
-                attempts=r.attempts + 1,
-                claimed_by=None,
-                claimed_until=None,
-                last_error="",
-            )
+            ok = tx.uow.update_reminder(r.id, worker, **sent)
+            if not ok and tx.uow.update_reminder(r.id, None, when_status="cancelled", **sent):
+                ok = True
+                details["cancelled_meanwhile"] = True
             if not ok:  # our lease ran out and another worker took the reminder
                 log.warning("reminder %s: lease lost after sending", r.id)
                 report.lost.append(r.id)
-                return
-            report.sent.append(r.id)
-            tx.audit(
-                "reminder",
-                actor=SYSTEM,
-                area=r.area,
-                action="reminder_sent",
-                details={
-                    "reminder": r.id,
-                    "kind": r.kind,
-                    "review": r.review_date.isoformat(),
-                    "offset_days": r.offset_days,
-                    "message_id": r.message_id,
-                    "to": [p.email for p in notice.recipients],
-                },
-            )
-            self._plan_next_overdue(tx, r, now)
+                details["lease_lost"] = True
+            else:
+                report.sent.append(r.id)
+            tx.audit("reminder", actor=SYSTEM, area=r.area, action="reminder_sent", details=details)
+            if ok:
+                try:
+                    self._plan_next_overdue(tx, r, now)
+                except Exception:  # the mail is out and recorded; the gap is logged
+                    log.exception("reminder %s (%s): next overdue one not planned", r.id, r.area)
+
+    @staticmethod
+    def _sent_details(r: Reminder, notice: ReminderNotice) -> dict[str, Any]:
+        return {
+            "reminder": r.id,
+            "kind": r.kind,
+            "review": r.review_date.isoformat(),
+            "offset_days": r.offset_days,
+            "message_id": r.message_id,
+            "to": [p.email for p in notice.recipients],
+        }
 
     def _plan_next_overdue(self, tx: _Tx, r: Reminder, now: datetime) -> None:
         """After an on-day or overdue reminder: the next one, while the review
