@@ -32,11 +32,52 @@ Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
 """
 
 
+def _label(ctx: click.Context, param: click.Parameter) -> str:
+    """How the user gave a parameter: ``--topic``, ``USER``, ``--as (REGSAM_FLOW_USER)``."""
+    if isinstance(param, click.Option):
+        name = max(param.opts, key=len)
+        source = ctx.get_parameter_source(param.name or "")
+        if source is click.core.ParameterSource.ENVIRONMENT and isinstance(param.envvar, str):
+            name += f" ({param.envvar})"
+        return name
+    return param.human_readable_name
+
+
+def check_params(ctx: click.Context) -> None:
+    """Refuse text parameters that are not valid UTF-8, naming the option.
+
+    Python hands undecodable bytes of argv and the environment over as lone
+    surrogates; every text, id or email a command takes passes through here
+    before the command runs.  Paths (``click.Path``) may hold any bytes."""
+    from regsam_flow.validation import check_unicode
+
+    for param in ctx.command.params:
+        if isinstance(param.type, (click.Path, click.File)) or param.name is None:
+            continue
+        value = ctx.params.get(param.name)
+        for v in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(v, str):
+                check_unicode(v, _label(ctx, param))
+
+
+class RegsamCommand(click.Command):
+    """A command whose text parameters are checked (:func:`check_params`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        check_params(ctx)
+        return super().invoke(ctx)
+
+
 class RegsamGroup(click.Group):
-    """A group that turns regsam-flow errors into messages and exit codes."""
+    """A group that turns regsam-flow errors into messages and exit codes;
+    its commands and subgroups check their parameters (:func:`check_params`)."""
+
+    command_class = RegsamCommand
+    group_class = type  # subgroups are RegsamGroups too
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            check_params(ctx)
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise

@@ -81,7 +81,7 @@ def _options(
 
 
 @cli.command()
-@click.argument("path", metavar="FILE")
+@click.argument("path", metavar="FILE", type=click.Path(allow_dash=True))
 @click.option(
     "--threshold",
     default="30",
