@@ -7,7 +7,6 @@ Exit codes: 0 success; 2 usage error; 3 not allowed; 4 blocked by guards;
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import click
 
 from .context import Ctx, login_name
+from .output import clean, echo, echo_json
 
 __all__ = ["cli"]
 
@@ -60,7 +60,18 @@ def check_params(ctx: click.Context) -> None:
                 check_unicode(v, _label(ctx, param))
 
 
-class RegsamCommand(click.Command):
+class _Cleaned:
+    """Usage errors (unknown option, extra argument) quote what was typed:
+    shown with control characters escaped, as everything printed."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc,no-any-return]
+        except click.UsageError as exc:
+            raise click.UsageError(clean(exc.format_message()), exc.ctx) from None
+
+
+class RegsamCommand(_Cleaned, click.Command):
     """A command whose text parameters are checked (:func:`check_params`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -68,7 +79,7 @@ class RegsamCommand(click.Command):
         return super().invoke(ctx)
 
 
-class RegsamGroup(click.Group):
+class RegsamGroup(_Cleaned, click.Group):
     """A group that turns regsam-flow errors into messages and exit codes;
     its commands and subgroups check their parameters (:func:`check_params`)."""
 
@@ -93,6 +104,14 @@ class RegsamGroup(click.Group):
             debug = obj.debug if obj else "--debug" in sys.argv
             ctx.exit(report(exc, as_json, debug))
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise click.UsageError(clean(exc.format_message()), exc.ctx) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         order = {name: i for i, name in enumerate(ORDER)}
         return sorted(self.commands, key=lambda n: (order.get(n, len(order)), n))
@@ -115,18 +134,18 @@ def report(exc: Exception, as_json: bool, debug: bool) -> int:
         out: dict[str, Any] = {"error": code, "message": message}
         if blockers:
             out["blockers"] = blockers
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        echo_json(out)
     else:
         from .output import wrapped
 
-        click.echo(f"error: {message}", err=True)
+        echo(f"error: {message}", err=True)
         for b in blockers:
-            click.echo(wrapped(f"- {b['code']}: {b['message']}", 2), err=True)
+            echo(wrapped(f"- {b['code']}: {b['message']}", 2), err=True)
         hint = HINTS.get(code)
         if hint:
-            click.echo(hint, err=True)
+            echo(hint, err=True)
         if code == "unexpected" and not debug:
-            click.echo("(run again with --debug for the traceback)", err=True)
+            echo("(run again with --debug for the traceback)", err=True)
     return exit_code
 
 

@@ -12,7 +12,7 @@ import click
 from .app import cli
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
-from .output import echo_json, table, time_de
+from .output import echo, echo_json, table, time_de
 
 __all__ = ["audit", "log"]
 
@@ -74,7 +74,7 @@ def log(
                 else "",
             )
             w.writerow(["" if r[c] is None else r[c] for c in AUDIT_COLUMNS])
-        click.echo(buf.getvalue(), nl=False)
+        echo(buf.getvalue(), nl=False)
     else:
         if area_id:  # one area: no need to repeat it on every line
             table(
@@ -144,12 +144,10 @@ def audit_verify(obj: Ctx, expect_head: str | None) -> None:
     if obj.json:
         echo_json(result.to_dict())
     elif result.ok:
-        click.echo(
-            f"OK: {result.entries} entries, chain intact; head {result.entries}:{result.head}"
-        )
+        echo(f"OK: {result.entries} entries, chain intact; head {result.entries}:{result.head}")
     else:
-        click.echo(f"FAILED at entry {result.first_bad_seq}: {result.problem}", err=True)
-        click.echo(f"({result.entries} entries verified before it)", err=True)
+        echo(f"FAILED at entry {result.first_bad_seq}: {result.problem}", err=True)
+        echo(f"({result.entries} entries verified before it)", err=True)
     if not result.ok:
         raise click.exceptions.Exit(8)
 
@@ -169,4 +167,4 @@ def audit_head(obj: Ctx) -> None:
     if obj.json:
         echo_json({"entries": head.entries, "hash": head.hash, "head": str(head)})
     else:
-        click.echo(str(head))
+        echo(str(head))

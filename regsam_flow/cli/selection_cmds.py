@@ -12,7 +12,7 @@ from .app import cli
 from .area_cmds import print_next, status_json
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import echo_json, kv, table
+from .output import echo, echo_json, kv, table
 
 if TYPE_CHECKING:
     from regsam_flow.engine import Engine
@@ -130,7 +130,7 @@ def nominate(
     if obj.json:
         echo_json({"candidate": candidate, **fields})
     else:
-        click.echo(
+        echo(
             f"Nominated {candidate} ({name}) for round {round_}; "
             f"if selected it becomes area {fields['gebiet']}."
         )
@@ -197,10 +197,10 @@ def from_screen(
     if obj.json:
         echo_json(done)
     elif not done:
-        click.echo("No quarter qualifies; nothing nominated.")
+        echo("No quarter qualifies; nothing nominated.")
     else:
         for d in done:
-            click.echo(f"Nominated {d['candidate']} ({d['name']}, {d['count']} of 13).")
+            echo(f"Nominated {d['candidate']} ({d['name']}, {d['count']} of 13).")
 
 
 @selection.command("assess")
@@ -270,11 +270,11 @@ def assess(
             }
         )
     elif missing:
-        click.echo(f"Assessment of {candidate} saved; still missing: {', '.join(missing)}.")
+        echo(f"Assessment of {candidate} saved; still missing: {', '.join(missing)}.")
     elif result and result.to_state == "ausgeschlossen":
-        click.echo(f"{candidate} is excluded (special programme).")
+        echo(f"{candidate} is excluded (special programme).")
     else:
-        click.echo(
+        echo(
             f"{candidate} is assessed; the 4er-Gremium votes now "
             f"(regsam-flow selection vote {candidate} yes|no)."
         )
@@ -301,9 +301,9 @@ def vote(obj: Ctx, candidate: str, choice: str, reason: str) -> None:
         echo_json({"candidate": candidate, "vote": choice, "outcome": r.to_state if r else None})
     elif r is None:
         left = len(obj.engine.votes(candidate, actor=obj.user))
-        click.echo(f"Vote recorded ({left} of 4 cast).")
+        echo(f"Vote recorded ({left} of 4 cast).")
     else:
-        click.echo(f"Vote recorded; the 4er-Gremium has decided: {r.trigger} -> {r.to_state}.")
+        echo(f"Vote recorded; the 4er-Gremium has decided: {r.trigger} -> {r.to_state}.")
 
 
 @selection.command("decide")
@@ -341,7 +341,7 @@ def decide(obj: Ctx, candidate: str, decision: str, reason: str) -> None:
     if obj.json:
         echo_json({"candidate": candidate, "decision": decision, "state": r.to_state})
     else:
-        click.echo(f"{candidate}: {r.from_state} -> {r.to_state}.")
+        echo(f"{candidate}: {r.from_state} -> {r.to_state}.")
 
 
 @selection.command("list")
@@ -406,13 +406,13 @@ def show(obj: Ctx, candidate: str) -> None:
         + [(f.id, _show(st.fields[f.id])) for f in wf.definition.fields if f.id in st.fields]
     )
     if st.votes:
-        click.echo("\nVotes of the 4er-Gremium")
+        echo("\nVotes of the 4er-Gremium")
         for v in st.votes:
-            click.echo(
+            echo(
                 f"  {v.person} ({v.role}): {'yes' if v.yes else 'no'}"
                 + (f" – {v.reason}" if v.reason else "")
             )
-    click.echo("\nNext steps")
+    echo("\nNext steps")
     print_next(st.next)
 
 

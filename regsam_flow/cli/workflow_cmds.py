@@ -9,7 +9,7 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import echo_json, table
+from .output import echo, echo_json, table
 
 __all__ = ["workflow"]
 
@@ -66,13 +66,13 @@ def workflow_show(obj: Ctx, name: str, version: int | None) -> None:
     if obj.json:
         echo_json(_definition(wf))
         return
-    click.echo(f"{d.title} ({d.name} v{d.version}), from {wf.source}")
-    click.echo(f"roles: {', '.join(d.roles)}; starts in {d.initial}")
+    echo(f"{d.title} ({d.name} v{d.version}), from {wf.source}")
+    echo(f"roles: {', '.join(d.roles)}; starts in {d.initial}")
     for s in d.states:
-        click.echo(f"\n{s.id}: {s.title}" + ("  [final]" if s.final else ""))
+        echo(f"\n{s.id}: {s.title}" + ("  [final]" if s.final else ""))
         for t in s.tasks:
             req = "!" if t.required else " "
-            click.echo(f"  {req} {t.id} ({', '.join(t.roles)}): {t.title}")
+            echo(f"  {req} {t.id} ({', '.join(t.roles)}): {t.title}")
         for tr in wf.transitions_from(s.id):
             notes = []
             if tr.approvals:
@@ -82,8 +82,8 @@ def workflow_show(obj: Ctx, name: str, version: int | None) -> None:
             if tr.reason_required:
                 notes.append("reason required")
             extra = f" [{'; '.join(notes)}]" if notes else ""
-            click.echo(f"  -> {tr.dest} by {tr.trigger} ({', '.join(tr.roles)}){extra}")
-    click.echo("\n(! = required task)")
+            echo(f"  -> {tr.dest} by {tr.trigger} ({', '.join(tr.roles)}){extra}")
+    echo("\n(! = required task)")
 
 
 def _definition(wf: Any) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def workflow_validate(obj: Ctx, path: str) -> None:
     if obj.json:
         echo_json({"ok": True, "name": wf.name, "version": wf.version, "file": path})
     else:
-        click.echo(
+        echo(
             f"OK: {path} defines {wf.name} version {wf.version} "
             f"({len(wf.definition.states)} states, "
             f"{len(wf.definition.transitions)} transitions)."
@@ -149,4 +149,4 @@ def workflow_diagram(
             )
         current, version = a.state, a.workflow_version
     wf = obj.registry().get(name, version)
-    click.echo((to_dot if fmt == "dot" else to_mermaid)(wf, current), nl=False)
+    echo((to_dot if fmt == "dot" else to_mermaid)(wf, current), nl=False)
