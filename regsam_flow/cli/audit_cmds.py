@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -61,11 +59,10 @@ def log(
     if fmt == "json":
         echo_json(rows)
     elif fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        from regsam_flow.csv_export import write_csv
         from regsam_flow.model import AUDIT_COLUMNS
 
-        w.writerow(AUDIT_COLUMNS)
+        table_rows: list[list[object]] = [list(AUDIT_COLUMNS)]
         for r in rows:
             r = dict(
                 r,
@@ -73,8 +70,8 @@ def log(
                 if r["details"]
                 else "",
             )
-            w.writerow(["" if r[c] is None else r[c] for c in AUDIT_COLUMNS])
-        echo(buf.getvalue(), nl=False)
+            table_rows.append([r[c] for c in AUDIT_COLUMNS])
+        echo(write_csv(table_rows), nl=False)
     else:
         if area_id:  # one area: no need to repeat it on every line
             table(
