@@ -16,6 +16,7 @@ from .output import echo, echo_json, kv, table
 
 if TYPE_CHECKING:
     from regsam_flow.engine import Engine
+    from regsam_flow.model import NewArea
 
 __all__ = ["selection"]
 
@@ -47,40 +48,65 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64] or "gebiet"
 
 
-def _nominate(
-    engine: Engine,
-    actor: str,
+def _panel(engine: Engine, actor: str, like: str | None) -> tuple[tuple[str, str], ...]:
+    """The roles of candidate ``like`` (all but its nominator), to copy."""
+    from regsam_flow.errors import InvalidInputError
+
+    if not like:
+        return ()
+    shown = engine.status(like, actor=actor)
+    if shown.area.workflow != WORKFLOW:
+        raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
+    return tuple((r, p) for r, people in shown.roles.items() for p in people if r != "nominator")
+
+
+def _candidate(
     candidate: str,
     *,
+    actor: str,
     name: str,
     district: str,
     fields: dict[str, Any],
-    like: str | None,
-) -> None:
-    from regsam_flow.errors import InvalidInputError, NotFoundError
+    panel: tuple[tuple[str, str], ...],
+    label: str = "",
+) -> NewArea:
+    """The candidate, its nominator and panel, and its nomination fields."""
+    from regsam_flow.model import NewArea
 
-    panel = []
-    if like:
-        shown = engine.status(like, actor=actor)
-        if shown.area.workflow != WORKFLOW:
-            raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
-        panel = [(r, p) for r, people in shown.roles.items() for p in people if r != "nominator"]
-    try:
-        engine.get_area(fields["gebiet"], actor=actor)
-    except NotFoundError:
-        pass
-    else:
-        raise InvalidInputError(f"an area '{fields['gebiet']}' exists already", field="area")
-    # the candidate, its panel and its nomination in one transaction
-    engine.create_area(
+    return NewArea(
         candidate,
-        actor=actor,
         name=name,
         district=district,
         workflow=WORKFLOW,
-        members=[("nominator", actor), *panel],
+        members=(("nominator", actor), *panel),
         fields={k: v for k, v in fields.items() if v not in (None, "")},
+        label=label,
     )
+
+
+def _nominate(engine: Engine, actor: str, candidates: list[NewArea]) -> None:
+    """Nominate all ``candidates`` in one transaction, or none.  Each would
+    become the focus area its field ``gebiet`` names: that area must not
+    exist yet, nor be named by two candidates."""
+    from regsam_flow.errors import InvalidInputError, NotFoundError
+
+    seen: dict[str, NewArea] = {}
+    for new in candidates:
+        target = str(new.fields["gebiet"])
+        where = f"{new.label}: " if new.label else ""
+        if target in seen:
+            raise InvalidInputError(
+                f"{where}it would become area '{target}', as {seen[target].label} would",
+                field="area",
+            )
+        seen[target] = new
+        try:
+            engine.get_area(target, actor=actor)
+        except NotFoundError:
+            pass
+        else:
+            raise InvalidInputError(f"{where}an area '{target}' exists already", field="area")
+    engine.create_areas(candidates, actor=actor)
 
 
 @selection.command("nominate")
@@ -124,9 +150,11 @@ def nominate(
         "umgriff": scope or name,
         "gruende": reasons,
     }
-    _nominate(
-        obj.engine, obj.user, candidate, name=name, district=district, fields=fields, like=like
+    panel = _panel(obj.engine, obj.user, like)
+    new = _candidate(
+        candidate, actor=obj.user, name=name, district=district, fields=fields, panel=panel
     )
+    _nominate(obj.engine, obj.user, [new])
     if obj.json:
         echo_json({"candidate": candidate, **fields})
     else:
@@ -155,45 +183,65 @@ def from_screen(
 
     Screens FILE.csv with the default rule (see `regsam-flow screen --help`)
     and nominates every qualifying quarter, or those named with --quarter.
+    All or nothing: every row is checked first, and if one cannot be
+    nominated, none is; the error names its row.
 
     \b
     Example:
       regsam-flow selection from-screen monitoring-2027.csv --round 2027
     """
     from regsam_flow.errors import InvalidInputError
-    from regsam_flow.screen import INDICATORS, screen_file
+    from regsam_flow.screen import INDICATORS, read_quarters, screen
 
     label = dict(INDICATORS)
-    result = screen_file(path)
+    read = read_quarters(path)
+    rows = {q.id: q.row for q in read}
+    result = screen(read)
     by_id = {q.id: q for q in result.quarters}
     unknown = [q for q in quarters if q not in by_id]
     if unknown:
         raise InvalidInputError(f"no quarter {', '.join(unknown)} in {path}", field="quarter")
     chosen = [by_id[q] for q in quarters] if quarters else list(result.qualifying)
+    panel = _panel(obj.engine, obj.user, like)
+    # every row is checked before anything is written; then all in one transaction
+    candidates = []
     done = []
     for q in chosen:
+        where = f"row {rows[q.id]} (quarter {q.id}, {q.name})"
         candidate = f"{round_}-{slug(q.name)}"
+        if len(candidate) > 64:
+            raise InvalidInputError(
+                f"{where}: its candidate id {candidate} would be longer than 64 characters; "
+                "nominate it with `regsam-flow selection nominate` and a shorter id, "
+                "and leave it out here with --quarter",
+                field="quarter",
+            )
         reasons = (
             f"Monitoring {round_}: {q.count} von 13 Werten mindestens 30 % über dem "
             f"Mittel ({', '.join(label.get(c, c) for c in q.counted)}); {q.population} Einwohner"
         )
-        _nominate(
-            obj.engine,
-            obj.user,
-            candidate,
-            name=q.name,
-            district=q.district,
-            fields={
-                "runde": round_,
-                "quelle": "monitoring",
-                "gebiet": slug(q.name),
-                "viertel": q.id,
-                "umgriff": f"{q.name} (Viertel {q.id})",
-                "gruende": reasons,
-            },
-            like=like,
+        fields = {
+            "runde": round_,
+            "quelle": "monitoring",
+            "gebiet": slug(q.name),
+            "viertel": q.id,
+            "umgriff": f"{q.name} (Viertel {q.id})",
+            "gruende": reasons,
+        }
+        candidates.append(
+            _candidate(
+                candidate,
+                actor=obj.user,
+                name=q.name,
+                district=q.district,
+                fields=fields,
+                panel=panel,
+                label=where,
+            )
         )
         done.append({"candidate": candidate, "quarter": q.id, "name": q.name, "count": q.count})
+    if candidates:
+        _nominate(obj.engine, obj.user, candidates)
     if obj.json:
         echo_json(done)
     elif not done:
