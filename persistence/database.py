@@ -85,7 +85,8 @@ def create_db_engine(url: str) -> Engine:
     parsed = _parse(url)
     if parsed is None:
         raise InvalidInputError(
-            "the database URL cannot be read (it is not shown: it may hold a password); "
+            "not a database URL, or one that cannot be read (it is not shown: it may hold "
+            "a password); "
             "write it as sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname, "
             "with '@', ':', '/' in user name or password percent-encoded (%40, %3A, %2F)",
             field="db",
