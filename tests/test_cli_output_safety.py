@@ -101,3 +101,16 @@ def test_database_errors_escape_what_they_quote(cli_db: Cli) -> None:
         r = cli_db.run("--json", *args, user="mia")
         assert not RAW_CONTROL.search(r.stdout), repr(r.stdout)
         assert json.loads(r.stdout)["error"] in ("not_found", "invalid_input")
+
+
+def test_scheduler_log_lines_escape_control_characters() -> None:
+    import logging
+
+    from regsam_flow.cli.output import SafeFormatter
+
+    record = logging.LogRecord(
+        "regsam_flow", logging.WARNING, __file__, 1, "reminder %s: %s", (7, EVIL), None
+    )
+    line = SafeFormatter("%(levelname)s %(message)s").format(record)
+    assert line.startswith("WARNING reminder 7: Evil\\x1b]0;pwned\\x07")
+    assert not RAW_CONTROL.search(line)
