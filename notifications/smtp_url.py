@@ -30,12 +30,15 @@ connecting and every server reply.  Certificates are checked against the
 system's trusted CAs and the host name.
 
 :func:`redact` hides the password in any URL meant for display; nothing in
-this package prints or logs an unredacted URL.
+this package prints or logs an unredacted URL.  A '/', '?' or '#' before
+the last '@' (an unencoded one in the password) is refused without showing
+the URL; error messages never quote a part of the password.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -69,26 +72,40 @@ _STARTTLS = {
 _FIELD = "REGSAM_FLOW_SMTP_URL"
 
 
+_HOSTPORT = re.compile(r"[A-Za-z0-9._\[\]:-]*")
+
+
 def redact(url: str) -> str:
     """``url`` with any password replaced by ``***`` (the user name stays).
 
     Works on malformed URLs too: when in doubt it hides more, never less.
+    Everything before the last ``@`` may be user name and password; a
+    ``host:port`` whose port is not a number may be ``user:password`` with
+    the host missing.
     """
     head, sep, rest = url.partition("://")
     if not sep:
-        return "***" if "@" in url else url
+        return url if _HOSTPORT.fullmatch(url) and _port_ok(url) else "***"
     ends = [i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0]
     end = min(ends) if ends else len(rest)
     authority, tail = rest[:end], rest[end:]
     if "@" not in authority:
         if "@" in tail:  # an unencoded / ? or # inside the password
             return f"{head}://***@{rest.rpartition('@')[2]}"
-        return url
+        return url if _port_ok(authority) else f"{head}://***"
     userinfo, _, hostport = authority.rpartition("@")
     if ":" not in userinfo:
         return url
     user = userinfo.partition(":")[0]
     return f"{head}://{user}:***@{hostport}{tail}"
+
+
+def _port_ok(hostport: str) -> bool:
+    """Whether what follows the host's last ':' (if any) is a port number."""
+    if hostport.startswith("[") and hostport.endswith("]"):  # an IPv6 address alone
+        return True
+    _host, colon, port = hostport.rpartition(":")
+    return not colon or port.isdigit()
 
 
 def is_loopback(host: str) -> bool:
@@ -163,22 +180,33 @@ def _credential(url: str, raw: str | None, what: str) -> str | None:
 
 def parse_smtp_url(url: str) -> SmtpSettings:
     """Read an SMTP URL (syntax in the module docs); raise
-    :class:`InvalidInputError` naming what is wrong, password redacted."""
+    :class:`InvalidInputError` naming what is wrong.  No message shows the
+    password or any part of it; a URL that cannot be read unambiguously is
+    not shown at all."""
     text = url.strip()
+    _head, sep, rest = text.partition("://")
+    userinfo = rest.rpartition("@")[0] if sep else ""
+    if any(c in userinfo for c in "/?#"):
+        raise InvalidInputError(
+            f"SMTP URL ({_FIELD}, not shown: it may hold a password): a '/', '?' or '#' "
+            "comes before the last '@'; percent-encode them in the user name and password "
+            "(%2F, %3F, %23)",
+            field=_FIELD,
+        )
     try:
         parts = urlsplit(text)
-    except ValueError as exc:
-        raise _bad(text, f"not a URL ({exc})") from None
+    except ValueError:
+        raise _bad(text, "not a URL") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        shown = f"{parts.scheme!r}" if parts.scheme else "none"
+        shown = f"{parts.scheme!r}" if parts.scheme and "@" not in parts.scheme else "none"
         raise _bad(text, f"unknown scheme {shown} (use smtp:// or smtps://)")
     if "://" not in text:
         raise _bad(text, f"write {scheme}://HOST[:PORT]")
     try:
         port = parts.port
-    except ValueError as exc:
-        raise _bad(text, f"bad port ({exc})") from None
+    except ValueError:
+        raise _bad(text, "bad port (give a number from 1 to 65535)") from None
     if port == 0:
         raise _bad(text, "bad port (0)")
     host = parts.hostname

@@ -8,7 +8,8 @@
 * :func:`transport_from_url` picks one of them.
 
 A failed delivery raises :class:`MailDeliveryError` (the original exception is
-its ``__cause__``); its message shows the server URL only redacted.
+its ``__cause__``); its message shows the server URL only redacted, and not
+the password even where the server's reply quotes it.
 """
 
 from __future__ import annotations
@@ -92,9 +93,25 @@ class SmtpTransport(Transport):
     def _context(self) -> ssl.SSLContext:
         return self._ssl_context or ssl.create_default_context()
 
+    def _scrub(self, text: str) -> str:
+        """``text`` without the password: a server may quote what it was sent
+        (as given, percent-encoded, or base64 as AUTH PLAIN and LOGIN send it)."""
+        import base64
+        from urllib.parse import quote
+
+        s = self.settings
+        if not s.password or len(s.password) < 4:
+            return text
+        sent = [s.password, f"\0{s.username or ''}\0{s.password}"]
+        forms = {s.password, quote(s.password, safe="")}
+        forms |= {base64.b64encode(f.encode("utf-8")).decode("ascii") for f in sent}
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, "***")
+        return text
+
     def _fail(self, problem: str, *, permanent: bool) -> MailDeliveryError:
         return MailDeliveryError(
-            f"could not deliver mail via {self.settings.url}: {problem}",
+            f"could not deliver mail via {self.settings.url}: {self._scrub(problem)}",
             transport=self.settings.url,
             permanent=permanent,
         )

@@ -21,41 +21,90 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from regsam_flow.errors import InvalidInputError
 
-__all__ = ["WRITE_OPTION", "create_db_engine", "redact_url"]
+__all__ = ["UNREADABLE", "WRITE_OPTION", "create_db_engine", "redact_url", "scrub"]
 
 #: Execution option marking a connection that will write.
 WRITE_OPTION = "regsam_flow_write"
 BUSY_TIMEOUT_S = 30.0
 
 
-def redact_url(url: str) -> str:
-    """The URL with any password hidden, for messages and logs."""
+#: Shown instead of a database URL that cannot be read: it may hold a password.
+UNREADABLE = "(a database URL that cannot be read; not shown, as it may hold a password)"
+#: Query parameters whose values are hidden too (``?password=...``).
+_SECRET_KEYS = ("pass", "secret", "token")
+
+
+def _parse(url: str) -> URL | None:
+    """``url`` parsed, or None when it cannot be read unambiguously.
+
+    An ``@`` left in the user name, host or database of a server URL means
+    the password held an unencoded ``@`` (or ``:`` was mistyped): part of
+    the password would end up in what is shown, so such a URL is unreadable.
+    """
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):  # ValueError: a password read as port
+        return None
+    parts = (parsed.username, parsed.host, parsed.database)
+    if parsed.get_backend_name() != "sqlite" and any("@" in (p or "") for p in parts):
+        return None
+    return parsed
+
+
+def _secrets(parsed: URL) -> list[str]:
+    found = [parsed.password] if isinstance(parsed.password, str) else []
+    for key, value in parsed.query.items():
+        if any(k in key.lower() for k in _SECRET_KEYS):
+            found += [value] if isinstance(value, str) else list(value)
+    return [v for v in found if v]
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs; a URL that
+    cannot be read is not shown at all (:data:`UNREADABLE`)."""
+    parsed = _parse(url)
+    if parsed is None:
+        return UNREADABLE
+    query = {
+        k: ("***" if any(s in k.lower() for s in _SECRET_KEYS) else v)
+        for k, v in parsed.query.items()
+    }
+    shown = parsed.set(query=query).render_as_string(hide_password=True)
+    return shown.replace("%2A%2A%2A", "***")
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` with every password of ``url`` (as given and encoded) replaced by ``***``."""
+    from urllib.parse import quote, quote_plus
+
+    parsed = _parse(url)
+    for secret in _secrets(parsed) if parsed is not None else []:
+        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            text = text.replace(form, "***")
+    return text
 
 
 def create_db_engine(url: str) -> Engine:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
+    parsed = _parse(url)
+    if parsed is None:
         raise InvalidInputError(
-            f"not a database URL: {url!r} (try sqlite:///path/to/file.db or "
-            "postgresql+psycopg://user@host/dbname)",
+            "not a database URL, or one that cannot be read (it is not shown: it may hold "
+            "a password); "
+            "write it as sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname, "
+            "with '@', ':', '/' in user name or password percent-encoded (%40, %3A, %2F)",
             field="db",
-        ) from None
+        )
     if parsed.get_backend_name() != "sqlite":
         try:
             return create_engine(parsed, pool_pre_ping=True)
         except Exception as exc:  # missing driver and the like
             raise InvalidInputError(
-                f"cannot use database {redact_url(url)}: {exc}", field="db"
+                f"cannot use database {redact_url(url)}: {scrub(str(exc), url)}", field="db"
             ) from None
 
     db = parsed.database or ""

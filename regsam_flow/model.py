@@ -6,7 +6,7 @@ database or mail library.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +25,7 @@ __all__ = [
     "AuditHead",
     "Blocker",
     "FireResult",
+    "NewArea",
     "NextStep",
     "Person",
     "Reminder",
@@ -102,6 +103,23 @@ class Area:
     round: int
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewArea:
+    """An area to create with :meth:`Engine.create_areas
+    <regsam_flow.engine.Engine.create_areas>`: its id, name, workflow, first
+    ``members`` ((role, person) pairs), ``fields`` and ``agreement``.
+    ``label`` names it in errors, e.g. "row 9 (quarter 10.31)"."""
+
+    id: str
+    name: str
+    district: str = ""
+    workflow: str = "schwerpunktgebiet"
+    members: tuple[tuple[str, str], ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    agreement: Mapping[str, Any] | None = None
+    label: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,32 @@ import re
 
 from .errors import InvalidInputError
 
-__all__ = ["check_email", "check_guard_name", "check_id", "check_text"]
+__all__ = ["check_email", "check_guard_name", "check_id", "check_text", "check_unicode"]
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\".]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Python decodes bytes that are not UTF-8 (in argv, the environment, file
+#: names) to lone surrogates; no text regsam-flow stores may hold them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(value: str, field: str) -> str:
+    """Text that is valid Unicode: refuses what came from bytes that are not
+    UTF-8 (a Latin-1 "é" typed in a terminal not set to UTF-8).  The value is
+    not quoted in the message: it cannot be printed as it is."""
+    if _SURROGATE.search(value):
+        raise InvalidInputError(
+            f"{field} is not valid UTF-8 text: it holds bytes that cannot be decoded "
+            "(is your terminal or file set to another encoding than UTF-8?)",
+            field=field,
+        )
+    return value
 
 
 def check_id(value: str, field: str) -> str:
     """An identifier: letters, digits and . _ @ -, at most 64, no spaces."""
+    check_unicode(value, field)
     if not _ID.fullmatch(value):
         raise InvalidInputError(
             f"{field} {value!r} is not a valid id: use letters, digits, '.', '_', '@' or '-',"
@@ -39,7 +56,7 @@ def check_guard_name(name: str) -> str:
 
 
 def check_email(value: str, field: str = "email") -> str:
-    v = value.strip()
+    v = check_unicode(value, field).strip()
     if not _EMAIL.fullmatch(v):
         raise InvalidInputError(f"{field}: {value!r} is not an email address", field=field)
     return v
@@ -48,8 +65,8 @@ def check_email(value: str, field: str = "email") -> str:
 def check_text(
     value: str, field: str, *, max_len: int = 10_000, required: bool = False, multiline: bool = True
 ) -> str:
-    """Free text: stripped, no control characters, bounded in length."""
-    v = value.strip()
+    """Free text: valid Unicode, stripped, no control characters, bounded in length."""
+    v = check_unicode(value, field).strip()
     if required and not v:
         raise InvalidInputError(f"{field} must not be empty", field=field)
     bad = _CONTROL.search(v)

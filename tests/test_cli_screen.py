@@ -129,7 +129,7 @@ def test_json_from_the_environment_variable() -> None:
 )
 def test_csv_gives_the_documented_result(args: list[str], delimiter: str) -> None:
     r = ok("screen", str(SAMPLE), *args)
-    assert r.stdout.splitlines()[0].split(delimiter)[:3] == ["rank", "id", "name"]
+    assert r.stdout.splitlines()[0].split(delimiter)[:3] == ['"rank"', '"id"', '"name"']
     rows = list(csv.DictReader(io.StringIO(r.stdout), delimiter=delimiter))
     assert [(q["id"], int(q["count"]), int(q["present"]), q["status"]) for q in rows] == EXPECTED
     assert [q["qualifies"] for q in rows] == ["yes"] * 3 + ["no"] * 7
@@ -140,7 +140,7 @@ def test_csv_gives_the_documented_result(args: list[str], delimiter: str) -> Non
 
 def test_csv_takes_precedence_over_json() -> None:
     r = ok("--json", "screen", str(SAMPLE), "--csv")
-    assert r.stdout.startswith("rank,id,name,")
+    assert r.stdout.startswith('"rank","id","name",')
 
 
 def test_umlauts_are_intact_in_all_three_formats() -> None:

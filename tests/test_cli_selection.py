@@ -244,3 +244,60 @@ def test_selection_help(c: Cli, command: str) -> None:
     r = c.ok("selection", command, "--help")
     assert "Example" in r.stdout
     assert all(len(line) <= 80 for line in r.stdout.splitlines())
+
+
+LONG = "Moosach-Bahnhof und die Siedlungen an der Dachauer Straße bis zum Westfriedhof"
+
+
+def _sample_with(tmp_path: Path, old: str, new: str) -> Path:
+    path = tmp_path / "monitoring.csv"
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def _audit_entries(c: Cli) -> int:
+    return len(c.json("log", user="anna"))
+
+
+def test_from_screen_is_all_or_nothing_and_names_the_row(c: Cli, tmp_path: Path) -> None:
+    path = _sample_with(tmp_path, "Moosach-Bahnhof", LONG)
+    before = _audit_entries(c)
+    for _attempt in range(2):  # a rerun meets the same clear error, not "exists already"
+        r = c.run("selection", "from-screen", str(path), "--round", "2027", user="anna")
+        assert r.exit_code == 7, r.output
+        assert "row 9 (quarter 10.31" in r.stderr
+        assert "longer than 64" in r.stderr and "exists already" not in r.stderr
+        assert [x["candidate"] for x in c.json("selection", "list", user="anna")] == [
+            "2027-vorlage"
+        ]
+        assert _audit_entries(c) == before
+    # without that quarter the others are nominated, all at once
+    r = c.ok(
+        "selection", "from-screen", str(path), "--round", "2027",
+        "--quarter", "24.11", "--quarter", "16.42", user="anna",
+    )  # fmt: skip
+    assert sorted(x["candidate"] for x in c.json("selection", "list", user="anna")) == [
+        "2027-hasenbergl-nord",
+        "2027-neuperlach-sued",
+        "2027-vorlage",
+    ]
+
+
+def test_from_screen_checks_every_row_before_writing(c: Cli, tmp_path: Path) -> None:
+    c.ok("area", "create", "moosach-bahnhof", "--name", "Moosach-Bahnhof", user="anna")
+    before = _audit_entries(c)
+    r = c.run("selection", "from-screen", str(SAMPLE), "--round", "2027", user="anna")
+    assert r.exit_code == 7, r.output
+    assert "row 9 (quarter 10.31" in r.stderr and "moosach-bahnhof" in r.stderr
+    assert _audit_entries(c) == before
+    # two quarters of one name would make one candidate twice
+    path = _sample_with(tmp_path, "Neuperlach-Süd", "Hasenbergl-Nord")
+    r = c.run(
+        "selection", "from-screen", str(path), "--round", "2027",
+        "--quarter", "24.11", "--quarter", "16.42", user="anna",
+    )  # fmt: skip
+    assert r.exit_code == 7, r.output
+    assert "row 3 (quarter 16.42" in r.stderr and "row 2" in r.stderr
+    assert _audit_entries(c) == before

@@ -257,9 +257,13 @@ def test_timeout_option() -> None:
         ("smtp://user:topsecret@host:0", "bad port"),
         ("smtp://user:topsecret@host:25?starttls=maybe", "starttls='maybe'"),
         ("smtps://user:topsecret@host?starttls=require", "does not apply"),
-        ("smtp://user:topsecret@host?from=a@b.c", "unknown option 'from'"),
+        ("smtp://user:topsecret@host?from=a@b.c", "percent-encode them"),  # ambiguous
+        ("smtp://user:topsecret@host?from=abc", "unknown option 'from'"),
         ("smtp://user:topsecret@host?timeout=0", "timeout='0'"),
-        ("smtp://user:top/secret@host:25", "bad port"),
+        ("smtp://user:top/secret@host:25", "percent-encode them"),
+        ("smtp://user:top#secret@host:25", "percent-encode them"),
+        ("smtp://user:top?secret@host:25", "percent-encode them"),
+        ("smtp://user:topsecret", "bad port"),
         ("smtp://user:top%C3%A4secret@host:25", "must be ASCII"),
     ],
 )
@@ -268,7 +272,7 @@ def test_bad_urls_are_named_and_redacted(url: str, problem: str) -> None:
         transport_from_url(url, Path("unused"))
     message = str(caught.value)
     assert problem in message
-    assert "secret" not in message
+    assert "secret" not in message and "top" not in message
     assert caught.value.field == "REGSAM_FLOW_SMTP_URL"
 
 
@@ -290,6 +294,10 @@ def test_transport_from_url_defaults_to_maildir(tmp_path: Path) -> None:
         ("smtp://user:pa/ss@host", "smtp://***@host"),
         ("smtp://user:pa?ss@host", "smtp://***@host"),
         ("user:pass@host", "***"),
+        ("user:pass", "***"),
+        ("smtp://user:pass", "smtp://***"),
+        ("smtp://[::1]", "smtp://[::1]"),
+        ("host:25", "host:25"),
     ],
 )
 def test_redact(url: str, shown: str) -> None:

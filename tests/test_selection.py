@@ -213,3 +213,23 @@ def test_selected_area_id_must_be_free(engine: Engine, cand: str) -> None:
         engine.vote(cand, True, actor="stefan")
     assert exc.value.blockers[0].code == "area_exists"
     assert engine.head() == before and state(engine, cand) == "bewertet"
+
+
+def test_create_areas_is_all_or_nothing(engine: Engine) -> None:
+    from regsam_flow.errors import NotFoundError
+    from regsam_flow.model import NewArea
+
+    entries = len(engine.history(actor="root"))
+    batch = [
+        NewArea("a-1", "Erstes", workflow="gebietsauswahl", label="row 2"),
+        NewArea("a-2", "Zweites", workflow="gebietsauswahl", members=(("arge", "nobody"),),
+                label="row 3"),
+    ]  # fmt: skip
+    with pytest.raises(NotFoundError, match=r"^row 3: no user 'nobody'"):
+        engine.create_areas(batch, actor="root")
+    with pytest.raises(InvalidInputError, match=r"row 4: area 'a-1' is given twice \(as row 2\)"):
+        engine.create_areas([batch[0], NewArea("a-1", "Noch", label="row 4")], actor="root")
+    assert engine.list_areas(actor="root") == []
+    assert len(engine.history(actor="root")) == entries
+    made = engine.create_areas([batch[0], NewArea("a-2", "Zweites", label="row 3")], actor="root")
+    assert [a.id for a in made] == ["a-1", "a-2"]

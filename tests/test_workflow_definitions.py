@@ -181,6 +181,60 @@ def test_duplicate_yaml_key_is_refused(tmp_path: Path) -> None:
     assert "duplicate key 'tasks'" in str(exc)
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("? [a, b]\n: 1\nname: mini\n", 1),
+        ("name: mini\nstates:\n  - ? {id: x}\n    : 2\n", 3),
+        ("name: mini\n[1, 2]: x\n", 2),
+    ],
+    ids=["list-key", "mapping-key", "flow-list-key"],
+)
+def test_list_or_mapping_as_key_is_refused(tmp_path: Path, text: str, line: int) -> None:
+    exc = refused(write(tmp_path, text=text))
+    assert exc.element.startswith(f"line {line}")
+    assert "a key must be a plain value" in str(exc)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 5000 + "]" * 5000 + "\n",
+        "name: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n",
+        "- " * 3000 + "1\n",
+    ],
+    ids=["brackets", "braces", "block-lists"],
+)
+def test_deep_nesting_is_refused(tmp_path: Path, text: str) -> None:
+    exc = refused(write(tmp_path, text=text))
+    assert exc.element.startswith("line 1")
+    assert "nested too deeply" in str(exc)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["? [a, b]\n: 1\n", "[" * 5000 + "]" * 5000 + "\n"],
+    ids=["list-key", "deep"],
+)
+def test_cli_refuses_such_files_with_exit_7(tmp_path: Path, text: str) -> None:
+    from click.testing import CliRunner
+
+    from regsam_flow.cli import cli
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    path = write(folder, text=text)
+    runner = CliRunner()
+    for args in (
+        ["workflow", "validate", str(path)],
+        ["--workflows", str(folder), "workflow", "list"],
+    ):
+        r = runner.invoke(cli, args, env={"REGSAM_FLOW_HOME": str(tmp_path / "home")})
+        assert r.exit_code == 7, r.output
+        assert f"error: {path}: line 1" in r.stderr
+        assert "Error" not in r.stderr.replace("error:", "")
+
+
 # --------------------------------------------------------------- references
 
 

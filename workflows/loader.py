@@ -31,17 +31,44 @@ def _fail(source: str, element: str, problem: str) -> InvalidWorkflowError:
     return InvalidWorkflowError(f"{source}: {element}: {problem}", source=source, element=element)
 
 
+#: Lists and mappings nested deeper than this are refused (a workflow file
+#: needs about six levels; PyYAML composes nested nodes recursively).
+MAX_DEPTH = 64
+
+
 @cache
 def _unique_key_loader() -> type[yaml.SafeLoader]:
-    """A safe loader that refuses a key given twice in one mapping."""
+    """A safe loader that refuses a key given twice in one mapping, a list
+    or mapping as a key, and nesting deeper than :data:`MAX_DEPTH`."""
     import yaml
 
     class _UniqueKeyLoader(yaml.SafeLoader):
-        pass
+        _depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self._depth >= MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"lists and mappings nested too deeply (more than {MAX_DEPTH} levels)",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
 
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "a key must be a plain value such as a name, not a list or mapping",
+                    key_node.start_mark,
+                )
             key = loader.construct_object(key_node)
             if key in seen:
                 raise yaml.constructor.ConstructorError(

@@ -8,7 +8,7 @@ from .app import cli
 from .area_cmds import agreement_json
 from .common import date_arg, json_option
 from .context import Ctx, pass_ctx
-from .output import date_de, echo_json, kv, time_de
+from .output import date_de, echo, echo_json, kv, time_de
 
 __all__ = ["agreement"]
 
@@ -67,9 +67,9 @@ def agreement_set(
     if obj.json:
         echo_json(agreement_json(ag))
         return
-    click.echo(f"Agreement of {area_id} is now version {ag.version}; it needs signing again.")
+    echo(f"Agreement of {area_id} is now version {ag.version}; it needs signing again.")
     if ag.missing_fields():
-        click.echo(f"Still missing before it can be signed: {', '.join(ag.missing_fields())}")
+        echo(f"Still missing before it can be signed: {', '.join(ag.missing_fields())}")
 
 
 @agreement.command("sign")
@@ -87,7 +87,7 @@ def agreement_sign(obj: Ctx, area_id: str) -> None:
     if obj.json:
         echo_json(agreement_json(ag))
         return
-    click.echo(
+    echo(
         f"Signed version {ag.version} of the agreement of {area_id}; "
         f"signed by: {', '.join(sorted(ag.signatures))}."
     )
@@ -110,7 +110,7 @@ def agreement_show(obj: Ctx, area_id: str, version: int | None) -> None:
         echo_json(agreement_json(ag))
         return
     if ag is None:
-        click.echo(f"{area_id} has no agreement yet.")
+        echo(f"{area_id} has no agreement yet.")
         return
     sigs = ", ".join(f"{role} ({who})" for role, who in sorted(ag.signatures.items()))
     kv(

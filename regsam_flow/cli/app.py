@@ -8,7 +8,6 @@ commit's acknowledgement was lost); 1 anything unexpected.
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import click
 
 from .context import Ctx, login_name
+from .output import clean, echo, echo_json
 
 __all__ = ["cli"]
 
@@ -35,11 +35,63 @@ area show / log), 1 unexpected.
 """
 
 
-class RegsamGroup(click.Group):
-    """A group that turns regsam-flow errors into messages and exit codes."""
+def _label(ctx: click.Context, param: click.Parameter) -> str:
+    """How the user gave a parameter: ``--topic``, ``USER``, ``--as (REGSAM_FLOW_USER)``."""
+    if isinstance(param, click.Option):
+        name = max(param.opts, key=len)
+        source = ctx.get_parameter_source(param.name or "")
+        if source is click.core.ParameterSource.ENVIRONMENT and isinstance(param.envvar, str):
+            name += f" ({param.envvar})"
+        return name
+    return param.human_readable_name
+
+
+def check_params(ctx: click.Context) -> None:
+    """Refuse text parameters that are not valid UTF-8, naming the option.
+
+    Python hands undecodable bytes of argv and the environment over as lone
+    surrogates; every text, id or email a command takes passes through here
+    before the command runs.  Paths (``click.Path``) may hold any bytes."""
+    from regsam_flow.validation import check_unicode
+
+    for param in ctx.command.params:
+        if isinstance(param.type, (click.Path, click.File)) or param.name is None:
+            continue
+        value = ctx.params.get(param.name)
+        for v in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(v, str):
+                check_unicode(v, _label(ctx, param))
+
+
+class _Cleaned:
+    """Usage errors (unknown option, extra argument) quote what was typed:
+    shown with control characters escaped, as everything printed."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc,no-any-return]
+        except click.UsageError as exc:
+            raise click.UsageError(clean(exc.format_message()), exc.ctx) from None
+
+
+class RegsamCommand(_Cleaned, click.Command):
+    """A command whose text parameters are checked (:func:`check_params`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        check_params(ctx)
+        return super().invoke(ctx)
+
+
+class RegsamGroup(_Cleaned, click.Group):
+    """A group that turns regsam-flow errors into messages and exit codes;
+    its commands and subgroups check their parameters (:func:`check_params`)."""
+
+    command_class = RegsamCommand
+    group_class = type  # subgroups are RegsamGroups too
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            check_params(ctx)
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -54,6 +106,14 @@ class RegsamGroup(click.Group):
             as_json = obj.json if obj else "--json" in sys.argv
             debug = obj.debug if obj else "--debug" in sys.argv
             ctx.exit(report(exc, as_json, debug))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise click.UsageError(clean(exc.format_message()), exc.ctx) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         order = {name: i for i, name in enumerate(ORDER)}
@@ -77,18 +137,18 @@ def report(exc: Exception, as_json: bool, debug: bool) -> int:
         out: dict[str, Any] = {"error": code, "message": message}
         if blockers:
             out["blockers"] = blockers
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        echo_json(out)
     else:
         from .output import wrapped
 
-        click.echo(f"error: {message}", err=True)
+        echo(f"error: {message}", err=True)
         for b in blockers:
-            click.echo(wrapped(f"- {b['code']}: {b['message']}", 2), err=True)
+            echo(wrapped(f"- {b['code']}: {b['message']}", 2), err=True)
         hint = HINTS.get(code)
         if hint:
-            click.echo(hint, err=True)
+            echo(hint, err=True)
         if code == "unexpected" and not debug:
-            click.echo("(run again with --debug for the traceback)", err=True)
+            echo("(run again with --debug for the traceback)", err=True)
     return exit_code
 
 

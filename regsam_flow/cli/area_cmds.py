@@ -9,7 +9,7 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import date_de, echo_json, kv, table, time_de, wrapped
+from .output import date_de, echo, echo_json, kv, table, time_de, wrapped
 
 if TYPE_CHECKING:
     from regsam_flow.model import Agreement, AreaStatus, NextStep
@@ -56,9 +56,7 @@ def area_create(obj: Ctx, area_id: str, name: str, district: str, workflow: str)
             }
         )
     else:
-        click.echo(
-            f"Created {a.id} ({a.name}) on {a.workflow} v{a.workflow_version}, phase {a.state}."
-        )
+        echo(f"Created {a.id} ({a.name}) on {a.workflow} v{a.workflow_version}, phase {a.state}.")
 
 
 @area.command("assign")
@@ -101,9 +99,9 @@ def _change_assignment(obj: Ctx, area_id: str, role: str, user_id: str, add: boo
     if obj.json:
         echo_json({"area": area_id, "role": role, "user": user_id, "assigned": add})
     elif add:
-        click.echo(f"{user_id} is now {role} in {area_id}.")
+        echo(f"{user_id} is now {role} in {area_id}.")
     else:
-        click.echo(f"{user_id} is no longer {role} in {area_id}.")
+        echo(f"{user_id} is no longer {role} in {area_id}.")
 
 
 @area.command("list")
@@ -169,35 +167,35 @@ def area_show(obj: Ctx, area_id: str) -> None:
         ]
         + ([("next review", date_de(ag.review) if ag else "-")] if uses_agreement else [])
     )
-    click.echo("\nPeople")
+    echo("\nPeople")
     role_w = max((len(r) for r in st.roles), default=0) + 1
     for role, people in st.roles.items():
-        click.echo(f"  {role:{role_w}} {', '.join(people) if people else '-'}")
+        echo(f"  {role:{role_w}} {', '.join(people) if people else '-'}")
     if st.fields:
-        click.echo("\nFields")
+        echo("\nFields")
         for key, value in st.fields.items():
             shown = ("yes" if value else "no") if isinstance(value, bool) else value
-            click.echo(wrapped(f"{key}: {shown}", 2))
+            echo(wrapped(f"{key}: {shown}", 2))
     if st.votes:
-        click.echo("\nVotes")
+        echo("\nVotes")
         for v in st.votes:
-            click.echo(f"  {v.person} ({v.role}): {'yes' if v.yes else 'no'}")
+            echo(f"  {v.person} ({v.role}): {'yes' if v.yes else 'no'}")
     if uses_agreement and ag is None:
-        click.echo("\nAgreement")
-        click.echo("  none yet (regsam-flow agreement set ...)")
+        echo("\nAgreement")
+        echo("  none yet (regsam-flow agreement set ...)")
     elif ag is not None:
-        click.echo("\nAgreement")
+        echo("\nAgreement")
         missing = ag.missing_fields()
         signed = ", ".join(sorted(ag.signatures)) or "nobody"
-        click.echo(f"  version {ag.version}, topic: {ag.topic or '-'}")
-        click.echo(
+        echo(f"  version {ag.version}, topic: {ag.topic or '-'}")
+        echo(
             f"  start {date_de(ag.start)}, review {date_de(ag.review)}, "
             f"duration {ag.duration or '-'}"
         )
-        click.echo(f"  signed by: {signed}" + (f"; lacks: {', '.join(missing)}" if missing else ""))
+        echo(f"  signed by: {signed}" + (f"; lacks: {', '.join(missing)}" if missing else ""))
     rows = [t for t in st.tasks if t["phase"] == a.state]
     if rows and not st.final:
-        click.echo(f"\nTasks of {a.state}")
+        echo(f"\nTasks of {a.state}")
         table(
             ["", "task", "roles", "done by"],
             [
@@ -210,20 +208,20 @@ def area_show(obj: Ctx, area_id: str) -> None:
                 for t in rows
             ],
         )
-        click.echo("  (x done, ! required and open)")
-    click.echo("\nNext steps")
+        echo("  (x done, ! required and open)")
+    echo("\nNext steps")
     print_next(st.next)
 
 
 def print_next(steps: list[NextStep]) -> None:
     if not steps:
-        click.echo("  none: the area is in a final phase")
+        echo("  none: the area is in a final phase")
     for s in steps:
         flag = "allowed" if s.allowed else "blocked"
         extra = " (needs --reason)" if s.reason_required else ""
-        click.echo(f"  {s.trigger} -> {s.dest}: {flag}{extra}")
+        echo(f"  {s.trigger} -> {s.dest}: {flag}{extra}")
         for b in s.blockers:
-            click.echo(wrapped(f"{b.code}: {b.message}", 6))
+            echo(wrapped(f"{b.code}: {b.message}", 6))
 
 
 def agreement_json(ag: Agreement | None) -> dict[str, Any] | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -12,7 +10,7 @@ import click
 from .app import cli
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
-from .output import echo_json, table, time_de
+from .output import echo, echo_json, table, time_de
 
 __all__ = ["audit", "log"]
 
@@ -61,11 +59,10 @@ def log(
     if fmt == "json":
         echo_json(rows)
     elif fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        from regsam_flow.csv_export import write_csv
         from regsam_flow.model import AUDIT_COLUMNS
 
-        w.writerow(AUDIT_COLUMNS)
+        table_rows: list[list[object]] = [list(AUDIT_COLUMNS)]
         for r in rows:
             r = dict(
                 r,
@@ -73,8 +70,8 @@ def log(
                 if r["details"]
                 else "",
             )
-            w.writerow(["" if r[c] is None else r[c] for c in AUDIT_COLUMNS])
-        click.echo(buf.getvalue(), nl=False)
+            table_rows.append([r[c] for c in AUDIT_COLUMNS])
+        echo(write_csv(table_rows), nl=False)
     else:
         if area_id:  # one area: no need to repeat it on every line
             table(
@@ -162,20 +159,18 @@ def audit_verify(obj: Ctx, expect_head: str | None, deep: bool) -> None:
     if obj.json:
         echo_json(result.to_dict())
     elif result.ok:
-        click.echo(
-            f"OK: {result.entries} entries, chain intact; head {result.entries}:{result.head}"
-        )
-        click.echo(
+        echo(f"OK: {result.entries} entries, chain intact; head {result.entries}:{result.head}")
+        echo(
             "The live tables agree with the log."
             if deep
             else "(live tables not compared with the log: use --deep)"
         )
     else:
         where = f" at entry {result.first_bad_seq}" if result.first_bad_seq else ""
-        click.echo(f"FAILED{where}: {result.problem}", err=True)
+        echo(f"FAILED{where}: {result.problem}", err=True)
         for more in result.problems[1:]:
-            click.echo(f"also: {more}", err=True)
-        click.echo(f"({result.entries} entries in an intact chain)", err=True)
+            echo(f"also: {more}", err=True)
+        echo(f"({result.entries} entries in an intact chain)", err=True)
     if not result.ok:
         raise click.exceptions.Exit(8)
 
@@ -195,4 +190,4 @@ def audit_head(obj: Ctx) -> None:
     if obj.json:
         echo_json({"entries": head.entries, "hash": head.hash, "head": str(head)})
     else:
-        click.echo(str(head))
+        echo(str(head))

@@ -10,7 +10,7 @@ from .app import cli
 from .area_cmds import next_json, print_next
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
-from .output import date_de, echo_json, kv
+from .output import date_de, echo, echo_json, kv
 
 if TYPE_CHECKING:
     from regsam_flow.model import FireResult
@@ -33,9 +33,9 @@ def _result(obj: Ctx, r: FireResult) -> None:
             }
         )
     elif r.fired:
-        click.echo(f"{r.area}: {r.from_state} -> {r.to_state} ({r.trigger}, as {r.role}).")
+        echo(f"{r.area}: {r.from_state} -> {r.to_state} ({r.trigger}, as {r.role}).")
     else:
-        click.echo(
+        echo(
             f"{r.area}: your approval of '{r.trigger}' is recorded ({r.role}); "
             f"still missing: {', '.join(r.missing)}."
         )
@@ -134,7 +134,7 @@ def as_of(obj: Ctx, area_id: str, when: str) -> None:
         )
         return
     if not snap.exists:
-        click.echo(f"{area_id} did not exist yet at {when}.")
+        echo(f"{area_id} did not exist yet at {when}.")
         return
     ag = snap.agreement
     kv(

@@ -1,9 +1,17 @@
 """Printing for people (tables that fit 80 columns, German dates) and for
-programs (JSON on stdout)."""
+programs (JSON on stdout).
+
+Everything the CLI prints goes through :func:`echo` (or :func:`echo_json`),
+which shows control characters escaped (``\\x1b``, ``\\u202e``): a name or a
+message quoting user input cannot move the cursor, set the window title,
+ring the bell or reorder text on the terminal.  Line breaks and tabs stay.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import shutil
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -11,7 +19,49 @@ from typing import Any
 
 import click
 
-__all__ = ["date_de", "echo_json", "kv", "table", "time_de", "width", "wrapped"]
+__all__ = [
+    "SafeFormatter",
+    "clean",
+    "date_de",
+    "echo",
+    "echo_json",
+    "kv",
+    "table",
+    "time_de",
+    "width",
+    "wrapped",
+]
+
+#: What a terminal may act on: C0 controls but line feed and tab, DEL, C1
+#: controls, bidirectional overrides and isolates, line and paragraph
+#: separators, and lone surrogates (bytes that were not UTF-8).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+#: The same inside JSON text, where C0 controls are escaped by json already.
+_UNSAFE_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(text: str) -> str:
+    """``text`` with every control character escaped (line breaks and tabs kept)."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def echo(message: Any = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print one message (stdout, or stderr with ``err``), control characters escaped."""
+    click.echo(clean(str(message)), err=err, nl=nl)
+
+
+class SafeFormatter(logging.Formatter):
+    """A log formatter whose lines show control characters escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record))
 
 
 def width() -> int:
@@ -27,8 +77,11 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+def echo_json(data: Any, *, err: bool = False) -> None:
+    """``data`` as JSON; characters a terminal acts on as ``\\uXXXX`` escapes
+    (exact: a JSON reader gets the same text back)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+    click.echo(_UNSAFE_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text), err=err)
 
 
 def date_de(value: date | str | None) -> str:
@@ -94,16 +147,16 @@ def table(
             tail = [_cut(values[last], widths[last])]
         head = [_cut(v, w).ljust(w) for v, w in zip(values[:last], widths[:last], strict=True)]
         pad = " " * (sum(widths[:last]) + gap * last)
-        click.echo(((" " * gap).join([*head, tail[0]])).rstrip())
+        echo(((" " * gap).join([*head, tail[0]])).rstrip())
         for more in tail[1:]:
-            click.echo((pad + more).rstrip())
+            echo((pad + more).rstrip())
 
     emit(list(headers))
     emit(["-" * w for w in widths])
     for row in cells:
         emit(row)
     if not cells:
-        click.echo("(none)")
+        echo("(none)")
 
 
 def kv(pairs: Sequence[tuple[str, Any]]) -> None:
@@ -114,9 +167,9 @@ def kv(pairs: Sequence[tuple[str, Any]]) -> None:
     for key, value in pairs:
         text = "-" if value in (None, "") else str(value)
         wrapped = textwrap.wrap(text, width=max(width() - label_w - 1, 20)) or ["-"]
-        click.echo(f"{(key + ':').ljust(label_w)} {wrapped[0]}")
+        echo(f"{(key + ':').ljust(label_w)} {wrapped[0]}")
         for more in wrapped[1:]:
-            click.echo(" " * (label_w + 1) + more)
+            echo(" " * (label_w + 1) + more)
 
 
 def wrapped(text: str, indent: int, hang: int = 4) -> str:

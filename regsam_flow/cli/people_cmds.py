@@ -7,7 +7,7 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import echo_json, table
+from .output import echo, echo_json, table
 
 __all__ = ["user"]
 
@@ -42,7 +42,7 @@ def user_add(
     if obj.json:
         echo_json(_person(p))
     else:
-        click.echo(f"Added {p.id} ({p.name}).")
+        echo(f"Added {p.id} ({p.name}).")
 
 
 @user.command("promote")
@@ -65,7 +65,7 @@ def user_promote(obj: Ctx, user_id: str, admin: bool, auditor: bool) -> None:
         echo_json(_person(p))
     else:
         roles = " and ".join(r for r, on in (("admin", p.admin), ("auditor", p.auditor)) if on)
-        click.echo(f"{p.id} is {roles}.")
+        echo(f"{p.id} is {roles}.")
 
 
 @user.command("list")

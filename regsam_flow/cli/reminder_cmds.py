@@ -7,7 +7,7 @@ import click
 from .app import cli
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
-from .output import date_de, echo_json, table, time_de
+from .output import date_de, echo, echo_json, table, time_de
 
 __all__ = ["reminders", "review", "scheduler"]
 
@@ -56,12 +56,12 @@ def review(
             }
         )
     elif cont:
-        click.echo(
+        echo(
             f"Recorded: {area_id} continues; next review {date_de(ag.review if ag else None)}"
             " (the agreement needs signing again)."
         )
     else:
-        click.echo(
+        echo(
             f"Recorded: the process of {area_id} is to end. Close or cancel it with "
             f"`regsam-flow transition {area_id} close|cancel`."
         )
@@ -135,7 +135,7 @@ def reminders_retry(obj: Ctx, reminder_id: int) -> None:
     if obj.json:
         echo_json(r.to_dict())
     else:
-        click.echo(f"Reminder {r.id} ({r.area}) is queued again.")
+        echo(f"Reminder {r.id} ({r.area}) is queued again.")
 
 
 @reminders.command("send-due")
@@ -172,21 +172,19 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     if report.dry_run:
         _show_dry_run(report)
         return
-    click.echo(
+    echo(
         f"sent {len(report.sent)}, retrying {len(report.retrying)}, "
         f"failed {len(report.failed)}, superseded {len(report.superseded)}"
     )
     if report.retrying or report.failed:
-        click.echo(
-            "See `regsam-flow reminders list --status pending|failed` for the errors.", err=True
-        )
+        echo("See `regsam-flow reminders list --status pending|failed` for the errors.", err=True)
 
 
 def _show_dry_run(report: object) -> None:
     from regsam_flow.engine import SendReport
 
     assert isinstance(report, SendReport)
-    click.echo(
+    echo(
         f"Dry run as of {time_de(report.at)}: nothing was sent and nothing changed. "
         f"Would send {len(report.would_send)}, supersede {len(report.would_supersede)}."
     )
@@ -231,10 +229,11 @@ def scheduler_run(obj: Ctx, poll: float) -> None:
 
     from regsam_flow.notifications.scheduler import ReminderScheduler, run_until_signalled
 
-    logging.basicConfig(
-        level=logging.DEBUG if obj.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from .output import SafeFormatter
+
+    handler = logging.StreamHandler()  # stderr; log lines escape control characters
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if obj.debug else logging.INFO, handlers=[handler])
     engine = obj.engine
     engine.next_reminder_at()  # fail early, with the usual message, on a missing or old database
     run_until_signalled(ReminderScheduler(engine, poll_seconds=poll))

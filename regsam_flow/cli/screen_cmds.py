@@ -10,7 +10,7 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import echo_json, width
+from .output import echo, echo_json, width
 
 if TYPE_CHECKING:
     from regsam_flow.screen import ScreenOptions
@@ -81,7 +81,7 @@ def _options(
 
 
 @cli.command()
-@click.argument("path", metavar="FILE")
+@click.argument("path", metavar="FILE", type=click.Path(allow_dash=True))
 @click.option(
     "--threshold",
     default="30",
@@ -207,8 +207,8 @@ def screen(
 
     if as_csv or csv_delimiter:
         text = render_csv(result, delimiter=csv_delimiter or ",", only_qualifying=only_qualifying)
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     elif obj.json:
         echo_json(result_to_json(result, only_qualifying=only_qualifying))
     else:
-        click.echo(render_table(result, width=width(), only_qualifying=only_qualifying), nl=False)
+        echo(render_table(result, width=width(), only_qualifying=only_qualifying), nl=False)

@@ -12,10 +12,11 @@ from .app import cli
 from .area_cmds import print_next, status_json
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import echo_json, kv, table
+from .output import echo, echo_json, kv, table
 
 if TYPE_CHECKING:
     from regsam_flow.engine import Engine
+    from regsam_flow.model import NewArea
 
 __all__ = ["selection"]
 
@@ -47,40 +48,65 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64] or "gebiet"
 
 
-def _nominate(
-    engine: Engine,
-    actor: str,
+def _panel(engine: Engine, actor: str, like: str | None) -> tuple[tuple[str, str], ...]:
+    """The roles of candidate ``like`` (all but its nominator), to copy."""
+    from regsam_flow.errors import InvalidInputError
+
+    if not like:
+        return ()
+    shown = engine.status(like, actor=actor)
+    if shown.area.workflow != WORKFLOW:
+        raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
+    return tuple((r, p) for r, people in shown.roles.items() for p in people if r != "nominator")
+
+
+def _candidate(
     candidate: str,
     *,
+    actor: str,
     name: str,
     district: str,
     fields: dict[str, Any],
-    like: str | None,
-) -> None:
-    from regsam_flow.errors import InvalidInputError, NotFoundError
+    panel: tuple[tuple[str, str], ...],
+    label: str = "",
+) -> NewArea:
+    """The candidate, its nominator and panel, and its nomination fields."""
+    from regsam_flow.model import NewArea
 
-    panel = []
-    if like:
-        shown = engine.status(like, actor=actor)
-        if shown.area.workflow != WORKFLOW:
-            raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
-        panel = [(r, p) for r, people in shown.roles.items() for p in people if r != "nominator"]
-    try:
-        engine.get_area(fields["gebiet"], actor=actor)
-    except NotFoundError:
-        pass
-    else:
-        raise InvalidInputError(f"an area '{fields['gebiet']}' exists already", field="area")
-    # the candidate, its panel and its nomination in one transaction
-    engine.create_area(
+    return NewArea(
         candidate,
-        actor=actor,
         name=name,
         district=district,
         workflow=WORKFLOW,
-        members=[("nominator", actor), *panel],
+        members=(("nominator", actor), *panel),
         fields={k: v for k, v in fields.items() if v not in (None, "")},
+        label=label,
     )
+
+
+def _nominate(engine: Engine, actor: str, candidates: list[NewArea]) -> None:
+    """Nominate all ``candidates`` in one transaction, or none.  Each would
+    become the focus area its field ``gebiet`` names: that area must not
+    exist yet, nor be named by two candidates."""
+    from regsam_flow.errors import InvalidInputError, NotFoundError
+
+    seen: dict[str, NewArea] = {}
+    for new in candidates:
+        target = str(new.fields["gebiet"])
+        where = f"{new.label}: " if new.label else ""
+        if target in seen:
+            raise InvalidInputError(
+                f"{where}it would become area '{target}', as {seen[target].label} would",
+                field="area",
+            )
+        seen[target] = new
+        try:
+            engine.get_area(target, actor=actor)
+        except NotFoundError:
+            pass
+        else:
+            raise InvalidInputError(f"{where}an area '{target}' exists already", field="area")
+    engine.create_areas(candidates, actor=actor)
 
 
 @selection.command("nominate")
@@ -124,13 +150,15 @@ def nominate(
         "umgriff": scope or name,
         "gruende": reasons,
     }
-    _nominate(
-        obj.engine, obj.user, candidate, name=name, district=district, fields=fields, like=like
+    panel = _panel(obj.engine, obj.user, like)
+    new = _candidate(
+        candidate, actor=obj.user, name=name, district=district, fields=fields, panel=panel
     )
+    _nominate(obj.engine, obj.user, [new])
     if obj.json:
         echo_json({"candidate": candidate, **fields})
     else:
-        click.echo(
+        echo(
             f"Nominated {candidate} ({name}) for round {round_}; "
             f"if selected it becomes area {fields['gebiet']}."
         )
@@ -155,52 +183,72 @@ def from_screen(
 
     Screens FILE.csv with the default rule (see `regsam-flow screen --help`)
     and nominates every qualifying quarter, or those named with --quarter.
+    All or nothing: every row is checked first, and if one cannot be
+    nominated, none is; the error names its row.
 
     \b
     Example:
       regsam-flow selection from-screen monitoring-2027.csv --round 2027
     """
     from regsam_flow.errors import InvalidInputError
-    from regsam_flow.screen import INDICATORS, screen_file
+    from regsam_flow.screen import INDICATORS, read_quarters, screen
 
     label = dict(INDICATORS)
-    result = screen_file(path)
+    read = read_quarters(path)
+    rows = {q.id: q.row for q in read}
+    result = screen(read)
     by_id = {q.id: q for q in result.quarters}
     unknown = [q for q in quarters if q not in by_id]
     if unknown:
         raise InvalidInputError(f"no quarter {', '.join(unknown)} in {path}", field="quarter")
     chosen = [by_id[q] for q in quarters] if quarters else list(result.qualifying)
+    panel = _panel(obj.engine, obj.user, like)
+    # every row is checked before anything is written; then all in one transaction
+    candidates = []
     done = []
     for q in chosen:
+        where = f"row {rows[q.id]} (quarter {q.id}, {q.name})"
         candidate = f"{round_}-{slug(q.name)}"
+        if len(candidate) > 64:
+            raise InvalidInputError(
+                f"{where}: its candidate id {candidate} would be longer than 64 characters; "
+                "nominate it with `regsam-flow selection nominate` and a shorter id, "
+                "and leave it out here with --quarter",
+                field="quarter",
+            )
         reasons = (
             f"Monitoring {round_}: {q.count} von 13 Werten mindestens 30 % über dem "
             f"Mittel ({', '.join(label.get(c, c) for c in q.counted)}); {q.population} Einwohner"
         )
-        _nominate(
-            obj.engine,
-            obj.user,
-            candidate,
-            name=q.name,
-            district=q.district,
-            fields={
-                "runde": round_,
-                "quelle": "monitoring",
-                "gebiet": slug(q.name),
-                "viertel": q.id,
-                "umgriff": f"{q.name} (Viertel {q.id})",
-                "gruende": reasons,
-            },
-            like=like,
+        fields = {
+            "runde": round_,
+            "quelle": "monitoring",
+            "gebiet": slug(q.name),
+            "viertel": q.id,
+            "umgriff": f"{q.name} (Viertel {q.id})",
+            "gruende": reasons,
+        }
+        candidates.append(
+            _candidate(
+                candidate,
+                actor=obj.user,
+                name=q.name,
+                district=q.district,
+                fields=fields,
+                panel=panel,
+                label=where,
+            )
         )
         done.append({"candidate": candidate, "quarter": q.id, "name": q.name, "count": q.count})
+    if candidates:
+        _nominate(obj.engine, obj.user, candidates)
     if obj.json:
         echo_json(done)
     elif not done:
-        click.echo("No quarter qualifies; nothing nominated.")
+        echo("No quarter qualifies; nothing nominated.")
     else:
         for d in done:
-            click.echo(f"Nominated {d['candidate']} ({d['name']}, {d['count']} of 13).")
+            echo(f"Nominated {d['candidate']} ({d['name']}, {d['count']} of 13).")
 
 
 @selection.command("assess")
@@ -270,11 +318,11 @@ def assess(
             }
         )
     elif missing:
-        click.echo(f"Assessment of {candidate} saved; still missing: {', '.join(missing)}.")
+        echo(f"Assessment of {candidate} saved; still missing: {', '.join(missing)}.")
     elif result and result.to_state == "ausgeschlossen":
-        click.echo(f"{candidate} is excluded (special programme).")
+        echo(f"{candidate} is excluded (special programme).")
     else:
-        click.echo(
+        echo(
             f"{candidate} is assessed; the 4er-Gremium votes now "
             f"(regsam-flow selection vote {candidate} yes|no)."
         )
@@ -301,9 +349,9 @@ def vote(obj: Ctx, candidate: str, choice: str, reason: str) -> None:
         echo_json({"candidate": candidate, "vote": choice, "outcome": r.to_state if r else None})
     elif r is None:
         left = len(obj.engine.votes(candidate, actor=obj.user))
-        click.echo(f"Vote recorded ({left} of 4 cast).")
+        echo(f"Vote recorded ({left} of 4 cast).")
     else:
-        click.echo(f"Vote recorded; the 4er-Gremium has decided: {r.trigger} -> {r.to_state}.")
+        echo(f"Vote recorded; the 4er-Gremium has decided: {r.trigger} -> {r.to_state}.")
 
 
 @selection.command("decide")
@@ -341,7 +389,7 @@ def decide(obj: Ctx, candidate: str, decision: str, reason: str) -> None:
     if obj.json:
         echo_json({"candidate": candidate, "decision": decision, "state": r.to_state})
     else:
-        click.echo(f"{candidate}: {r.from_state} -> {r.to_state}.")
+        echo(f"{candidate}: {r.from_state} -> {r.to_state}.")
 
 
 @selection.command("list")
@@ -406,13 +454,13 @@ def show(obj: Ctx, candidate: str) -> None:
         + [(f.id, _show(st.fields[f.id])) for f in wf.definition.fields if f.id in st.fields]
     )
     if st.votes:
-        click.echo("\nVotes of the 4er-Gremium")
+        echo("\nVotes of the 4er-Gremium")
         for v in st.votes:
-            click.echo(
+            echo(
                 f"  {v.person} ({v.role}): {'yes' if v.yes else 'no'}"
                 + (f" – {v.reason}" if v.reason else "")
             )
-    click.echo("\nNext steps")
+    echo("\nNext steps")
     print_next(st.next)
 
 

@@ -7,7 +7,7 @@ import click
 from .app import VERSION, cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import echo_json, kv
+from .output import echo, echo_json, kv
 
 __all__ = ["demo", "info", "init"]
 
@@ -55,15 +55,15 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
         )
         return
     if before == found:
-        click.echo(f"Database {redact_url(engine.url)} is up to date (schema {found}).")
+        echo(f"Database {redact_url(engine.url)} is up to date (schema {found}).")
     elif before is None:
-        click.echo(f"Created database {redact_url(engine.url)} (schema {found}).")
+        echo(f"Created database {redact_url(engine.url)} (schema {found}).")
     else:
-        click.echo(f"Upgraded database {redact_url(engine.url)} from schema {before} to {found}.")
+        echo(f"Upgraded database {redact_url(engine.url)} from schema {before} to {found}.")
     if created or admin:
-        click.echo(f"{user} is {'now' if created else 'already'} an admin.")
+        echo(f"{user} is {'now' if created else 'already'} an admin.")
     else:
-        click.echo("The database has its admin; no admin was made.")
+        echo("The database has its admin; no admin was made.")
 
 
 @cli.command()
@@ -135,4 +135,4 @@ def demo(folder: str | None) -> None:
 
     from regsam_flow.demo import run_demo
 
-    run_demo(Path(folder) if folder else None, out=click.echo).close()
+    run_demo(Path(folder) if folder else None, out=echo).close()

@@ -9,7 +9,7 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import date_de, echo_json, table
+from .output import date_de, echo, echo_json, table
 
 __all__ = ["task"]
 
@@ -39,7 +39,7 @@ def task_list(obj: Ctx, area_id: str, phase: str | None) -> None:
     for t in rows:
         phases.setdefault(t["phase"], []).append(t)
     for i, (ph, tasks) in enumerate(phases.items()):
-        click.echo(("\n" if i else "") + f"{ph}:")
+        echo(("\n" if i else "") + f"{ph}:")
         table(
             ["task", "req", "done", "by", "roles"],
             [
@@ -83,7 +83,7 @@ def task_done(obj: Ctx, area_id: str, task_id: str, note: str) -> None:
             }
         )
     else:
-        click.echo(f"Task {task_id} of {area_id} reported done by {st.done_by}.")
+        echo(f"Task {task_id} of {area_id} reported done by {st.done_by}.")
 
 
 @task.command("reopen")
@@ -104,4 +104,4 @@ def task_reopen(obj: Ctx, area_id: str, task_id: str, reason: str) -> None:
     if obj.json:
         echo_json({"area": area_id, "task": task_id, "done": False, "reason": reason})
     else:
-        click.echo(f"Task {task_id} of {area_id} is open again.")
+        echo(f"Task {task_id} of {area_id} is open again.")

@@ -9,7 +9,7 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import echo_json, table
+from .output import echo, echo_json, table
 
 __all__ = ["workflow"]
 
@@ -126,13 +126,13 @@ def workflow_show(obj: Ctx, name: str, version: int | None) -> None:
         echo_json({**_definition(wf), "deployed": deployed})
         return
     status = "deployed" if deployed else "NOT deployed: a proposal"
-    click.echo(f"{d.title} ({d.name} v{d.version}), {status}, from {wf.source}")
-    click.echo(f"roles: {', '.join(d.roles)}; starts in {d.initial}")
+    echo(f"{d.title} ({d.name} v{d.version}), {status}, from {wf.source}")
+    echo(f"roles: {', '.join(d.roles)}; starts in {d.initial}")
     for s in d.states:
-        click.echo(f"\n{s.id}: {s.title}" + ("  [final]" if s.final else ""))
+        echo(f"\n{s.id}: {s.title}" + ("  [final]" if s.final else ""))
         for t in s.tasks:
             req = "!" if t.required else " "
-            click.echo(f"  {req} {t.id} ({', '.join(t.roles)}): {t.title}")
+            echo(f"  {req} {t.id} ({', '.join(t.roles)}): {t.title}")
         for tr in wf.transitions_from(s.id):
             notes = []
             if tr.approvals:
@@ -142,8 +142,8 @@ def workflow_show(obj: Ctx, name: str, version: int | None) -> None:
             if tr.reason_required:
                 notes.append("reason required")
             extra = f" [{'; '.join(notes)}]" if notes else ""
-            click.echo(f"  -> {tr.dest} by {tr.trigger} ({', '.join(tr.roles)}){extra}")
-    click.echo("\n(! = required task)")
+            echo(f"  -> {tr.dest} by {tr.trigger} ({', '.join(tr.roles)}){extra}")
+    echo("\n(! = required task)")
 
 
 def _definition(wf: Any) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def workflow_validate(obj: Ctx, path: str) -> None:
     if obj.json:
         echo_json({"ok": True, "name": wf.name, "version": wf.version, "file": path})
     else:
-        click.echo(
+        echo(
             f"OK: {path} defines {wf.name} version {wf.version} "
             f"({len(wf.definition.states)} states, "
             f"{len(wf.definition.transitions)} transitions)."
@@ -200,9 +200,9 @@ def workflow_deploy(obj: Ctx, path: str) -> None:
     if obj.json:
         echo_json({"name": wf.name, "version": wf.version, "hash": digest, "deployed": new})
     elif new:
-        click.echo(f"Deployed {wf.name} version {wf.version} (sha256 {digest[:12]}).")
+        echo(f"Deployed {wf.name} version {wf.version} (sha256 {digest[:12]}).")
     else:
-        click.echo(f"{wf.name} version {wf.version} is deployed already with this content.")
+        echo(f"{wf.name} version {wf.version} is deployed already with this content.")
 
 
 @workflow.command("diagram")
@@ -237,4 +237,4 @@ def workflow_diagram(
             )
         current, version = a.state, a.workflow_version
     wf = _find(obj, name, version)[0]
-    click.echo((to_dot if fmt == "dot" else to_mermaid)(wf, current), nl=False)
+    echo((to_dot if fmt == "dot" else to_mermaid)(wf, current), nl=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from ..errors import (
@@ -10,9 +12,11 @@ from ..errors import (
     InvalidInputError,
     NotAllowedError,
     NotFoundError,
+    RegsamFlowError,
 )
 from ..model import (
     Area,
+    NewArea,
 )
 from ..parties import new_role
 from ..validation import check_id, check_text
@@ -41,40 +45,66 @@ class AreaOps(CreationOps):
         """Create an area on the newest deployed version of ``workflow`` (admins only),
         with its first ``members`` ((role, person) pairs), ``fields`` and
         ``agreement``, all in one transaction: all of it, or nothing."""
-        check_id(area_id, "area")
-        name = check_text(name, "name", max_len=200, required=True, multiline=False)
-        district = check_text(district, "district", max_len=200, multiline=False)
+        new = NewArea(area_id, name, district, workflow, tuple(members), fields or {}, agreement)
+        return self.create_areas([new], actor=actor)[0]
+
+    def create_areas(self, areas: Sequence[NewArea], *, actor: str) -> list[Area]:
+        """Create several areas (admins only) in one transaction: all of them,
+        or, if any one cannot be created, none.  Every area is checked before
+        anything is written; an error names the area by its ``label``."""
         self._deployed = None  # the newest deployed version, as of now
         self._prepare()
-        wf = self.workflows.get(workflow)
+        checked: list[tuple[NewArea, Workflow]] = []
+        seen: dict[str, NewArea] = {}
+        for new in areas:
+            with _named(new):
+                check_id(new.id, "area")
+                name = check_text(new.name, "name", max_len=200, required=True, multiline=False)
+                district = check_text(new.district, "district", max_len=200, multiline=False)
+                wf = self.workflows.get(new.workflow)
+                for role, _person in new.members:
+                    _check_role(wf, role)
+                if new.id in seen:
+                    also = f" (as {seen[new.id].label})" if seen[new.id].label else ""
+                    raise InvalidInputError(f"area '{new.id}' is given twice{also}", field="area")
+            seen[new.id] = new
+            checked.append((replace(new, name=name, district=district), wf))
+        created: list[Area] = []
         with self._write() as tx:
             me = self._person(tx.uow, actor)
             if not me.admin:
                 raise NotAllowedError(
                     f"only an admin may create areas ({actor} is not)", actor=actor
                 )
-            if tx.uow.get_area(area_id) is not None:
-                raise InvalidInputError(f"area '{area_id}' exists already", field="area")
-            area = self._insert_area(tx, area_id, name, district, wf, actor, agreement)
-            present: list[tuple[str, str]] = []
-            for role, person_id in members:
-                _check_role(wf, role)
-                _check_member(tx, area_id, role, person_id, True, present)
-                _check_parties(area_id, role, person_id, present)
-                tx.uow.add_assignment(area_id, role, person_id)
-                present.append((role, person_id))
-                tx.audit(
-                    "assignment",
-                    actor=actor,
-                    role="admin",
-                    area=area_id,
-                    action="assigned",
-                    details={"role": role, "person": person_id},
-                )
-            if fields:
-                write_fields(
-                    tx, area_id, clean_fields(wf, fields, None, actor, area_id), actor, "admin"
-                )
+            for new, _wf in checked:
+                if tx.uow.get_area(new.id) is not None:
+                    with _named(new):
+                        raise InvalidInputError(f"area '{new.id}' exists already", field="area")
+            for new, wf in checked:
+                with _named(new):
+                    created.append(self._create_in(tx, new, wf, actor))
+        return created
+
+    def _create_in(self, tx: _Tx, new: NewArea, wf: Workflow, actor: str) -> Area:
+        area = self._insert_area(tx, new.id, new.name, new.district, wf, actor, new.agreement)
+        present: list[tuple[str, str]] = []
+        for role, person_id in new.members:
+            _check_member(tx, new.id, role, person_id, True, present)
+            _check_parties(new.id, role, person_id, present)
+            tx.uow.add_assignment(new.id, role, person_id)
+            present.append((role, person_id))
+            tx.audit(
+                "assignment",
+                actor=actor,
+                role="admin",
+                area=new.id,
+                action="assigned",
+                details={"role": role, "person": person_id},
+            )
+        if new.fields:
+            write_fields(
+                tx, new.id, clean_fields(wf, new.fields, None, actor, new.id), actor, "admin"
+            )
         return area
 
     def list_areas(self, *, actor: str, state: str | None = None) -> list[Area]:
@@ -131,6 +161,18 @@ class AreaOps(CreationOps):
                 action="assigned" if add else "unassigned",
                 details={"role": role, "person": person_id},
             )
+
+
+@contextmanager
+def _named(new: NewArea) -> Iterator[None]:
+    """Errors about ``new`` start with its label (e.g. "row 9 (quarter 10.31): ...")."""
+    try:
+        yield
+    except RegsamFlowError as exc:
+        if new.label:
+            exc.message = f"{new.label}: {exc.message}"
+            exc.args = (exc.message, *exc.args[1:])
+        raise
 
 
 def _check_role(wf: Workflow, role: str) -> None:

@@ -10,7 +10,12 @@ from regsam_flow.errors import InvalidInputError
 
 from .indicators import INDICATOR_IDS
 
-__all__ = ["Quarter"]
+__all__ = ["MAX_POPULATION", "MAX_VALUE", "Quarter"]
+
+#: More inhabitants than any district quarter has (Munich has 1.5 million).
+MAX_POPULATION = 10_000_000
+#: Indicator values (shares, rates, counts) lie below this.
+MAX_VALUE = Decimal(10) ** 12
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,12 @@ class Quarter:
         p = self.population
         if isinstance(p, bool) or not isinstance(p, int) or p < 0:
             raise InvalidInputError(
-                f"{where}: population must be a whole number of at least 0, not {p!r}",
+                f"{where}: population must be a whole number of at least 0, not {p!r}"[:300],
+                field="population",
+            )
+        if p > MAX_POPULATION:
+            raise InvalidInputError(
+                f"{where}: population is more than {MAX_POPULATION} inhabitants",
                 field="population",
             )
         unknown = sorted(set(self.values) - set(INDICATOR_IDS))
@@ -48,10 +58,14 @@ class Quarter:
         for column in INDICATOR_IDS:
             value = self.values.get(column)
             if value is not None and (
-                not isinstance(value, Decimal) or not value.is_finite() or value < 0
+                not isinstance(value, Decimal)
+                or not value.is_finite()
+                or value < 0
+                or value >= MAX_VALUE
             ):
                 raise InvalidInputError(
-                    f"{where}: {column} must be a finite decimal of at least 0, not {value!r}",
+                    f"{where}: {column} must be a decimal of at least 0 and below {MAX_VALUE:f},"
+                    f" not {value!r}"[:300],
                     field=column,
                 )
             full[column] = value

@@ -23,7 +23,7 @@ from pathlib import Path
 from regsam_flow.errors import InvalidInputError
 
 from .indicators import INDICATOR_IDS, LABELS, REQUIRED_COLUMNS, column_for_header
-from .quarter import Quarter
+from .quarter import MAX_POPULATION, MAX_VALUE, Quarter
 
 __all__ = ["Problem", "ScreenFileError", "parse_quarters", "read_quarters"]
 
@@ -109,6 +109,12 @@ def _column(index: int, header: Sequence[str]) -> str:
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
 _GERMAN_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d*")
+
+
+def _shown(raw: str, quote: bool = True) -> str:
+    """A cell as quoted in a message: at most 30 characters."""
+    q = '"' if quote else ""
+    return f"{q}{raw}{q}" if len(raw) <= 30 else f'"{raw[:27]}..." ({len(raw)} characters)'
 
 
 def _parse_number(text: str, decimal_comma: bool) -> Decimal | None:
@@ -340,13 +346,19 @@ def _parse_row(
     if not raw:
         bad("population", "the number of inhabitants is missing")
     elif number is None:
-        bad("population", f'"{raw}" is not a number')
+        bad("population", f"{_shown(raw)} is not a number")
     elif number < 0:
-        bad("population", f"{raw} is negative")
+        bad("population", f"{_shown(raw, quote=False)} is negative")
+    elif number > MAX_POPULATION:
+        bad(
+            "population",
+            f"{_shown(raw)} is more inhabitants than a quarter has (at most {MAX_POPULATION})",
+        )
     elif number != number.to_integral_value():
         bad(
             "population",
-            f'"{raw}" is not a whole number of inhabitants (write it without thousands separators)',
+            f"{_shown(raw)} is not a whole number of inhabitants "
+            "(write it without thousands separators)",
         )
     else:
         population = int(number)
@@ -364,9 +376,11 @@ def _parse_row(
                 if "," in raw and not decimal_comma
                 else "; leave the cell empty if the value is missing"
             )
-            bad(column, f'"{raw}" is not a number{hint}')
+            bad(column, f"{_shown(raw)} is not a number{hint}")
         elif number < 0:
-            bad(column, f"{raw} is negative; a share cannot be negative")
+            bad(column, f"{_shown(raw, quote=False)} is negative; a share cannot be negative")
+        elif number >= MAX_VALUE:
+            bad(column, f"{_shown(raw)} is too large (give less than {MAX_VALUE:f})")
         else:
             values[column] = number
     if problems:

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import textwrap
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from regsam_flow.csv_export import write_csv
 from regsam_flow.errors import InvalidInputError
 
 from .indicators import INDICATOR_IDS
@@ -202,13 +201,13 @@ def render_csv(result: ScreenResult, *, delimiter: str = ",", only_qualifying: b
     qualifies (yes/no), status, counted and missing (ids separated by
     spaces), then one column per variable: 1 counts, 0 does not, empty
     missing.  Pass ``delimiter=";"`` for German Excel, ``only_qualifying``
-    for the qualifying quarters alone.
+    for the qualifying quarters alone.  Every cell is quoted, and one that a
+    spreadsheet would run as a formula starts with ``'``
+    (:mod:`regsam_flow.csv_export`).
     """
     if delimiter not in (",", ";"):
         raise InvalidInputError("the CSV delimiter must be ',' or ';'", field="delimiter")
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(
+    rows: list[list[object]] = [
         [
             "rank",
             "id",
@@ -223,10 +222,10 @@ def render_csv(result: ScreenResult, *, delimiter: str = ",", only_qualifying: b
             "missing",
             *INDICATOR_IDS,
         ]
-    )
+    ]
     for rank, q in enumerate(_listed(result, only_qualifying), start=1):
         flags = ["" if c in q.missing else ("1" if c in q.counted else "0") for c in INDICATOR_IDS]
-        writer.writerow(
+        rows.append(
             [
                 rank,
                 q.id,
@@ -242,4 +241,4 @@ def render_csv(result: ScreenResult, *, delimiter: str = ",", only_qualifying: b
                 *flags,
             ]
         )
-    return out.getvalue()
+    return write_csv(rows, delimiter=delimiter)
