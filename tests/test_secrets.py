@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -15,8 +17,10 @@ from regsam_flow import Engine
 from regsam_flow.cli import cli
 from regsam_flow.persistence.database import redact_url
 
-from .conftest import sign_agreement
+from .conftest import AGREEMENT
 from .test_mail_support import login_authenticator, smtp_server
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 pytest.importorskip("aiosmtpd", reason="aiosmtpd (the [test] extra) runs the SMTP server")
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -35,6 +39,18 @@ def our_log(caplog: pytest.LogCaptureFixture) -> str:
 def leaks(text: str) -> list[str]:
     """The fragments of the password found in ``text``."""
     return [part for part in (HEAD, TAIL, HEAD[:6], TAIL[:5]) if part in text]
+
+
+def sign_due_now(engine: Engine, area: str) -> str:
+    """Sign an agreement whose 28-day reminder fell due 18 days ago; return
+    yesterday as a German date: a pretended time before the real clock, so
+    an admin's ``send-due --now`` on it is a real pass."""
+    today = datetime.now(BERLIN).date()
+    terms = {**AGREEMENT, "start": today - timedelta(days=60), "review": today + timedelta(days=10)}
+    engine.set_agreement(area, actor="mia", **terms)
+    engine.sign_agreement(area, actor="mia")
+    engine.sign_agreement(area, actor="sven")
+    return f"{today - timedelta(days=1):%d.%m.%Y}"
 
 
 def invoke(*args: str, env: dict[str, str | None], tmp_path: Path) -> Result:
@@ -94,7 +110,7 @@ def test_unreachable_server_with_password_in_query(tmp_path: Path) -> None:
 def test_smtp_password_never_shown_logged_or_audited(
     engine: Engine, area: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, sep: str
 ) -> None:
-    sign_agreement(engine, area)  # review date 15.07.2027: reminders planned
+    yesterday = sign_due_now(engine, area)
     auth = login_authenticator("mia", "the right one")
     outputs: list[str] = []
     with (
@@ -104,9 +120,12 @@ def test_smtp_password_never_shown_logged_or_audited(
         url = f"smtp://mia:{HEAD}{sep}{TAIL}@{server.host}:{server.port}"
         env: dict[str, str | None] = {"REGSAM_FLOW_DB": engine.url, "REGSAM_FLOW_SMTP_URL": url}
         for hour in range(8, 16):  # past every retry
-            now = f"17.06.2027 {hour:02d}:00"
+            now = f"{yesterday} {hour:02d}:00"
             for fmt in ([], ["--json"]):
-                r = invoke(*fmt, "reminders", "send-due", "--now", now, env=env, tmp_path=tmp_path)
+                r = invoke(
+                    *fmt, "--as", "root", "reminders", "send-due", "--now", now,
+                    env=env, tmp_path=tmp_path,
+                )  # fmt: skip
                 assert r.exit_code == 0, r.output
                 outputs.append(r.output)
         assert server.received == []
@@ -145,14 +164,17 @@ def test_server_reply_echoing_the_password_is_scrubbed(
         shown = data.password.decode() if isinstance(data, LoginPassword) else "?"
         return AuthResult(success=False, handled=False, message=f"535 5.7.8 no: {shown}")
 
-    sign_agreement(engine, area)
+    yesterday = sign_due_now(engine, area)
     with (
         smtp_server(authenticator=echoing, auth_required=True, auth_require_tls=False) as server,
         caplog.at_level(logging.DEBUG),
     ):
         url = f"smtp://mia:{HEAD}%2F{TAIL}@{server.host}:{server.port}"
         env: dict[str, str | None] = {"REGSAM_FLOW_DB": engine.url, "REGSAM_FLOW_SMTP_URL": url}
-        r = invoke("reminders", "send-due", "--now", "17.06.2027 08:00", env=env, tmp_path=tmp_path)
+        r = invoke(
+            "--as", "root", "reminders", "send-due", "--now", f"{yesterday} 08:00",
+            env=env, tmp_path=tmp_path,
+        )  # fmt: skip
         assert r.exit_code == 0, r.output
         listed = invoke("--as", "audrey", "reminders", "list", env=env, tmp_path=tmp_path)
     [failed] = [x for x in engine.reminders(actor="root") if x.status == "failed"]

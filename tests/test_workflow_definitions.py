@@ -225,11 +225,13 @@ def test_cli_refuses_such_files_with_exit_7(tmp_path: Path, text: str) -> None:
     folder.mkdir()
     path = write(folder, text=text)
     runner = CliRunner()
+    env = {"REGSAM_FLOW_HOME": str(tmp_path / "home")}
+    assert runner.invoke(cli, ["--as", "root", "init"], env=env).exit_code == 0
     for args in (
         ["workflow", "validate", str(path)],
         ["--workflows", str(folder), "workflow", "list"],
     ):
-        r = runner.invoke(cli, args, env={"REGSAM_FLOW_HOME": str(tmp_path / "home")})
+        r = runner.invoke(cli, args, env=env)
         assert r.exit_code == 7, r.output
         assert f"error: {path}: line 1" in r.stderr
         assert "Error" not in r.stderr.replace("error:", "")
