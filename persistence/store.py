@@ -20,7 +20,15 @@ from regsam_flow.errors import (
     SchemaError,
     UnavailableError,
 )
-from regsam_flow.model import Agreement, Area, AuditEntry, Person, StoredWorkflow, TaskStatus
+from regsam_flow.model import (
+    AUDIT_FIELDS,
+    Agreement,
+    Area,
+    AuditEntry,
+    Person,
+    StoredWorkflow,
+    TaskStatus,
+)
 from regsam_flow.ports import Store, UnitOfWork
 
 from . import schema as s
@@ -442,26 +450,10 @@ def _lenient_text(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-_AUDIT_FIELDS = (
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "area",
-    "action",
-    "trigger",
-    "from_state",
-    "to_state",
-    "reason",
-    "details",
-    "hash",
-)
-
-
 def _audit_cols() -> list[Any]:
     """The audit log's columns in :class:`AuditEntry` order (the tables are
     defined on first use, see ``schema``)."""
-    return [s.audit_log.c[name] for name in _AUDIT_FIELDS]
+    return [s.audit_log.c[name] for name in AUDIT_FIELDS]
 
 
 def _is_disconnect(exc: DBAPIError) -> bool:

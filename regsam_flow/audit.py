@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, TypeAlias
 
-from .model import AuditEntry, VerifyResult
+from .model import AUDIT_FIELDS, AuditEntry, VerifyResult
 
 __all__ = [
     "GENESIS",
@@ -248,31 +248,15 @@ def _walk(
     return VerifyResult(True, count, prev)
 
 
-_COLUMNS = (
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "area",
-    "action",
-    "trigger",
-    "from_state",
-    "to_state",
-    "reason",
-    "details",
-    "hash",
-)
-
-
 def _damage(row: AuditRow, expected: int) -> str:
     """Why an entry could not even be hashed: name the entry and the column."""
     values = list(row)
-    if len(values) != len(_COLUMNS):
-        return f"entry {expected} has {len(values)} fields, not {len(_COLUMNS)}"
+    if len(values) != len(AUDIT_FIELDS):
+        return f"entry {expected} has {len(values)} fields, not {len(AUDIT_FIELDS)}"
     seq = values[0]
     if not isinstance(seq, int) or isinstance(seq, bool):
         return f"the entry after {expected - 1} has the sequence number {seq!r}, not a number"
-    for name, value in zip(_COLUMNS[1:], values[1:], strict=True):
+    for name, value in zip(AUDIT_FIELDS[1:], values[1:], strict=True):
         if value is None:
             return f"entry {seq}: its {name} is empty (NULL): edited behind the engine's back"
         if not isinstance(value, str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = [
     "AGREEMENT_REQUIRED",
     "AGREEMENT_SIGNERS",
     "AUDIT_COLUMNS",
+    "AUDIT_FIELDS",
     "Agreement",
     "Area",
     "AreaStatus",
@@ -256,22 +258,7 @@ class AuditEntry:
 
     def __iter__(self) -> Iterator[Any]:
         """The fields in order, so an entry unpacks like the row it came from."""
-        return iter(
-            (
-                self.seq,
-                self.at,
-                self.actor,
-                self.role,
-                self.area,
-                self.action,
-                self.trigger,
-                self.from_state,
-                self.to_state,
-                self.reason,
-                self.details,
-                self.hash,
-            )
-        )
+        return iter(tuple(getattr(self, name) for name in AUDIT_FIELDS))
 
     def to_dict(self) -> dict[str, Any]:
         import json
@@ -290,6 +277,10 @@ class AuditEntry:
             "details": json.loads(self.details) if self.details else {},
             "hash": self.hash,
         }
+
+
+#: The fields of an audit entry in the order they are stored and hashed.
+AUDIT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclass_fields(AuditEntry))
 
 
 @dataclass(frozen=True)

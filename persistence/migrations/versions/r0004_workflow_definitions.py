@@ -69,6 +69,7 @@ def upgrade() -> None:
 def _store_shipped(conn: sa.Connection) -> None:
     """The shipped definitions, each with its audit entry."""
     from regsam_flow.audit import format_ts, make_entry
+    from regsam_flow.model import AUDIT_FIELDS
     from regsam_flow.workflows import BUILTIN_DIR, parse_workflow
 
     now = datetime.now(timezone.utc)
@@ -112,29 +113,13 @@ def _store_shipped(conn: sa.Connection) -> None:
                 ":role, :area, :action, :trigger, :from_state, :to_state, :reason, "
                 ":details, :hash)"
             ),
-            dict(zip(_FIELDS, entry, strict=True)),
+            dict(zip(AUDIT_FIELDS, entry, strict=True)),
         )
         seq, prev = entry.seq, entry.hash
     conn.execute(
         sa.text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"),
         {"seq": seq, "hash": prev},
     )
-
-
-_FIELDS = (
-    "seq",
-    "at",
-    "actor",
-    "role",
-    "area",
-    "action",
-    "trigger",
-    "from_state",
-    "to_state",
-    "reason",
-    "details",
-    "hash",
-)
 
 
 def downgrade() -> None:
