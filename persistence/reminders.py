@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
-from regsam_flow.model import Reminder
+from regsam_flow.model import Reminder, ReminderChange, Review
 from regsam_flow.ports import ReminderUnitOfWork
 
 from . import schema as s
@@ -19,7 +19,6 @@ from . import schema as s
 __all__ = ["SqlReminders"]
 
 log = logging.getLogger("regsam_flow.persistence")
-_TS_FIELDS = ("due_at", "next_attempt_at", "claimed_until", "sent_at", "created_at")
 _KINDS = ("before", "on_day", "overdue")
 
 
@@ -67,6 +66,20 @@ def _reminder(row: Any) -> Reminder:
         last_error=m["last_error"],
         created_at=_ts(m, "created_at"),
     )
+
+
+def _values(change: ReminderChange) -> dict[str, Any]:
+    """The columns ``change`` sets, as stored."""
+    values: dict[str, Any] = {}
+    for name in ("status", "attempts", "last_error"):
+        if getattr(change, name) is not None:
+            values[name] = getattr(change, name)
+    for name in ("next_attempt_at", "sent_at", "claimed_until"):
+        if getattr(change, name) is not None:
+            values[name] = format_ts(getattr(change, name))
+    if change.release:
+        values.update(claimed_by=None, claimed_until=None)
+    return values
 
 
 def _readable(rows: Iterable[Any], warn: bool = True) -> list[Reminder]:
@@ -215,13 +228,15 @@ class SqlReminders(ReminderUnitOfWork):
         return bool(result.rowcount == 1)
 
     def update_reminder(
-        self, reminder_id: int, worker: str | None, *, when_status: str | None = None, **fields: Any
+        self,
+        reminder_id: int,
+        worker: str | None,
+        change: ReminderChange,
+        *,
+        when_status: str | None = None,
     ) -> bool:
         r = s.reminders
-        values = {
-            k: (format_ts(v) if k in _TS_FIELDS and isinstance(v, datetime) else v)
-            for k, v in fields.items()
-        }
+        values = _values(change)
         cond = r.c.id == reminder_id
         if worker is not None:
             cond = and_(cond, r.c.claimed_by == worker)
@@ -265,14 +280,24 @@ class SqlReminders(ReminderUnitOfWork):
             except (TypeError, ValueError):
                 cond = and_(cond, r.c.next_attempt_at > value)  # skip the unreadable one
 
-    def get_review(self, area_id: str, review_date: date) -> dict[str, Any] | None:
+    def get_review(self, area_id: str, review_date: date) -> Review | None:
         v = s.reviews
         row = self.conn.execute(
             select(v).where(
                 and_(v.c.area_id == area_id, v.c.review_date == review_date.isoformat())
             )
         ).first()
-        return dict(row._mapping) if row else None
+        if row is None:
+            return None
+        return Review(
+            area=row.area_id,
+            review_date=date.fromisoformat(row.review_date),
+            decision=row.decision,
+            next_review=date.fromisoformat(row.next_review) if row.next_review else None,
+            reason=row.reason,
+            decided_by=row.decided_by,
+            decided_at=parse_ts(row.decided_at),
+        )
 
     def add_review(
         self,

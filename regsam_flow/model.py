@@ -31,6 +31,8 @@ __all__ = [
     "NextStep",
     "Person",
     "Reminder",
+    "ReminderChange",
+    "Review",
     "StoredWorkflow",
     "TaskStatus",
     "VerifyResult",
@@ -237,6 +239,39 @@ class Reminder:
             "last_error": self.last_error or None,
             "message_id": self.message_id,
         }
+
+
+@dataclass(frozen=True)
+class ReminderChange:
+    """What a store's ``update_reminder`` changes in a reminder: the fields
+    given (not None) are set; ``release`` ends the lease (claimed_by and
+    claimed_until cleared), ``claimed_until`` extends it."""
+
+    status: str | None = None
+    attempts: int | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    claimed_until: datetime | None = None
+    release: bool = False
+
+    def __post_init__(self) -> None:
+        if self.release and self.claimed_until is not None:
+            raise ValueError("a change either releases a lease or extends it, not both")
+
+
+@dataclass(frozen=True)
+class Review:
+    """The decision taken at an area's review date: ``continue`` (with the
+    next review date) or ``end``."""
+
+    area: str
+    review_date: date
+    decision: str
+    next_review: date | None
+    reason: str
+    decided_by: str
+    decided_at: datetime
 
 
 @dataclass(frozen=True)

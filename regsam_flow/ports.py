@@ -27,6 +27,8 @@ from .model import (
     AuditEntry,
     Person,
     Reminder,
+    ReminderChange,
+    Review,
     StoredWorkflow,
     TaskStatus,
     Vote,
@@ -183,10 +185,16 @@ class ReminderUnitOfWork(ABC):
 
     @abstractmethod
     def update_reminder(
-        self, reminder_id: int, worker: str | None, *, when_status: str | None = None, **fields: Any
+        self,
+        reminder_id: int,
+        worker: str | None,
+        change: ReminderChange,
+        *,
+        when_status: str | None = None,
     ) -> bool:
-        """Change a reminder (only if ``worker`` still holds it, and only if it
-        is in status ``when_status``, when given); False if it did not."""
+        """Apply ``change`` to a reminder (only if ``worker`` still holds it,
+        and only if it is in status ``when_status``, when given); False if it
+        did not."""
 
     @abstractmethod
     def get_reminder(self, reminder_id: int) -> Reminder | None: ...
@@ -199,7 +207,7 @@ class ReminderUnitOfWork(ABC):
         """When the earliest pending reminder is next due."""
 
     @abstractmethod
-    def get_review(self, area_id: str, review_date: date) -> dict[str, Any] | None: ...
+    def get_review(self, area_id: str, review_date: date) -> Review | None: ...
     @abstractmethod
     def add_review(
         self,

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError, NotFoundError
-from ..model import AGREEMENT_SIGNERS, Reminder
+from ..model import AGREEMENT_SIGNERS, Reminder, ReminderChange
 from ..ports import Notifier, Recipient, ReminderNotice
 from ..schedule import backoff, next_overdue
 from ..validation import check_text
@@ -132,7 +132,7 @@ class ReminderOps(AgreementOps):
                     [
                         Blocker(
                             "review_decided",
-                            f"decided '{done['decision']}' by {done['decided_by']}",
+                            f"decided '{done.decision}' by {done.decided_by}",
                         )
                     ],
                     area=area_id,
@@ -229,12 +229,13 @@ class ReminderOps(AgreementOps):
             tx.uow.update_reminder(
                 reminder_id,
                 None,
-                status="pending",
-                attempts=0,
-                next_attempt_at=tx.now,
-                last_error="",
-                claimed_by=None,
-                claimed_until=None,
+                ReminderChange(
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=tx.now,
+                    last_error="",
+                    release=True,
+                ),
             )
             self._bump(tx, area)
             tx.audit(
@@ -313,7 +314,9 @@ class ReminderOps(AgreementOps):
                     continue
                 newest = max(group, key=lambda r: (r.due_at, r.id))
                 for r in group:
-                    if r is not newest and tx.uow.update_reminder(r.id, None, status="superseded"):
+                    if r is not newest and tx.uow.update_reminder(
+                        r.id, None, ReminderChange(status="superseded")
+                    ):
                         report.superseded.append(r.id)
                 if tx.uow.claim_reminder(newest.id, worker, now, self._lease_end(now)):
                     claimed.append(newest)
@@ -369,14 +372,18 @@ class ReminderOps(AgreementOps):
         sent, anything else as failed with the reason."""
         error = f"cannot be processed: {type(exc).__name__}: {exc}"[:1000]
         with self._write() as tx:
+            attempts = r.attempts + 1
             if delivered:
-                fields: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": ""}
+                change = ReminderChange(
+                    status="sent", sent_at=now, last_error="", attempts=attempts, release=True
+                )
                 action, details = "reminder_sent", self._sent_details(r, delivered[0])
             else:
-                fields = {"status": "failed", "last_error": error}
+                change = ReminderChange(
+                    status="failed", last_error=error, attempts=attempts, release=True
+                )
                 action, details = "reminder_failed", {"reminder": r.id, "error": error}
-            fields.update(attempts=r.attempts + 1, claimed_by=None, claimed_until=None)
-            if tx.uow.update_reminder(r.id, worker, **fields):
+            if tx.uow.update_reminder(r.id, worker, change):
                 (report.sent if delivered else report.failed).append(r.id)
                 tx.audit("reminder", actor=SYSTEM, area=r.area, action=action, details=details)
 
@@ -389,11 +396,8 @@ class ReminderOps(AgreementOps):
             if tx.uow.update_reminder(
                 rid,
                 None,
+                ReminderChange(status="failed", last_error=error, release=True),
                 when_status="pending",
-                status="failed",
-                last_error=error,
-                claimed_by=None,
-                claimed_until=None,
             ):
                 log.error("reminder %s (%s) %s", rid, area_id, error)
                 report.failed.append(rid)
@@ -445,7 +449,10 @@ class ReminderOps(AgreementOps):
                     continue
             elif r.status == "pending" and r.attempts and nxt - backoff(r.attempts) > horizon:
                 tx.uow.update_reminder(
-                    r.id, None, when_status="pending", next_attempt_at=max(r.due_at, present)
+                    r.id,
+                    None,
+                    ReminderChange(next_attempt_at=max(r.due_at, present)),
+                    when_status="pending",
                 )
                 continue
             else:
@@ -453,13 +460,14 @@ class ReminderOps(AgreementOps):
             if tx.uow.update_reminder(
                 r.id,
                 None,
+                ReminderChange(
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=r.due_at,
+                    last_error="",
+                    release=True,
+                ),
                 when_status=r.status,
-                status="pending",
-                attempts=0,
-                next_attempt_at=r.due_at,
-                last_error="",
-                claimed_by=None,
-                claimed_until=None,
             ):
                 log.warning(
                     "reminder %s (%s) was %s at a time still to come: pending again",
@@ -535,7 +543,9 @@ class ReminderOps(AgreementOps):
         """Extend our lease just before sending; False if we no longer hold it."""
         with self._write() as tx:
             return tx.uow.update_reminder(
-                r.id, worker, status="pending", claimed_until=self._lease_end(now)
+                r.id,
+                worker,
+                ReminderChange(status="pending", claimed_until=self._lease_end(now)),
             )
 
     def _notice(self, r: Reminder, now: datetime) -> ReminderNotice:
@@ -604,18 +614,13 @@ class ReminderOps(AgreementOps):
         mail was on its way, it is sent all the same; if another worker took
         the reminder over (our lease ran out), the row is theirs, but the
         audit log still records our delivery."""
-        sent: dict[str, Any] = {
-            "status": "sent",
-            "sent_at": now,
-            "attempts": r.attempts + 1,
-            "claimed_by": None,
-            "claimed_until": None,
-            "last_error": "",
-        }
+        sent = ReminderChange(
+            status="sent", sent_at=now, attempts=r.attempts + 1, last_error="", release=True
+        )
         details = self._sent_details(r, notice)
         with self._write() as tx:
-            ok = tx.uow.update_reminder(r.id, worker, **sent)
-            if not ok and tx.uow.update_reminder(r.id, None, when_status="cancelled", **sent):
+            ok = tx.uow.update_reminder(r.id, worker, sent)
+            if not ok and tx.uow.update_reminder(r.id, None, sent, when_status="cancelled"):
                 ok = True
                 details["cancelled_meanwhile"] = True
             if not ok:  # our lease ran out and another worker took the reminder
@@ -675,11 +680,9 @@ class ReminderOps(AgreementOps):
                 if tx.uow.update_reminder(
                     r.id,
                     worker,
-                    status="failed",
-                    attempts=attempts,
-                    last_error=error,
-                    claimed_by=None,
-                    claimed_until=None,
+                    ReminderChange(
+                        status="failed", attempts=attempts, last_error=error, release=True
+                    ),
                 ):
                     report.failed.append(r.id)
                     tx.audit(
@@ -693,11 +696,12 @@ class ReminderOps(AgreementOps):
             elif tx.uow.update_reminder(
                 r.id,
                 worker,
-                attempts=attempts,
-                last_error=error,
-                next_attempt_at=now + backoff(attempts),
-                claimed_by=None,
-                claimed_until=None,
+                ReminderChange(
+                    attempts=attempts,
+                    last_error=error,
+                    next_attempt_at=now + backoff(attempts),
+                    release=True,
+                ),
             ):
                 report.retrying.append(r.id)
         log.warning(
