@@ -31,6 +31,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from .revision import HEAD_REVISION
+
 __all__ = [
     "HEAD_REVISION",
     "agreements",
@@ -50,8 +52,6 @@ __all__ = [
     "workflow_definitions",
 ]
 
-#: The Alembic revision this code needs; a test keeps it equal to the head.
-HEAD_REVISION = "0004"
 
 TS = String(32)
 ID = String(64)

@@ -6,13 +6,11 @@ from pathlib import Path
 
 from ..errors import InvalidWorkflowError, NotAllowedError
 from ..model import StoredWorkflow
+from ..shipped import SYSTEM_ACTOR
 from ..workflows import BUILTIN_DIR, Workflow, parse_workflow, text_hash
 from .base import EngineBase, _Tx
 
 __all__ = ["SYSTEM_ACTOR", "DefinitionOps"]
-
-#: Who deploys the shipped definitions (in ``init`` and the migration).
-SYSTEM_ACTOR = "regsam-flow"
 
 
 def read_definition(path: Path | str) -> str:

@@ -10,7 +10,6 @@ Revises: 0003
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -23,7 +22,6 @@ depends_on = None
 
 TS = sa.String(32)
 ID = sa.String(64)
-SYSTEM = "regsam-flow"
 
 APPEND_ONLY_SQLITE = """
 CREATE TRIGGER workflow_definitions_no_{op} BEFORE {OP} ON workflow_definitions
@@ -68,42 +66,26 @@ def upgrade() -> None:
 
 def _store_shipped(conn: sa.Connection) -> None:
     """The shipped definitions, each with its audit entry."""
-    from regsam_flow.audit import format_ts, make_entry
+    from regsam_flow.audit import format_ts
     from regsam_flow.model import AUDIT_FIELDS
-    from regsam_flow.workflows import BUILTIN_DIR, parse_workflow
+    from regsam_flow.shipped import shipped_deployments
 
     now = datetime.now(timezone.utc)
     seq, prev = conn.execute(sa.text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
-    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-        text = path.read_bytes().decode("utf-8")
-        wf = parse_workflow(text, str(path))
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    for d, entry in shipped_deployments(seq, prev, now):
         conn.execute(
             sa.text(
                 "INSERT INTO workflow_definitions (name, version, hash, text, source, "
                 "deployed_by, deployed_at) VALUES (:n, :v, :h, :t, :s, :by, :at)"
             ),
             {
-                "n": wf.name,
-                "v": wf.version,
-                "h": digest,
-                "t": text,
-                "s": path.name,
-                "by": SYSTEM,
-                "at": format_ts(now),
-            },
-        )
-        entry = make_entry(
-            seq,
-            prev,
-            at=now,
-            actor=SYSTEM,
-            action="workflow_deployed",
-            details={
-                "workflow": wf.name,
-                "version": wf.version,
-                "hash": digest,
-                "source": path.name,
+                "n": d.name,
+                "v": d.version,
+                "h": d.hash,
+                "t": d.text,
+                "s": d.source,
+                "by": d.deployed_by,
+                "at": format_ts(d.deployed_at),
             },
         )
         conn.execute(
