@@ -1,0 +1,568 @@
+"""The contract of the Store port: what every store does, tested on the port itself.
+
+Each test runs on the memory store, a SQLite file and PostgreSQL
+(``[memory]``, ``[sqlite]``, ``[postgresql]``): an answer that differs between
+them is a bug in one of the stores.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from regsam_flow.audit import make_entry, verify_chain
+from regsam_flow.errors import ConflictError, InvalidInputError, SchemaError
+from regsam_flow.model import (
+    Agreement,
+    Area,
+    AuditEntry,
+    Person,
+    Reminder,
+    ReminderChange,
+    Review,
+    StoredWorkflow,
+    TaskStatus,
+    Vote,
+)
+from regsam_flow.persistence.memory import MemoryStore
+from regsam_flow.persistence.revision import HEAD_REVISION
+from regsam_flow.ports import Store, UnitOfWork
+
+T0 = datetime(2027, 3, 1, 8, 0, 0, 123456, tzinfo=timezone.utc)
+REVIEW = date(2027, 7, 15)
+SHIPPED = {"schwerpunktgebiet", "gebietsauswahl"}
+
+
+def _open(db_backend: str, request: pytest.FixtureRequest) -> Store:
+    if db_backend == "memory":
+        return MemoryStore()
+    from regsam_flow.persistence import SqlStore
+
+    return SqlStore(request.getfixturevalue("db_url"))
+
+
+@pytest.fixture
+def store(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A store created to the schema this code needs."""
+    s = _open(db_backend, request)
+    s.upgrade()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fresh(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A store never created: an empty database, a new MemoryStore."""
+    s = _open(db_backend, request)
+    yield s
+    s.close()
+
+
+def person(pid: str, admin: bool = False, auditor: bool = False) -> Person:
+    return Person(pid, f"Name {pid}", f"{pid}@example.org", "Org", admin, auditor)
+
+
+def area(aid: str, state: str = "vorlauf", version: int = 1) -> Area:
+    return Area(aid, f"Area {aid}", "District", "schwerpunktgebiet", 1, state, version, 0, T0, T0)
+
+
+def populate(uow: UnitOfWork) -> None:
+    """People p1..p3 and areas a1, a2 (p1 in a1)."""
+    for pid in ("p2", "p1", "p3"):
+        uow.add_person(person(pid), T0)
+    uow.add_area(area("a2", state="diagnose"))
+    uow.add_area(area("a1"))
+    uow.add_assignment("a1", "moderation", "p1")
+
+
+def reminder(aid: str, offset: int, due: datetime, review: date = REVIEW) -> Reminder:
+    kind = "before" if offset > 0 else ("on_day" if offset == 0 else "overdue")
+    return Reminder(0, aid, review, kind, offset, due)
+
+
+def entry(head: tuple[int, str], at: datetime, **fields: str) -> AuditEntry:
+    values = {"actor": "p1", "action": "test", **fields}
+    return make_entry(head[0], head[1], at=at, **values)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ the schema
+def test_a_new_store_is_not_initialised_until_upgraded(fresh: Store) -> None:
+    assert fresh.schema_status() == (None, HEAD_REVISION)
+    check = getattr(fresh, "check_schema")  # noqa: B009 - not on the port yet
+    with pytest.raises(SchemaError, match="not initialised"):
+        check()
+    assert fresh.upgrade() == (None, HEAD_REVISION)
+    assert fresh.schema_status() == (HEAD_REVISION, HEAD_REVISION)
+    check()
+    assert fresh.upgrade() == (HEAD_REVISION, HEAD_REVISION)  # safe to repeat
+
+
+def test_creating_a_store_deploys_the_shipped_definitions_with_audit_entries(
+    fresh: Store,
+) -> None:
+    fresh.upgrade()
+    with fresh.read() as uow:
+        defs = uow.list_workflow_definitions()
+        log = list(uow.iter_audit())
+        head = uow.read_audit_head()
+    assert {d.name for d in defs} == SHIPPED
+    assert {d.deployed_by for d in defs} == {"regsam-flow"}
+    assert [e.action for e in log] == ["workflow_deployed"] * len(defs)
+    assert verify_chain(log).ok
+    assert head == (log[-1].seq, log[-1].hash)
+
+
+def test_initialise_creates_the_store_and_writes_in_one_unit(fresh: Store) -> None:
+    with fresh.initialise() as uow:
+        uow.add_person(person("root", admin=True), T0)
+    assert fresh.schema_status()[0] == HEAD_REVISION
+    with fresh.read() as uow:
+        assert uow.get_person("root") == person("root", admin=True)
+
+
+def test_a_failed_initialise_leaves_the_store_uncreated(fresh: Store) -> None:
+    with pytest.raises(RuntimeError), fresh.initialise() as uow:
+        uow.add_person(person("root", admin=True), T0)
+        raise RuntimeError("boom")
+    assert fresh.schema_status() == (None, HEAD_REVISION)
+
+
+def test_login(store: Store, db_backend: str) -> None:
+    if db_backend == "postgresql":
+        assert store.login()
+    else:
+        with pytest.raises(InvalidInputError) as info:
+            store.login()
+        assert info.value.field == "bind_login"
+
+
+# ----------------------------------------------------------- units of work
+def test_a_unit_that_raises_writes_nothing(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+    with pytest.raises(RuntimeError), store.write() as uow:
+        uow.add_person(person("p9"), T0)
+        uow.update_area("a1", 1, state="diagnose", round=1, at=T0)
+        uow.set_field("a1", "score", 3, "p1", T0)
+        uow.add_reminders([reminder("a1", 0, T0)], T0)
+        head = uow.audit_head()
+        uow.append_audit(entry(head, T0, area="a1"))
+        raise RuntimeError("boom")
+    with store.read() as uow:
+        assert uow.get_person("p9") is None
+        assert uow.get_area("a1") == area("a1")
+        assert uow.get_fields("a1") == {}
+        assert uow.list_reminders() == []
+        assert uow.audit_head() == head
+
+
+def test_readers_see_only_committed_writes(store: Store) -> None:
+    with store.write() as w:
+        w.add_person(person("p1"), T0)
+        with store.read() as r:
+            assert r.get_person("p1") is None
+    with store.read() as r:
+        assert r.get_person("p1") == person("p1")
+
+
+def test_writers_take_turns(store: Store) -> None:
+    """A writer that starts while another is open waits for its commit, and
+    then sees what it wrote (no lost update)."""
+    seen: list[object] = []
+
+    def second() -> None:
+        with store.write() as uow:
+            seen.append(uow.get_person("first"))
+            uow.add_person(person("second"), T0)
+
+    with store.write() as uow:
+        t = threading.Thread(target=second)
+        t.start()
+        time.sleep(0.3)  # give the second writer every chance to overtake
+        uow.add_person(person("first"), T0)
+    t.join(timeout=60)
+    assert seen == [person("first")]
+
+
+@pytest.mark.parametrize(
+    "collide",
+    [
+        pytest.param(lambda u: u.add_person(person("p1"), T0), id="person"),
+        pytest.param(lambda u: u.add_area(area("a1")), id="area"),
+        pytest.param(lambda u: u.add_assignment("a1", "moderation", "p1"), id="assignment"),
+        pytest.param(lambda u: u.add_assignment("nowhere", "moderation", "p1"), id="no-area"),
+        pytest.param(lambda u: u.add_assignment("a1", "moderation", "nobody"), id="no-person"),
+        pytest.param(lambda u: u.add_agreement("a1", Agreement(1, created_at=T0, created_by="p1")),
+                     id="agreement"),
+        pytest.param(lambda u: u.add_signature("a1", 1, "moderation", "p2", T0), id="signature"),
+        pytest.param(lambda u: u.add_approval("a1", 0, "go", "moderation", "p2", T0),
+                     id="approval"),
+        pytest.param(lambda u: u.add_vote("a1", 0, Vote("p1", "member", False), T0), id="vote"),
+        pytest.param(lambda u: u.add_review("a1", REVIEW, "end", None, "", "p1", T0),
+                     id="review"),
+        pytest.param(lambda u: u.set_field("nowhere", "f", 1, "p1", T0), id="field-no-area"),
+        pytest.param(lambda u: u.put_task("nowhere", TaskStatus("t", True)), id="task-no-area"),
+        pytest.param(lambda u: u.update_area("a1", 7, state="x", round=0, at=T0),
+                     id="stale-version"),
+        pytest.param(
+            lambda u: u.add_workflow_definition(u.list_workflow_definitions()[0]),
+            id="definition",
+        ),
+        pytest.param(lambda u: u.append_audit(entry((0, "0" * 64), T0)), id="audit-seq"),
+    ],
+)  # fmt: skip
+def test_a_collision_is_a_conflict_and_writes_nothing(store: Store, collide: object) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.add_agreement("a1", Agreement(1, topic="t", created_at=T0, created_by="p1"))
+        uow.add_signature("a1", 1, "moderation", "p1", T0)
+        uow.add_approval("a1", 0, "go", "moderation", "p1", T0)
+        uow.add_vote("a1", 0, Vote("p1", "member", True), T0)
+        uow.add_review("a1", REVIEW, "continue", date(2028, 1, 1), "", "p1", T0)
+    with pytest.raises(ConflictError), store.write() as uow:
+        uow.add_person(person("p9"), T0)
+        collide(uow)  # type: ignore[operator]
+    with store.read() as uow:
+        assert uow.get_person("p9") is None
+        assert uow.get_agreement("a1") is not None
+        assert uow.get_agreement("a1").signatures == {"moderation": "p1"}  # type: ignore[union-attr]
+        assert uow.get_votes("a1") == [Vote("p1", "member", True, "", 0)]
+
+
+# -------------------------------------------------------------------- people
+def test_people(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        assert not uow.has_admin()
+        uow.set_global_roles("p2", admin=True, auditor=True)
+    with store.read() as uow:
+        assert [p.id for p in uow.list_people()] == ["p1", "p2", "p3"]
+        assert uow.get_person("p2") == person("p2", admin=True, auditor=True)
+        assert uow.get_person("nobody") is None
+        assert uow.has_admin()
+
+
+def test_definitions_round_trip_in_name_and_version_order(store: Store) -> None:
+    mine = [
+        StoredWorkflow("aaa", 2, "h2", "text 2", "a2.yaml", "root", T0),
+        StoredWorkflow("aaa", 1, "h1", "text 1", "a1.yaml", "root", T0),
+    ]
+    with store.write() as uow:
+        for d in mine:
+            uow.add_workflow_definition(d)
+    with store.read() as uow:
+        found = uow.list_workflow_definitions()
+    assert found[:2] == mine[::-1]
+    assert [(d.name, d.version) for d in found] == sorted((d.name, d.version) for d in found)
+
+
+# --------------------------------------------------------------------- areas
+def test_areas_list_filter_and_version(store: Store) -> None:
+    later = T0 + timedelta(hours=1)
+    with store.write() as uow:
+        populate(uow)
+        assert uow.update_area("a1", 1, state="diagnose", round=2, at=later) == 2
+    with store.read() as uow:
+        a1 = uow.get_area("a1")
+        assert a1 is not None
+        assert (a1.state, a1.round, a1.version, a1.updated_at, a1.created_at) == (
+            "diagnose",
+            2,
+            2,
+            later,
+            T0,
+        )
+        assert [a.id for a in uow.list_areas()] == ["a1", "a2"]
+        assert [a.id for a in uow.list_areas(state="diagnose")] == ["a1", "a2"]
+        assert [a.id for a in uow.list_areas(member="p1")] == ["a1"]
+        assert uow.list_areas(state="vorlauf") == []
+        assert uow.list_areas(member="p3") == []
+        assert uow.get_area("nowhere") is None
+
+
+def test_assignments_ordered_and_removed(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.add_assignment("a1", "steering", "p3")
+        uow.add_assignment("a1", "steering", "p2")
+        uow.remove_assignment("a1", "moderation", "p1")
+    with store.read() as uow:
+        assert uow.get_assignments("a1") == [("steering", "p2"), ("steering", "p3")]
+        assert uow.get_assignments("a2") == []
+
+
+def test_tasks_are_put_and_replaced(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.put_task("a1", TaskStatus("t1", True, "p1", T0, "first"))
+        uow.put_task("a1", TaskStatus("t2", False))
+        uow.put_task("a1", TaskStatus("t1", False, None, None, "undone"))
+    with store.read() as uow:
+        assert uow.get_tasks("a1") == {
+            "t1": TaskStatus("t1", False, None, None, "undone"),
+            "t2": TaskStatus("t2", False),
+        }
+        assert uow.get_tasks("a2") == {}
+
+
+def test_agreements_versions_and_signatures(store: Store) -> None:
+    v1 = Agreement(1, "topic", "scope", "r", "p", "t", "2 Jahre", REVIEW, REVIEW, T0, "p1")
+    v2 = Agreement(2, topic="new", created_at=T0, created_by="p1")
+    with store.write() as uow:
+        populate(uow)
+        assert uow.get_agreement("a1") is None
+        uow.add_agreement("a1", v1)
+        uow.add_signature("a1", 1, "moderation", "p1", T0)
+        uow.add_agreement("a1", v2)
+    with store.read() as uow:
+        assert uow.get_agreement("a1") == v2
+        assert uow.get_agreement("a1", 1) == Agreement(
+            **{**v1.__dict__, "signatures": {"moderation": "p1"}}
+        )
+        assert uow.get_agreement("a1", 3) is None
+
+
+def test_approvals_by_round(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.add_approval("a1", 0, "go", "moderation", "p1", T0)
+        uow.add_approval("a1", 0, "go", "steering", "p2", T0)
+        uow.add_approval("a1", 1, "go", "moderation", "p3", T0)
+    with store.read() as uow:
+        assert uow.get_approvals("a1", 0) == {"go": {"moderation": "p1", "steering": "p2"}}
+        assert uow.get_approvals("a1", 1) == {"go": {"moderation": "p3"}}
+        assert uow.get_approvals("a1", 2) == {}
+
+
+def test_fields_are_json_values(store: Store) -> None:
+    value = {"score": 3.5, "notes": ["Straße", None], "ok": True}
+    with store.write() as uow:
+        populate(uow)
+        uow.set_field("a1", "assessment", value, "p1", T0)
+        uow.set_field("a1", "n", 1, "p1", T0)
+        uow.set_field("a1", "n", 2, "p1", T0)
+    with store.read() as uow:
+        assert uow.get_fields("a1") == {"assessment": value, "n": 2}
+        assert uow.get_fields("a2") == {}
+
+
+def test_votes_by_round_in_order(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.add_vote("a1", 1, Vote("p2", "member", False, "no"), T0 + timedelta(seconds=2))
+        uow.add_vote("a1", 1, Vote("p1", "member", True), T0 + timedelta(seconds=1))
+        uow.add_vote("a1", 0, Vote("p3", "member", True), T0 + timedelta(seconds=3))
+    with store.read() as uow:
+        assert [(v.round, v.person) for v in uow.get_votes("a1")] == [
+            (0, "p3"),
+            (1, "p1"),
+            (1, "p2"),
+        ]
+        assert uow.get_votes("a1", 1) == [
+            Vote("p1", "member", True, "", 1),
+            Vote("p2", "member", False, "no", 1),
+        ]
+        assert uow.get_votes("a2") == []
+
+
+# ----------------------------------------------------------------- audit log
+def test_audit_appends_with_head_and_queries(store: Store) -> None:
+    with store.write() as uow:
+        start = uow.audit_head()
+        e1 = entry(start, T0, area="a1", actor="p1")
+        uow.append_audit(e1)
+        e2 = entry((e1.seq, e1.hash), T0 + timedelta(seconds=1), area="a2", actor="p2")
+        uow.append_audit(e2)
+        e3 = entry((e2.seq, e2.hash), T0 + timedelta(seconds=2), area="a1", actor="p2")
+        uow.append_audit(e3)
+        assert uow.audit_head() == (e3.seq, e3.hash)
+    with store.read() as uow:
+        assert uow.read_audit_head() == (e3.seq, e3.hash)
+        assert uow.audit_at(e2.seq) == e2.at
+        assert uow.audit_at(e3.seq + 1) is None
+        mine = uow.query_audit(since=e1.at)
+        assert mine == [e1, e2, e3]
+        assert uow.query_audit(area="a1") == [e1, e3]
+        assert uow.query_audit(areas=["a2"]) == [e2]
+        assert uow.query_audit(actor="p2", until=e2.at) == [e2]  # until is inclusive
+        assert uow.query_audit(since=e2.at, until=e3.at) == [e2, e3]
+        every = list(uow.iter_audit(batch=2))
+        assert every[-3:] == [e1, e2, e3]
+        assert [tuple(r) for r in uow.iter_audit_rows(batch=2)] == [tuple(e) for e in every]
+        assert verify_chain(uow.iter_audit_rows()).ok
+
+
+# ---------------------------------------------------------------- reminders
+def test_reminders_added_once_per_slot_and_listed_by_due_time(store: Store) -> None:
+    r7 = reminder("a1", 7, T0)
+    r0 = reminder("a1", 0, T0 + timedelta(days=7))
+    with store.write() as uow:
+        populate(uow)
+        uow.add_reminders([r0, r7], T0)
+        uow.add_reminders([reminder("a1", 7, T0 + timedelta(days=1)), r7], T0)
+        uow.add_reminders([reminder("a2", 0, T0 + timedelta(days=1))], T0)
+    with store.read() as uow:
+        found = uow.list_reminders()
+        assert [(r.area, r.offset_days) for r in found] == [("a1", 7), ("a2", 0), ("a1", 0)]
+        first = found[0]
+        assert (first.status, first.attempts, first.next_attempt_at, first.due_at) == (
+            "pending",
+            0,
+            T0,
+            T0,
+        )
+        assert (first.claimed_by, first.claimed_until, first.sent_at, first.last_error) == (
+            None,
+            None,
+            None,
+            "",
+        )
+        assert first.created_at == T0
+        assert uow.get_reminder(first.id) == first
+        assert uow.get_reminder(10**6) is None
+        assert [r.offset_days for r in uow.list_reminders(area="a1")] == [7, 0]
+        assert [r.area for r in uow.list_reminders(areas=["a2"])] == ["a2"]
+        assert uow.list_reminders(status="sent") == []
+        assert [r.offset_days for r in uow.reminders_of_date("a1", REVIEW)] == [7, 0]
+        assert uow.next_reminder_at() == T0
+
+
+def _ids(rems: list[Reminder]) -> list[int]:
+    return [r.id for r in rems]
+
+
+def test_reminders_are_claimed_with_leases(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.add_reminders([reminder("a1", 7, T0), reminder("a1", 0, T0 + timedelta(days=7))], T0)
+    now = T0 + timedelta(minutes=1)
+    lease = now + timedelta(minutes=10)
+    with store.write() as uow:
+        due = uow.due_reminders(now, limit=10)
+        assert [r.offset_days for r in due] == [7]
+        rid = due[0].id
+        assert uow.claim_reminder(rid, "w1", now, lease)
+        assert not uow.claim_reminder(rid, "w2", now, lease)  # the lease is live
+        assert uow.due_reminders(now, limit=10) == []  # a held one is not due
+        held = uow.get_reminder(rid)
+        assert held is not None and (held.claimed_by, held.claimed_until) == ("w1", lease)
+    after = lease + timedelta(seconds=1)
+    with store.write() as uow:
+        assert _ids(uow.due_reminders(after, limit=10)) == [rid]  # the lease ran out
+        assert uow.claim_reminder(rid, "w2", after, after + timedelta(minutes=10))
+        # w1 lost the reminder: its changes are refused
+        assert not uow.update_reminder(rid, "w1", ReminderChange(status="sent"))
+        assert uow.update_reminder(
+            rid, "w2", ReminderChange(status="sent", sent_at=after, attempts=1, release=True)
+        )
+        sent = uow.get_reminder(rid)
+        assert sent is not None
+        assert (sent.status, sent.sent_at, sent.attempts, sent.claimed_by) == (
+            "sent",
+            after,
+            1,
+            None,
+        )
+        assert not uow.claim_reminder(rid, "w3", after, after)  # only pending ones
+        # handled, its attempt due at T0: after any earlier time, not after T0
+        assert uow.processed_after(T0 - timedelta(seconds=1)) == [sent]
+        assert uow.processed_after(T0) == []
+
+
+def test_update_reminder_conditions_and_fields(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.add_reminders([reminder("a1", 0, T0)], T0)
+        rid = uow.list_reminders()[0].id
+        later = T0 + timedelta(hours=2)
+        assert not uow.update_reminder(rid, None, ReminderChange(status="x"), when_status="sent")
+        assert uow.update_reminder(
+            rid,
+            None,
+            ReminderChange(attempts=2, last_error="smtp down", next_attempt_at=later),
+            when_status="pending",
+        )
+        assert uow.claim_reminder(rid, "w1", later, later + timedelta(minutes=5))
+        assert uow.update_reminder(rid, "w1", ReminderChange(claimed_until=later + timedelta(1)))
+        r = uow.get_reminder(rid)
+        assert r is not None
+        assert (r.status, r.attempts, r.last_error, r.next_attempt_at) == (
+            "pending",
+            2,
+            "smtp down",
+            later,
+        )
+        assert (r.claimed_by, r.claimed_until) == ("w1", later + timedelta(1))
+        assert not uow.update_reminder(10**6, None, ReminderChange(status="sent"))
+        assert uow.next_reminder_at() == later
+    with store.read() as uow:
+        assert _ids(uow.due_for_date("a1", REVIEW, later)) == [rid]
+        assert uow.due_for_date("a1", REVIEW, later - timedelta(seconds=1)) == []
+
+
+def test_cancel_reminders_of_an_area_or_a_date(store: Store) -> None:
+    other = date(2028, 1, 15)
+    with store.write() as uow:
+        populate(uow)
+        uow.add_reminders(
+            [
+                reminder("a1", 7, T0),
+                reminder("a1", 0, T0 + timedelta(days=7)),
+                reminder("a1", 0, T0 + timedelta(days=100), review=other),
+                reminder("a2", 0, T0),
+            ],
+            T0,
+        )
+        uow.claim_reminder(uow.list_reminders()[0].id, "w1", T0, T0 + timedelta(minutes=5))
+        assert uow.cancel_reminders("a1", REVIEW) == 2
+        assert uow.cancel_reminders("a1", REVIEW) == 0  # only pending ones
+        assert uow.cancel_reminders("a1", status="superseded") == 1
+    with store.read() as uow:
+        statuses = [(r.area, r.review_date, r.status, r.claimed_by) for r in uow.list_reminders()]
+        assert sorted(statuses) == [
+            ("a1", REVIEW, "cancelled", None),
+            ("a1", REVIEW, "cancelled", None),
+            ("a1", other, "superseded", None),
+            ("a2", REVIEW, "pending", None),
+        ]
+        assert uow.next_reminder_at() == T0
+
+
+def test_due_reminders_in_order_up_to_the_limit(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.add_reminders([reminder("a1", d, T0 + timedelta(hours=10 - d)) for d in (1, 2, 3)], T0)
+    now = T0 + timedelta(days=1)
+    with store.read() as uow:
+        assert [r.offset_days for r in uow.due_reminders(now, limit=2)] == [3, 2]
+        assert uow.due_reminders(T0, limit=5) == []
+
+
+def test_unreadable_reminders_are_named_and_left_out(store: Store) -> None:
+    far = datetime(2300, 1, 1, 8, tzinfo=timezone.utc)
+    with store.write() as uow:
+        populate(uow)
+        uow.add_reminders([reminder("a1", 0, far, review=far.date()), reminder("a1", 0, T0)], T0)
+    with store.read() as uow:
+        assert [r.due_at for r in uow.list_reminders()] == [T0]
+        bad = uow.unreadable_reminders(T0)
+        assert len(bad) == 1 and bad[0][1] == "a1"
+        assert "2300-01-01 lies outside the years" in bad[0][2]
+        assert uow.next_reminder_at() == T0
+
+
+def test_reviews_round_trip(store: Store) -> None:
+    nxt = date(2028, 1, 15)
+    with store.write() as uow:
+        populate(uow)
+        assert uow.get_review("a1", REVIEW) is None
+        uow.add_review("a1", REVIEW, "continue", nxt, "weiter", "p1", T0)
+    with store.read() as uow:
+        assert uow.get_review("a1", REVIEW) == Review(
+            "a1", REVIEW, "continue", nxt, "weiter", "p1", T0
+        )
+        assert uow.get_review("a1", nxt) is None
