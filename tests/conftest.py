@@ -1,5 +1,6 @@
-"""Shared fixtures: a real database per test (a SQLite file, and a PostgreSQL
-database when one is configured: see ``databases``), people in every role."""
+"""Shared fixtures: a real store per test (a SQLite file, a PostgreSQL
+database when one is configured, see ``databases``; and the memory store for
+tests that do not reach past the engine), people in every role."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from regsam_flow import Engine
+from regsam_flow.persistence.memory import MemoryStore
 
 from .databases import BACKENDS, NOT_CONFIGURED, PgServer, pg_required, pg_url_from_env
 
@@ -71,11 +73,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "postgresql_only(reason): the test is about PostgreSQL itself; it gets no [sqlite] run",
     )
+    config.addinivalue_line(
+        "markers",
+        "sql(reason): the test reaches past the engine into the SQL database (its URL, "
+        "files, other processes); it gets no [memory] run",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test on a database runs on each backend (``db_backend``), except
-    the ``sqlite_only`` and ``postgresql_only`` ones."""
+    the ``sqlite_only`` and ``postgresql_only`` ones.  A test that stays
+    inside the engine (``engine``, ``area``, ``store``, never ``db_url``) and
+    is not marked ``sql`` runs on the memory store too: ``[memory]``."""
     if "db_backend" not in metafunc.fixturenames:
         return
     backends = list(BACKENDS)
@@ -83,6 +92,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         backends = ["sqlite"]
     elif metafunc.definition.get_closest_marker("postgresql_only") is not None:
         backends = ["postgresql"]
+    elif "db_url" not in metafunc.fixturenames and not metafunc.definition.get_closest_marker(
+        "sql"
+    ):
+        backends = ["memory", *BACKENDS]
     metafunc.parametrize("db_backend", backends, indirect=True)
 
 
@@ -115,7 +128,7 @@ def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
         yield f"sqlite:///{tmp_path / 'regsam.db'}"
         return
     server: PgServer = request.getfixturevalue("pg_server")
-    name = server.new_database(migrated="engine" in request.fixturenames)
+    name = server.new_database(migrated=bool({"engine", "store"} & set(request.fixturenames)))
     try:
         yield server.url_of(name)
     finally:
@@ -123,9 +136,13 @@ def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """An initialised database with an admin ``root`` and an auditor ``audrey``."""
-    e = Engine(db_url)
+def engine(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An initialised store with an admin ``root`` and an auditor ``audrey``:
+    a database of ``db_url``, or a :class:`MemoryStore`."""
+    if db_backend == "memory":
+        e = Engine(store=MemoryStore())
+    else:
+        e = Engine(request.getfixturevalue("db_url"))
     e.init("root", name="Root Admin", email="root@regsam.example")
     e.add_person(
         "audrey",

@@ -15,6 +15,14 @@ up to date), any other test gets an empty database (copied from
 ``template0``), as a new SQLite file is empty.  Each is dropped after its
 test (``WITH (FORCE)``: a connection left open cannot keep it).
 
+A test that stays inside the engine (it takes ``engine``, ``area`` or the
+contract suite's ``store``, never ``db_url``) runs a third time, ``[memory]``,
+on a :class:`~regsam_flow.persistence.memory.MemoryStore`; one that reaches
+past the engine some other way (``engine.url`` handed to the CLI, another
+engine or process, raw SQL) carries ``@pytest.mark.sql("why")`` and gets no
+``[memory]`` run.  ``pytest -k "not sqlite and not postgresql"`` is the fast
+lane: every test that needs no database, and the engine tests on memory.
+
 Tests about SQLite itself (raw ``sqlite3`` access, WAL, file handling) carry
 ``@pytest.mark.sqlite_only("why")`` and are generated for SQLite only;
 ``@pytest.mark.postgresql_only("why")`` likewise for PostgreSQL only (without

@@ -28,6 +28,7 @@ def people(url: str) -> dict[str, bool]:
         return {r[0]: bool(r[1]) for r in con.execute("SELECT id, admin FROM people")}
 
 
+@pytest.mark.sql("runs the CLI on the engine's database")
 def test_unknown_user_cannot_make_themself_admin_with_init(engine: Engine, c: Cli) -> None:
     head = engine.head()
     r = c.run("init", "--admin", "mallory", user="mallory")
@@ -40,6 +41,7 @@ def test_unknown_user_cannot_make_themself_admin_with_init(engine: Engine, c: Cl
     assert c.run("area", "assign", "a1", "moderation", "mallory", user="mallory").exit_code == 3
 
 
+@pytest.mark.sql("runs the CLI on the engine's database")
 def test_init_without_admin_by_someone_unknown_only_upgrades(engine: Engine, c: Cli) -> None:
     r = c.run("init", user="mallory")
     assert r.exit_code == 0, r.output
@@ -48,6 +50,7 @@ def test_init_without_admin_by_someone_unknown_only_upgrades(engine: Engine, c: 
     assert c.json("init", user="mallory")["admin_created"] is False
 
 
+@pytest.mark.sql("runs the CLI on the engine's database")
 def test_a_known_non_admin_cannot_promote_themself_with_init(engine: Engine, c: Cli) -> None:
     engine.add_person("mia", actor="root", name="Mia", email="mia@regsam.example")
     r = c.run("init", "--admin", "mia", user="mia")
@@ -55,6 +58,7 @@ def test_a_known_non_admin_cannot_promote_themself_with_init(engine: Engine, c: 
     assert people(engine.url)["mia"] is False
 
 
+@pytest.mark.sql("runs the CLI on the engine's database")
 def test_the_engine_refuses_too(engine: Engine) -> None:
     with pytest.raises(NotAllowedError, match="has an admin already"):
         engine.init("mallory")
@@ -64,6 +68,7 @@ def test_the_engine_refuses_too(engine: Engine) -> None:
     assert engine.init("root") is False  # an admin already: nothing to do
 
 
+@pytest.mark.sql("runs the CLI on the engine's database")
 def test_an_admin_makes_an_admin_with_init_audited(engine: Engine, c: Cli) -> None:
     r = c.run("init", "--admin", "anna", "--email", "anna@regsam.example", user="root")
     assert r.exit_code == 0, r.output
@@ -72,6 +77,7 @@ def test_an_admin_makes_an_admin_with_init_audited(engine: Engine, c: Cli) -> No
     assert (last.action, last.actor, last.role) == ("person_added", "root", "admin")
 
 
+@pytest.mark.sql("runs the CLI on the engine's database")
 def test_promote_is_an_admins_audited_act(engine: Engine, c: Cli) -> None:
     engine.add_person("mia", actor="root", name="Mia", email="mia@regsam.example")
     engine.add_person("sven", actor="root", name="Sven", email="sven@regsam.example")

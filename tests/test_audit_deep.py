@@ -45,6 +45,7 @@ def lived(engine: Engine, area: str) -> str:
     return area
 
 
+@pytest.mark.sql("changes tables behind the engine's back")
 def test_untouched_tables_agree_with_the_log(engine: Engine, lived: str, tmp_path: Path) -> None:
     result = engine.verify(deep=True)
     assert result.ok, result.problems
@@ -89,6 +90,7 @@ TAMPERING = [
 ]
 
 
+@pytest.mark.sql("changes tables behind the engine's back")
 @pytest.mark.parametrize(("sql", "words"), TAMPERING, ids=[w[0] for _, w in TAMPERING])
 def test_tables_changed_behind_the_engines_back_are_named(
     engine: Engine, lived: str, tmp_path: Path, sql: str, words: list[str]

@@ -123,6 +123,7 @@ def log(engine: Engine, area: str) -> int:
 
 
 # ------------------------------------------------------------ untouched log
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_untouched_log_verifies(engine: Engine, log: int) -> None:
     result = engine.verify()
     head = engine.head()
@@ -169,6 +170,7 @@ def _refusal(dialect: str) -> type[Exception]:
     return IntegrityError if dialect == "sqlite" else ProgrammingError
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_database_refuses_update_and_delete(engine: Engine, log: int) -> None:
     from sqlalchemy.exc import DBAPIError
 
@@ -202,6 +204,7 @@ def test_database_refuses_update_and_delete(engine: Engine, log: int) -> None:
     assert engine.verify().ok
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_engine_connection_is_refused_too(engine: Engine, log: int) -> None:
     """The triggers also stop code that goes through the engine's own SQLAlchemy pool."""
     from sqlalchemy import text
@@ -242,6 +245,7 @@ def _other_value(column: str, old: str) -> str:
     return new if new != old else new + "x"
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 @pytest.mark.parametrize("column", FIELDS)
 def test_every_field_is_covered_by_the_hash(engine: Engine, log: int, column: str) -> None:
     k = first_seq(engine, "transition")  # an entry where every field is set
@@ -259,6 +263,7 @@ def test_every_field_is_covered_by_the_hash(engine: Engine, log: int, column: st
     assert "edited" in (r.problem or "") and str(k) in (r.problem or "")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_editing_the_stored_hash_is_detected(engine: Engine, log: int) -> None:
     k = log // 2
     with raw(engine) as con:
@@ -269,6 +274,7 @@ def test_editing_the_stored_hash_is_detected(engine: Engine, log: int) -> None:
     assert "edited" in (r.problem or "")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 @pytest.mark.parametrize("column", ["reason", "actor"])
 def test_edited_entry_is_named(engine: Engine, log: int, where: str, column: str) -> None:
@@ -284,6 +290,7 @@ def test_edited_entry_is_named(engine: Engine, log: int, where: str, column: str
     assert "edited" in (r.problem or "")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_edit_with_recomputed_hash_breaks_the_next_link(engine: Engine, log: int) -> None:
     k = first_seq(engine, "task_reopened")
     assert k < log
@@ -300,6 +307,7 @@ def test_edit_with_recomputed_hash_breaks_the_next_link(engine: Engine, log: int
 
 
 # --------------------------------------------------------------- deleting
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_deleted_middle_entry_is_named(engine: Engine, log: int) -> None:
     k = log // 2
     with raw(engine) as con:
@@ -313,6 +321,7 @@ def test_deleted_middle_entry_is_named(engine: Engine, log: int) -> None:
     assert "deleted" in (r.problem or "")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_deleted_range_is_named(engine: Engine, log: int) -> None:
     k = log // 2
     with raw(engine) as con:
@@ -323,6 +332,7 @@ def test_deleted_range_is_named(engine: Engine, log: int) -> None:
     assert f"entries {k} to {k + 2} are missing" in (r.problem or "")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_deleted_first_entry_is_named(engine: Engine, log: int) -> None:
     with raw(engine) as con:
         drop_triggers(con)
@@ -332,6 +342,7 @@ def test_deleted_first_entry_is_named(engine: Engine, log: int) -> None:
     assert "entry 1 is missing" in (r.problem or "")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_cut_end_is_detected_by_the_head_table(engine: Engine, log: int) -> None:
     old_head = str(engine.head())
     with raw(engine) as con:
@@ -347,6 +358,7 @@ def test_cut_end_is_detected_by_the_head_table(engine: Engine, log: int) -> None
     assert (r.ok, r.first_bad_seq) == (False, log - 2)
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_cut_end_with_forged_head_needs_the_printed_head(engine: Engine, log: int) -> None:
     old_head = str(engine.head())
     with raw(engine) as con:
@@ -366,6 +378,7 @@ def test_cut_end_with_forged_head_needs_the_printed_head(engine: Engine, log: in
     assert str(log) in (r.problem or "")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_cut_end_refilled_by_new_entries_needs_the_printed_head(
     engine: Engine, area: str, log: int
 ) -> None:
@@ -388,6 +401,7 @@ def test_cut_end_refilled_by_new_entries_needs_the_printed_head(
 
 
 # -------------------------------------------------------------- inserting
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_inserted_entry_is_named(engine: Engine, log: int) -> None:
     k = log // 2
     with raw(engine) as con:
@@ -408,6 +422,7 @@ def test_inserted_entry_is_named(engine: Engine, log: int) -> None:
     assert "inserted" in (r.problem or "")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_inserted_entry_with_its_own_valid_hash_is_caught_at_the_next(
     engine: Engine, log: int
 ) -> None:
@@ -433,6 +448,7 @@ def test_inserted_entry_with_its_own_valid_hash_is_caught_at_the_next(
 
 
 # ------------------------------------------------------------- reordering
+@pytest.mark.sql("tampers with the database behind the engine's back")
 @pytest.mark.parametrize("gap", [1, 5])
 def test_swapped_entries_name_the_first(engine: Engine, log: int, gap: int) -> None:
     i, j = log // 3, log // 3 + gap
@@ -449,6 +465,7 @@ def test_swapped_entries_name_the_first(engine: Engine, log: int, gap: int) -> N
 
 
 # ------------------------------------------------------ consistent rewrite
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_consistent_rewrite_needs_the_printed_head(engine: Engine, log: int) -> None:
     head = engine.head()
     old_head = str(head)
@@ -480,6 +497,7 @@ def test_consistent_rewrite_needs_the_printed_head(engine: Engine, log: int) -> 
 
 
 # ---------------------------------------------------------------- umlauts
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_umlauts_survive_and_verify(engine: Engine, area: str, log: int) -> None:
     engine.fire(area, "cancel", actor="sven", reason="Abbruch: Trägerwechsel in der Dülferstraße")
     assert engine.verify().ok
@@ -512,6 +530,7 @@ def test_umlauts_survive_and_verify(engine: Engine, area: str, log: int) -> None
         assert bytes(raw_bytes) == UMLAUT_REASON.encode("utf-8")
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -557,6 +576,7 @@ def _rehash_without_head(con: Raw) -> int:
 HEAD_MISMATCH = {"appended": _append_forged_entry, "rehashed": _rehash_without_head}
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 @pytest.mark.parametrize("scenario", sorted(HEAD_MISMATCH))
 def test_log_and_head_table_disagreeing_is_detected(
     engine: Engine, log: int, scenario: str
@@ -568,6 +588,7 @@ def test_log_and_head_table_disagreeing_is_detected(
     assert r.first_bad_seq is not None and r.first_bad_seq <= bad + 1
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 @pytest.mark.parametrize("scenario", sorted(HEAD_MISMATCH))
 def test_log_and_head_table_disagreeing_is_described_right(
     engine: Engine, log: int, scenario: str
@@ -624,6 +645,7 @@ def test_invalid_utf8_in_an_entry_is_a_finding(
     assert "UTF-8" in data["problem"]
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_deleted_head_row_is_a_finding(engine: Engine, log: int, tmp_path: Any) -> None:
     with raw(engine) as con:
         drop_triggers(con)
@@ -634,6 +656,7 @@ def test_deleted_head_row_is_a_finding(engine: Engine, log: int, tmp_path: Any) 
     assert "head" in data["problem"] and "missing" in data["problem"]
 
 
+@pytest.mark.sql("tampers with the database behind the engine's back")
 def test_unreadable_time_of_a_rewritten_entry_is_a_finding(
     engine: Engine, log: int, tmp_path: Any
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from regsam_flow import Engine
 from regsam_flow.ports import Clock
 
@@ -23,6 +25,7 @@ class Fixed(Clock):
         return self.at
 
 
+@pytest.mark.sql("a second engine or raw SQL on the same database")
 def test_a_writer_whose_clock_is_behind_does_not_date_entries_back(
     engine: Engine, area: str
 ) -> None:
@@ -51,6 +54,7 @@ def test_a_writer_whose_clock_is_behind_does_not_date_entries_back(
     assert engine.verify().ok
 
 
+@pytest.mark.sql("a second engine or raw SQL on the same database")
 def test_verify_names_a_time_that_goes_back(engine: Engine, area: str) -> None:
     """A rewrite with valid hashes but an entry dated before its predecessor
     (written by an older regsam-flow, or edited)."""

@@ -292,6 +292,7 @@ def _prepare(engine: Engine, area: str, op: str) -> None:
     report(engine, area, "vorlauf")
 
 
+@pytest.mark.sql("patches the SQL unit of work and dumps its tables")
 @pytest.mark.parametrize(
     "op",
     ["set_agreement", "sign_agreement", "report_task", "reopen_task", "assign", "advance"],
@@ -331,6 +332,7 @@ def test_a_failing_write_leaves_nothing(
     assert engine.verify().ok
 
 
+@pytest.mark.sql("patches the SQL unit of work and dumps its tables")
 def test_a_stale_version_inside_the_unit_of_work_rolls_back(
     engine: Engine, area: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -385,6 +387,7 @@ def _write_lock_held(engine: Engine) -> Iterator[Callable[[], None]]:
         yield lambda: con.execute("ROLLBACK")
 
 
+@pytest.mark.sql("another process holds the database's write lock")
 def test_writer_waits_for_a_lock_instead_of_failing(engine: Engine, area: str) -> None:
     """Another process holding the write lock for a while: reads go on at once,
     the write waits (busy timeout, row lock) and then succeeds, with no

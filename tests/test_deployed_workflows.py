@@ -60,6 +60,7 @@ def c(engine: Engine, tmp_path: Path) -> Cli:
 
 
 # ------------------------------------------------------------------ the attack
+@pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_a_providers_evil_copy_cannot_cancel_the_area(
     engine: Engine, area: str, c: Cli, tmp_path: Path
 ) -> None:
@@ -81,6 +82,7 @@ def test_a_providers_evil_copy_cannot_cancel_the_area(
     assert state_of(engine.url, area) == before
 
 
+@pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_a_new_version_in_a_folder_does_not_change_running_areas(
     engine: Engine, area: str, c: Cli, tmp_path: Path
 ) -> None:
@@ -136,6 +138,7 @@ def test_a_bound_provider_login_with_an_evil_copy_is_refused(
 
 
 # ------------------------------------------------------------------ deploying
+@pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_init_stores_the_shipped_definitions(engine: Engine) -> None:
     defs = stored(engine.url)
     for name in ("schwerpunktgebiet", "gebietsauswahl"):
@@ -143,6 +146,7 @@ def test_init_stores_the_shipped_definitions(engine: Engine) -> None:
         assert defs[(name, 1)] == hashlib.sha256(text).hexdigest()
 
 
+@pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_deploy_is_an_admins_audited_act(engine: Engine, area: str, c: Cli, tmp_path: Path) -> None:
     new = evil_copy(tmp_path / "proposal", version=2)
     digest = hashlib.sha256(new.read_bytes()).hexdigest()
@@ -174,6 +178,7 @@ def test_deploy_is_an_admins_audited_act(engine: Engine, area: str, c: Cli, tmp_
     assert ("schwerpunktgebiet", 2) in {(w["name"], w["version"]) for w in listed if w["deployed"]}
 
 
+@pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_deploying_other_content_under_a_deployed_version_is_refused(
     engine: Engine, c: Cli, tmp_path: Path
 ) -> None:
@@ -187,6 +192,7 @@ def test_deploying_other_content_under_a_deployed_version_is_refused(
         engine.deploy_workflow(evil, actor="root")
 
 
+@pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_area_create_needs_a_deployed_definition(engine: Engine, c: Cli, tmp_path: Path) -> None:
     folder = tmp_path / "proposal"
     data: dict[str, Any] = {
@@ -219,6 +225,7 @@ def test_area_create_needs_a_deployed_definition(engine: Engine, c: Cli, tmp_pat
     )
 
 
+@pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_stored_definitions_are_append_only(engine: Engine) -> None:
     with raw_connection(engine.url) as con, pytest.raises(Exception, match="append-only"):
         con.execute("UPDATE workflow_definitions SET text = 'x'")
@@ -267,6 +274,7 @@ def test_the_migration_stores_the_definitions_of_existing_databases(old_database
         e.close()
 
 
+@pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_an_evil_copy_of_the_selection_workflow_is_refused_too(
     engine: Engine, c: Cli, tmp_path: Path
 ) -> None:

@@ -58,6 +58,7 @@ class SlowCollector(Collector):
         return await super().handle_DATA(server, session, envelope)
 
 
+@pytest.mark.sql("a killed process and a second engine on the database")
 def test_scheduler_killed_mid_pass_loses_no_reminder(engine: Engine, tmp_path: Path) -> None:
     for pid, name in (("mia", "Mia"), ("sven", "Sven")):
         engine.add_person(pid, actor="root", name=name, email=f"{pid}@example.org")

@@ -83,6 +83,7 @@ def test_the_public_names_still_resolve() -> None:
         _ = regsam_flow.NoSuchThing  # type: ignore[attr-defined]
 
 
+@pytest.mark.sql("a fresh process opens the database")
 def test_reading_with_a_warm_cache_imports_no_parser_and_no_alembic(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:

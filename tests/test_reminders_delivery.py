@@ -130,6 +130,7 @@ def add_mia_and_sven(engine: Engine) -> None:
 
 
 # ------------------------------------------------------------ 1. end to end
+@pytest.mark.sql("schedulers in other processes or engines on the database")
 def test_end_to_end_one_mail_to_moderation_and_social_planning(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:
@@ -218,6 +219,7 @@ def test_server_down_then_up_retries_with_backoff_and_delivers_once(
     assert len(audit(engine, "reminder_sent", area)) == 1
 
 
+@pytest.mark.sql("schedulers in other processes or engines on the database")
 def test_failed_after_max_attempts_then_retry_delivers_once(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:
@@ -304,6 +306,7 @@ def _crashing_child(db_url: str, now_iso: str) -> None:
     engine.send_due(datetime.fromisoformat(now_iso), worker="doomed")
 
 
+@pytest.mark.sql("schedulers in other processes or engines on the database")
 def test_two_schedulers_on_one_file_send_each_reminder_once(engine: Engine) -> None:
     add_mia_and_sven(engine)
     areas = [f"gebiet-{i:02d}" for i in range(30)]
@@ -331,6 +334,7 @@ def test_two_schedulers_on_one_file_send_each_reminder_once(engine: Engine) -> N
     assert engine.verify(deep=True).ok
 
 
+@pytest.mark.sql("schedulers in other processes or engines on the database")
 def test_lease_of_a_dead_worker_is_taken_over_only_when_it_expired(
     engine: Engine, area: str
 ) -> None:
@@ -359,6 +363,7 @@ def test_lease_of_a_dead_worker_is_taken_over_only_when_it_expired(
     assert (rem.status, rem.claimed_by, rem.sent_at) == ("sent", None, after)
 
 
+@pytest.mark.sql("schedulers in other processes or engines on the database")
 def test_lease_set_directly_in_the_database(engine: Engine, area: str) -> None:
     """The same with the lease written into the row by hand."""
     sign_agreement(engine, area)
@@ -640,6 +645,7 @@ def _started(log: Path) -> Callable[[], bool]:
     return lambda: "started" in log.read_text("utf-8", "replace")
 
 
+@pytest.mark.sql("schedulers in other processes or engines on the database")
 def test_scheduler_process_follows_cli_changes_and_stops_on_sigterm(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:
@@ -671,6 +677,7 @@ def test_scheduler_process_follows_cli_changes_and_stops_on_sigterm(
     assert "Traceback" not in text
 
 
+@pytest.mark.sql("schedulers in other processes or engines on the database")
 def test_scheduler_process_stops_on_sigint(engine: Engine, tmp_path: Path) -> None:
     log = tmp_path / "scheduler.log"
     env = _env(tmp_path, free_port())

@@ -150,6 +150,7 @@ def _two_areas(engine: Engine) -> None:
         engine.set_agreement(a, actor="mia", review=REVIEW)
 
 
+@pytest.mark.sql("rows written or engines opened past the engine")
 @pytest.mark.parametrize("bad", list(BAD_ROWS))
 def test_a_bad_row_does_not_stop_the_other_areas(engine: Engine, bad: str, tmp_path: Path) -> None:
     _two_areas(engine)
@@ -185,6 +186,7 @@ def test_a_bad_row_does_not_stop_the_other_areas(engine: Engine, bad: str, tmp_p
     assert engine.send_due(at_berlin(date(2027, 6, 17))).failed == []
 
 
+@pytest.mark.sql("rows written or engines opened past the engine")
 def test_the_scheduler_survives_a_bad_row(engine: Engine, tmp_path: Path) -> None:
     from regsam_flow.notifications.scheduler import ReminderScheduler
 
@@ -204,6 +206,7 @@ def test_the_scheduler_survives_a_bad_row(engine: Engine, tmp_path: Path) -> Non
 
 
 # --------------------------------------- 11. a clock that ran ahead
+@pytest.mark.sql("rows written or engines opened past the engine")
 def test_a_clock_that_jumped_ahead_and_back_loses_no_reminder(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:
@@ -251,6 +254,7 @@ class _Refused(Exception):
     permanent = True  # as a mail server that refuses every recipient
 
 
+@pytest.mark.sql("rows written or engines opened past the engine")
 def test_a_failure_at_a_time_ahead_is_retried_at_the_real_time(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:
@@ -288,6 +292,7 @@ class _DecideWhileSending(Notifier):
         self.inner.notify(notice)
 
 
+@pytest.mark.sql("rows written or engines opened past the engine")
 def test_a_mail_delivered_while_the_decision_is_recorded_is_recorded_as_sent(
     engine: Engine, area: str
 ) -> None:

@@ -106,6 +106,7 @@ def test_unreachable_server_with_password_in_query(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ SMTP URLs
+@pytest.mark.sql("runs the CLI on the engine's database")
 @pytest.mark.parametrize("sep", ["#", "?", "/", "%23"])
 def test_smtp_password_never_shown_logged_or_audited(
     engine: Engine, area: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, sep: str
@@ -151,6 +152,7 @@ def test_smtp_password_never_shown_logged_or_audited(
         assert not leaks(text), text
 
 
+@pytest.mark.sql("runs the CLI on the engine's database")
 def test_server_reply_echoing_the_password_is_scrubbed(
     engine: Engine, area: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

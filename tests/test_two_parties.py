@@ -96,6 +96,7 @@ def test_one_person_cannot_approve_close_for_both_parties(engine: Engine, area: 
     assert engine.fire(area, "close", actor="sven").fired
 
 
+@pytest.mark.sql("an assignment written past the engine")
 def test_an_area_that_already_has_one_person_for_both_shows_a_blocker(
     engine: Engine, area: str
 ) -> None:
