@@ -9,7 +9,9 @@ It talks to
 * a :class:`Clock`, which says what time it is (UTC).
 
 ``regsam_flow.persistence`` and ``regsam_flow.notifications`` hold the
-adapters; tests may use fakes.
+adapters; ``regsam_flow.persistence.memory.MemoryStore`` is a complete store
+in memory, for tests (``tests/test_store_contract.py`` holds every store to
+the same contract).
 """
 
 from __future__ import annotations

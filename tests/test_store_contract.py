@@ -7,6 +7,8 @@ them is a bug in one of the stores.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -566,3 +568,21 @@ def test_reviews_round_trip(store: Store) -> None:
             "a1", REVIEW, "continue", nxt, "weiter", "p1", T0
         )
         assert uow.get_review("a1", nxt) is None
+
+
+def test_the_memory_store_runs_the_engine_without_sqlalchemy() -> None:
+    """An embedder's tests need no database library: nothing imports SQLAlchemy."""
+    code = (
+        "import sys\n"
+        "from regsam_flow import Engine\n"
+        "from regsam_flow.persistence.memory import MemoryStore\n"
+        "e = Engine(store=MemoryStore())\n"
+        "e.init('root', name='Root', email='root@example.org')\n"
+        "e.create_area('a1', actor='root', name='A1')\n"
+        "assert e.verify().ok\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]"
