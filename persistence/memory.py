@@ -488,15 +488,8 @@ class MemoryUnitOfWork(UnitOfWork):
         if when_status is not None and r.status != when_status:
             return False
         values: dict[str, Any] = {
-            name: getattr(change, name)
-            for name in ("status", "attempts", "last_error")
-            if getattr(change, name) is not None
+            k: _utc(v) if isinstance(v, datetime) else v for k, v in change.values().items()
         }
-        for name in ("next_attempt_at", "sent_at", "claimed_until"):
-            if getattr(change, name) is not None:
-                values[name] = _utc(getattr(change, name))
-        if change.release:
-            values.update(claimed_by=None, claimed_until=None)
         s.reminders[reminder_id] = replace(r, **values)
         return True
 

@@ -70,16 +70,7 @@ def _reminder(row: Any) -> Reminder:
 
 def _values(change: ReminderChange) -> dict[str, Any]:
     """The columns ``change`` sets, as stored."""
-    values: dict[str, Any] = {}
-    for name in ("status", "attempts", "last_error"):
-        if getattr(change, name) is not None:
-            values[name] = getattr(change, name)
-    for name in ("next_attempt_at", "sent_at", "claimed_until"):
-        if getattr(change, name) is not None:
-            values[name] = format_ts(getattr(change, name))
-    if change.release:
-        values.update(claimed_by=None, claimed_until=None)
-    return values
+    return {k: format_ts(v) if isinstance(v, datetime) else v for k, v in change.values().items()}
 
 
 def _readable(rows: Iterable[Any], warn: bool = True) -> list[Reminder]:

@@ -259,6 +259,15 @@ class ReminderChange:
         if self.release and self.claimed_until is not None:
             raise ValueError("a change either releases a lease or extends it, not both")
 
+    def values(self) -> dict[str, Any]:
+        """The :class:`Reminder` fields this change sets, with their new values."""
+        names = ("status", "attempts", "next_attempt_at", "sent_at", "last_error")
+        out = {n: getattr(self, n) for n in (*names, "claimed_until")}
+        out = {n: v for n, v in out.items() if v is not None}
+        if self.release:
+            out.update(claimed_by=None, claimed_until=None)
+        return out
+
 
 @dataclass(frozen=True)
 class Review:
