@@ -5,7 +5,8 @@ guards, writes the change and its audit entry in one transaction (both or
 neither), and only then runs the callbacks registered for that change.
 
 The methods live in modules named for what they handle (``people``,
-``areas``, ``agreements``, ``tasks``, ``transitions``, ``auditing``) on
+``areas``, ``agreements``, ``tasks``, ``transitions``, ``auditing``,
+``selection``) on
 top of ``base``, which holds the units of work and the access checks.
 """
 
@@ -18,12 +19,15 @@ from .definitions import DefinitionOps
 from .instances import InstanceOps
 from .people import PeopleOps
 from .reminders import ReminderOps, SendReport
+from .selection import SelectionOps
 from .tasks import TaskOps
 
 __all__ = ["EVENT_KINDS", "AreaSnapshot", "ChangeEvent", "Engine", "SendReport", "replay"]
 
 
-class Engine(PeopleOps, DefinitionOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps):
+class Engine(
+    SelectionOps, PeopleOps, DefinitionOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps
+):
     """Focus areas and their workflows, on one database.
 
     ``Engine(url)`` opens a database (default: a SQLite file in the user's data
