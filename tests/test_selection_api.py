@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from regsam_flow import Engine
+from regsam_flow import BlockedError, Engine, InvalidInputError, NotAllowedError, NotFoundError
 from regsam_flow.workflows import BUILTIN_DIR
 
 from .cli_helpers import Cli
@@ -110,3 +110,137 @@ def test_assess_is_one_transaction(engine: Engine, c: Cli, tmp_path: Path) -> No
     assert fields_of(engine.url, "2027-neu") == before
     assert "passt_zu_regsam" not in before
     assert engine.head() == head
+
+
+# ------------------------------------------------- the Python API walk-through
+SAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "monitoring-sample.csv"
+
+
+def test_a_selection_round_through_the_python_api(engine: Engine) -> None:
+    from regsam_flow import Nomination
+    from regsam_flow.engine.selection import slug
+    from regsam_flow.screen import screen_file
+
+    for pid in PANEL:
+        engine.add_person(pid, actor="root", name=pid.title(), email=f"{pid}@example.org")
+    panel = tuple((role, pid) for pid, role in PANEL.items())
+    chosen = [q for q in screen_file(SAMPLE).qualifying][:3]
+    assert len(chosen) == 3
+    nominated = engine.nominate(
+        [
+            Nomination(
+                f"2027-{slug(q.name)}",
+                name=q.name,
+                round="2027",
+                source="monitoring",
+                district=q.district,
+                quarter=q.id,
+                reasons=f"Monitoring 2027: {q.count} von 13 Werten",
+                panel=panel,
+            )
+            for q in chosen
+        ],
+        actor="root",
+    )
+    ids = [c.id for c in nominated]
+    assert [c.area for c in nominated] == [slug(q.name) for q in chosen]
+    listed = engine.candidates(actor="root", round="2027")
+    assert sorted((c.id, c.state, c.source) for c in listed) == [
+        (i, "nominiert", "monitoring") for i in sorted(ids)
+    ]
+    assert engine.candidates(actor="root", round="2030") == []
+    assert {c.id for c in engine.candidates(actor="rita")} == set(ids)  # she is on the panel
+
+    # the assessment: in parts, then complete; the last part concludes it
+    first = engine.assess(ids[0], actor="rita", fits=True, hours=10)
+    assert first.result is None and first.missing == ("dauer", "sonderprogramm")
+    for cand in ids:
+        done = engine.assess(
+            cand, actor="sara", fits=True, hours=10, duration="2 Jahre", special_programme=False
+        )
+        assert done.missing == () and done.result is not None
+        assert done.result.to_state == "bewertet"
+
+    def vote(cand: str, votes: list[bool]) -> Any:
+        ballots = [
+            engine.cast_vote(cand, yes, actor=pid) for pid, yes in zip(PANEL, votes, strict=False)
+        ]
+        assert [(b.cast, b.seats) for b in ballots] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+        assert [b.result is None for b in ballots] == [True, True, True, False]
+        return ballots[-1].result
+
+    # four yes: selected at once
+    assert vote(ids[0], [True, True, True, True]).to_state == "ausgewaehlt"
+    # dissent: the ARGE rejects
+    assert vote(ids[1], [True, False, True, True]).to_state == "arge"
+    with pytest.raises(NotAllowedError):
+        engine.decide(ids[1], "reject", actor="rita")
+    assert engine.decide(ids[1], "reject", actor="arne").to_state == "abgelehnt"
+    # dissent remains: the head of the social department selects
+    assert vote(ids[2], [False, True, False, True]).to_state == "arge"
+    with pytest.raises(BlockedError):  # dissent needs a reason
+        engine.decide(ids[2], "dissent", actor="arne")
+    assert engine.decide(ids[2], "dissent", actor="arne", reason="keine Einigung").to_state == (
+        "leitung"
+    )
+    with pytest.raises(BlockedError) as exc:
+        engine.decide(ids[2], "dissent", actor="helga")
+    assert [b.code for b in exc.value.blockers] == ["wrong_state"]
+    assert engine.decide(ids[2], "select", actor="helga").to_state == "ausgewaehlt"
+
+    states = {c.id: c.state for c in engine.candidates(actor="root")}
+    assert states == {ids[0]: "ausgewaehlt", ids[1]: "abgelehnt", ids[2]: "ausgewaehlt"}
+    for i in (0, 2):
+        area = engine.get_area(slug(chosen[i].name), actor="root")
+        assert (area.workflow, area.state) == ("schwerpunktgebiet", "vorlauf")
+        agreement = engine.agreement(area.id, actor="root")
+        assert agreement is not None and agreement.reasons.startswith("Monitoring 2027")
+    with pytest.raises(NotFoundError):
+        engine.get_area(slug(chosen[1].name), actor="root")
+    assert engine.verify().ok
+
+
+def test_nominate_is_all_or_nothing_and_for_admins(engine: Engine) -> None:
+    from regsam_flow import Nomination
+
+    engine.create_area("ost", actor="root", name="Ost")
+    engine.add_person("rita", actor="root", name="Rita", email="rita@example.org")
+    head = engine.head()
+    new = [
+        Nomination("2027-west", name="West", round="2027", source="rags"),
+        Nomination("2027-ost", name="Ost", round="2027", source="rags", label="row 3"),
+    ]
+    with pytest.raises(InvalidInputError, match="row 3: an area 'ost' exists already"):
+        engine.nominate(new, actor="root")
+    with pytest.raises(NotAllowedError):
+        engine.nominate(new[:1], actor="rita")
+    with pytest.raises(InvalidInputError, match="quelle"):
+        engine.nominate(
+            [Nomination("2027-x", name="X", round="2027", source="zeitung")], actor="root"
+        )
+    assert engine.head() == head and engine.candidates(actor="root") == []
+
+
+def test_the_cli_offers_the_sources_the_workflow_knows(engine: Engine) -> None:
+    from regsam_flow.cli.selection_cmds import SOURCES
+
+    for version in engine.workflows.versions("gebietsauswahl"):
+        wf = engine.workflows.get("gebietsauswahl", version)
+        assert wf.selection is not None
+        assert list(wf.fields[wf.selection.fields.source].choices) == SOURCES
+
+
+def test_a_selection_section_naming_unknown_things_is_refused(tmp_path: Path) -> None:
+    from regsam_flow import InvalidWorkflowError
+    from regsam_flow.workflows import load_workflow
+
+    data = yaml.safe_load((BUILTIN_DIR / "gebietsauswahl.yaml").read_text(encoding="utf-8"))
+    data["selection"] = {"decisions": {"arge": {"select": "leitung_auswaehlen"}}}
+    path = tmp_path / "g.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InvalidWorkflowError, match="selection.decisions.arge.select"):
+        load_workflow(path)
+    data["selection"] = {"fields": {"round": "jahr"}}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InvalidWorkflowError, match="selection.fields.round: unknown field 'jahr'"):
+        load_workflow(path)
