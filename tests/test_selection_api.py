@@ -238,9 +238,9 @@ def test_a_selection_section_naming_unknown_things_is_refused(tmp_path: Path) ->
     data["selection"] = {"decisions": {"arge": {"select": "leitung_auswaehlen"}}}
     path = tmp_path / "g.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(InvalidWorkflowError, match="selection.decisions.arge.select"):
+    with pytest.raises(InvalidWorkflowError, match=r"selection\.decisions\.arge\.select"):
         load_workflow(path)
     data["selection"] = {"fields": {"round": "jahr"}}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(InvalidWorkflowError, match="selection.fields.round: unknown field 'jahr'"):
+    with pytest.raises(InvalidWorkflowError, match=r"selection\.fields\.round: unknown field 'jahr'"):
         load_workflow(path)
