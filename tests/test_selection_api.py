@@ -221,6 +221,16 @@ def test_nominate_is_all_or_nothing_and_for_admins(engine: Engine) -> None:
     assert engine.head() == head and engine.candidates(actor="root") == []
 
 
+def test_the_shipped_versions_select_by_the_same_rules(engine: Engine) -> None:
+    """Version 1 has no selection section: it runs on the defaults, which
+    version 2 spells out."""
+    v1, v2 = (engine.workflows.get("gebietsauswahl", v) for v in (1, 2))
+    assert v1.definition.selection is None and v2.definition.selection is not None
+    assert v1.selection == v2.selection
+    assert v1.definition.states == v2.definition.states
+    assert v1.definition.transitions == v2.definition.transitions
+
+
 def test_the_cli_offers_the_sources_the_workflow_knows(engine: Engine) -> None:
     from regsam_flow.cli.selection_cmds import SOURCES
 
@@ -242,5 +252,7 @@ def test_a_selection_section_naming_unknown_things_is_refused(tmp_path: Path) ->
         load_workflow(path)
     data["selection"] = {"fields": {"round": "jahr"}}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(InvalidWorkflowError, match=r"selection\.fields\.round: unknown field 'jahr'"):
+    with pytest.raises(
+        InvalidWorkflowError, match=r"selection\.fields\.round: unknown field 'jahr'"
+    ):
         load_workflow(path)
