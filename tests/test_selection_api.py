@@ -15,15 +15,7 @@ from regsam_flow.workflows import BUILTIN_DIR
 
 from .cli_helpers import Cli
 from .databases import raw_connection
-
-PANEL = {
-    "rita": "regsam_member",
-    "rolf": "regsam_member",
-    "sara": "social_planning_member",
-    "stefan": "social_planning_member",
-    "arne": "arge",
-    "helga": "head",
-}
+from .test_selection import PANEL
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from .output import echo, echo_json, kv, table
 
 __all__ = ["selection"]
 
-#: Who may nominate (the choices of the nomination's source field).
+#: Who may nominate: the choices of the selection workflow's source field
+#: (here, for the usage error and --help; a test keeps them equal).
 SOURCES = ["monitoring", "rags", "sbh", "bezirksausschuss", "sozialplanung"]
 
 
@@ -157,10 +158,8 @@ def from_screen(
             )
         )
         done.append({"candidate": candidate, "quarter": q.id, "name": q.name, "count": q.count})
-    if candidates:
+    if candidates or like:  # with none, this still checks --like
         obj.engine.nominate(candidates, actor=obj.user, like=like)
-    elif like:
-        obj.engine.status(like, actor=obj.user)  # an unknown --like is an error still
     if obj.json:
         echo_json(done)
     elif not done:
