@@ -248,3 +248,13 @@ def test_a_selection_section_naming_unknown_things_is_refused(tmp_path: Path) ->
         InvalidWorkflowError, match=r"selection\.fields\.round: unknown field 'jahr'"
     ):
         load_workflow(path)
+
+
+def test_an_empty_selection_section_means_the_defaults() -> None:
+    """The pydantic model's defaults are the records' (:class:`SelectionDef`)."""
+    from regsam_flow.workflows import parse_workflow
+    from regsam_flow.workflows.spec import SelectionDef
+
+    text = (BUILTIN_DIR / "gebietsauswahl.yaml").read_text(encoding="utf-8")
+    wf = parse_workflow(text.replace("version: 1\n", "version: 9\n") + "\nselection: {}\n")
+    assert wf.definition.selection == SelectionDef()
