@@ -102,24 +102,20 @@ class EngineBase:
 
     def __init__(
         self,
-        url: str | None = None,
         *,
+        store: Store,
         workflow_dirs: Sequence[Path | str] = (),
         guards: Mapping[str, Guard] | None = None,
         clock: Clock | None = None,
-        store: Store | None = None,
         notifier: Notifier | None = None,
+        notifier_factory: Callable[[Clock], Notifier] | None = None,
         bind_login: bool = False,
     ) -> None:
-        if store is None:
-            from ..paths import default_db_url
-            from ..persistence import SqlStore
-
-            store = SqlStore(url or default_db_url())
         self.store = store
         self.url = store.url
         self.clock = clock or SystemClock()
         self._notifier = notifier
+        self._notifier_factory = notifier_factory
         self.bind_login = bind_login
         self._login: str | None = None
         self._guards: dict[str, Guard] = dict(BUILTIN_GUARDS)
@@ -199,9 +195,7 @@ class EngineBase:
     # ------------------------------------------------------------- internals
     def _check_schema(self) -> None:
         if not self._schema_ok:
-            check = getattr(self.store, "check_schema", None)
-            if check is not None:
-                check()
+            self.store.check_schema()
             self._schema_ok = True
 
     def _prepare(self) -> None:
