@@ -158,11 +158,15 @@ class EngineBase:
         self._deployed = None
 
     def on(self, kind: str, callback: Callable[[ChangeEvent], None]) -> None:
-        """Run ``callback`` after each committed change of that kind
-        (``transition``, ``approval``, ``task``, ``agreement``, ``assignment``,
-        ``area``, ``person``, ``workflow`` (a definition deployed), ...; ``*``
-        for all).  A failing callback is logged;
-        the change stays committed."""
+        """Run the callback after each committed change of that kind, one of
+        :data:`EVENT_KINDS`: ``transition`` (a phase change), ``approval``
+        (one role's approval of a transition that needs several), ``task``,
+        ``agreement`` (set or signed), ``assignment`` (a role given or taken),
+        ``area`` (created), ``person`` (added or changed), ``review`` (a
+        review-date decision), ``reminder`` (sent, failed, superseded, ...),
+        ``fields`` (instance data set), ``vote`` (cast in a selection),
+        ``workflow`` (a definition deployed); ``*`` for all.  A failing
+        callback is logged; the change stays committed."""
         if kind != "*" and kind not in EVENT_KINDS:
             raise InvalidInputError(
                 f"unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)} or '*'",
