@@ -9,7 +9,7 @@ It talks to
 * a :class:`Clock`, which says what time it is (UTC).
 
 ``regsam_flow.persistence`` and ``regsam_flow.notifications`` hold the
-adapters; tests may use fakes.
+adapters, ``regsam_flow.bootstrap`` plugs them in; tests may use fakes.
 """
 
 from __future__ import annotations
