@@ -82,17 +82,16 @@ def open_engine(
     url: str | None = None,
     *,
     workflow_dirs: Sequence[Path | str] = (),
-    guards: Mapping[str, Guard] | None = None,
-    clock: Clock | None = None,
-    store: Store | None = None,
-    notifier: Notifier | None = None,
     bind_login: bool | None = None,
     maildir: Path | None = None,
 ) -> Engine:
-    """An :class:`Engine` as the front ends open it: the options as for
-    :class:`Engine`, except that ``bind_login=None`` (the default) reads
-    REGSAM_FLOW_BIND_LOGIN (1, yes, true, on), and that ``maildir`` (instead
-    of ``notifier``) delivers reminders as files into that Maildir folder."""
+    """An :class:`Engine` as the front ends open it: on ``url`` (default: the
+    data folder's SQLite file) with ``workflow_dirs``; people are bound to
+    their database login when ``bind_login`` is True or, if it is None, when
+    REGSAM_FLOW_BIND_LOGIN is 1, yes, true or on; reminders go into the
+    Maildir ``maildir`` when given, else where the environment says.  For
+    other adapters (``store``, ``notifier``, ``clock``, ``guards``) make an
+    :class:`Engine` directly."""
     if bind_login is None:
         bind_login = os.environ.get("REGSAM_FLOW_BIND_LOGIN", "").lower() in (
             "1",
@@ -100,17 +99,8 @@ def open_engine(
             "true",
             "on",
         )
-    if maildir is not None:
-        notifier = maildir_notifier(maildir)
-    return Engine(
-        url,
-        workflow_dirs=workflow_dirs,
-        guards=guards,
-        clock=clock,
-        store=store,
-        notifier=notifier,
-        bind_login=bind_login,
-    )
+    notifier = maildir_notifier(maildir) if maildir is not None else None
+    return Engine(url, workflow_dirs=workflow_dirs, notifier=notifier, bind_login=bind_login)
 
 
 def sql_store(url: str | None = None) -> Store:
