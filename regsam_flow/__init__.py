@@ -1,6 +1,7 @@
 """regsam-flow: the workflow engine for REGSAM's focus-area processes.
 
-Embedders use :class:`Engine`; every error is a :class:`RegsamFlowError`.
+Embedders use :class:`Engine` (or :func:`open_engine`, as the command line
+does); every error is a :class:`RegsamFlowError`.
 
 The names below are imported on first use (PEP 562): ``import regsam_flow``
 alone, or ``import regsam_flow.errors``, loads neither the engine nor its
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .engine import AreaSnapshot, ChangeEvent, Engine
+    from .bootstrap import Engine, open_engine
+    from .engine import AreaSnapshot, ChangeEvent
     from .errors import (
         AuditError,
         BlockedError,
@@ -51,7 +53,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "AreaSnapshot": "engine",
     "ChangeEvent": "engine",
-    "Engine": "engine",
+    "Engine": "bootstrap",
+    "open_engine": "bootstrap",
     "AuditError": "errors",
     "BlockedError": "errors",
     "Blocker": "errors",
@@ -129,4 +132,5 @@ __all__ = [
     "UnavailableError",
     "VerifyResult",
     "__version__",
+    "open_engine",
 ]
