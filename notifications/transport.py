@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from regsam_flow.errors import RegsamFlowError
+from regsam_flow.ports import DeliveryError
 
 from .smtp_url import SmtpSettings, is_loopback, parse_smtp_url
 
@@ -37,8 +38,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class MailDeliveryError(RegsamFlowError):
-    """A message could not be delivered.
+class MailDeliveryError(RegsamFlowError, DeliveryError):
+    """A message could not be delivered (the port's
+    :class:`~regsam_flow.ports.DeliveryError`).
 
     ``transport`` names where it should have gone (password redacted);
     ``permanent`` is True when retrying the same message to the same server

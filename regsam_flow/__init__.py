@@ -1,6 +1,7 @@
 """regsam-flow: the workflow engine for REGSAM's focus-area processes.
 
-Embedders use :class:`Engine`; every error is a :class:`RegsamFlowError`.
+Embedders use :class:`Engine` (or :func:`open_engine`, as the command line
+does); every error is a :class:`RegsamFlowError`.
 
 The names below are imported on first use (PEP 562): ``import regsam_flow``
 alone, or ``import regsam_flow.errors``, loads neither the engine nor its
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .engine import AreaSnapshot, ChangeEvent, Engine
+    from .bootstrap import Engine, open_engine
+    from .engine import AreaSnapshot, ChangeEvent
     from .errors import (
         AuditError,
         BlockedError,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
         AuditHead,
         FireResult,
         NextStep,
+        Nomination,
         Person,
         TaskStatus,
         VerifyResult,
@@ -50,7 +53,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "AreaSnapshot": "engine",
     "ChangeEvent": "engine",
-    "Engine": "engine",
+    "Engine": "bootstrap",
+    "open_engine": "bootstrap",
     "AuditError": "errors",
     "BlockedError": "errors",
     "Blocker": "errors",
@@ -72,6 +76,7 @@ _LAZY = {
     "AuditHead": "model",
     "FireResult": "model",
     "NextStep": "model",
+    "Nomination": "model",
     "Person": "model",
     "TaskStatus": "model",
     "VerifyResult": "model",
@@ -114,6 +119,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidWorkflowError",
     "NextStep",
+    "Nomination",
     "NotAllowedError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -126,4 +132,5 @@ __all__ = [
     "UnavailableError",
     "VerifyResult",
     "__version__",
+    "open_engine",
 ]

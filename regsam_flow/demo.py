@@ -12,10 +12,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from .bootstrap import Engine, open_engine, read_mail
 from .dates import BERLIN, format_date_de
-from .engine import Engine
 from .errors import BlockedError
-from .notifications import read_maildir
 
 __all__ = ["run_demo"]
 
@@ -65,10 +64,8 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
             f"{db} exists already: give an empty folder (or remove the old demo)", field="dir"
         )
     url = f"sqlite:///{db}"
-    from .notifications import MaildirTransport, MailNotifier
-
     maildir = folder / "maildir"
-    engine = Engine(url, notifier=MailNotifier(MaildirTransport(maildir)))
+    engine = open_engine(url, maildir=maildir, bind_login=False)
     engine.init("admin", name="Demo Admin", email="admin@regsam.example")
     out(f"Demo database: {db}")
     for pid, name, email, org, _role in PEOPLE:
@@ -125,7 +122,7 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
     at = datetime(2027, 6, 17, 8, 0, tzinfo=BERLIN)
     report = engine.send_due(at)
     out(f"The scheduler at {at:%d.%m.%Y %H:%M} sends {len(report.sent)} reminder into {maildir}:")
-    for msg in read_maildir(maildir):
+    for msg in read_mail(maildir):
         out(f"    To: {msg['To']}")
         out(f"    Subject: {msg['Subject']}")
 

@@ -23,12 +23,16 @@ __all__ = [
     "Agreement",
     "Area",
     "AreaStatus",
+    "Assessment",
     "AuditEntry",
     "AuditHead",
+    "Ballot",
     "Blocker",
+    "Candidate",
     "FireResult",
     "NewArea",
     "NextStep",
+    "Nomination",
     "Person",
     "Reminder",
     "ReminderChange",
@@ -189,6 +193,66 @@ class Vote:
             "vote": "yes" if self.yes else "no",
             "reason": self.reason or None,
         }
+
+
+@dataclass(frozen=True)
+class Nomination:
+    """A candidate quarter to nominate with :meth:`Engine.nominate
+    <regsam_flow.engine.Engine.nominate>`: the candidate's id, the quarter's
+    ``name``, the selection ``round`` and ``source`` of the nomination.
+    ``area`` is the focus area it becomes if selected (default: from the
+    name, see :func:`regsam_flow.engine.selection.slug`); ``scope`` defaults
+    to the name.  ``panel`` gives its first members ((role, person) pairs)
+    besides the nominator; ``label`` names it in errors (e.g. a CSV row)."""
+
+    candidate: str
+    name: str
+    round: str
+    source: str
+    district: str = ""
+    area: str = ""
+    quarter: str = ""
+    scope: str = ""
+    reasons: str = ""
+    panel: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate of the selection as :meth:`Engine.candidates
+    <regsam_flow.engine.Engine.candidates>` lists it: its phase (``state``)
+    and the focus area (``area``) it becomes if selected."""
+
+    id: str
+    name: str
+    round: str | None
+    source: str | None
+    state: str
+    area: str | None
+    workflow_version: int
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What :meth:`Engine.assess <regsam_flow.engine.Engine.assess>` did: the
+    fields still ``missing`` (then nothing fired), else the transition fired."""
+
+    candidate: str
+    missing: tuple[str, ...]
+    result: FireResult | None
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A vote cast with :meth:`Engine.cast_vote
+    <regsam_flow.engine.Engine.cast_vote>`: how many of the ``seats`` have
+    voted, and the outcome once the last one has (else None)."""
+
+    vote: Vote
+    cast: int
+    seats: int
+    result: FireResult | None
 
 
 @dataclass(frozen=True)

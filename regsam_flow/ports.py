@@ -9,9 +9,10 @@ It talks to
 * a :class:`Clock`, which says what time it is (UTC).
 
 ``regsam_flow.persistence`` and ``regsam_flow.notifications`` hold the
-adapters; ``regsam_flow.persistence.memory.MemoryStore`` is a complete store
-in memory, for tests (``tests/test_store_contract.py`` holds every store to
-the same contract).
+adapters, ``regsam_flow.bootstrap`` plugs them in;
+``regsam_flow.persistence.memory.MemoryStore`` is a complete store in memory,
+for tests (``tests/test_store_contract.py`` holds every store to the same
+contract).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .model import (
 
 __all__ = [
     "Clock",
+    "DeliveryError",
     "FixedClock",
     "InstanceDataUnitOfWork",
     "Notifier",
@@ -119,8 +121,23 @@ class ReminderNotice:
     send_hour: int = 8
 
 
+class DeliveryError(Exception):
+    """A notifier could not deliver a message.
+
+    ``permanent`` is True when sending the same message again will not help
+    (the reminder is marked failed at once), False when a later attempt may
+    succeed (it is retried with back-off, up to the policy's attempts).  Any
+    other exception from :meth:`Notifier.notify` counts as temporary.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
 class Notifier(ABC):
-    """Delivers reminders.  Raises any exception when delivery failed."""
+    """Delivers reminders.  Raises :class:`DeliveryError` (or any other
+    exception, taken as temporary) when delivery failed."""
 
     @abstractmethod
     def notify(self, notice: ReminderNotice) -> None: ...
@@ -368,6 +385,15 @@ class Store(ABC):
     @abstractmethod
     def schema_status(self) -> tuple[str | None, str]:
         """(revision found in the database or None, revision this code needs)."""
+
+    @abstractmethod
+    def check_schema(self) -> None:
+        """Refuse to work on a database whose schema is not this code's:
+        raise :class:`~regsam_flow.errors.SchemaError` (naming the revision
+        found and the one needed, and how to upgrade) for a missing, older
+        or newer schema; return quietly when it matches.  The engine calls
+        it once before its first unit of work; a store without a schema
+        (in memory) just returns."""
 
     @abstractmethod
     def upgrade(self) -> tuple[str | None, str]:

@@ -11,14 +11,19 @@ import pytest
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
+def python_example(name: str) -> str:
+    """The README's Python block marked ``<!-- NAME-example -->``."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(rf"<!-- {name}-example -->\n```python\n(.*?)```", text, re.S)
+    assert match, f"README lost its {name} example"
+    return match.group(1)
+
+
 def test_embedding_example_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = README.read_text(encoding="utf-8")
-    match = re.search(r"<!-- embedding-example -->\n```python\n(.*?)```", text, re.S)
-    assert match, "README lost its embedding example"
     monkeypatch.chdir(tmp_path)
-    exec(compile(match.group(1), "README.md", "exec"), {})
+    exec(compile(python_example("embedding"), "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "agreement_missing - no cooperation agreement yet" in out
     assert "moved: hasenbergl-nord diagnose" in out
@@ -85,3 +90,19 @@ def test_selection_walkthrough_runs(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert "arge -> ausgewaehlt" in r.stdout
     assert "vorlauf" in r.stdout  # area show of the new focus area
+
+
+def test_selection_api_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's selection round through the Python API, as written."""
+    sample = README.parent / "docs" / "examples" / "monitoring-sample.csv"
+    (tmp_path / "docs" / "examples").mkdir(parents=True)
+    (tmp_path / "docs" / "examples" / "monitoring-sample.csv").write_bytes(sample.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_example("selection"), "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "() bewertet"
+    assert out[1:5] == ["1 of 4 None", "2 of 4 None", "3 of 4 None", "4 of 4 arge"]
+    assert "2027-24.11 ausgewaehlt hasenbergl-nord" in out
+    assert out[-1] == "vorlauf"

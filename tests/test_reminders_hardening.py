@@ -21,7 +21,7 @@ import pytest
 from regsam_flow import Engine, InvalidInputError
 from regsam_flow.model import Reminder
 from regsam_flow.notifications import MaildirTransport, MailNotifier, SmtpTransport, read_maildir
-from regsam_flow.ports import FixedClock, Notifier, ReminderNotice
+from regsam_flow.ports import DeliveryError, FixedClock, Notifier, ReminderNotice
 
 from .cli_helpers import Cli, setup_area, sign
 from .conftest import AREA, sign_agreement
@@ -250,17 +250,14 @@ def test_a_clock_that_jumped_ahead_and_back_loses_no_reminder(
         e.close()
 
 
-class _Refused(Exception):
-    permanent = True  # as a mail server that refuses every recipient
-
-
 @pytest.mark.sql("rows written or engines opened past the engine")
 def test_a_failure_at_a_time_ahead_is_retried_at_the_real_time(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:
     class Down(Notifier):
         def notify(self, notice: ReminderNotice) -> None:
-            raise _Refused("550 no such recipients")
+            # as a mail server that refuses every recipient
+            raise DeliveryError("550 no such recipients", permanent=True)
 
     clock = FixedClock(at_berlin(date(2027, 6, 1)))
     e = Engine(engine.url, clock=clock, notifier=Down())

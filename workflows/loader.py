@@ -9,6 +9,7 @@ plain records of :mod:`.spec`) plus the indexes the engine needs.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -339,3 +340,29 @@ def _check_data(d: WorkflowDef, source: str, roles: set[str], states: dict[str, 
                     raise _fail(
                         source, where + ".create_area.agreement", f"unknown field '{field_id}'"
                     )
+    if d.selection is not None:
+        _check_selection(d, source, fields, states)
+
+
+def _check_selection(
+    d: WorkflowDef, source: str, fields: dict[str, FieldDef], states: dict[str, StateDef]
+) -> None:
+    """The fields, assessing transitions and decisions of a ``selection`` section."""
+    sel = d.selection
+    assert sel is not None
+    for name, field_id in dataclasses.asdict(sel.fields).items():
+        if field_id not in fields:
+            raise _fail(source, f"selection.fields.{name}", f"unknown field '{field_id}'")
+    for trigger in sel.assess:
+        if not any(t.trigger == trigger for t in d.transitions):
+            raise _fail(source, "selection.assess", f"unknown transition '{trigger}'")
+    for state, decisions in sel.decisions:
+        if state not in states:
+            raise _fail(source, "selection.decisions", f"unknown state '{state}'")
+        for decision, trigger in decisions:
+            if not any(t.trigger == trigger and state in t.source for t in d.transitions):
+                raise _fail(
+                    source,
+                    f"selection.decisions.{state}.{decision}",
+                    f"no transition '{trigger}' leaves state '{state}'",
+                )

@@ -29,6 +29,8 @@ __all__ = [
     "CreateAreaModel",
     "FieldModel",
     "ReminderModel",
+    "SelectionFieldsModel",
+    "SelectionModel",
     "StateModel",
     "TaskModel",
     "TransitionModel",
@@ -126,6 +128,35 @@ class ReminderModel(_Strict):
     language: str = Field(default="de", pattern=r"^(de|en)$")
 
 
+class SelectionFieldsModel(_Strict):
+    """Which field holds what the selection steps read and write."""
+
+    round: Ident = "runde"
+    source: Ident = "quelle"
+    area: Ident = "gebiet"
+    quarter: Ident = "viertel"
+    scope: Ident = "umgriff"
+    reasons: Ident = "gruende"
+    fits: Ident = "passt_zu_regsam"
+    hours: Ident = "stunden_pro_woche"
+    duration: Ident = "dauer"
+    special_programme: Ident = "sonderprogramm"
+
+
+Decision = Literal["select", "reject", "dissent"]
+
+
+class SelectionModel(_Strict):
+    """How the workflow selects focus areas (see :class:`.spec.SelectionDef`)."""
+
+    fields: SelectionFieldsModel = SelectionFieldsModel()
+    assess: tuple[Ident, ...] = Field(default=("bewerten", "ausschliessen"), min_length=1)
+    decisions: dict[Ident, dict[Decision, Ident]] = {
+        "arge": {"select": "arge_auswaehlen", "reject": "arge_ablehnen", "dissent": "arge_dissens"},
+        "leitung": {"select": "leitung_auswaehlen", "reject": "leitung_ablehnen"},
+    }
+
+
 class WorkflowModel(_Strict):
     """A whole workflow definition, one YAML file."""
 
@@ -139,6 +170,7 @@ class WorkflowModel(_Strict):
     transitions: tuple[TransitionModel, ...] = ()
     reminders: ReminderModel | None = None
     fields: tuple[FieldModel, ...] = ()
+    selection: SelectionModel | None = None
 
 
 def to_spec(m: WorkflowModel) -> spec.WorkflowDef:

@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "SELECTION_WORKFLOW",
     "CreateAreaDef",
     "FieldDef",
     "ReminderPolicy",
+    "SelectionDef",
+    "SelectionFields",
     "StateDef",
     "TaskDef",
     "TransitionDef",
@@ -127,6 +130,53 @@ class ReminderPolicy:
     language: str = "de"
 
 
+#: The workflow the selection of focus areas runs its candidates on.  Its
+#: version 1 has no ``selection`` section: it runs on :class:`SelectionDef`'s
+#: defaults, which are the rules that version was written for.
+SELECTION_WORKFLOW = "gebietsauswahl"
+
+
+@dataclass(frozen=True)
+class SelectionFields:
+    """Which field of a candidate holds what the selection steps read and
+    write (:meth:`Engine.nominate <regsam_flow.engine.Engine.nominate>`,
+    ``assess``, ``candidates``).  ``area`` names the focus area a selected
+    candidate becomes."""
+
+    round: str = "runde"
+    source: str = "quelle"
+    area: str = "gebiet"
+    quarter: str = "viertel"
+    scope: str = "umgriff"
+    reasons: str = "gruende"
+    fits: str = "passt_zu_regsam"
+    hours: str = "stunden_pro_woche"
+    duration: str = "dauer"
+    special_programme: str = "sonderprogramm"
+
+
+@dataclass(frozen=True)
+class SelectionDef:
+    """How a workflow selects focus areas: the ``fields`` the steps use;
+    ``assess``, the transitions that conclude an assessment (the first whose
+    ``when`` holds fires once its required fields are set; while none holds,
+    the first names what is missing); ``decisions``, per state the trigger of
+    each decision (select, reject, dissent) taken there.  The vote of the
+    4er-Gremium and its seats are the ``vote`` of its state."""
+
+    fields: SelectionFields = SelectionFields()
+    assess: tuple[str, ...] = ("bewerten", "ausschliessen")
+    decisions: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+        ("arge", (("select", "arge_auswaehlen"), ("reject", "arge_ablehnen"),
+                  ("dissent", "arge_dissens"))),
+        ("leitung", (("select", "leitung_auswaehlen"), ("reject", "leitung_ablehnen"))),
+    )  # fmt: skip
+
+    def decision(self, state: str, decision: str) -> str | None:
+        """The trigger of ``decision`` in ``state``, or None."""
+        return dict(dict(self.decisions).get(state, ())).get(decision)
+
+
 @dataclass(frozen=True)
 class WorkflowDef:
     """A whole workflow definition, one YAML file."""
@@ -141,6 +191,7 @@ class WorkflowDef:
     transitions: tuple[TransitionDef, ...] = ()
     reminders: ReminderPolicy | None = None
     fields: tuple[FieldDef, ...] = ()
+    selection: SelectionDef | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +235,14 @@ class Workflow:
     @property
     def version(self) -> int:
         return self.definition.version
+
+    @property
+    def selection(self) -> SelectionDef | None:
+        """How it selects focus areas: its ``selection`` section; the defaults
+        for the selection workflow defined without one (its version 1)."""
+        if self.definition.selection is None and self.name == SELECTION_WORKFLOW:
+            return SelectionDef()
+        return self.definition.selection
 
     @property
     def initial(self) -> str:

@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 
+from regsam_flow import __version__ as VERSION
+
 from .context import Ctx, login_name
 from .output import clean, echo, echo_json
 
 __all__ = ["cli"]
-
-VERSION = "0.1.0"
 
 EPILOG = """\b
 Examples:

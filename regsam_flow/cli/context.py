@@ -37,16 +37,10 @@ class Ctx:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from regsam_flow.engine import Engine
+            from regsam_flow.bootstrap import open_engine
 
-            bind = os.environ.get("REGSAM_FLOW_BIND_LOGIN", "").lower() in (
-                "1",
-                "yes",
-                "true",
-                "on",
-            )
-            self._engine = Engine(self.db, workflow_dirs=self.workflow_dirs, bind_login=bind)
-            if bind and not self.user_given:
+            self._engine = open_engine(self.db, workflow_dirs=self.workflow_dirs)
+            if self._engine.bind_login and not self.user_given:
                 self.user = self._engine.login  # bound: you are your database login
         return self._engine
 

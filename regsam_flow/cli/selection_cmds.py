@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -14,17 +12,10 @@ from .common import json_option
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json, kv, table
 
-if TYPE_CHECKING:
-    from regsam_flow.engine import Engine
-    from regsam_flow.model import NewArea
-
 __all__ = ["selection"]
 
-WORKFLOW = "gebietsauswahl"
-DECISIONS = {
-    "arge": {"select": "arge_auswaehlen", "reject": "arge_ablehnen", "dissent": "arge_dissens"},
-    "leitung": {"select": "leitung_auswaehlen", "reject": "leitung_ablehnen"},
-}
+#: Who may nominate: the choices of the selection workflow's source field
+#: (here, for the usage error and --help; a test keeps them equal).
 SOURCES = ["monitoring", "rags", "sbh", "bezirksausschuss", "sozialplanung"]
 
 
@@ -38,75 +29,6 @@ def selection() -> None:
     Freie/Öffentliche, and then for the head of the social department.  A
     selected candidate becomes a focus area in phase Vorlauf.
     """
-
-
-def slug(text: str) -> str:
-    """hasenbergl-nord from "Hasenbergl-Nord"; ä -> ae, ß -> ss."""
-    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-    text = text.replace("ß", "ss")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64] or "gebiet"
-
-
-def _panel(engine: Engine, actor: str, like: str | None) -> tuple[tuple[str, str], ...]:
-    """The roles of candidate ``like`` (all but its nominator), to copy."""
-    from regsam_flow.errors import InvalidInputError
-
-    if not like:
-        return ()
-    shown = engine.status(like, actor=actor)
-    if shown.area.workflow != WORKFLOW:
-        raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
-    return tuple((r, p) for r, people in shown.roles.items() for p in people if r != "nominator")
-
-
-def _candidate(
-    candidate: str,
-    *,
-    actor: str,
-    name: str,
-    district: str,
-    fields: dict[str, Any],
-    panel: tuple[tuple[str, str], ...],
-    label: str = "",
-) -> NewArea:
-    """The candidate, its nominator and panel, and its nomination fields."""
-    from regsam_flow.model import NewArea
-
-    return NewArea(
-        candidate,
-        name=name,
-        district=district,
-        workflow=WORKFLOW,
-        members=(("nominator", actor), *panel),
-        fields={k: v for k, v in fields.items() if v not in (None, "")},
-        label=label,
-    )
-
-
-def _nominate(engine: Engine, actor: str, candidates: list[NewArea]) -> None:
-    """Nominate all ``candidates`` in one transaction, or none.  Each would
-    become the focus area its field ``gebiet`` names: that area must not
-    exist yet, nor be named by two candidates."""
-    from regsam_flow.errors import InvalidInputError, NotFoundError
-
-    seen: dict[str, NewArea] = {}
-    for new in candidates:
-        target = str(new.fields["gebiet"])
-        where = f"{new.label}: " if new.label else ""
-        if target in seen:
-            raise InvalidInputError(
-                f"{where}it would become area '{target}', as {seen[target].label} would",
-                field="area",
-            )
-        seen[target] = new
-        try:
-            engine.get_area(target, actor=actor)
-        except NotFoundError:
-            pass
-        else:
-            raise InvalidInputError(f"{where}an area '{target}' exists already", field="area")
-    engine.create_areas(candidates, actor=actor)
 
 
 @selection.command("nominate")
@@ -142,25 +64,26 @@ def nominate(
       regsam-flow selection nominate 2027-hasenbergl-nord --round 2027 \\
           --name Hasenbergl-Nord --source rags --reasons "Nennung RAGS 24"
     """
-    fields = {
-        "runde": round_,
-        "quelle": source,
-        "gebiet": area_id or slug(name),
-        "viertel": quarter,
-        "umgriff": scope or name,
-        "gruende": reasons,
-    }
-    panel = _panel(obj.engine, obj.user, like)
-    new = _candidate(
-        candidate, actor=obj.user, name=name, district=district, fields=fields, panel=panel
+    from regsam_flow.model import Nomination
+
+    new = Nomination(
+        candidate,
+        name=name,
+        round=round_,
+        source=source,
+        district=district,
+        area=area_id or "",
+        quarter=quarter,
+        scope=scope,
+        reasons=reasons,
     )
-    _nominate(obj.engine, obj.user, [new])
+    [c] = obj.engine.nominate([new], actor=obj.user, like=like)
     if obj.json:
-        echo_json({"candidate": candidate, **fields})
+        echo_json({"candidate": candidate, **obj.engine.nomination_fields(new)})
     else:
         echo(
             f"Nominated {candidate} ({name}) for round {round_}; "
-            f"if selected it becomes area {fields['gebiet']}."
+            f"if selected it becomes area {c.area}."
         )
 
 
@@ -190,7 +113,9 @@ def from_screen(
     Example:
       regsam-flow selection from-screen monitoring-2027.csv --round 2027
     """
+    from regsam_flow.engine.selection import slug
     from regsam_flow.errors import InvalidInputError
+    from regsam_flow.model import Nomination
     from regsam_flow.screen import INDICATORS, read_quarters, screen
 
     label = dict(INDICATORS)
@@ -202,7 +127,6 @@ def from_screen(
     if unknown:
         raise InvalidInputError(f"no quarter {', '.join(unknown)} in {path}", field="quarter")
     chosen = [by_id[q] for q in quarters] if quarters else list(result.qualifying)
-    panel = _panel(obj.engine, obj.user, like)
     # every row is checked before anything is written; then all in one transaction
     candidates = []
     done = []
@@ -220,28 +144,22 @@ def from_screen(
             f"Monitoring {round_}: {q.count} von 13 Werten mindestens 30 % über dem "
             f"Mittel ({', '.join(label.get(c, c) for c in q.counted)}); {q.population} Einwohner"
         )
-        fields = {
-            "runde": round_,
-            "quelle": "monitoring",
-            "gebiet": slug(q.name),
-            "viertel": q.id,
-            "umgriff": f"{q.name} (Viertel {q.id})",
-            "gruende": reasons,
-        }
         candidates.append(
-            _candidate(
+            Nomination(
                 candidate,
-                actor=obj.user,
                 name=q.name,
+                round=round_,
+                source="monitoring",
                 district=q.district,
-                fields=fields,
-                panel=panel,
+                quarter=q.id,
+                scope=f"{q.name} (Viertel {q.id})",
+                reasons=reasons,
                 label=where,
             )
         )
         done.append({"candidate": candidate, "quarter": q.id, "name": q.name, "count": q.count})
-    if candidates:
-        _nominate(obj.engine, obj.user, candidates)
+    if candidates or like:  # with none, this still checks --like
+        obj.engine.nominate(candidates, actor=obj.user, like=like)
     if obj.json:
         echo_json(done)
     elif not done:
@@ -287,38 +205,33 @@ def assess(
       regsam-flow selection assess 2027-hasenbergl-nord --fits yes --hours 10 \\
           --duration "2 Jahre" --special-programme no
     """
-    engine = obj.engine
-    values = {
-        "passt_zu_regsam": fits,
-        "stunden_pro_woche": hours,
-        "dauer": duration,
-        "sonderprogramm": special_programme,
-    }
-    values = {k: v for k, v in values.items() if v is not None}
-    current = engine.fields(candidate, actor=obj.user)
-    merged = {**current, **values}
-    if merged.get("sonderprogramm") in (True, "yes") and not reason:
-        raise click.UsageError("a special programme excludes the candidate: give --reason")
-    if values:
-        engine.set_fields(candidate, values, actor=obj.user)
-    special = merged.get("sonderprogramm") in (True, "yes")
-    trigger = "ausschliessen" if special else "bewerten"
-    wf = engine.workflows.get(WORKFLOW)
-    need = next(t.requires for t in wf.definition.transitions if t.trigger == trigger)
-    missing = [k for k in need if merged.get(k) in (None, "")]
-    result = None
-    if not missing:
-        result = engine.fire(candidate, trigger, actor=obj.user, reason=reason)
+    from regsam_flow.errors import InvalidInputError
+
+    try:
+        done = obj.engine.assess(
+            candidate,
+            actor=obj.user,
+            fits=fits,
+            hours=hours,
+            duration=duration,
+            special_programme=special_programme,
+            reason=reason,
+        )
+    except InvalidInputError as exc:
+        if exc.field == "reason":
+            raise click.UsageError(f"{exc.message}; give --reason") from None
+        raise
+    result = done.result
     if obj.json:
         echo_json(
             {
                 "candidate": candidate,
-                "missing": missing,
+                "missing": list(done.missing),
                 "state": result.to_state if result else None,
             }
         )
-    elif missing:
-        echo(f"Assessment of {candidate} saved; still missing: {', '.join(missing)}.")
+    elif done.missing:
+        echo(f"Assessment of {candidate} saved; still missing: {', '.join(done.missing)}.")
     elif result and result.to_state == "ausgeschlossen":
         echo(f"{candidate} is excluded (special programme).")
     else:
@@ -344,12 +257,12 @@ def vote(obj: Ctx, candidate: str, choice: str, reason: str) -> None:
     Example:
       regsam-flow --as rita selection vote 2027-hasenbergl-nord yes
     """
-    r = obj.engine.vote(candidate, choice == "yes", actor=obj.user, reason=reason)
+    ballot = obj.engine.cast_vote(candidate, choice == "yes", actor=obj.user, reason=reason)
+    r = ballot.result
     if obj.json:
         echo_json({"candidate": candidate, "vote": choice, "outcome": r.to_state if r else None})
     elif r is None:
-        left = len(obj.engine.votes(candidate, actor=obj.user))
-        echo(f"Vote recorded ({left} of 4 cast).")
+        echo(f"Vote recorded ({ballot.cast} of {ballot.seats} cast).")
     else:
         echo(f"Vote recorded; the 4er-Gremium has decided: {r.trigger} -> {r.to_state}.")
 
@@ -368,24 +281,7 @@ def decide(obj: Ctx, candidate: str, decision: str, reason: str) -> None:
     Example:
       regsam-flow --as arne selection decide 2027-hasenbergl-nord select
     """
-    from regsam_flow.errors import BlockedError, Blocker
-
-    engine = obj.engine
-    st = engine.get_area(candidate, actor=obj.user).state
-    trigger = DECISIONS.get(st, {}).get(decision)
-    if trigger is None:
-        raise BlockedError(
-            f"'{decision}' is not a decision to take in phase {st}",
-            [
-                Blocker(
-                    "wrong_state",
-                    "only the ARGE (phase arge) or the head of the social "
-                    "department (phase leitung) decide; 'dissent' only the ARGE",
-                )
-            ],
-            area=candidate,
-        )
-    r = engine.fire(candidate, trigger, actor=obj.user, reason=reason)
+    r = obj.engine.decide(candidate, decision, actor=obj.user, reason=reason)
     if obj.json:
         echo_json({"candidate": candidate, "decision": decision, "state": r.to_state})
     else:
@@ -403,24 +299,17 @@ def list_(obj: Ctx, round_: str | None) -> None:
     Example:
       regsam-flow selection list --round 2027
     """
-    engine = obj.engine
-    rows = []
-    for a in engine.list_areas(actor=obj.user):
-        if a.workflow != WORKFLOW:
-            continue
-        f = engine.fields(a.id, actor=obj.user)
-        if round_ and f.get("runde") != round_:
-            continue
-        rows.append(
-            {
-                "candidate": a.id,
-                "name": a.name,
-                "round": f.get("runde"),
-                "source": f.get("quelle"),
-                "state": a.state,
-                "area": f.get("gebiet"),
-            }
-        )
+    rows = [
+        {
+            "candidate": c.id,
+            "name": c.name,
+            "round": c.round,
+            "source": c.source,
+            "state": c.state,
+            "area": c.area,
+        }
+        for c in obj.engine.candidates(actor=obj.user, round=round_)
+    ]
     if obj.json:
         echo_json(rows)
         return

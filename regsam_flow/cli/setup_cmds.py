@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .app import VERSION, cli
+from regsam_flow import __version__ as VERSION
+
+from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json, kv

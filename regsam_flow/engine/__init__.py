@@ -5,8 +5,9 @@ guards, writes the change and its audit entry in one transaction (both or
 neither), and only then runs the callbacks registered for that change.
 
 The methods live in modules named for what they handle (``people``,
-``areas``, ``agreements``, ``tasks``, ``transitions``, ``auditing``) on
-top of ``base``, which holds the units of work and the access checks.
+``areas``, ``agreements``, ``tasks``, ``transitions``, ``auditing``,
+``selection``) on top of ``base``, which holds the units of work and the
+access checks.
 """
 
 from __future__ import annotations
@@ -18,25 +19,21 @@ from .definitions import DefinitionOps
 from .instances import InstanceOps
 from .people import PeopleOps
 from .reminders import ReminderOps, SendReport
+from .selection import SelectionOps
 from .tasks import TaskOps
 
 __all__ = ["EVENT_KINDS", "AreaSnapshot", "ChangeEvent", "Engine", "SendReport", "replay"]
 
 
-class Engine(PeopleOps, DefinitionOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps):
-    """Focus areas and their workflows, on one database.
+class Engine(
+    SelectionOps, PeopleOps, DefinitionOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps
+):
+    """Focus areas and their workflows, on one :class:`~regsam_flow.ports.Store`.
 
-    ``Engine(url)`` opens a database (default: a SQLite file in the user's data
-    folder).  A new database must be created first with :meth:`init`; an older
-    one is refused until :meth:`upgrade` (``regsam-flow init``) upgraded it.
-
-    Every action names the person acting (``actor``); what they may do follows
-    from their global roles (admin, auditor) and their roles in the area.
-    Areas run on the workflow definitions deployed in the database
-    (:meth:`deploy_workflow`, admins only).  Options: ``workflow_dirs``
-    (folders of definition files that propose new definitions; one with the
-    name and version of a deployed definition but other content is refused),
-    ``guards`` (name -> Python guard), ``clock``, ``store``, ``notifier``
-    (where reminders go; default: REGSAM_FLOW_SMTP_URL or a Maildir in the
-    data folder).
+    This is the core: it knows the ports only.  ``Engine(store=...)`` runs
+    on the store given; reminders go to ``notifier`` (or the one
+    ``notifier_factory(clock)`` makes on first use).  Embedders and front
+    ends use :class:`regsam_flow.Engine` (``Engine(url)``) or
+    :func:`regsam_flow.bootstrap.open_engine`, which plug in the SQL store
+    and the mail notifier; see there for the options.
     """

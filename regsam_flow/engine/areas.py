@@ -52,6 +52,13 @@ class AreaOps(CreationOps):
         """Create several areas (admins only) in one transaction: all of them,
         or, if any one cannot be created, none.  Every area is checked before
         anything is written; an error names the area by its ``label``."""
+        checked = self._check_new(areas)
+        with self._write() as tx:
+            return self._write_new(tx, checked, actor)
+
+    def _check_new(self, areas: Sequence[NewArea]) -> list[tuple[NewArea, Workflow]]:
+        """The new areas checked, each with the newest deployed version of its
+        workflow; nothing is read from the database but the definitions."""
         self._deployed = None  # the newest deployed version, as of now
         self._prepare()
         checked: list[tuple[NewArea, Workflow]] = []
@@ -69,20 +76,23 @@ class AreaOps(CreationOps):
                     raise InvalidInputError(f"area '{new.id}' is given twice{also}", field="area")
             seen[new.id] = new
             checked.append((replace(new, name=name, district=district), wf))
-        created: list[Area] = []
-        with self._write() as tx:
-            me = self._person(tx.uow, actor)
-            if not me.admin:
-                raise NotAllowedError(
-                    f"only an admin may create areas ({actor} is not)", actor=actor
-                )
-            for new, _wf in checked:
-                if tx.uow.get_area(new.id) is not None:
-                    with _named(new):
-                        raise InvalidInputError(f"area '{new.id}' exists already", field="area")
-            for new, wf in checked:
+        return checked
+
+    def _write_new(
+        self, tx: _Tx, checked: Sequence[tuple[NewArea, Workflow]], actor: str
+    ) -> list[Area]:
+        """Write the areas :meth:`_check_new` checked (admins only)."""
+        me = self._person(tx.uow, actor)
+        if not me.admin:
+            raise NotAllowedError(f"only an admin may create areas ({actor} is not)", actor=actor)
+        for new, _wf in checked:
+            if tx.uow.get_area(new.id) is not None:
                 with _named(new):
-                    created.append(self._create_in(tx, new, wf, actor))
+                    raise InvalidInputError(f"area '{new.id}' exists already", field="area")
+        created: list[Area] = []
+        for new, wf in checked:
+            with _named(new):
+                created.append(self._create_in(tx, new, wf, actor))
         return created
 
     def _create_in(self, tx: _Tx, new: NewArea, wf: Workflow, actor: str) -> Area:

@@ -102,24 +102,20 @@ class EngineBase:
 
     def __init__(
         self,
-        url: str | None = None,
         *,
+        store: Store,
         workflow_dirs: Sequence[Path | str] = (),
         guards: Mapping[str, Guard] | None = None,
         clock: Clock | None = None,
-        store: Store | None = None,
         notifier: Notifier | None = None,
+        notifier_factory: Callable[[Clock], Notifier] | None = None,
         bind_login: bool = False,
     ) -> None:
-        if store is None:
-            from ..paths import default_db_url
-            from ..persistence import SqlStore
-
-            store = SqlStore(url or default_db_url())
         self.store = store
         self.url = store.url
         self.clock = clock or SystemClock()
         self._notifier = notifier
+        self._notifier_factory = notifier_factory
         self.bind_login = bind_login
         self._login: str | None = None
         self._guards: dict[str, Guard] = dict(BUILTIN_GUARDS)
@@ -162,11 +158,15 @@ class EngineBase:
         self._deployed = None
 
     def on(self, kind: str, callback: Callable[[ChangeEvent], None]) -> None:
-        """Run ``callback`` after each committed change of that kind
-        (``transition``, ``approval``, ``task``, ``agreement``, ``assignment``,
-        ``area``, ``person``, ``workflow`` (a definition deployed), ...; ``*``
-        for all).  A failing callback is logged;
-        the change stays committed."""
+        """Run the callback after each committed change of that kind, one of
+        :data:`EVENT_KINDS`: ``transition`` (a phase change), ``approval``
+        (one role's approval of a transition that needs several), ``task``,
+        ``agreement`` (set or signed), ``assignment`` (a role given or taken),
+        ``area`` (created), ``person`` (added or changed), ``review`` (a
+        review-date decision), ``reminder`` (sent, failed, superseded, ...),
+        ``fields`` (instance data set), ``vote`` (cast in a selection),
+        ``workflow`` (a definition deployed); ``*`` for all.  A failing
+        callback is logged; the change stays committed."""
         if kind != "*" and kind not in EVENT_KINDS:
             raise InvalidInputError(
                 f"unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)} or '*'",
@@ -199,9 +199,7 @@ class EngineBase:
     # ------------------------------------------------------------- internals
     def _check_schema(self) -> None:
         if not self._schema_ok:
-            check = getattr(self.store, "check_schema", None)
-            if check is not None:
-                check()
+            self.store.check_schema()
             self._schema_ok = True
 
     def _prepare(self) -> None:

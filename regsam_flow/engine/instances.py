@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError
-from ..model import FireResult, Vote
+from ..model import Ballot, FireResult, Vote
 from ..validation import check_text
 from .base import refuse_if_final
 from .fields import clean_fields, parse_field_value, write_fields
@@ -55,6 +55,12 @@ class InstanceOps(TransitionOps):
         """Cast a vote in the area's current state.  When the last seat has
         voted, the outcome transition fires at once (all yes, all no, or
         otherwise); that result is returned, else None."""
+        return self.cast_vote(area_id, yes, actor=actor, reason=reason, role=role).result
+
+    def cast_vote(
+        self, area_id: str, yes: bool, *, actor: str, reason: str = "", role: str | None = None
+    ) -> Ballot:
+        """:meth:`vote`, telling how many of the seats have voted so far."""
         reason = check_text(reason, "reason", max_len=2000)
         with self._write() as tx:
             area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
@@ -104,7 +110,7 @@ class InstanceOps(TransitionOps):
                 details={"vote": "yes" if yes else "no", "round": area.round},
             )
             if len(cast) < vote.total:
-                return None
+                return Ballot(ballot, len(cast), vote.total, None)
             if all(v.yes for v in cast):
                 outcome = vote.all_yes
             elif not any(v.yes for v in cast):
@@ -114,6 +120,7 @@ class InstanceOps(TransitionOps):
             t = wf.transition(outcome, area.state)
             assert t is not None  # the loader checked it
             tally = {v.person: ("yes" if v.yes else "no") for v in cast}
-            return self._apply(
+            result = self._apply(
                 tx, area, wf, t, actor, ballot.role, "", tx.uow.get_tasks(area_id), {"votes": tally}
             )
+            return Ballot(ballot, len(cast), vote.total, result)

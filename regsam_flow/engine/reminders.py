@@ -6,13 +6,14 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError, NotFoundError
 from ..model import AGREEMENT_SIGNERS, Reminder, ReminderChange
-from ..ports import Notifier, Recipient, ReminderNotice
+from ..ports import Clock, DeliveryError, Notifier, Recipient, ReminderNotice
 from ..schedule import backoff, next_overdue
 from ..validation import check_text
 from ..workflows import Workflow
@@ -72,15 +73,21 @@ class ReminderOps(AgreementOps):
     """Reminders before, on and after each area's review date."""
 
     _notifier: Notifier | None = None
+    _notifier_factory: Callable[[Clock], Notifier] | None = None
 
     @property
     def notifier(self) -> Notifier:
-        """Where reminders go: REGSAM_FLOW_SMTP_URL, or a Maildir in the data folder."""
+        """Where reminders go: the ``notifier`` given, else the one
+        ``notifier_factory`` makes on first use (``regsam_flow.Engine``'s:
+        REGSAM_FLOW_SMTP_URL, or a Maildir in the data folder)."""
         if self._notifier is None:
-            from ..notifications import notifier_from_env
-            from ..paths import data_dir
-
-            self._notifier = notifier_from_env(data_dir(), clock=self.clock)
+            if self._notifier_factory is None:
+                raise InvalidInputError(
+                    "this engine has no notifier to send reminders with: pass "
+                    "notifier= (or use regsam_flow.Engine, which reads the mail settings)",
+                    field="notifier",
+                )
+            self._notifier = self._notifier_factory(self.clock)
         return self._notifier
 
     @notifier.setter
@@ -96,10 +103,11 @@ class ReminderOps(AgreementOps):
         decision: str,
         next_review: date | str | None = None,
         reason: str = "",
-    ) -> Reminder | None:
+    ) -> None:
         """Record the decision taken at the review date: ``continue`` (with
         the next review date, an agreement amendment) or ``end``.  It stops
-        the reminders for that date."""
+        the reminders for that date.  Returns nothing: the decision is in the
+        audit log, a new review date in the agreement (:meth:`agreement`)."""
         from ..dates import check_date, parse_date
 
         if decision not in ("continue", "end"):
@@ -164,7 +172,6 @@ class ReminderOps(AgreementOps):
             )
             if nxt is not None:
                 self._store_agreement(tx, area, actor, role, ag, {"review": nxt})
-        return None
 
     @staticmethod
     def _zone(wf: Workflow) -> Any:
@@ -675,7 +682,7 @@ class ReminderOps(AgreementOps):
             area = tx.uow.get_area(r.area)
             policy = self._workflow(area).definition.reminders if area else None
             attempts = r.attempts + 1
-            permanent = bool(getattr(exc, "permanent", False))
+            permanent = isinstance(exc, DeliveryError) and exc.permanent
             if policy is None or permanent or attempts >= policy.max_attempts:
                 if tx.uow.update_reminder(
                     r.id,

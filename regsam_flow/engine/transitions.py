@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from ..errors import (
@@ -164,12 +165,13 @@ class TransitionOps(CreationOps):
         role: str | None = None,
         expected_version: int | None = None,
         _expected_state: str | None = None,
+        _tx: _Tx | None = None,
     ) -> FireResult:
         """Fire a named transition.  For a transition that needs several
         approvals this records the actor's and fires once all are given;
         the result's ``missing`` names who is still to approve."""
         reason = check_text(reason, "reason", max_len=2000)
-        with self._write() as tx:
+        with nullcontext(_tx) if _tx is not None else self._write() as tx:
             area, _p, roles, assignments = self._area_for(tx.uow, area_id, actor)
             self._expect(area, expected_version)
             if _expected_state is not None and area.state != _expected_state:

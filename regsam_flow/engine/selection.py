@@ -1,0 +1,270 @@
+"""Selecting focus areas: nominate candidates, assess them, the 4er-Gremium
+votes, the ARGE and the head of the social department decide.
+
+Each candidate is an instance of the selection workflow (gebietsauswahl);
+what the steps read from it (the fields they fill, the transitions that
+conclude an assessment, the decisions and their triggers) is the workflow's
+``selection`` section (:class:`~regsam_flow.workflows.spec.SelectionDef`),
+always of the version the candidate runs on.  Every step is one unit of work.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import BlockedError, Blocker, InvalidInputError, NotFoundError
+from ..model import Area, Assessment, Candidate, FireResult, NewArea, Nomination
+from ..validation import check_text
+from ..workflows import TransitionDef, Workflow
+from ..workflows.spec import SELECTION_WORKFLOW, SelectionDef
+from .areas import AreaOps, _named
+from .base import _Tx, refuse_if_final
+from .fields import clean_fields, write_fields
+from .instances import InstanceOps
+
+__all__ = ["SelectionOps", "slug"]
+
+
+def slug(text: str) -> str:
+    """hasenbergl-nord from "Hasenbergl-Nord"; ä -> ae, ß -> ss."""
+    text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    text = text.replace("ß", "ss")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64] or "gebiet"
+
+
+class SelectionOps(AreaOps, InstanceOps):
+    """Nominate, assess, decide, list candidates (votes: :meth:`cast_vote`)."""
+
+    def nominate(
+        self, nominations: Sequence[Nomination], *, actor: str, like: str | None = None
+    ) -> list[Candidate]:
+        """Nominate candidates (admins), all in one transaction or none: each
+        with ``actor`` as its nominator, its panel (``like``: the roles of that
+        candidate but its nominator, copied to each), and its nomination
+        fields.  Each would become the focus area its ``area`` names: that
+        area must not exist yet, nor be named by two candidates.  Candidates
+        run on the newest deployed version of the selection workflow."""
+        wf = self._selection_workflow()
+        sel = _selection(wf)
+        news = [_new_area(n, _nomination_fields(n, sel), actor) for n in nominations]
+        seen: dict[str, NewArea] = {}
+        targets: list[tuple[NewArea, str]] = []
+        for new in news:
+            target = str(new.fields[sel.fields.area])
+            if target in seen:
+                with _named(new):
+                    raise InvalidInputError(
+                        f"it would become area '{target}', as {seen[target].label} would"
+                        if new.label
+                        else f"area '{target}' is named by two candidates",
+                        field="area",
+                    )
+            seen[target] = new
+            targets.append((new, target))
+        checked = self._check_new(news)
+        with self._write() as tx:
+            panel = self._panel(tx, like, actor)
+            self._write_new(tx, [], actor)  # writes nothing; refuses anyone but an admin
+            for new, target in targets:
+                if tx.uow.get_area(target) is not None:
+                    with _named(new):
+                        raise InvalidInputError(f"an area '{target}' exists already", field="area")
+            if panel:
+                checked = [(_with_panel(new, panel), w) for new, w in checked]
+            areas = self._write_new(tx, checked, actor)
+        return [_candidate(a, new.fields, sel) for a, (new, _t) in zip(areas, targets, strict=True)]
+
+    def nomination_fields(self, nomination: Nomination) -> dict[str, Any]:
+        """The fields (by field id) :meth:`nominate` gives ``nomination`` on
+        the newest deployed selection workflow; empty ones are not set."""
+        return _nomination_fields(nomination, _selection(self._selection_workflow()))
+
+    def assess(
+        self,
+        candidate: str,
+        *,
+        actor: str,
+        fits: bool | str | None = None,
+        hours: int | str | None = None,
+        duration: str | None = None,
+        special_programme: bool | str | None = None,
+        reason: str = "",
+    ) -> Assessment:
+        """Record the assessment (REGSAM or social-planning members) and, once
+        it is complete, conclude it: the candidate goes to the vote, or is
+        excluded when a special programme runs there (that needs a
+        ``reason``).  Checked against the candidate's own workflow version;
+        the fields and the transition are written together, or nothing is."""
+        reason = check_text(reason, "reason", max_len=2000)
+        with self._write() as tx:
+            area, _p, roles, _ = self._area_for(tx.uow, candidate, actor)
+            wf = self._workflow(area)
+            sel = _selection(wf, candidate)
+            refuse_if_final(area, wf)
+            given = {
+                sel.fields.fits: fits,
+                sel.fields.hours: hours,
+                sel.fields.duration: duration,
+                sel.fields.special_programme: special_programme,
+            }
+            values = {k: v for k, v in given.items() if v is not None}
+            clean = clean_fields(wf, values, roles, actor, candidate)
+            current = tx.uow.get_fields(candidate)
+            changed = {k: v for k, v in clean.items() if current.get(k) != v}
+            if values and not changed:
+                raise InvalidInputError("nothing to change: the fields say that already")
+            merged = {**current, **changed}
+            t = _concluding(wf, sel, area.state, merged)
+            if t is None:
+                raise BlockedError(
+                    f"'{candidate}' is {area.state}: no assessment is taken there",
+                    [Blocker("wrong_state", f"phase {area.state} takes no assessment")],
+                    area=candidate,
+                )
+            missing = tuple(k for k in t.requires if merged.get(k) in (None, ""))
+            if not missing and t.reason_required and not reason:
+                raise InvalidInputError(
+                    f"{t.title or t.trigger}: that needs a reason", field="reason"
+                )
+            if changed:
+                area = self._bump(tx, area)
+                role = next(
+                    r for r in sorted(roles) if any(r in wf.fields[k].roles for k in changed)
+                )
+                write_fields(tx, candidate, changed, actor, role)
+            result = None
+            if not missing:
+                result = self.fire(candidate, t.trigger, actor=actor, reason=reason, _tx=tx)
+            return Assessment(candidate, missing, result)
+
+    def decide(self, candidate: str, decision: str, *, actor: str, reason: str = "") -> FireResult:
+        """The ARGE Freie/Öffentliche (on dissent), or finally the head of the
+        social department, decides: ``select``, ``reject`` or (the ARGE only)
+        ``dissent``, which passes the decision on."""
+        reason = check_text(reason, "reason", max_len=2000)
+        with self._write() as tx:
+            area = self._area_for(tx.uow, candidate, actor)[0]
+            wf = self._workflow(area)
+            trigger = _selection(wf, candidate).decision(area.state, decision)
+            if trigger is None:
+                raise BlockedError(
+                    f"'{decision}' is not a decision to take in phase {area.state}",
+                    [Blocker("wrong_state", _who_decides(wf))],
+                    area=candidate,
+                )
+            return self.fire(candidate, trigger, actor=actor, reason=reason, _tx=tx)
+
+    def candidates(self, *, actor: str, round: str | None = None) -> list[Candidate]:
+        """The candidates ``actor`` may see (of one selection ``round``), with
+        their phase, read in one transaction."""
+        with self._read() as uow:
+            me = self._person(uow, actor)
+            member = None if (me.admin or me.auditor) else actor
+            out = []
+            for a in uow.list_areas(member=member):
+                if a.workflow != SELECTION_WORKFLOW:
+                    continue
+                f = _selection(self._workflow(a), a.id).fields
+                values = uow.get_fields(a.id)
+                if round and values.get(f.round) != round:
+                    continue
+                out.append(_candidate(a, values, _selection(self._workflow(a), a.id)))
+            return out
+
+    # ------------------------------------------------------------- internals
+    def _selection_workflow(self) -> Workflow:
+        self._deployed = None  # the newest deployed version, as of now
+        self._prepare()
+        return self.workflows.get(SELECTION_WORKFLOW)
+
+    def _panel(self, tx: _Tx, like: str | None, actor: str) -> tuple[tuple[str, str], ...]:
+        """The roles of candidate ``like`` (all but its nominator), to copy."""
+        if not like:
+            return ()
+        area, _p, _r, assignments = self._area_for(tx.uow, like, actor)
+        if area.workflow != SELECTION_WORKFLOW:
+            raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
+        return tuple((r, p) for r, p in assignments if r != "nominator")
+
+
+def _selection(wf: Workflow, candidate: str = "") -> SelectionDef:
+    sel = wf.selection
+    if sel is None:
+        raise NotFoundError(
+            f"{candidate or wf.name}: workflow {wf.name} version {wf.version} selects no areas",
+            kind="workflow",
+            key=wf.name,
+        )
+    return sel
+
+
+def _nomination_fields(n: Nomination, sel: SelectionDef) -> dict[str, Any]:
+    f = sel.fields
+    return {
+        f.round: n.round,
+        f.source: n.source,
+        f.area: n.area or slug(n.name),
+        f.quarter: n.quarter,
+        f.scope: n.scope or n.name,
+        f.reasons: n.reasons,
+    }
+
+
+def _candidate(a: Area, values: Mapping[str, Any], sel: SelectionDef) -> Candidate:
+    f = sel.fields
+    return Candidate(
+        a.id,
+        a.name,
+        _text(values.get(f.round)),
+        _text(values.get(f.source)),
+        a.state,
+        _text(values.get(f.area)),
+        a.workflow_version,
+    )
+
+
+def _new_area(n: Nomination, values: Mapping[str, Any], actor: str) -> NewArea:
+    """The candidate, its nominator and panel, and its nomination fields."""
+    return NewArea(
+        n.candidate,
+        name=n.name,
+        district=n.district,
+        workflow=SELECTION_WORKFLOW,
+        members=(("nominator", actor), *n.panel),
+        fields={k: v for k, v in values.items() if v not in (None, "")},
+        label=n.label,
+    )
+
+
+def _with_panel(new: NewArea, panel: tuple[tuple[str, str], ...]) -> NewArea:
+    from dataclasses import replace
+
+    return replace(new, members=(*new.members, *(m for m in panel if m not in new.members)))
+
+
+def _concluding(
+    wf: Workflow, sel: SelectionDef, state: str, fields: Mapping[str, Any]
+) -> TransitionDef | None:
+    """The transition that concludes the assessment from ``state``: the first
+    whose conditions hold, else the first (which names what is missing)."""
+    out = [t for trigger in sel.assess if (t := wf.transition(trigger, state)) is not None]
+    for t in out:
+        if all(fields.get(k) == v for k, v in t.when):
+            return t
+    return out[0] if out else None
+
+
+def _who_decides(wf: Workflow) -> str:
+    sel = _selection(wf)
+    return "; ".join(
+        f"in phase {state}: {', '.join(d for d, _t in decisions)}"
+        for state, decisions in sel.decisions
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
