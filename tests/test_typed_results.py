@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from regsam_flow.engine import Engine
+
+from .cli_helpers import Cli, setup_area, sign
 
 #: Methods whose result is legitimately a mapping.  Keep this list short and
 #: say why for each.
@@ -111,3 +115,44 @@ def test_public_method_returns_typed_results(name: str) -> None:
 @pytest.mark.parametrize("bad", [dict[str, Any], list[dict[str, Any]], Any, dict])
 def test_the_check_catches_loose_types(bad: Any) -> None:
     assert _loose(bad) is not None
+
+
+# The records' to_dict() keep the JSON the CLI printed when these were dicts:
+# the same keys in the same order, moments in the same format.
+TASK_KEYS = ["id", "phase", "title", "roles", "required", "done", "done_by", "done_at", "note"]
+AS_OF_KEYS = [
+    "area",
+    "at",
+    "exists",
+    "name",
+    "workflow",
+    "workflow_version",
+    "state",
+    "roles",
+    "agreement",
+    "agreement_version",
+    "signed_by",
+    "tasks_done",
+    "last_seq",
+]
+WOULD_SEND_KEYS = ["id", "area", "kind", "offset_days", "review_date", "due_at", "to", "error"]
+
+
+def test_the_cli_json_keeps_its_shape(db_url: str, tmp_path: Path) -> None:
+    c = Cli(db_url, tmp_path / "home")
+    area = setup_area(c)
+    sign(c, area)
+    c.ok("task", "done", area, "datenmaterial", "--note", "Monitoring 2026", user="sven")
+    tasks = c.json("task", "list", area)
+    assert all(list(t) == TASK_KEYS for t in tasks)
+    [done] = [t for t in tasks if t["done"]]
+    assert (done["id"], done["roles"], done["done_by"]) == ("datenmaterial", ["social_planning"], "sven")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", done["done_at"])
+    assert c.json("area", "show", area)["tasks"] == tasks
+    snap = c.json("as-of", area, "31.12.2199", user="audrey")
+    assert list(snap) == AS_OF_KEYS and snap["tasks_done"] == ["datenmaterial"]
+    dry = c.json("reminders", "send-due", "--now", "01.01.2030 08:00")
+    [would] = dry["would_send"]
+    assert list(would) == WOULD_SEND_KEYS
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", would["due_at"])
+    assert would["review_date"] == "2027-07-15" and would["error"] is None
