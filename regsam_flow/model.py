@@ -340,7 +340,10 @@ class Reminder:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One entry of the append-only, hash-chained audit log."""
+    """One entry of the append-only, hash-chained audit log.
+
+    ``details`` is the JSON text of a mapping, free-form by design: each
+    action records what it needs (``to_dict()`` decodes it to a dict)."""
 
     seq: int
     at: str

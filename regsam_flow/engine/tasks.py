@@ -146,9 +146,7 @@ class TaskOps(EngineBase):
         return area, wf, roles, task
 
 
-def task_rows(
-    wf: Workflow, status: Mapping[str, TaskStatus], phase: str | None
-) -> list[TaskRow]:
+def task_rows(wf: Workflow, status: Mapping[str, TaskStatus], phase: str | None) -> list[TaskRow]:
     rows = []
     for state in wf.definition.states:
         if phase is not None and state.id != phase:
