@@ -85,10 +85,8 @@ def _one_op(e: Any, rng: random.Random, aid: str, i: int) -> str:
     st = e.status(aid, actor=mod)
     version = st.area.version
     ag = st.agreement
-    open_tasks = [
-        t for t in st.tasks if t["phase"] == st.area.state and t["required"] and not t["done"]
-    ]
-    done_tasks = [t for t in st.tasks if t["phase"] == st.area.state and t["done"]]
+    open_tasks = [t for t in st.tasks if t.phase == st.area.state and t.required and not t.done]
+    done_tasks = [t for t in st.tasks if t.phase == st.area.state and t.done]
     choice = rng.random()
     try:
         if st.final:  # refused by the area_final guard
