@@ -108,9 +108,7 @@ def _one_op(e: Any, rng: random.Random, aid: str, i: int) -> str:
             e.report_task(aid, task.id, actor=who, expected_version=version)
         elif done_tasks and choice < 0.85:
             task = rng.choice(done_tasks)
-            e.reopen_task(
-                aid, task.id, actor=mod, reason="nachbessern", expected_version=version
-            )
+            e.reopen_task(aid, task.id, actor=mod, reason="nachbessern", expected_version=version)
         elif st.area.state == "auswertung" and choice < 0.95:
             e.fire(aid, "resume", actor=mod, reason="weitere Schritte", expected_version=version)
         elif st.area.state == "auswertung":
