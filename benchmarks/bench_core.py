@@ -593,12 +593,12 @@ def bench_status(tmp: Path, wf_dir: Path, n: int, profile: bool) -> None:
     print("-" * 78)
     eng = prepare_fifty(tmp / "status.db", wf_dir)
     st = eng.status("f1", actor="mia")
-    in_phase = [r for r in st.tasks if r["phase"] == st.area.state]
+    in_phase = [r for r in st.tasks if r.phase == st.area.state]
     blockers = sum(len(x.blockers) for x in st.next)
     print(
         f"  phase '{st.area.state}': {len(in_phase)} tasks, "
-        f"{sum(r['required'] for r in in_phase)} required, "
-        f"{sum(r['done'] for r in in_phase)} done; {len(st.next)} next steps with "
+        f"{sum(r.required for r in in_phase)} required, "
+        f"{sum(r.done for r in in_phase)} done; {len(st.next)} next steps with "
         f"{blockers} blockers in all"
     )
     for _ in range(10):

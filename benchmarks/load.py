@@ -85,10 +85,8 @@ def _one_op(e: Any, rng: random.Random, aid: str, i: int) -> str:
     st = e.status(aid, actor=mod)
     version = st.area.version
     ag = st.agreement
-    open_tasks = [
-        t for t in st.tasks if t["phase"] == st.area.state and t["required"] and not t["done"]
-    ]
-    done_tasks = [t for t in st.tasks if t["phase"] == st.area.state and t["done"]]
+    open_tasks = [t for t in st.tasks if t.phase == st.area.state and t.required and not t.done]
+    done_tasks = [t for t in st.tasks if t.phase == st.area.state and t.done]
     choice = rng.random()
     try:
         if st.final:  # refused by the area_final guard
@@ -106,13 +104,11 @@ def _one_op(e: Any, rng: random.Random, aid: str, i: int) -> str:
             e.sign_agreement(aid, actor=rng.choice([mod, sp]), expected_version=version)
         elif open_tasks and choice < 0.75:
             task = rng.choice(open_tasks)
-            who = mod if "moderation" in task["roles"] else sp
-            e.report_task(aid, task["id"], actor=who, expected_version=version)
+            who = mod if "moderation" in task.roles else sp
+            e.report_task(aid, task.id, actor=who, expected_version=version)
         elif done_tasks and choice < 0.85:
             task = rng.choice(done_tasks)
-            e.reopen_task(
-                aid, task["id"], actor=mod, reason="nachbessern", expected_version=version
-            )
+            e.reopen_task(aid, task.id, actor=mod, reason="nachbessern", expected_version=version)
         elif st.area.state == "auswertung" and choice < 0.95:
             e.fire(aid, "resume", actor=mod, reason="weitere Schritte", expected_version=version)
         elif st.area.state == "auswertung":

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         NextStep,
         Nomination,
         Person,
+        TaskRow,
         TaskStatus,
         VerifyResult,
     )
@@ -78,6 +79,7 @@ _LAZY = {
     "NextStep": "model",
     "Nomination": "model",
     "Person": "model",
+    "TaskRow": "model",
     "TaskStatus": "model",
     "VerifyResult": "model",
     "Clock": "ports",
@@ -128,6 +130,7 @@ __all__ = [
     "SchemaError",
     "StorageError",
     "SystemClock",
+    "TaskRow",
     "TaskStatus",
     "UnavailableError",
     "VerifyResult",

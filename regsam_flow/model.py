@@ -38,6 +38,7 @@ __all__ = [
     "ReminderChange",
     "Review",
     "StoredWorkflow",
+    "TaskRow",
     "TaskStatus",
     "VerifyResult",
     "Vote",
@@ -139,6 +140,40 @@ class TaskStatus:
     done_by: str | None = None
     done_at: datetime | None = None
     note: str = ""
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A task of a phase as :meth:`Engine.tasks
+    <regsam_flow.engine.Engine.tasks>` lists it: what the workflow says of
+    it and, once reported done, who reported it, when, with what note."""
+
+    id: str
+    phase: str
+    title: str
+    roles: tuple[str, ...]
+    required: bool
+    done: bool
+    done_by: str | None = None
+    done_at: datetime | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``regsam-flow task list --json`` (``done_at`` as
+        the audit log writes moments)."""
+        from .audit import format_ts
+
+        return {
+            "id": self.id,
+            "phase": self.phase,
+            "title": self.title,
+            "roles": list(self.roles),
+            "required": self.required,
+            "done": self.done,
+            "done_by": self.done_by,
+            "done_at": format_ts(self.done_at) if self.done_at else None,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -349,7 +384,10 @@ class Review:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One entry of the append-only, hash-chained audit log."""
+    """One entry of the append-only, hash-chained audit log.
+
+    ``details`` is the JSON text of a mapping, free-form by design: each
+    action records what it needs (``to_dict()`` decodes it to a dict)."""
 
     seq: int
     at: str
@@ -485,8 +523,10 @@ class AreaStatus:
     final: bool
     roles: dict[str, list[str]]
     agreement: Agreement | None
-    tasks: list[dict[str, Any]]
+    tasks: list[TaskRow]
     next: list[NextStep]
     viewer_roles: tuple[str, ...] = ()
+    #: The area's fields by the ids its workflow defines; each value has the
+    #: type that workflow declares for it, so this stays a mapping.
     fields: dict[str, Any] = field(default_factory=dict)
     votes: list[Vote] = field(default_factory=list)

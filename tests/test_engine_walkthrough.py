@@ -75,8 +75,8 @@ def test_resume_goes_back_to_umsetzung_with_its_tasks_open(engine: Engine, area:
         engine.advance(area, actor="mia")
     r = engine.fire(area, "resume", actor="mia", reason="KG beschließt weitere Handlungsschritte")
     assert (r.from_state, r.to_state) == ("auswertung", "umsetzung")
-    tasks = {t["id"]: t for t in engine.tasks(area, actor="mia", phase="umsetzung")}
-    assert tasks["umsetzung_koordiniert"]["done"] is False  # a new round starts open
+    tasks = {t.id: t for t in engine.tasks(area, actor="mia", phase="umsetzung")}
+    assert tasks["umsetzung_koordiniert"].done is False  # a new round starts open
     entry = engine.history(actor="mia", area=area)[-1]
     assert entry.reason == "KG beschließt weitere Handlungsschritte"
     assert "umsetzung_koordiniert" in entry.to_dict()["details"]["reopened_tasks"]

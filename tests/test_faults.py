@@ -153,5 +153,5 @@ def test_cli_says_the_outcome_is_unknown_with_exit_10(
         as_json = c.run("--json", "task", "done", area, "schwerpunktziel", user="mia")
     assert as_json.exit_code == 10
     assert json.loads(as_json.stdout)["error"] == "outcome_unknown"
-    done = {t["id"] for t in engine.tasks(area, actor="root", phase="vorlauf") if t["done"]}
+    done = {t.id for t in engine.tasks(area, actor="root", phase="vorlauf") if t.done}
     assert {"datenmaterial", "schwerpunktziel"} <= done  # both were written

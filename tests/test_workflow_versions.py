@@ -74,11 +74,11 @@ def staff(engine: Engine, area: str) -> None:
 
 
 def task_ids(engine: Engine, area: str, phase: str = "vorlauf") -> set[str]:
-    return {t["id"] for t in engine.tasks(area, actor="mia", phase=phase)}
+    return {t.id for t in engine.tasks(area, actor="mia", phase=phase)}
 
 
 def status_task_ids(engine: Engine, area: str) -> set[str]:
-    return {t["id"] for t in engine.status(area, actor="mia").tasks}
+    return {t.id for t in engine.status(area, actor="mia").tasks}
 
 
 # ------------------------------------------------------- versions side by side
@@ -129,7 +129,7 @@ def test_tasks_and_status_show_the_areas_own_version(versioned: Engine) -> None:
     assert new_tasks <= status_task_ids(versioned, "neu")
     # apart from the two new tasks the versions agree
     assert task_ids(versioned, "neu") - new_tasks == task_ids(versioned, "alt")
-    required = {t["id"] for t in versioned.tasks("neu", actor="mia") if t["required"]}
+    required = {t.id for t in versioned.tasks("neu", actor="mia") if t.required}
     assert "begehung" in required and "pressearbeit" not in required
 
 
@@ -257,7 +257,7 @@ def test_user_folder_proposes_but_cannot_override_a_deployed_workflow(
         e.assign("projekt", "moderation", "mia", actor="root")
         st = e.status("projekt", actor="mia")
         assert st.workflow_title == "Stadtteilprojekt"
-        assert [t["id"] for t in st.tasks] == ["projektplan"]
+        assert [t.id for t in st.tasks] == ["projektplan"]
         e.report_task("projekt", "projektplan", actor="mia")
         assert e.advance("projekt", actor="mia").to_state == "erledigt"
     finally:

@@ -193,17 +193,17 @@ def area_show(obj: Ctx, area_id: str) -> None:
             f"duration {ag.duration or '-'}"
         )
         echo(f"  signed by: {signed}" + (f"; lacks: {', '.join(missing)}" if missing else ""))
-    rows = [t for t in st.tasks if t["phase"] == a.state]
+    rows = [t for t in st.tasks if t.phase == a.state]
     if rows and not st.final:
         echo(f"\nTasks of {a.state}")
         table(
             ["", "task", "roles", "done by"],
             [
                 [
-                    "x" if t["done"] else ("!" if t["required"] else " "),
-                    t["id"],
-                    ",".join(t["roles"]),
-                    t["done_by"] or "",
+                    "x" if t.done else ("!" if t.required else " "),
+                    t.id,
+                    ",".join(t.roles),
+                    t.done_by or "",
                 ]
                 for t in rows
             ],
@@ -254,7 +254,7 @@ def status_json(st: AreaStatus) -> dict[str, Any]:
         "version": a.version,
         "roles": st.roles,
         "agreement": agreement_json(st.agreement),
-        "tasks": st.tasks,
+        "tasks": [t.to_dict() for t in st.tasks],
         "next": next_json(st.next),
         "fields": st.fields,
         "votes": [v.to_dict() for v in st.votes],

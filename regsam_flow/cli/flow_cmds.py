@@ -115,23 +115,7 @@ def as_of(obj: Ctx, area_id: str, when: str) -> None:
     moment = parse_when_arg(when, "WHEN", end_of_day=" " not in when and "T" not in when)
     snap = obj.engine.as_of(area_id, moment, actor=obj.user)
     if obj.json:
-        echo_json(
-            {
-                "area": snap.area,
-                "at": moment.isoformat(),
-                "exists": snap.exists,
-                "name": snap.name,
-                "workflow": snap.workflow,
-                "workflow_version": snap.workflow_version,
-                "state": snap.state or None,
-                "roles": snap.roles,
-                "agreement": snap.agreement or None,
-                "agreement_version": snap.agreement_version,
-                "signed_by": snap.signed_by,
-                "tasks_done": snap.tasks_done,
-                "last_seq": snap.last_seq,
-            }
-        )
+        echo_json(snap.to_dict())
         return
     if not snap.exists:
         echo(f"{area_id} did not exist yet at {when}.")

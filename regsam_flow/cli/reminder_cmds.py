@@ -190,11 +190,11 @@ def _show_dry_run(report: object) -> None:
     )
     rows = [
         [
-            w["id"],
-            w["area"],
-            time_de(w["due_at"]),
-            _kind(w["kind"], w["offset_days"]),
-            w["error"] or ", ".join(w["to"]),
+            w.id,
+            w.area,
+            time_de(w.due_at),
+            _kind(w.kind, w.offset_days),
+            w.error or ", ".join(w.to),
         ]
         for w in report.would_send
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +10,9 @@ from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
 from .output import date_de, echo, echo_json, table
+
+if TYPE_CHECKING:
+    from regsam_flow.model import TaskRow
 
 __all__ = ["task"]
 
@@ -33,22 +36,22 @@ def task_list(obj: Ctx, area_id: str, phase: str | None) -> None:
     """
     rows = obj.engine.tasks(area_id, actor=obj.user, phase=phase)
     if obj.json:
-        echo_json(rows)
+        echo_json([t.to_dict() for t in rows])
         return
-    phases: dict[str, list[dict[str, Any]]] = {}
+    phases: dict[str, list[TaskRow]] = {}
     for t in rows:
-        phases.setdefault(t["phase"], []).append(t)
+        phases.setdefault(t.phase, []).append(t)
     for i, (ph, tasks) in enumerate(phases.items()):
         echo(("\n" if i else "") + f"{ph}:")
         table(
             ["task", "req", "done", "by", "roles"],
             [
                 [
-                    t["id"],
-                    "yes" if t["required"] else "",
-                    date_de(t["done_at"]) if t["done"] else "",
-                    t["done_by"] or "",
-                    ", ".join(t["roles"]),
+                    t.id,
+                    "yes" if t.required else "",
+                    date_de(t.done_at) if t.done else "",
+                    t.done_by or "",
+                    ", ".join(t.roles),
                 ]
                 for t in tasks
             ],

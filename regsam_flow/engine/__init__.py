@@ -18,11 +18,19 @@ from .base import EVENT_KINDS, ChangeEvent
 from .definitions import DefinitionOps
 from .instances import InstanceOps
 from .people import PeopleOps
-from .reminders import ReminderOps, SendReport
+from .reminders import PlannedSend, ReminderOps, SendReport
 from .selection import SelectionOps
 from .tasks import TaskOps
 
-__all__ = ["EVENT_KINDS", "AreaSnapshot", "ChangeEvent", "Engine", "SendReport", "replay"]
+__all__ = [
+    "EVENT_KINDS",
+    "AreaSnapshot",
+    "ChangeEvent",
+    "Engine",
+    "PlannedSend",
+    "SendReport",
+    "replay",
+]
 
 
 class Engine(

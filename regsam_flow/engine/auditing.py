@@ -16,9 +16,13 @@ from ..model import (
 from .base import EngineBase
 
 
-@dataclass
+@dataclass(frozen=True)
 class AreaSnapshot:
-    """An area as the audit log says it was at a moment."""
+    """An area as the audit log says it was at a moment (made by
+    :func:`replay`).  ``agreement`` holds the agreed fields of version
+    ``agreement_version`` as the log recorded them (``start``/``review`` as
+    ISO dates); ``fields`` the area's fields by the ids its workflow defines,
+    each of the type the workflow declares."""
 
     area: str
     at: datetime
@@ -28,7 +32,7 @@ class AreaSnapshot:
     workflow_version: int = 0
     state: str = ""
     roles: dict[str, list[str]] = field(default_factory=dict)
-    agreement: dict[str, Any] = field(default_factory=dict)
+    agreement: dict[str, str | None] = field(default_factory=dict)
     agreement_version: int = 0
     signed_by: list[str] = field(default_factory=list)
     tasks_done: list[str] = field(default_factory=list)
@@ -41,9 +45,27 @@ class AreaSnapshot:
     created_seq: int = 0
     round: int = 0
     task_by: dict[str, str] = field(default_factory=dict)
-    versions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[int, dict[str, str | None]] = field(default_factory=dict)
     signatures: dict[int, dict[str, str]] = field(default_factory=dict)
     approvals: set[tuple[int, str, str, str]] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``regsam-flow as-of --json``."""
+        return {
+            "area": self.area,
+            "at": self.at.isoformat(),
+            "exists": self.exists,
+            "name": self.name,
+            "workflow": self.workflow,
+            "workflow_version": self.workflow_version,
+            "state": self.state or None,
+            "roles": self.roles,
+            "agreement": self.agreement or None,
+            "agreement_version": self.agreement_version,
+            "signed_by": self.signed_by,
+            "tasks_done": self.tasks_done,
+            "last_seq": self.last_seq,
+        }
 
 
 class AuditOps(EngineBase):
@@ -158,53 +180,80 @@ def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaS
     """Fold an area's audit entries into an :class:`AreaSnapshot`."""
     import json
 
-    snap = AreaSnapshot(area_id, when)
+    exists, created_seq, last_seq, rnd = False, 0, 0, 0
+    name, workflow, workflow_version, state, agreement_version = "", "", 0, "", 0
+    roles: dict[str, list[str]] = {}
+    agreement: dict[str, str | None] = {}
+    signed_by: list[str] = []
+    tasks_done: list[str] = []
+    fields: dict[str, Any] = {}
+    task_by: dict[str, str] = {}
+    versions: dict[int, dict[str, str | None]] = {}
+    signatures: dict[int, dict[str, str]] = {}
+    approvals: set[tuple[int, str, str, str]] = set()
     for e in entries:
         d = json.loads(e.details) if e.details else {}
-        snap.last_seq = e.seq
+        last_seq = e.seq
         if e.action == "area_created":
-            snap.exists = True
-            snap.created_seq = e.seq
-            snap.name = d.get("name", "")
-            snap.workflow = d.get("workflow", "")
-            snap.workflow_version = int(d.get("workflow_version", 0))
-            snap.state = e.to_state
+            exists, created_seq, state = True, e.seq, e.to_state
+            name, workflow = d.get("name", ""), d.get("workflow", "")
+            workflow_version = int(d.get("workflow_version", 0))
         elif e.action == "transition":
-            snap.state = e.to_state
+            state = e.to_state
             for role, person in d.get("approvals", {}).items():
-                snap.approvals.add((snap.round, e.trigger, role, person))
-            snap.round = int(d.get("round", snap.round + 1))
+                approvals.add((rnd, e.trigger, role, person))
+            rnd = int(d.get("round", rnd + 1))
             for t in d.get("reopened_tasks", []):
-                if t in snap.tasks_done:
-                    snap.tasks_done.remove(t)
-                snap.task_by.pop(t, None)
+                if t in tasks_done:
+                    tasks_done.remove(t)
+                task_by.pop(t, None)
         elif e.action == "approval":
-            snap.approvals.add((snap.round, e.trigger, e.role, e.actor))
+            approvals.add((rnd, e.trigger, e.role, e.actor))
         elif e.action == "assigned":
-            snap.roles.setdefault(d["role"], []).append(d["person"])
+            roles.setdefault(d["role"], []).append(d["person"])
         elif e.action == "unassigned":
-            people = snap.roles.get(d["role"], [])
+            people = roles.get(d["role"], [])
             if d["person"] in people:
                 people.remove(d["person"])
         elif e.action == "agreement_changed":
-            snap.agreement = dict(d.get("fields", {}))
-            snap.agreement_version = int(d.get("version", 0))
-            snap.signed_by = []
-            snap.versions[snap.agreement_version] = snap.agreement
-            snap.signatures[snap.agreement_version] = {}
+            agreement = dict(d.get("fields", {}))
+            agreement_version = int(d.get("version", 0))
+            signed_by = []
+            versions[agreement_version] = agreement
+            signatures[agreement_version] = {}
         elif e.action == "agreement_signed":
             version = int(d.get("version", 0))
-            if version == snap.agreement_version:
-                snap.signed_by.append(e.role)
-            snap.signatures.setdefault(version, {})[e.role] = e.actor
+            if version == agreement_version:
+                signed_by.append(e.role)
+            signatures.setdefault(version, {})[e.role] = e.actor
         elif e.action == "task_reported":
-            snap.tasks_done.append(d["task"])
-            snap.task_by[d["task"]] = e.actor
+            tasks_done.append(d["task"])
+            task_by[d["task"]] = e.actor
         elif e.action == "fields_set":
-            snap.fields.update(d.get("fields", {}))
+            fields.update(d.get("fields", {}))
         elif e.action == "task_reopened":
-            if d.get("task") in snap.tasks_done:
-                snap.tasks_done.remove(d["task"])
-            snap.task_by.pop(d.get("task", ""), None)
-    snap.roles = {r: sorted(p) for r, p in snap.roles.items() if p}
-    return snap
+            if d.get("task") in tasks_done:
+                tasks_done.remove(d["task"])
+            task_by.pop(d.get("task", ""), None)
+    return AreaSnapshot(
+        area_id,
+        when,
+        exists=exists,
+        name=name,
+        workflow=workflow,
+        workflow_version=workflow_version,
+        state=state,
+        roles={r: sorted(p) for r, p in roles.items() if p},
+        agreement=agreement,
+        agreement_version=agreement_version,
+        signed_by=signed_by,
+        tasks_done=tasks_done,
+        fields=fields,
+        last_seq=last_seq,
+        created_seq=created_seq,
+        round=rnd,
+        task_by=task_by,
+        versions=versions,
+        signatures=signatures,
+        approvals=approvals,
+    )

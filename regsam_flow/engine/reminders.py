@@ -20,7 +20,7 @@ from ..workflows import Workflow
 from .agreements import AgreementOps
 from .base import _Tx, pick_role
 
-__all__ = ["ReminderOps", "SendReport"]
+__all__ = ["PlannedSend", "ReminderOps", "SendReport"]
 
 log = logging.getLogger("regsam_flow.reminders")
 SYSTEM = "regsam-flow"  # the actor of entries the scheduler writes
@@ -30,12 +30,39 @@ LEASE = timedelta(minutes=10)
 AHEAD = LEASE
 
 
-@dataclass
+@dataclass(frozen=True)
+class PlannedSend:
+    """A message a dry run would send: the reminder, its recipients' ``to``
+    addresses, or the ``error`` that keeps it from being built."""
+
+    id: int
+    area: str
+    kind: str
+    offset_days: int
+    review_date: date
+    due_at: datetime
+    to: tuple[str, ...] = ()
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "area": self.area,
+            "kind": self.kind,
+            "offset_days": self.offset_days,
+            "review_date": self.review_date.isoformat(),
+            "due_at": self.due_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "to": list(self.to),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
 class SendReport:
     """What one send pass did; for a dry run (``dry_run``) what it would do:
-    ``would_send`` (one dict per message: id, area, kind, offset_days,
-    review_date, due_at, to, error) and ``would_supersede``; the other lists
-    stay empty then."""
+    ``would_send`` (one :class:`PlannedSend` per message) and
+    ``would_supersede``; the other lists stay empty then.  The pass fills
+    the lists as it goes; callers only read them."""
 
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
@@ -44,7 +71,7 @@ class SendReport:
     lost: list[int] = field(default_factory=list)  # another worker took over
     dry_run: bool = False
     at: datetime | None = None
-    would_send: list[dict[str, Any]] = field(default_factory=list)
+    would_send: list[PlannedSend] = field(default_factory=list)
     would_supersede: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,7 +86,7 @@ class SendReport:
             out.update(
                 dry_run=True,
                 now=self.at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.at else None,
-                would_send=self.would_send,
+                would_send=[w.to_dict() for w in self.would_send],
                 would_supersede=self.would_supersede,
             )
         return out
@@ -524,22 +551,25 @@ class ReminderOps(AgreementOps):
         for key in sorted(groups)[:limit]:
             group = groups[key]
             newest = max(group, key=lambda r: (r.due_at, r.id))
-            report.would_supersede += [r.id for r in group if r is not newest]
-            item: dict[str, Any] = {
-                "id": newest.id,
-                "area": newest.area,
-                "kind": newest.kind,
-                "offset_days": newest.offset_days,
-                "review_date": newest.review_date.isoformat(),
-                "due_at": newest.due_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "to": [],
-                "error": None,
-            }
+            report.would_supersede.extend(r.id for r in group if r is not newest)
+            to: tuple[str, ...] = ()
+            error = None
             try:
-                item["to"] = [p.email for p in self._notice(newest, now).recipients]
+                to = tuple(p.email for p in self._notice(newest, now).recipients)
             except Exception as exc:
-                item["error"] = f"{type(exc).__name__}: {exc}"
-            report.would_send.append(item)
+                error = f"{type(exc).__name__}: {exc}"
+            report.would_send.append(
+                PlannedSend(
+                    newest.id,
+                    newest.area,
+                    newest.kind,
+                    newest.offset_days,
+                    newest.review_date,
+                    newest.due_at,
+                    to,
+                    error,
+                )
+            )
         return report
 
     def _lease_end(self, now: datetime) -> datetime:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import audit as audit_mod
 from ..errors import (
     BlockedError,
     Blocker,
@@ -15,6 +14,7 @@ from ..errors import (
 )
 from ..model import (
     Area,
+    TaskRow,
     TaskStatus,
 )
 from ..validation import check_text
@@ -26,7 +26,7 @@ class TaskOps(EngineBase):
     """The tasks of each phase: reporting and reopening."""
 
     # ------------------------------------------------------------------ tasks
-    def tasks(self, area_id: str, *, actor: str, phase: str | None = None) -> list[dict[str, Any]]:
+    def tasks(self, area_id: str, *, actor: str, phase: str | None = None) -> list[TaskRow]:
         """The tasks of every phase (or one), with who reported them."""
         with self._read() as uow:
             area = self._area_for(uow, area_id, actor)[0]
@@ -146,29 +146,25 @@ class TaskOps(EngineBase):
         return area, wf, roles, task
 
 
-def task_rows(
-    wf: Workflow, status: Mapping[str, TaskStatus], phase: str | None
-) -> list[dict[str, Any]]:
+def task_rows(wf: Workflow, status: Mapping[str, TaskStatus], phase: str | None) -> list[TaskRow]:
     rows = []
     for state in wf.definition.states:
         if phase is not None and state.id != phase:
             continue
         for t in state.tasks:
             st = status.get(t.id)
-            done = bool(st and st.done)
+            done = st if st and st.done else None
             rows.append(
-                {
-                    "id": t.id,
-                    "phase": state.id,
-                    "title": t.title,
-                    "roles": list(t.roles),
-                    "required": t.required,
-                    "done": done,
-                    "done_by": st.done_by if st and done else None,
-                    "done_at": audit_mod.format_ts(st.done_at)
-                    if st and done and st.done_at
-                    else None,
-                    "note": st.note if st and done else "",
-                }
+                TaskRow(
+                    id=t.id,
+                    phase=state.id,
+                    title=t.title,
+                    roles=tuple(t.roles),
+                    required=t.required,
+                    done=done is not None,
+                    done_by=done.done_by if done else None,
+                    done_at=done.done_at if done else None,
+                    note=done.note if done else "",
+                )
             )
     return rows
