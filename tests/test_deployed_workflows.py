@@ -9,7 +9,6 @@ version of a deployed definition but other content is refused.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,8 @@ from regsam_flow.workflows import BUILTIN_DIR
 
 from .cli_helpers import Cli
 from .conftest import AREA
-from .databases import pg_connect, raw_connection
-from .test_pg_identity import APP_ROLE_SQL
+from .databases import raw_connection
+from .test_pg_identity import app_login
 
 BUILTIN_FILE = BUILTIN_DIR / "schwerpunktgebiet.yaml"
 
@@ -100,25 +99,17 @@ def test_a_new_version_in_a_folder_does_not_change_running_areas(
 def test_a_bound_provider_login_with_an_evil_copy_is_refused(
     engine: Engine, area: str, tmp_path: Path
 ) -> None:
-    from sqlalchemy.engine import make_url
-
-    u = make_url(engine.url)
-    tag = uuid.uuid4().hex[:8]
-    login, group, password = f"tina_{tag}", f"regsam_app_{tag}", "geheim-tina"
-    admin = pg_connect(engine.url)
-    admin.execute(APP_ROLE_SQL.format(group=group, db=u.database, login=login, password=password))
-    engine.add_person(login, actor="root", name="Tina Träger", email="tina@traeger.example")
-    engine.assign(area, "provider", login, actor="mia")
-    url = u.set(username=login, password=password).render_as_string(hide_password=False)
-    evil = evil_copy(tmp_path / "evil").parent
-    before = state_of(engine.url, area)
-    env = {
-        "REGSAM_FLOW_DB": url,
-        "REGSAM_FLOW_BIND_LOGIN": "1",
-        "REGSAM_FLOW_HOME": str(tmp_path / "home"),
-        "REGSAM_FLOW_USER": None,
-    }
-    try:
+    with app_login(engine.url, "tina") as (login, url):
+        engine.add_person(login, actor="root", name="Tina Träger", email="tina@traeger.example")
+        engine.assign(area, "provider", login, actor="mia")
+        evil = evil_copy(tmp_path / "evil").parent
+        before = state_of(engine.url, area)
+        env = {
+            "REGSAM_FLOW_DB": url,
+            "REGSAM_FLOW_BIND_LOGIN": "1",
+            "REGSAM_FLOW_HOME": str(tmp_path / "home"),
+            "REGSAM_FLOW_USER": None,
+        }
         r = CliRunner().invoke(
             cli, ["--workflows", str(evil), "transition", area, "cancel", "--reason", "x"], env=env
         )
@@ -127,14 +118,6 @@ def test_a_bound_provider_login_with_an_evil_copy_is_refused(
         assert state_of(engine.url, area) == before
         r = CliRunner().invoke(cli, ["workflow", "deploy", str(evil / "x.yaml")], env=env)
         assert r.exit_code != 0
-    finally:
-        admin.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {group}")
-        admin.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {group}")
-        admin.execute(f"REVOKE ALL ON SCHEMA public FROM {group}")
-        admin.execute(f"REVOKE ALL ON DATABASE {u.database} FROM {group}")
-        admin.execute(f"DROP ROLE {login}")
-        admin.execute(f"DROP ROLE {group}")
-        admin.close()
 
 
 # ------------------------------------------------------------------ deploying

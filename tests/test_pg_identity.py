@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -35,20 +36,20 @@ CREATE ROLE {login} LOGIN PASSWORD '{password}' IN ROLE {group};
 """
 
 
-@pytest.fixture
-def team(engine: Engine, area: str) -> Iterator[dict[str, Any]]:
+@contextmanager
+def app_login(url: str, name: str) -> Iterator[tuple[str, str]]:
+    """A login of its own for ``name`` (made unique) in the README's app
+    group role on the database of ``url``: yields (login, its URL); drops
+    both roles afterwards."""
     from sqlalchemy.engine import make_url
 
-    u = make_url(engine.url)
+    u = make_url(url)
     tag = uuid.uuid4().hex[:8]
-    login, group, password = f"lena_{tag}", f"regsam_app_{tag}", "geheim-lena"
-    admin = pg_connect(engine.url)
+    login, group, password = f"{name}_{tag}", f"regsam_app_{tag}", f"geheim-{name}"
+    admin = pg_connect(url)
     admin.execute(APP_ROLE_SQL.format(group=group, db=u.database, login=login, password=password))
-    engine.add_person(login, actor="root", name="Lena Login", email="lena@example.org")
-    engine.assign(area, "steering", login, actor="mia")
-    url = u.set(username=login, password=password).render_as_string(hide_password=False)
     try:
-        yield {"url": url, "login": login}
+        yield login, u.set(username=login, password=password).render_as_string(hide_password=False)
     finally:
         admin.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {group}")
         admin.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {group}")
@@ -57,6 +58,14 @@ def team(engine: Engine, area: str) -> Iterator[dict[str, Any]]:
         admin.execute(f"DROP ROLE {login}")
         admin.execute(f"DROP ROLE {group}")
         admin.close()
+
+
+@pytest.fixture
+def team(engine: Engine, area: str) -> Iterator[dict[str, Any]]:
+    with app_login(engine.url, "lena") as (login, url):
+        engine.add_person(login, actor="root", name="Lena Login", email="lena@example.org")
+        engine.assign(area, "steering", login, actor="mia")
+        yield {"url": url, "login": login}
 
 
 def test_bound_login_acts_only_as_itself(team: dict[str, Any]) -> None:
