@@ -4,8 +4,11 @@ Compares, for the default workflow (schwerpunktgebiet):
 
 * building a Machine per area (as a naive design would, on every load), with
   and without the library's auto-transitions;
-* the engine's choice: one shared Machine, a short-lived model added at the
-  stored state, the trigger fired, the model removed.
+* the engine's choice: one shared Machine; a firing hands the trigger a
+  short-lived model at the stored state, and the machine runs the effects'
+  callbacks (here effects that do nothing, to show the library's own cost);
+* the floor: the transition looked up in the workflow's table by hand, no
+  callbacks (what the engine would do without the library).
 
 Prints time per operation and memory per Machine.  Run:
 ``.venv/bin/python benchmarks/machine_choice.py``
@@ -20,6 +23,7 @@ from collections.abc import Callable
 from transitions import Machine
 
 from regsam_flow.machine import StateMachine
+from regsam_flow.workflows import CreateAreaDef
 from regsam_flow.workflows import WorkflowRegistry
 
 WF = WorkflowRegistry().get("schwerpunktgebiet")
@@ -53,6 +57,25 @@ def kib_each(fn: Callable[[], object], n: int = 200) -> float:
     return size / n / 1024
 
 
+class NoEffects:
+    """Effects that do nothing: what is left is the library's own work."""
+
+    def may_fire(self) -> bool:
+        return True
+
+    def reopen_tasks(self, phase: str) -> None:
+        pass
+
+    def close(self, phase: str) -> None:
+        pass
+
+    def record(self, source: str, dest: str) -> None:
+        pass
+
+    def create_area(self, create: CreateAreaDef) -> None:
+        pass
+
+
 def main() -> None:
     shared = StateMachine(WF)
     print("transitions.Machine: one per area vs one shared per workflow version")
@@ -62,12 +85,18 @@ def main() -> None:
         ("Machine per area, auto_transitions=False", per_area_machine(False)),
     ):
         print(f"  {label:44} build {per_op_us(fn, 500):8.0f} us   {kib_each(fn):6.1f} KiB each")
-    fire_us = per_op_us(lambda: shared.fire("auswertung", "close"))
+    fx = NoEffects()
+    fire_us = per_op_us(lambda: shared.fire("auswertung", "resume", fx), 20000)
     print(
-        f"  {'shared Machine: add model, fire, remove':44} fire  {fire_us:8.0f} us   "
+        f"  {'shared Machine: fire with callbacks':44} fire  {fire_us:8.1f} us   "
         "(one Machine per workflow version in memory)"
     )
-    print("  the engine fires through the shared machine; see regsam_flow/machine.py")
+    by_hand = per_op_us(lambda: WF.transition("resume", "auswertung"), 20000)
+    print(f"  {'by hand: look the transition up, no effects':44} fire  {by_hand:8.1f} us")
+    print(
+        "  the engine fires through the shared machine (regsam_flow/machine.py); an\n"
+        "  Engine.fire on SQLite costs milliseconds (benchmarks/bench_core.py part 1)"
+    )
 
 
 if __name__ == "__main__":

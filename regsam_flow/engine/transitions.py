@@ -18,6 +18,7 @@ from ..model import (
     Agreement,
     Area,
     AreaStatus,
+    AuditEntry,
     FireResult,
     NextStep,
     TaskStatus,
@@ -25,7 +26,7 @@ from ..model import (
 from ..parties import PARTIES, both_roles, second_approval
 from ..ports import UnitOfWork
 from ..validation import check_text
-from ..workflows import TransitionDef, Workflow
+from ..workflows import CreateAreaDef, TransitionDef, Workflow
 from .base import _Tx, pick_role
 from .creation import CreationOps
 from .tasks import task_rows
@@ -289,43 +290,13 @@ class TransitionOps(CreationOps):
         tasks: Mapping[str, TaskStatus],
         details: dict[str, Any],
     ) -> FireResult:
-        """Move the area along ``t`` (guards already passed) and write it all:
-        tasks of the new phase open again, pending reminders dropped when the
-        area ends, an area created where the workflow says so."""
-        dest = self._machines.get(wf).fire(area.state, t.trigger)
-        if dest is None:  # pragma: no cover - the guards passed already
+        """Move the area along ``t`` (guards already passed): the workflow's
+        state machine fires it and runs its effects (see :mod:`..machine`)."""
+        move = _Move(self, tx, area, wf, t, actor, role, reason, tasks, details)
+        dest = self._machines.get(wf).fire(area.state, t.trigger, move)
+        if dest is None or move.entry is None:  # pragma: no cover - the guards passed already
             raise BlockedError(f"'{t.trigger}' refused by the state machine", [], area=area.id)
-        reset = [
-            task.id
-            for task in wf.tasks_of(dest)
-            if (st := tasks.get(task.id)) is not None and st.done
-        ]
-        for task_id in reset:
-            tx.uow.put_task(area.id, TaskStatus(task_id, False))
-        tx.uow.update_area(area.id, area.version, state=dest, round=area.round + 1, at=tx.now)
-        details = {"round": area.round + 1, **details}
-        if wf.is_final(dest):
-            cancelled = tx.uow.cancel_reminders(area.id)
-            if cancelled:
-                details["reminders_cancelled"] = cancelled
-        if reset:
-            details["reopened_tasks"] = reset
-        entry = tx.audit(
-            "transition",
-            actor=actor,
-            role=role,
-            area=area.id,
-            action="transition",
-            trigger=t.trigger,
-            from_state=area.state,
-            to_state=dest,
-            reason=reason,
-            details=details,
-        )
-        create = wf.state(dest).create_area
-        if create is not None:
-            self._create_from(tx, area, create, actor)
-        return FireResult(area.id, t.trigger, True, area.state, dest, role, (), entry.seq)
+        return FireResult(area.id, t.trigger, True, area.state, dest, role, (), move.entry.seq)
 
     # ----------------------------------------------------------------- status
     def status(self, area_id: str, *, actor: str) -> AreaStatus:
@@ -351,6 +322,74 @@ class TransitionOps(CreationOps):
                 fields=uow.get_fields(area_id) if wf.definition.fields else {},
                 votes=uow.get_votes(area_id) if wf.definition.fields else [],
             )
+
+
+class _Move:
+    """The effects of one transition of one area, run by the state machine
+    (:class:`regsam_flow.machine.Effects`): collected while the machine moves,
+    written as one change when it records the move."""
+
+    def __init__(
+        self,
+        ops: TransitionOps,
+        tx: _Tx,
+        area: Area,
+        wf: Workflow,
+        t: TransitionDef,
+        actor: str,
+        role: str,
+        reason: str,
+        tasks: Mapping[str, TaskStatus],
+        details: dict[str, Any],
+    ) -> None:
+        self.ops, self.tx, self.area, self.wf, self.t = ops, tx, area, wf, t
+        self.actor, self.role, self.reason = actor, role, reason
+        self.tasks = tasks
+        self.details = {"round": area.round + 1, **details}
+        self.reopened: list[str] = []
+        self.closing = False
+        self.entry: AuditEntry | None = None
+
+    def may_fire(self) -> bool:
+        return True  # the engine evaluated every guard before firing
+
+    def reopen_tasks(self, phase: str) -> None:
+        self.reopened = [
+            task.id
+            for task in self.wf.tasks_of(phase)
+            if (st := self.tasks.get(task.id)) is not None and st.done
+        ]
+
+    def close(self, phase: str) -> None:
+        self.closing = True
+
+    def record(self, source: str, dest: str) -> None:
+        tx, area = self.tx, self.area
+        for task_id in self.reopened:
+            tx.uow.put_task(area.id, TaskStatus(task_id, False))
+        tx.uow.update_area(area.id, area.version, state=dest, round=area.round + 1, at=tx.now)
+        details = self.details
+        if self.closing:
+            cancelled = tx.uow.cancel_reminders(area.id)
+            if cancelled:
+                details["reminders_cancelled"] = cancelled
+        if self.reopened:
+            details["reopened_tasks"] = self.reopened
+        self.entry = tx.audit(
+            "transition",
+            actor=self.actor,
+            role=self.role,
+            area=area.id,
+            action="transition",
+            trigger=self.t.trigger,
+            from_state=source,
+            to_state=dest,
+            reason=self.reason,
+            details=details,
+        )
+
+    def create_area(self, create: CreateAreaDef) -> None:
+        self.ops._create_from(self.tx, self.area, create, self.actor)
 
 
 def field_blockers(wf: Workflow, t: TransitionDef, fields: Mapping[str, Any]) -> list[Blocker]:
