@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, and_, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -23,9 +23,11 @@ from regsam_flow.errors import (
 from regsam_flow.model import (
     AUDIT_FIELDS,
     Agreement,
+    Approvals,
     Area,
     AuditEntry,
     Person,
+    StoredAuditRow,
     StoredWorkflow,
     TaskStatus,
 )
@@ -316,9 +318,9 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         )
 
     # approvals
-    def get_approvals(self, area_id: str, round: int) -> dict[str, dict[str, str]]:
+    def get_approvals(self, area_id: str, round: int) -> Approvals:
         rows = self.conn.execute(_SQL_APPROVALS, {"area": area_id, "round": round})
-        out: dict[str, dict[str, str]] = {}
+        out: Approvals = {}
         for r in rows:
             out.setdefault(r.trigger, {})[r.role] = r.person_id
         return out
@@ -417,7 +419,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         for row in result:
             yield _entry(row)
 
-    def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
+    def iter_audit_rows(self, batch: int = 5000) -> Iterator[StoredAuditRow]:
         last = None
         try:
             for row in self._audit_rows_after(last, batch):
@@ -438,12 +440,13 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         finally:
             dbapi.text_factory = factory
 
-    def _audit_rows_after(self, seq: int | None, batch: int) -> Iterator[Sequence[Any]]:
+    def _audit_rows_after(self, seq: int | None, batch: int) -> Iterator[StoredAuditRow]:
         log = s.audit_log
         q = select(*_audit_cols()).order_by(log.c.seq)
         if seq is not None:
             q = q.where(log.c.seq > seq)
-        yield from self.conn.execute(q.execution_options(yield_per=batch))
+        for row in self.conn.execute(q.execution_options(yield_per=batch)):
+            yield cast(StoredAuditRow, tuple(row))
 
 
 def _lenient_text(data: bytes) -> str:
