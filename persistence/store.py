@@ -90,19 +90,18 @@ _SQL_ASSIGNMENTS = text(
     "SELECT role, person_id FROM assignments WHERE area_id = :area ORDER BY role, person_id"
 )
 _SQL_TASKS = text("SELECT task_id, done, done_by, done_at, note FROM tasks WHERE area_id = :area")
-_AGREEMENT_COLS = (
-    "version, topic, scope, reasons, partners, terms, duration, start, review, created_at, "
-    "created_by"
+# An agreement version with its signatures in one query: one row per
+# signature (one row with role NULL when unsigned).
+_AGREEMENT_WITH_SIGNATURES = (
+    "SELECT a.version, a.topic, a.scope, a.reasons, a.partners, a.terms, a.duration, a.start, "
+    "a.review, a.created_at, a.created_by, s.role, s.person_id FROM agreements a "
+    "LEFT JOIN signatures s ON s.area_id = a.area_id AND s.version = a.version "
+    "WHERE a.area_id = :area AND a.version = "
 )
 _SQL_AGREEMENT_NEWEST = text(
-    f"SELECT {_AGREEMENT_COLS} FROM agreements WHERE area_id = :area ORDER BY version DESC LIMIT 1"
+    _AGREEMENT_WITH_SIGNATURES + "(SELECT MAX(version) FROM agreements WHERE area_id = :area)"
 )
-_SQL_AGREEMENT = text(
-    f"SELECT {_AGREEMENT_COLS} FROM agreements WHERE area_id = :area AND version = :version"
-)
-_SQL_SIGNATURES = text(
-    "SELECT role, person_id FROM signatures WHERE area_id = :area AND version = :version"
-)
+_SQL_AGREEMENT = text(_AGREEMENT_WITH_SIGNATURES + ":version")
 _SQL_APPROVALS = text(
     'SELECT "trigger", role, person_id FROM approvals WHERE area_id = :area AND round = :round'
 )
@@ -268,12 +267,12 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
     # agreement
     def get_agreement(self, area_id: str, version: int | None = None) -> Agreement | None:
         if version is None:
-            row = self.conn.execute(_SQL_AGREEMENT_NEWEST, {"area": area_id}).first()
+            rows = self.conn.execute(_SQL_AGREEMENT_NEWEST, {"area": area_id}).all()
         else:
-            row = self.conn.execute(_SQL_AGREEMENT, {"area": area_id, "version": version}).first()
-        if row is None:
+            rows = self.conn.execute(_SQL_AGREEMENT, {"area": area_id, "version": version}).all()
+        if not rows:
             return None
-        sigs = self.conn.execute(_SQL_SIGNATURES, {"area": area_id, "version": row.version})
+        row = rows[0]
         return Agreement(
             version=row.version,
             topic=row.topic,
@@ -286,7 +285,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
             review=date.fromisoformat(row.review) if row.review else None,
             created_at=parse_ts(row.created_at),
             created_by=row.created_by,
-            signatures={r.role: r.person_id for r in sigs},
+            signatures={r.role: r.person_id for r in rows if r.role is not None},
         )
 
     def add_agreement(self, area_id: str, agreement: Agreement) -> None:

@@ -308,7 +308,9 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
         transition makes, so that the rules decide in memory on one read
         and the same shape serves every front end.  Read inside the caller's
         unit of work; a store may override it with a cheaper read (the SQL
-        store and the memory store use this one: one query per table)."""
+        store and the memory store use this one: on SQL six queries, one per
+        table, the agreement with its signatures in one; the first alone
+        for an unknown area)."""
         area = self.get_area(area_id)
         if area is None:
             return None

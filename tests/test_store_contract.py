@@ -304,6 +304,33 @@ def test_load_area_of_a_bare_area_and_of_none(store: Store) -> None:
         )
 
 
+def test_load_area_on_sql_reads_each_table_once(store: Store, db_backend: str) -> None:
+    if db_backend == "memory":
+        pytest.skip("counts SQL statements")
+    from sqlalchemy import event
+
+    with store.write() as uow:
+        _area_with_everything(uow)
+    sql: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sql.append(statement)
+
+    with store.read() as uow:
+        engine = store.engine  # type: ignore[attr-defined]
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            loaded = uow.load_area("a1")
+            known = len(sql)
+            assert uow.load_area("nowhere") is None
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert loaded is not None and loaded.agreement is not None
+    assert loaded.agreement.signatures == {"moderation": "p1"}
+    assert known == 6 and len(sql) == 7  # an unknown area: one
+    assert all(s.lstrip().upper().startswith("SELECT") for s in sql)
+
+
 def _change(**changes: object) -> AreaChange:
     values: dict[str, object] = {
         "area": "a1",
