@@ -509,6 +509,11 @@ class SqlStore(Store):
             with self.engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(**{WRITE_OPTION: True})
+                elif not self._sqlite:
+                    # one snapshot for every read of the unit (as on SQLite,
+                    # whose read transaction holds its first read's snapshot);
+                    # writers need none: they take turns on the head lock
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     if migrate:
                         self._migrate(conn, "head")

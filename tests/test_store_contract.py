@@ -177,6 +177,25 @@ def test_readers_see_only_committed_writes(store: Store) -> None:
         assert r.get_person("p1") == person("p1")
 
 
+def test_a_reader_sees_one_snapshot_while_others_commit(store: Store) -> None:
+    """Every read of a read unit sees the state of its first read: an area
+    loaded piece by piece never mixes two commits."""
+    with store.write() as uow:
+        populate(uow)
+    with store.read() as r:
+        assert r.get_area("a1") == area("a1")
+        with store.write() as w:
+            w.update_area("a1", 1, state="diagnose", round=1, at=T0)
+            w.put_task("a1", TaskStatus("t1", True, "p1", T0))
+            w.add_approval("a1", 1, "go", "moderation", "p1", T0)
+        loaded = r.load_area("a1")
+        assert r.get_tasks("a1") == {}
+    assert loaded is not None
+    assert (loaded.area, loaded.tasks, loaded.approvals) == (area("a1"), {}, {})
+    with store.read() as r:
+        assert r.get_tasks("a1") == {"t1": TaskStatus("t1", True, "p1", T0)}
+
+
 def test_writers_take_turns(store: Store) -> None:
     """A writer that starts while another is open waits for its commit, and
     then sees what it wrote (no lost update)."""
