@@ -80,8 +80,8 @@ class Engine:
     :func:`regsam_flow.bootstrap.open_engine`, which plug in the SQL store
     and the mail notifier; see there for the options.
 
-    The services behind the methods are attributes too (``people``,
-    ``areas``, ``transitions``, ...); they share :attr:`context`.
+    Each method hands the call to the service for what it handles; the
+    services share :attr:`context` (an :class:`EngineContext`).
     """
 
     def __init__(
@@ -105,16 +105,16 @@ class Engine:
             bind_login=bind_login,
         )
         self.context = ctx
-        self.people = PeopleService(ctx)
-        self.definitions = DefinitionService(ctx)
-        self.areas = AreaService(ctx)
-        self.agreements = AgreementService(ctx)
-        self.tasks_service = TaskService(ctx)
-        self.transitions = TransitionService(ctx)
-        self.instances = InstanceService(ctx)
-        self.selection = SelectionService(ctx)
-        self.reminders_service = ReminderService(ctx)
-        self.audit = AuditService(ctx)
+        self._people = PeopleService(ctx)
+        self._definitions = DefinitionService(ctx)
+        self._areas = AreaService(ctx)
+        self._agreements = AgreementService(ctx)
+        self._tasks = TaskService(ctx)
+        self._transitions = TransitionService(ctx)
+        self._instances = InstanceService(ctx)
+        self._selection = SelectionService(ctx)
+        self._reminders = ReminderService(ctx)
+        self._audit = AuditService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -155,7 +155,7 @@ class Engine:
     def notifier(self, value: Notifier) -> None:
         self.context.notifier = value
 
-    # ------------------------------------------------------------------ setup
+    # ------------------------------------------------------------------- setup
     @property
     def workflows(self) -> DeployedWorkflows:
         """The workflow definitions deployed in the database: the rules areas
@@ -198,7 +198,7 @@ class Engine:
         """Close the store's connections."""
         self.context.store.close()
 
-    # ------------------------------------------------------------ people
+    # ------------------------------------------------------------------ people
     def init(
         self,
         admin: str | None = None,
@@ -214,14 +214,14 @@ class Engine:
         the admin was created or promoted now.
 
         More: :meth:`PeopleService.init`."""
-        return self.people.init(admin, name=name, email=email, actor=actor, only_first=only_first)
+        return self._people.init(admin, name=name, email=email, actor=actor, only_first=only_first)
 
     def promote(
         self, person_id: str, *, actor: str, admin: bool = False, auditor: bool = False
     ) -> Person:
         """Give ``person_id`` the global role admin and/or auditor (admins
         only); roles they hold already are kept.  Audited."""
-        return self.people.promote(person_id, actor=actor, admin=admin, auditor=auditor)
+        return self._people.promote(person_id, actor=actor, admin=admin, auditor=auditor)
 
     def add_person(
         self,
@@ -235,28 +235,28 @@ class Engine:
         auditor: bool = False,
     ) -> Person:
         """Add a person (admins only)."""
-        return self.people.add_person(
+        return self._people.add_person(
             person_id, actor=actor, name=name, email=email, org=org, admin=admin, auditor=auditor
         )
 
     def get_person(self, person_id: str, *, actor: str) -> Person:
         """The person ``person_id`` (any known person may look them up)."""
-        return self.people.get_person(person_id, actor=actor)
+        return self._people.get_person(person_id, actor=actor)
 
     def list_people(self, *, actor: str) -> list[Person]:
         """Everybody (any known person may look up whom to assign)."""
-        return self.people.list_people(actor=actor)
+        return self._people.list_people(actor=actor)
 
-    # ------------------------------------------------------------ definitions
+    # ------------------------------------------------------------- definitions
     def deploy_workflow(self, path: Path | str, *, actor: str) -> tuple[Workflow, bool]:
         """Store the definition in ``path`` in the database (admins only;
         audited), so new areas can run on it.  Returns the workflow and
         whether it was deployed now (False: the same text was deployed
         already).  Other content under a deployed name and version is refused:
         a deployed definition never changes."""
-        return self.definitions.deploy_workflow(path, actor=actor)
+        return self._definitions.deploy_workflow(path, actor=actor)
 
-    # ------------------------------------------------------------ areas
+    # ------------------------------------------------------------------- areas
     def create_area(
         self,
         area_id: str,
@@ -272,7 +272,7 @@ class Engine:
         """Create an area on the newest deployed version of ``workflow`` (admins only),
         with its first ``members`` ((role, person) pairs), ``fields`` and
         ``agreement``, all in one transaction: all of it, or nothing."""
-        return self.areas.create_area(
+        return self._areas.create_area(
             area_id,
             actor=actor,
             name=name,
@@ -287,31 +287,31 @@ class Engine:
         """Create several areas (admins only) in one transaction: all of them,
         or, if any one cannot be created, none.  Every area is checked before
         anything is written; an error names the area by its ``label``."""
-        return self.areas.create_areas(areas, actor=actor)
+        return self._areas.create_areas(areas, actor=actor)
 
     def list_areas(self, *, actor: str, state: str | None = None) -> list[Area]:
         """The areas ``actor`` may see (admins and auditors: all)."""
-        return self.areas.list_areas(actor=actor, state=state)
+        return self._areas.list_areas(actor=actor, state=state)
 
     def get_area(self, area_id: str, *, actor: str) -> Area:
         """The area, if ``actor`` may see it (else: no such area)."""
-        return self.areas.get_area(area_id, actor=actor)
+        return self._areas.get_area(area_id, actor=actor)
 
     def assign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
         """Give ``person_id`` a role in the area.  Admins assign any role; the
         area's moderation may assign steering, provider and sbh."""
-        return self.areas.assign(area_id, role, person_id, actor=actor)
+        return self._areas.assign(area_id, role, person_id, actor=actor)
 
     def unassign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
         """Take a role in the area away from ``person_id`` (same rights as assign)."""
-        return self.areas.unassign(area_id, role, person_id, actor=actor)
+        return self._areas.unassign(area_id, role, person_id, actor=actor)
 
-    # ------------------------------------------------------------ agreements
+    # -------------------------------------------------------------- agreements
     def agreement(
         self, area_id: str, *, actor: str, version: int | None = None
     ) -> Agreement | None:
         """The area's agreement (newest version, or the one asked for)."""
-        return self.agreements.agreement(area_id, actor=actor, version=version)
+        return self._agreements.agreement(area_id, actor=actor, version=version)
 
     def set_agreement(
         self,
@@ -324,7 +324,7 @@ class Engine:
         """Change fields of the agreement (moderation or social planning).
 
         More: :meth:`AgreementService.set_agreement`."""
-        return self.agreements.set_agreement(
+        return self._agreements.set_agreement(
             area_id, actor=actor, expected_version=expected_version, **changes
         )
 
@@ -337,18 +337,18 @@ class Engine:
         expected_version: int | None = None,
     ) -> Agreement:
         """Sign the current agreement for your role (moderation or social planning)."""
-        return self.agreements.sign_agreement(
+        return self._agreements.sign_agreement(
             area_id, actor=actor, role=role, expected_version=expected_version
         )
 
     def agreement_history(self, area_id: str, *, actor: str) -> list[Agreement]:
         """Every version of the agreement, oldest first."""
-        return self.agreements.agreement_history(area_id, actor=actor)
+        return self._agreements.agreement_history(area_id, actor=actor)
 
-    # ------------------------------------------------------------ tasks
+    # ------------------------------------------------------------------- tasks
     def tasks(self, area_id: str, *, actor: str, phase: str | None = None) -> list[TaskRow]:
         """The tasks of every phase (or one), with who reported them."""
-        return self.tasks_service.tasks(area_id, actor=actor, phase=phase)
+        return self._tasks.tasks(area_id, actor=actor, phase=phase)
 
     def report_task(
         self,
@@ -360,7 +360,7 @@ class Engine:
         expected_version: int | None = None,
     ) -> TaskStatus:
         """Report a task of the current phase done (by a role the task names)."""
-        return self.tasks_service.report_task(
+        return self._tasks.report_task(
             area_id, task_id, actor=actor, note=note, expected_version=expected_version
         )
 
@@ -374,21 +374,21 @@ class Engine:
         expected_version: int | None = None,
     ) -> TaskStatus:
         """Mark a reported task open again; a reason is required."""
-        return self.tasks_service.reopen_task(
+        return self._tasks.reopen_task(
             area_id, task_id, actor=actor, reason=reason, expected_version=expected_version
         )
 
-    # ------------------------------------------------------------ transitions
+    # ------------------------------------------------------------- transitions
     def why(self, area_id: str, *, actor: str) -> list[NextStep]:
         """Every transition out of the current phase, for ``actor``: allowed or
         not, with all blockers."""
-        return self.transitions.why(area_id, actor=actor)
+        return self._transitions.why(area_id, actor=actor)
 
     def advance(
         self, area_id: str, *, actor: str, reason: str = "", expected_version: int | None = None
     ) -> FireResult:
         """Fire the forward transition of the area's current phase."""
-        return self.transitions.advance(
+        return self._transitions.advance(
             area_id, actor=actor, reason=reason, expected_version=expected_version
         )
 
@@ -405,7 +405,7 @@ class Engine:
         """Fire a named transition.  For a transition that needs several
         approvals this records the actor's and fires once all are given;
         the result's ``missing`` names who is still to approve."""
-        return self.transitions.fire(
+        return self._transitions.fire(
             area_id,
             trigger,
             actor=actor,
@@ -416,20 +416,20 @@ class Engine:
 
     def status(self, area_id: str, *, actor: str) -> AreaStatus:
         """Phase, people by role, agreement, tasks and next steps with blockers."""
-        return self.transitions.status(area_id, actor=actor)
+        return self._transitions.status(area_id, actor=actor)
 
-    # ------------------------------------------------------------ instances
+    # --------------------------------------------------------------- instances
     def fields(self, area_id: str, *, actor: str) -> dict[str, Any]:
         """The instance's fields (what is set)."""
-        return self.instances.fields(area_id, actor=actor)
+        return self._instances.fields(area_id, actor=actor)
 
     def set_fields(self, area_id: str, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
         """Set fields of the instance; each by a role the field names."""
-        return self.instances.set_fields(area_id, values, actor=actor)
+        return self._instances.set_fields(area_id, values, actor=actor)
 
     def votes(self, area_id: str, *, actor: str) -> list[Vote]:
         """The votes cast in the area's current round."""
-        return self.instances.votes(area_id, actor=actor)
+        return self._instances.votes(area_id, actor=actor)
 
     def vote(
         self, area_id: str, yes: bool, *, actor: str, reason: str = "", role: str | None = None
@@ -437,15 +437,15 @@ class Engine:
         """Cast a vote in the area's current state.  When the last seat has
         voted, the outcome transition fires at once (all yes, all no, or
         otherwise); that result is returned, else None."""
-        return self.instances.vote(area_id, yes, actor=actor, reason=reason, role=role)
+        return self._instances.vote(area_id, yes, actor=actor, reason=reason, role=role)
 
     def cast_vote(
         self, area_id: str, yes: bool, *, actor: str, reason: str = "", role: str | None = None
     ) -> Ballot:
         """:meth:`vote`, telling how many of the seats have voted so far."""
-        return self.instances.cast_vote(area_id, yes, actor=actor, reason=reason, role=role)
+        return self._instances.cast_vote(area_id, yes, actor=actor, reason=reason, role=role)
 
-    # ------------------------------------------------------------ selection
+    # --------------------------------------------------------------- selection
     def nominate(
         self, nominations: Sequence[Nomination], *, actor: str, like: str | None = None
     ) -> list[Candidate]:
@@ -455,12 +455,12 @@ class Engine:
         fields.  Each would become the focus area its ``area`` names: that
         area must not exist yet, nor be named by two candidates.  Candidates
         run on the newest deployed version of the selection workflow."""
-        return self.selection.nominate(nominations, actor=actor, like=like)
+        return self._selection.nominate(nominations, actor=actor, like=like)
 
     def nomination_fields(self, nomination: Nomination) -> dict[str, Any]:
         """The fields (by field id) :meth:`nominate` gives ``nomination`` on
         the newest deployed selection workflow; empty ones are not set."""
-        return self.selection.nomination_fields(nomination)
+        return self._selection.nomination_fields(nomination)
 
     def assess(
         self,
@@ -478,7 +478,7 @@ class Engine:
         excluded when a special programme runs there (that needs a
         ``reason``).  Checked against the candidate's own workflow version;
         the fields and the transition are written together, or nothing is."""
-        return self.selection.assess(
+        return self._selection.assess(
             candidate,
             actor=actor,
             fits=fits,
@@ -492,14 +492,14 @@ class Engine:
         """The ARGE Freie/Öffentliche (on dissent), or finally the head of the
         social department, decides: ``select``, ``reject`` or (the ARGE only)
         ``dissent``, which passes the decision on."""
-        return self.selection.decide(candidate, decision, actor=actor, reason=reason)
+        return self._selection.decide(candidate, decision, actor=actor, reason=reason)
 
     def candidates(self, *, actor: str, round: str | None = None) -> list[Candidate]:
         """The candidates ``actor`` may see (of one selection ``round``), with
         their phase, read in one transaction."""
-        return self.selection.candidates(actor=actor, round=round)
+        return self._selection.candidates(actor=actor, round=round)
 
-    # ------------------------------------------------------------ reminders
+    # --------------------------------------------------------------- reminders
     def review(
         self,
         area_id: str,
@@ -513,7 +513,7 @@ class Engine:
         the next review date, an agreement amendment) or ``end``.  It stops
         the reminders for that date.  Returns nothing: the decision is in the
         audit log, a new review date in the agreement (:meth:`agreement`)."""
-        return self.reminders_service.review(
+        return self._reminders.review(
             area_id, actor=actor, decision=decision, next_review=next_review, reason=reason
         )
 
@@ -521,16 +521,16 @@ class Engine:
         self, *, actor: str, area: str | None = None, status: str | None = None
     ) -> list[Reminder]:
         """Reminders of the areas ``actor`` may see (admins, auditors: all)."""
-        return self.reminders_service.reminders(actor=actor, area=area, status=status)
+        return self._reminders.reminders(actor=actor, area=area, status=status)
 
     def retry_reminder(self, reminder_id: int, *, actor: str) -> Reminder:
         """Queue a failed reminder again (admins, the area's moderation or
         social planning)."""
-        return self.reminders_service.retry_reminder(reminder_id, actor=actor)
+        return self._reminders.retry_reminder(reminder_id, actor=actor)
 
     def next_reminder_at(self) -> datetime | None:
         """When the next pending reminder falls due (for schedulers)."""
-        return self.reminders_service.next_reminder_at()
+        return self._reminders.next_reminder_at()
 
     def send_due(
         self,
@@ -545,11 +545,11 @@ class Engine:
         each exactly once.
 
         More: :meth:`ReminderService.send_due`."""
-        return self.reminders_service.send_due(
+        return self._reminders.send_due(
             now, worker=worker, limit=limit, actor=actor, dry_run=dry_run
         )
 
-    # ------------------------------------------------------------ auditing
+    # ---------------------------------------------------------------- auditing
     def history(
         self,
         *,
@@ -561,12 +561,12 @@ class Engine:
     ) -> list[AuditEntry]:
         """Audit entries in order.  Admins and auditors see all; others only
         the entries of the areas they are assigned to."""
-        return self.audit.history(actor=actor, area=area, since=since, until=until, by=by)
+        return self._audit.history(actor=actor, area=area, since=since, until=until, by=by)
 
     def head(self) -> AuditHead:
         """The newest entry's count and hash: keep it to prove later that
         nothing was cut from the end."""
-        return self.audit.head()
+        return self._audit.head()
 
     def verify(self, expect_head: str | None = None, *, deep: bool = False) -> VerifyResult:
         """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
@@ -574,9 +574,9 @@ class Engine:
         replay the log and compare the live tables with it (phases,
         assignments, agreement versions and signatures, tasks, approvals,
         fields, people and their global roles), naming each disagreement."""
-        return self.audit.verify(expect_head, deep=deep)
+        return self._audit.verify(expect_head, deep=deep)
 
     def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
         """The area's phase, assignments and agreement at ``when``,
         reconstructed from the audit log alone."""
-        return self.audit.as_of(area_id, when, actor=actor)
+        return self._audit.as_of(area_id, when, actor=actor)
