@@ -213,7 +213,11 @@ class Engine:
         new); all in one transaction: all of it, or nothing.  Returns True if
         the admin was created or promoted now.
 
-        More: :meth:`PeopleService.init`."""
+        On a database without an admin this makes the first one.  Once there
+        is an admin, init only upgrades the schema: making someone an admin
+        is then an admin's act, so ``actor`` must be an admin (otherwise
+        :class:`NotAllowedError`); with ``only_first`` the admin is made only
+        if there is none yet, else nothing happens."""
         return self._people.init(admin, name=name, email=email, actor=actor, only_first=only_first)
 
     def promote(
@@ -323,7 +327,10 @@ class Engine:
     ) -> Agreement:
         """Change fields of the agreement (moderation or social planning).
 
-        More: :meth:`AgreementService.set_agreement`."""
+        Fields: topic, scope, reasons, partners, terms, duration (text), start,
+        review (:class:`datetime.date` or a date string).  Each change makes a
+        new version and voids the signatures.
+        """
         return self._agreements.set_agreement(
             area_id, actor=actor, expected_version=expected_version, **changes
         )
@@ -544,7 +551,26 @@ class Engine:
         """Send every reminder due at ``now`` (default: the engine's clock),
         each exactly once.
 
-        More: :meth:`ReminderService.send_due`."""
+        Due reminders are claimed in the database first (a lease), so
+        several schedulers can run at once.  Of the due reminders of one
+        review date only the newest is sent; the older are superseded.  A
+        failed delivery is retried with backoff and marked failed after the
+        policy's ``max_attempts``.  Each reminder is handled on its own: one
+        that cannot be read or processed is marked failed (with the reason,
+        logged and audited) and the pass goes on with the others.
+
+        A pass first gives back what an earlier pass consumed at a moment
+        that proves to lie in the future (the clock had run ahead): such
+        superseded and failed reminders are pending again (a retry planned
+        then among them waits no longer than its due time), and after a
+        reminder sent too early the weekly overdue series goes on from the
+        present.
+
+        ``now`` pretends another moment (tests, replays, embedding).  A
+        person running a pass by hand passes ``actor``: then only an admin
+        may give ``now`` or ask for a dry run, and a ``now`` later than the
+        clock only ever makes a dry run.  ``dry_run`` changes nothing and
+        reports what would go out."""
         return self._reminders.send_due(
             now, worker=worker, limit=limit, actor=actor, dry_run=dry_run
         )

@@ -57,12 +57,7 @@ class AgreementService:
         expected_version: int | None = None,
         **changes: Any,
     ) -> Agreement:
-        """Change fields of the agreement (moderation or social planning).
-
-        Fields: topic, scope, reasons, partners, terms, duration (text), start,
-        review (:class:`datetime.date` or a date string).  Each change makes a
-        new version and voids the signatures.
-        """
+        """A new version of the agreement (see :meth:`Engine.set_agreement`)."""
         with self.ctx.write() as tx:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, "change the agreement"

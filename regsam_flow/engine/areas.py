@@ -48,16 +48,12 @@ class AreaService:
         members: Sequence[tuple[str, str]] = (),
         fields: Mapping[str, Any] | None = None,
     ) -> Area:
-        """Create an area on the newest deployed version of ``workflow`` (admins only),
-        with its first ``members`` ((role, person) pairs), ``fields`` and
-        ``agreement``, all in one transaction: all of it, or nothing."""
+        """Create one area (see :meth:`Engine.create_area`)."""
         new = NewArea(area_id, name, district, workflow, tuple(members), fields or {}, agreement)
         return self.create_areas([new], actor=actor)[0]
 
     def create_areas(self, areas: Sequence[NewArea], *, actor: str) -> list[Area]:
-        """Create several areas (admins only) in one transaction: all of them,
-        or, if any one cannot be created, none.  Every area is checked before
-        anything is written; an error names the area by its ``label``."""
+        """Create areas in one transaction (see :meth:`Engine.create_areas`)."""
         checked = check_new(self.ctx, areas)
         with self.ctx.write() as tx:
             return write_new(tx, checked, actor)

@@ -115,11 +115,7 @@ class AuditService:
         return AuditHead(seq, h)
 
     def verify(self, expect_head: str | None = None, *, deep: bool = False) -> VerifyResult:
-        """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
-        :meth:`head`, or a bare hash) must still be part of it.  ``deep``: also
-        replay the log and compare the live tables with it (phases,
-        assignments, agreement versions and signatures, tasks, approvals,
-        fields, people and their global roles), naming each disagreement."""
+        """Recompute the chain (see :meth:`Engine.verify`)."""
         expect = audit_mod.parse_head(expect_head) if expect_head else None
         findings: list[tuple[int | None, str]] = []
         with self.ctx.read() as uow:

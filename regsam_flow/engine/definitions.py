@@ -35,11 +35,7 @@ class DefinitionService:
         self.ctx = ctx
 
     def deploy_workflow(self, path: Path | str, *, actor: str) -> tuple[Workflow, bool]:
-        """Store the definition in ``path`` in the database (admins only;
-        audited), so new areas can run on it.  Returns the workflow and
-        whether it was deployed now (False: the same text was deployed
-        already).  Other content under a deployed name and version is refused:
-        a deployed definition never changes."""
+        """Deploy a definition file (see :meth:`Engine.deploy_workflow`)."""
         text = read_definition(path)
         wf = parse_workflow(text, str(path), self.ctx.guards)
         with self.ctx.write() as tx:

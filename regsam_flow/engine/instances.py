@@ -56,9 +56,7 @@ class InstanceService:
     def vote(
         self, area_id: str, yes: bool, *, actor: str, reason: str = "", role: str | None = None
     ) -> FireResult | None:
-        """Cast a vote in the area's current state.  When the last seat has
-        voted, the outcome transition fires at once (all yes, all no, or
-        otherwise); that result is returned, else None."""
+        """Cast a vote (see :meth:`Engine.vote`)."""
         return self.cast_vote(area_id, yes, actor=actor, reason=reason, role=role).result
 
     def cast_vote(

@@ -36,16 +36,7 @@ class PeopleService:
         actor: str | None = None,
         only_first: bool = False,
     ) -> bool:
-        """Create or upgrade the database, deploy the shipped workflow
-        definitions it does not hold yet; make ``admin`` an admin (created if
-        new); all in one transaction: all of it, or nothing.  Returns True if
-        the admin was created or promoted now.
-
-        On a database without an admin this makes the first one.  Once there
-        is an admin, init only upgrades the schema: making someone an admin
-        is then an admin's act, so ``actor`` must be an admin (otherwise
-        :class:`NotAllowedError`); with ``only_first`` the admin is made only
-        if there is none yet, else nothing happens."""
+        """Schema, shipped definitions and first admin (see :meth:`Engine.init`)."""
         if admin is not None:
             check_id(admin, "user")
         self.ctx.schema_changed()

@@ -113,10 +113,7 @@ class ReminderService:
         next_review: date | str | None = None,
         reason: str = "",
     ) -> None:
-        """Record the decision taken at the review date: ``continue`` (with
-        the next review date, an agreement amendment) or ``end``.  It stops
-        the reminders for that date.  Returns nothing: the decision is in the
-        audit log, a new review date in the agreement (:meth:`agreement`)."""
+        """Record a review-date decision (see :meth:`Engine.review`)."""
         from ..dates import check_date, parse_date
 
         if decision not in ("continue", "end"):
@@ -281,29 +278,7 @@ class ReminderService:
         actor: str | None = None,
         dry_run: bool = False,
     ) -> SendReport:
-        """Send every reminder due at ``now`` (default: the engine's clock),
-        each exactly once.
-
-        Due reminders are claimed in the database first (a lease), so
-        several schedulers can run at once.  Of the due reminders of one
-        review date only the newest is sent; the older are superseded.  A
-        failed delivery is retried with backoff and marked failed after the
-        policy's ``max_attempts``.  Each reminder is handled on its own: one
-        that cannot be read or processed is marked failed (with the reason,
-        logged and audited) and the pass goes on with the others.
-
-        A pass first gives back what an earlier pass consumed at a moment
-        that proves to lie in the future (the clock had run ahead): such
-        superseded and failed reminders are pending again (a retry planned
-        then among them waits no longer than its due time), and after a
-        reminder sent too early the weekly overdue series goes on from the
-        present.
-
-        ``now`` pretends another moment (tests, replays, embedding).  A
-        person running a pass by hand passes ``actor``: then only an admin
-        may give ``now`` or ask for a dry run, and a ``now`` later than the
-        clock only ever makes a dry run.  ``dry_run`` changes nothing and
-        reports what would go out."""
+        """Send every reminder due, each once (see :meth:`Engine.send_due`)."""
         from ..dates import check_moment
 
         present = self.ctx.clock.now()

@@ -47,12 +47,7 @@ class SelectionService:
     def nominate(
         self, nominations: Sequence[Nomination], *, actor: str, like: str | None = None
     ) -> list[Candidate]:
-        """Nominate candidates (admins), all in one transaction or none: each
-        with ``actor`` as its nominator, its panel (``like``: the roles of that
-        candidate but its nominator, copied to each), and its nomination
-        fields.  Each would become the focus area its ``area`` names: that
-        area must not exist yet, nor be named by two candidates.  Candidates
-        run on the newest deployed version of the selection workflow."""
+        """Nominate candidates in one transaction (see :meth:`Engine.nominate`)."""
         wf = self._selection_workflow()
         sel = _selection(wf)
         news = [_new_area(n, _nomination_fields(n, sel), actor) for n in nominations]
@@ -99,11 +94,7 @@ class SelectionService:
         special_programme: bool | str | None = None,
         reason: str = "",
     ) -> Assessment:
-        """Record the assessment (REGSAM or social-planning members) and, once
-        it is complete, conclude it: the candidate goes to the vote, or is
-        excluded when a special programme runs there (that needs a
-        ``reason``).  Checked against the candidate's own workflow version;
-        the fields and the transition are written together, or nothing is."""
+        """Record and conclude an assessment (see :meth:`Engine.assess`)."""
         reason = check_text(reason, "reason", max_len=2000)
         with self.ctx.write() as tx:
             area, _p, roles, _ = area_for(self.ctx, tx.uow, candidate, actor)
@@ -147,9 +138,7 @@ class SelectionService:
             return Assessment(candidate, missing, result)
 
     def decide(self, candidate: str, decision: str, *, actor: str, reason: str = "") -> FireResult:
-        """The ARGE Freie/Öffentliche (on dissent), or finally the head of the
-        social department, decides: ``select``, ``reject`` or (the ARGE only)
-        ``dissent``, which passes the decision on."""
+        """Record a decision on a candidate (see :meth:`Engine.decide`)."""
         reason = check_text(reason, "reason", max_len=2000)
         with self.ctx.write() as tx:
             area = area_for(self.ctx, tx.uow, candidate, actor)[0]

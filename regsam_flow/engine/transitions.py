@@ -82,9 +82,7 @@ class TransitionService:
         role: str | None = None,
         expected_version: int | None = None,
     ) -> FireResult:
-        """Fire a named transition.  For a transition that needs several
-        approvals this records the actor's and fires once all are given;
-        the result's ``missing`` names who is still to approve."""
+        """Fire a named transition (see :meth:`Engine.fire`)."""
         with self.ctx.write() as tx:
             return fire_in(
                 tx,
