@@ -23,8 +23,7 @@ from collections.abc import Callable
 from transitions import Machine
 
 from regsam_flow.machine import StateMachine
-from regsam_flow.workflows import CreateAreaDef
-from regsam_flow.workflows import WorkflowRegistry
+from regsam_flow.workflows import CreateAreaDef, WorkflowRegistry
 
 WF = WorkflowRegistry().get("schwerpunktgebiet")
 STATES = [s.id for s in WF.definition.states]

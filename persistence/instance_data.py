@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
 from regsam_flow.audit import format_ts
-from regsam_flow.model import Vote
+from regsam_flow.model import FieldValue, Vote
 from regsam_flow.ports import InstanceDataUnitOfWork
 
 from . import schema as s
@@ -22,12 +21,14 @@ class SqlInstanceData(InstanceDataUnitOfWork):
 
     conn: Connection
 
-    def get_fields(self, area_id: str) -> dict[str, Any]:
+    def get_fields(self, area_id: str) -> dict[str, FieldValue]:
         f = s.fields
         rows = self.conn.execute(select(f.c.field_id, f.c.value).where(f.c.area_id == area_id))
         return {r.field_id: json.loads(r.value) for r in rows}
 
-    def set_field(self, area_id: str, field_id: str, value: Any, by: str, at: datetime) -> None:
+    def set_field(
+        self, area_id: str, field_id: str, value: FieldValue, by: str, at: datetime
+    ) -> None:
         f = s.fields
         values = {
             "value": json.dumps(value, ensure_ascii=False),

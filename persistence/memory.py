@@ -31,21 +31,25 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
 from regsam_flow.errors import AuditError, ConflictError, InvalidInputError, SchemaError
 from regsam_flow.model import (
     Agreement,
+    Approvals,
     Area,
     AuditEntry,
+    FieldValue,
     Person,
     Reminder,
     ReminderChange,
     Review,
+    StoredAuditRow,
     StoredWorkflow,
     TaskStatus,
+    UnreadableReminder,
     Vote,
 )
 from regsam_flow.ports import Store, UnitOfWork
@@ -282,8 +286,8 @@ class MemoryUnitOfWork(UnitOfWork):
         s.signatures[key] = person_id
 
     # approvals
-    def get_approvals(self, area_id: str, round: int) -> dict[str, dict[str, str]]:
-        out: dict[str, dict[str, str]] = {}
+    def get_approvals(self, area_id: str, round: int) -> Approvals:
+        out: Approvals = {}
         for (a, rnd, trigger, role), person in self._s.approvals.items():
             if a == area_id and rnd == round:
                 out.setdefault(trigger, {})[role] = person
@@ -346,15 +350,17 @@ class MemoryUnitOfWork(UnitOfWork):
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:
         yield from self._entries()
 
-    def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
+    def iter_audit_rows(self, batch: int = 5000) -> Iterator[StoredAuditRow]:
         for e in self._entries():
-            yield tuple(e)
+            yield cast(StoredAuditRow, tuple(e))  # the fields in AUDIT_FIELDS order
 
     # fields and votes
-    def get_fields(self, area_id: str) -> dict[str, Any]:
+    def get_fields(self, area_id: str) -> dict[str, FieldValue]:
         return {f: json.loads(v) for (a, f), v in self._s.fields.items() if a == area_id}
 
-    def set_field(self, area_id: str, field_id: str, value: Any, by: str, at: datetime) -> None:
+    def set_field(
+        self, area_id: str, field_id: str, value: FieldValue, by: str, at: datetime
+    ) -> None:
         text = json.dumps(value, ensure_ascii=False)  # as stored: a copy, JSON or an error
         s = self._w()
         self._need_area(area_id)
@@ -446,12 +452,12 @@ class MemoryUnitOfWork(UnitOfWork):
             if r.area == area_id and r.review_date == review_date
         ]
 
-    def unreadable_reminders(self, now: datetime) -> list[tuple[int, str, str]]:
+    def unreadable_reminders(self, now: datetime) -> list[UnreadableReminder]:
         out = []
         for r in self._sorted("id"):
             problem = _reminder_problem(r)
             if problem is not None and r.status == "pending":
-                out.append((r.id, r.area, problem))
+                out.append(UnreadableReminder(r.id, r.area, problem))
         return out
 
     def processed_after(self, at: datetime) -> list[Reminder]:

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
-from regsam_flow.model import Reminder, ReminderChange, Review
+from regsam_flow.model import Reminder, ReminderChange, Review, UnreadableReminder
 from regsam_flow.ports import ReminderUnitOfWork
 
 from . import schema as s
@@ -173,7 +173,7 @@ class SqlReminders(ReminderUnitOfWork):
         )
         return _readable(self.conn.execute(q.order_by(r.c.due_at, r.c.id)), warn=False)
 
-    def unreadable_reminders(self, now: datetime) -> list[tuple[int, str, str]]:
+    def unreadable_reminders(self, now: datetime) -> list[UnreadableReminder]:
         r = s.reminders
         # due rows, and rows whose next attempt is no time of 1900-2200 (they
         # would never be due): three ranges of the index, not a scan of the table
@@ -182,14 +182,14 @@ class SqlReminders(ReminderUnitOfWork):
             r.c.next_attempt_at < f"{FIRST_YEAR:04d}",
             r.c.next_attempt_at >= f"{LAST_YEAR + 1:04d}",
         )
-        bad: dict[int, tuple[int, str, str]] = {}
+        bad: dict[int, UnreadableReminder] = {}
         for cond in ranges:
             for row in self.conn.execute(select(r).where(and_(r.c.status == "pending", cond))):
                 try:
                     _reminder(row)
                 except ValueError as exc:
                     rid = int(row._mapping["id"])
-                    bad[rid] = (rid, str(row._mapping["area_id"]), str(exc))
+                    bad[rid] = UnreadableReminder(rid, str(row._mapping["area_id"]), str(exc))
         return [bad[k] for k in sorted(bad)]
 
     def processed_after(self, at: datetime) -> list[Reminder]:

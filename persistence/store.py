@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, and_, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -23,9 +23,11 @@ from regsam_flow.errors import (
 from regsam_flow.model import (
     AUDIT_FIELDS,
     Agreement,
+    Approvals,
     Area,
     AuditEntry,
     Person,
+    StoredAuditRow,
     StoredWorkflow,
     TaskStatus,
 )
@@ -88,19 +90,18 @@ _SQL_ASSIGNMENTS = text(
     "SELECT role, person_id FROM assignments WHERE area_id = :area ORDER BY role, person_id"
 )
 _SQL_TASKS = text("SELECT task_id, done, done_by, done_at, note FROM tasks WHERE area_id = :area")
-_AGREEMENT_COLS = (
-    "version, topic, scope, reasons, partners, terms, duration, start, review, created_at, "
-    "created_by"
+# An agreement version with its signatures in one query: one row per
+# signature (one row with role NULL when unsigned).
+_AGREEMENT_WITH_SIGNATURES = (
+    "SELECT a.version, a.topic, a.scope, a.reasons, a.partners, a.terms, a.duration, a.start, "
+    "a.review, a.created_at, a.created_by, s.role, s.person_id FROM agreements a "
+    "LEFT JOIN signatures s ON s.area_id = a.area_id AND s.version = a.version "
+    "WHERE a.area_id = :area AND a.version = "
 )
 _SQL_AGREEMENT_NEWEST = text(
-    f"SELECT {_AGREEMENT_COLS} FROM agreements WHERE area_id = :area ORDER BY version DESC LIMIT 1"
+    _AGREEMENT_WITH_SIGNATURES + "(SELECT MAX(version) FROM agreements WHERE area_id = :area)"
 )
-_SQL_AGREEMENT = text(
-    f"SELECT {_AGREEMENT_COLS} FROM agreements WHERE area_id = :area AND version = :version"
-)
-_SQL_SIGNATURES = text(
-    "SELECT role, person_id FROM signatures WHERE area_id = :area AND version = :version"
-)
+_SQL_AGREEMENT = text(_AGREEMENT_WITH_SIGNATURES + ":version")
 _SQL_APPROVALS = text(
     'SELECT "trigger", role, person_id FROM approvals WHERE area_id = :area AND round = :round'
 )
@@ -266,12 +267,12 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
     # agreement
     def get_agreement(self, area_id: str, version: int | None = None) -> Agreement | None:
         if version is None:
-            row = self.conn.execute(_SQL_AGREEMENT_NEWEST, {"area": area_id}).first()
+            rows = self.conn.execute(_SQL_AGREEMENT_NEWEST, {"area": area_id}).all()
         else:
-            row = self.conn.execute(_SQL_AGREEMENT, {"area": area_id, "version": version}).first()
-        if row is None:
+            rows = self.conn.execute(_SQL_AGREEMENT, {"area": area_id, "version": version}).all()
+        if not rows:
             return None
-        sigs = self.conn.execute(_SQL_SIGNATURES, {"area": area_id, "version": row.version})
+        row = rows[0]
         return Agreement(
             version=row.version,
             topic=row.topic,
@@ -284,7 +285,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
             review=date.fromisoformat(row.review) if row.review else None,
             created_at=parse_ts(row.created_at),
             created_by=row.created_by,
-            signatures={r.role: r.person_id for r in sigs},
+            signatures={r.role: r.person_id for r in rows if r.role is not None},
         )
 
     def add_agreement(self, area_id: str, agreement: Agreement) -> None:
@@ -316,9 +317,9 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         )
 
     # approvals
-    def get_approvals(self, area_id: str, round: int) -> dict[str, dict[str, str]]:
+    def get_approvals(self, area_id: str, round: int) -> Approvals:
         rows = self.conn.execute(_SQL_APPROVALS, {"area": area_id, "round": round})
-        out: dict[str, dict[str, str]] = {}
+        out: Approvals = {}
         for r in rows:
             out.setdefault(r.trigger, {})[r.role] = r.person_id
         return out
@@ -417,7 +418,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         for row in result:
             yield _entry(row)
 
-    def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
+    def iter_audit_rows(self, batch: int = 5000) -> Iterator[StoredAuditRow]:
         last = None
         try:
             for row in self._audit_rows_after(last, batch):
@@ -438,12 +439,13 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         finally:
             dbapi.text_factory = factory
 
-    def _audit_rows_after(self, seq: int | None, batch: int) -> Iterator[Sequence[Any]]:
+    def _audit_rows_after(self, seq: int | None, batch: int) -> Iterator[StoredAuditRow]:
         log = s.audit_log
         q = select(*_audit_cols()).order_by(log.c.seq)
         if seq is not None:
             q = q.where(log.c.seq > seq)
-        yield from self.conn.execute(q.execution_options(yield_per=batch))
+        for row in self.conn.execute(q.execution_options(yield_per=batch)):
+            yield cast(StoredAuditRow, tuple(row))
 
 
 def _lenient_text(data: bytes) -> str:
@@ -507,6 +509,11 @@ class SqlStore(Store):
             with self.engine.connect() as conn:
                 if write:
                     conn = conn.execution_options(**{WRITE_OPTION: True})
+                elif not self._sqlite:
+                    # one snapshot for every read of the unit (as on SQLite,
+                    # whose read transaction holds its first read's snapshot);
+                    # writers need none: they take turns on the head lock
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     if migrate:
                         self._migrate(conn, "head")

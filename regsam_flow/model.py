@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple, TypeAlias
 
 from .errors import Blocker
 
@@ -21,7 +21,11 @@ __all__ = [
     "AUDIT_COLUMNS",
     "AUDIT_FIELDS",
     "Agreement",
+    "Approval",
+    "Approvals",
     "Area",
+    "AreaAggregate",
+    "AreaChange",
     "AreaStatus",
     "Assessment",
     "AuditEntry",
@@ -29,6 +33,7 @@ __all__ = [
     "Ballot",
     "Blocker",
     "Candidate",
+    "FieldValue",
     "FireResult",
     "NewArea",
     "NextStep",
@@ -37,9 +42,12 @@ __all__ = [
     "Reminder",
     "ReminderChange",
     "Review",
+    "SavedArea",
+    "StoredAuditRow",
     "StoredWorkflow",
     "TaskRow",
     "TaskStatus",
+    "UnreadableReminder",
     "VerifyResult",
     "Vote",
 ]
@@ -65,6 +73,12 @@ AGREEMENT_FIELDS = ("topic", "scope", "reasons", "partners", "terms", "duration"
 AGREEMENT_REQUIRED = ("topic", "scope", "reasons", "duration", "start", "review")
 #: The roles that sign the agreement: REGSAM moderation and social planning.
 AGREEMENT_SIGNERS = ("moderation", "social_planning")
+#: The value of an instance field as stored: a JSON scalar.  The engine
+#: writes text (``text``, ``choice``; a ``date`` as ISO text), ``int`` and
+#: ``bool``; float and None are the other JSON scalars a store can hand back.
+FieldValue: TypeAlias = str | int | float | bool | None
+#: The approvals of one round of an area: trigger -> role -> person id.
+Approvals: TypeAlias = dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -208,6 +222,65 @@ class Agreement:
 
     def with_changes(self, **changes: Any) -> Agreement:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class AreaAggregate:
+    """What a decision on an area needs, read at once (see
+    :meth:`UnitOfWork.load_area <regsam_flow.ports.UnitOfWork.load_area>`):
+    the area (state, version, round, workflow and its version), its
+    ``assignments`` ((role, person id) pairs, ordered), its ``tasks`` by task
+    id, the ``approvals`` of its current round, its newest ``agreement`` (with
+    signatures; None before the first) and its instance ``fields``."""
+
+    area: Area
+    assignments: tuple[tuple[str, str], ...]
+    tasks: Mapping[str, TaskStatus]
+    approvals: Mapping[str, Mapping[str, str]]
+    agreement: Agreement | None
+    fields: Mapping[str, FieldValue]
+
+    def roles_of(self, person_id: str) -> frozenset[str]:
+        """The roles ``person_id`` holds in the area."""
+        return frozenset(role for role, person in self.assignments if person == person_id)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One role's approval of a trigger in one round of an area."""
+
+    round: int
+    trigger: str
+    role: str
+    person: str
+
+
+@dataclass(frozen=True)
+class AreaChange:
+    """What a transition or an approval writes to an area, as one change set
+    (see :meth:`UnitOfWork.save_area <regsam_flow.ports.UnitOfWork.save_area>`):
+    the area's new ``state`` and ``round`` (its version goes from
+    ``expected_version`` to the next), the ``tasks`` to put (replacing their
+    status), an ``approval`` to add, and whether to cancel the area's
+    pending reminders.  The audit entries are appended apart from it."""
+
+    area: str
+    expected_version: int
+    state: str
+    round: int
+    at: datetime
+    tasks: tuple[TaskStatus, ...] = ()
+    approval: Approval | None = None
+    cancel_reminders: bool = False
+
+
+@dataclass(frozen=True)
+class SavedArea:
+    """What saving an :class:`AreaChange` did: the area's new ``version`` and
+    how many pending reminders it cancelled."""
+
+    version: int
+    reminders_cancelled: int = 0
 
 
 @dataclass(frozen=True)
@@ -368,6 +441,15 @@ class ReminderChange:
         return out
 
 
+class UnreadableReminder(NamedTuple):
+    """A pending reminder row that cannot be read as a :class:`Reminder`:
+    its id, its area and what is wrong with it."""
+
+    id: int
+    area: str
+    problem: str
+
+
 @dataclass(frozen=True)
 class Review:
     """The decision taken at an area's review date: ``continue`` (with the
@@ -427,6 +509,11 @@ class AuditEntry:
 
 #: The fields of an audit entry in the order they are stored and hashed.
 AUDIT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclass_fields(AuditEntry))
+#: An audit entry as a store hands it back unbuilt, in :data:`AUDIT_FIELDS`
+#: order (seq, then eleven texts).  These are the types of an intact log; a
+#: log edited behind the engine's back may hold anything anywhere, which the
+#: verifier names.
+StoredAuditRow: TypeAlias = tuple[int, str, str, str, str, str, str, str, str, str, str, str]
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,21 @@ from typing import Any
 
 from .model import (
     Agreement,
+    Approvals,
     Area,
+    AreaAggregate,
+    AreaChange,
     AuditEntry,
+    FieldValue,
     Person,
     Reminder,
     ReminderChange,
     Review,
+    SavedArea,
+    StoredAuditRow,
     StoredWorkflow,
     TaskStatus,
+    UnreadableReminder,
     Vote,
 )
 
@@ -147,9 +154,13 @@ class InstanceDataUnitOfWork(ABC):
     """Fields and votes of an instance (see :class:`UnitOfWork`)."""
 
     @abstractmethod
-    def get_fields(self, area_id: str) -> dict[str, Any]: ...
+    def get_fields(self, area_id: str) -> dict[str, FieldValue]:
+        """field id -> value, of every field the area has."""
+
     @abstractmethod
-    def set_field(self, area_id: str, field_id: str, value: Any, by: str, at: datetime) -> None: ...
+    def set_field(
+        self, area_id: str, field_id: str, value: FieldValue, by: str, at: datetime
+    ) -> None: ...
     @abstractmethod
     def get_votes(self, area_id: str, round: int | None = None) -> list[Vote]:
         """The votes of one round of the area, or of every round."""
@@ -186,10 +197,10 @@ class ReminderUnitOfWork(ABC):
         """Every reminder of one review date, in any status, by due time."""
 
     @abstractmethod
-    def unreadable_reminders(self, now: datetime) -> list[tuple[int, str, str]]:
+    def unreadable_reminders(self, now: datetime) -> list[UnreadableReminder]:
         """Pending rows due at ``now`` (or whose next attempt is no time of
         the years 1900-2200) that cannot be read as a Reminder (a bad or
-        out-of-range date, an unknown kind): (id, area, what is wrong).  The
+        out-of-range date, an unknown kind), each with what is wrong.  The
         reading methods leave such rows out."""
 
     @abstractmethod
@@ -286,6 +297,57 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
         ``expected_version``; return the new version.  Raise
         :class:`~regsam_flow.errors.ConflictError` otherwise."""
 
+    # an area as one aggregate
+    def load_area(self, area_id: str) -> AreaAggregate | None:
+        """Everything a decision on the area needs, in one call (None if
+        there is no such area): the area, its assignments, tasks, the
+        approvals of its current round, its newest agreement and its fields.
+
+        It replaces the six separate reads (``get_area``, ``get_assignments``,
+        ``get_tasks``, ``get_approvals``, ``get_agreement``, ``get_fields``) a
+        transition makes, so that the rules decide in memory on one read
+        and the same shape serves every front end.  Read inside the caller's
+        unit of work; a store may override it with a cheaper read (the SQL
+        store and the memory store use this one: on SQL six queries, one per
+        table, the agreement with its signatures in one; the first alone
+        for an unknown area)."""
+        area = self.get_area(area_id)
+        if area is None:
+            return None
+        return AreaAggregate(
+            area=area,
+            assignments=tuple(self.get_assignments(area_id)),
+            tasks=self.get_tasks(area_id),
+            approvals=self.get_approvals(area_id, area.round),
+            agreement=self.get_agreement(area_id),
+            fields=self.get_fields(area_id),
+        )
+
+    def save_area(self, change: AreaChange) -> SavedArea:
+        """Write what a transition or an approval changes in an area, as one
+        change set: state, round and version (as :meth:`update_area`, raising
+        :class:`~regsam_flow.errors.ConflictError` and writing nothing if the
+        area's version is not ``change.expected_version`` any more), then the
+        tasks, the approval, and the cancelling of the area's pending
+        reminders.  It runs in the caller's write unit of work, so it is
+        written together with the audit entries the caller appends, or not
+        at all.  The counterpart of :meth:`load_area`: load, decide in
+        memory, save."""
+        version = self.update_area(
+            change.area,
+            change.expected_version,
+            state=change.state,
+            round=change.round,
+            at=change.at,
+        )
+        for task in change.tasks:
+            self.put_task(change.area, task)
+        a = change.approval
+        if a is not None:
+            self.add_approval(change.area, a.round, a.trigger, a.role, a.person, change.at)
+        cancelled = self.cancel_reminders(change.area) if change.cancel_reminders else 0
+        return SavedArea(version=version, reminders_cancelled=cancelled)
+
     # assignments
     @abstractmethod
     def get_assignments(self, area_id: str) -> list[tuple[str, str]]:
@@ -316,7 +378,7 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
 
     # approvals
     @abstractmethod
-    def get_approvals(self, area_id: str, round: int) -> dict[str, dict[str, str]]:
+    def get_approvals(self, area_id: str, round: int) -> Approvals:
         """trigger -> role -> person id, for one round of an area."""
 
     @abstractmethod
@@ -357,8 +419,8 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
         """Every entry in sequence order."""
 
     @abstractmethod
-    def iter_audit_rows(self, batch: int = 5000) -> Iterator[Sequence[Any]]:
-        """Every entry in sequence order as a plain row in AuditEntry field
+    def iter_audit_rows(self, batch: int = 5000) -> Iterator[StoredAuditRow]:
+        """Every entry in sequence order as a plain tuple in AuditEntry field
         order (no objects built: for verifying large logs fast).  Text that
         is not valid UTF-8 comes as a ``str`` with surrogate escapes (for the
         verifier to name), never as an error."""

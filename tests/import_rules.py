@@ -88,7 +88,7 @@ def core_files() -> list[Path]:
 
 
 def module_name(path: Path) -> str:
-    """``regsam_flow/engine/base.py`` -> ``regsam_flow.engine.base``."""
+    """``regsam_flow/engine/context.py`` -> ``regsam_flow.engine.context``."""
     rel = path.resolve().relative_to(REPO).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":

@@ -3,12 +3,16 @@ infrastructure, and the composition root is how engines are made."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import regsam_flow
+import regsam_flow.engine
 from regsam_flow import bootstrap
 from regsam_flow.engine import Engine as CoreEngine
 
@@ -31,7 +35,7 @@ def test_the_core_imports_no_infrastructure() -> None:
 
 def test_the_rule_covers_the_engine_and_the_core_modules() -> None:
     files = {p.relative_to(PACKAGE).as_posix() for p in core_files()}
-    assert {"engine/base.py", "engine/reminders.py", "ports.py", "model.py"} <= files
+    assert {"engine/context.py", "engine/reminders.py", "ports.py", "model.py"} <= files
     assert all((PACKAGE / f).is_file() for f in files)
 
 
@@ -134,3 +138,184 @@ def test_front_ends_make_no_engine_or_adapter_themselves() -> None:
     assert not made, "front ends open engines with bootstrap.open_engine:\n" + "\n".join(
         str(v) for v in made
     )
+
+
+# ------------------------------------------------------- the engine: a facade
+#: Every public method of the engine before it became a facade, with its
+#: signature then (as ``inspect.signature`` prints it; ``fire`` without the
+#: private keywords it took for the engine's own use).
+PUBLIC_METHODS = {
+    "add_person": (
+        "(self, person_id: 'str', *, actor: 'str', name: 'str', email: 'str', org: 'str' "
+        "= '', admin: 'bool' = False, auditor: 'bool' = False) -> 'Person'"
+    ),
+    "advance": (
+        "(self, area_id: 'str', *, actor: 'str', reason: 'str' = '', expected_version: "
+        "'int | None' = None) -> 'FireResult'"
+    ),
+    "agreement": (
+        "(self, area_id: 'str', *, actor: 'str', version: 'int | None' = None) -> "
+        "'Agreement | None'"
+    ),
+    "agreement_history": "(self, area_id: 'str', *, actor: 'str') -> 'list[Agreement]'",
+    "as_of": "(self, area_id: 'str', when: 'datetime', *, actor: 'str') -> 'AreaSnapshot'",
+    "assess": (
+        "(self, candidate: 'str', *, actor: 'str', fits: 'bool | str | None' = None, "
+        "hours: 'int | str | None' = None, duration: 'str | None' = None, "
+        "special_programme: 'bool | str | None' = None, reason: 'str' = '') -> "
+        "'Assessment'"
+    ),
+    "assign": "(self, area_id: 'str', role: 'str', person_id: 'str', *, actor: 'str') -> 'None'",
+    "candidates": "(self, *, actor: 'str', round: 'str | None' = None) -> 'list[Candidate]'",
+    "cast_vote": (
+        "(self, area_id: 'str', yes: 'bool', *, actor: 'str', reason: 'str' = '', role: "
+        "'str | None' = None) -> 'Ballot'"
+    ),
+    "close": "(self) -> 'None'",
+    "create_area": (
+        "(self, area_id: 'str', *, actor: 'str', name: 'str', district: 'str' = '', "
+        "workflow: 'str' = 'schwerpunktgebiet', agreement: 'Mapping[str, Any] | None' = "
+        "None, members: 'Sequence[tuple[str, str]]' = (), fields: 'Mapping[str, Any] | "
+        "None' = None) -> 'Area'"
+    ),
+    "create_areas": "(self, areas: 'Sequence[NewArea]', *, actor: 'str') -> 'list[Area]'",
+    "decide": (
+        "(self, candidate: 'str', decision: 'str', *, actor: 'str', reason: 'str' = '') "
+        "-> 'FireResult'"
+    ),
+    "deploy_workflow": "(self, path: 'Path | str', *, actor: 'str') -> 'tuple[Workflow, bool]'",
+    "fields": "(self, area_id: 'str', *, actor: 'str') -> 'dict[str, Any]'",
+    "fire": (
+        "(self, area_id: 'str', trigger: 'str', *, actor: 'str', reason: 'str' = '', "
+        "role: 'str | None' = None, expected_version: 'int | None' = None) -> "
+        "'FireResult'"
+    ),
+    "get_area": "(self, area_id: 'str', *, actor: 'str') -> 'Area'",
+    "get_person": "(self, person_id: 'str', *, actor: 'str') -> 'Person'",
+    "head": "(self) -> 'AuditHead'",
+    "history": (
+        "(self, *, actor: 'str', area: 'str | None' = None, since: 'datetime | None' = "
+        "None, until: 'datetime | None' = None, by: 'str | None' = None) -> "
+        "'list[AuditEntry]'"
+    ),
+    "init": (
+        "(self, admin: 'str | None' = None, *, name: 'str' = '', email: 'str' = '', "
+        "actor: 'str | None' = None, only_first: 'bool' = False) -> 'bool'"
+    ),
+    "list_areas": "(self, *, actor: 'str', state: 'str | None' = None) -> 'list[Area]'",
+    "list_people": "(self, *, actor: 'str') -> 'list[Person]'",
+    "next_reminder_at": "(self) -> 'datetime | None'",
+    "nominate": (
+        "(self, nominations: 'Sequence[Nomination]', *, actor: 'str', like: 'str | None' "
+        "= None) -> 'list[Candidate]'"
+    ),
+    "nomination_fields": "(self, nomination: 'Nomination') -> 'dict[str, Any]'",
+    "on": "(self, kind: 'str', callback: 'Callable[[ChangeEvent], None]') -> 'None'",
+    "promote": (
+        "(self, person_id: 'str', *, actor: 'str', admin: 'bool' = False, auditor: 'bool'"
+        " = False) -> 'Person'"
+    ),
+    "register_guard": "(self, name: 'str', guard: 'Guard') -> 'None'",
+    "reminders": (
+        "(self, *, actor: 'str', area: 'str | None' = None, status: 'str | None' = None) "
+        "-> 'list[Reminder]'"
+    ),
+    "reopen_task": (
+        "(self, area_id: 'str', task_id: 'str', *, actor: 'str', reason: 'str', "
+        "expected_version: 'int | None' = None) -> 'TaskStatus'"
+    ),
+    "report_task": (
+        "(self, area_id: 'str', task_id: 'str', *, actor: 'str', note: 'str' = '', "
+        "expected_version: 'int | None' = None) -> 'TaskStatus'"
+    ),
+    "retry_reminder": "(self, reminder_id: 'int', *, actor: 'str') -> 'Reminder'",
+    "review": (
+        "(self, area_id: 'str', *, actor: 'str', decision: 'str', next_review: 'date | "
+        "str | None' = None, reason: 'str' = '') -> 'None'"
+    ),
+    "schema_status": "(self) -> 'tuple[str | None, str]'",
+    "send_due": (
+        "(self, now: 'datetime | None' = None, *, worker: 'str | None' = None, limit: "
+        "'int' = 200, actor: 'str | None' = None, dry_run: 'bool' = False) -> "
+        "'SendReport'"
+    ),
+    "set_agreement": (
+        "(self, area_id: 'str', *, actor: 'str', expected_version: 'int | None' = None, "
+        "**changes: 'Any') -> 'Agreement'"
+    ),
+    "set_fields": (
+        "(self, area_id: 'str', values: 'Mapping[str, Any]', *, actor: 'str') -> 'dict[str, Any]'"
+    ),
+    "sign_agreement": (
+        "(self, area_id: 'str', *, actor: 'str', role: 'str | None' = None, "
+        "expected_version: 'int | None' = None) -> 'Agreement'"
+    ),
+    "status": "(self, area_id: 'str', *, actor: 'str') -> 'AreaStatus'",
+    "tasks": (
+        "(self, area_id: 'str', *, actor: 'str', phase: 'str | None' = None) -> 'list[TaskRow]'"
+    ),
+    "unassign": "(self, area_id: 'str', role: 'str', person_id: 'str', *, actor: 'str') -> 'None'",
+    "upgrade": "(self) -> 'tuple[str | None, str]'",
+    "verify": (
+        "(self, expect_head: 'str | None' = None, *, deep: 'bool' = False) -> 'VerifyResult'"
+    ),
+    "vote": (
+        "(self, area_id: 'str', yes: 'bool', *, actor: 'str', reason: 'str' = '', role: "
+        "'str | None' = None) -> 'FireResult | None'"
+    ),
+    "votes": "(self, area_id: 'str', *, actor: 'str') -> 'list[Vote]'",
+    "why": "(self, area_id: 'str', *, actor: 'str') -> 'list[NextStep]'",
+}
+#: Its public properties, and whether they can be set.
+PUBLIC_PROPERTIES = {
+    "bind_login": False,
+    "clock": False,
+    "local_workflows": False,
+    "login": False,
+    "notifier": True,
+    "store": False,
+    "url": False,
+    "workflows": False,
+}
+
+
+def test_the_engine_is_a_facade_not_a_tower() -> None:
+    assert CoreEngine.__bases__ == (object,)
+    assert regsam_flow.Engine.__mro__ == (regsam_flow.Engine, CoreEngine, object)
+
+
+def test_no_class_of_the_engine_shares_code_by_inheritance() -> None:
+    inherited = []
+    for info in pkgutil.iter_modules(regsam_flow.engine.__path__):
+        module = importlib.import_module(f"regsam_flow.engine.{info.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            inherited += [
+                f"{module.__name__}.{name}({base.__module__}.{base.__name__})"
+                for base in cls.__bases__
+                if base.__module__.startswith("regsam_flow.engine")
+            ]
+    assert not inherited, "engine classes inherit from engine classes: " + ", ".join(inherited)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_METHODS))
+def test_every_public_method_keeps_its_signature(name: str) -> None:
+    method = getattr(CoreEngine, name)
+    assert str(inspect.signature(method)) == PUBLIC_METHODS[name]
+    assert method.__doc__, f"Engine.{name} has no docstring"
+
+
+def test_the_engine_has_no_public_method_but_those_listed() -> None:
+    methods = {
+        n for n, v in vars(CoreEngine).items() if not n.startswith("_") and inspect.isfunction(v)
+    }
+    assert methods == set(PUBLIC_METHODS)
+
+
+@pytest.mark.parametrize(("name", "settable"), sorted(PUBLIC_PROPERTIES.items()))
+def test_every_public_property_stays(name: str, settable: bool) -> None:
+    prop = inspect.getattr_static(CoreEngine, name)
+    assert isinstance(prop, property)
+    assert (prop.fset is not None) is settable
+    assert prop.__doc__

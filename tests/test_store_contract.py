@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -20,12 +21,17 @@ from regsam_flow.audit import make_entry, verify_chain
 from regsam_flow.errors import ConflictError, InvalidInputError, SchemaError
 from regsam_flow.model import (
     Agreement,
+    Approval,
     Area,
+    AreaAggregate,
+    AreaChange,
     AuditEntry,
+    FieldValue,
     Person,
     Reminder,
     ReminderChange,
     Review,
+    SavedArea,
     StoredWorkflow,
     TaskStatus,
     Vote,
@@ -171,6 +177,25 @@ def test_readers_see_only_committed_writes(store: Store) -> None:
         assert r.get_person("p1") == person("p1")
 
 
+def test_a_reader_sees_one_snapshot_while_others_commit(store: Store) -> None:
+    """Every read of a read unit sees the state of its first read: an area
+    loaded piece by piece never mixes two commits."""
+    with store.write() as uow:
+        populate(uow)
+    with store.read() as r:
+        assert r.get_area("a1") == area("a1")
+        with store.write() as w:
+            w.update_area("a1", 1, state="diagnose", round=1, at=T0)
+            w.put_task("a1", TaskStatus("t1", True, "p1", T0))
+            w.add_approval("a1", 1, "go", "moderation", "p1", T0)
+        loaded = r.load_area("a1")
+        assert r.get_tasks("a1") == {}
+    assert loaded is not None
+    assert (loaded.area, loaded.tasks, loaded.approvals) == (area("a1"), {}, {})
+    with store.read() as r:
+        assert r.get_tasks("a1") == {"t1": TaskStatus("t1", True, "p1", T0)}
+
+
 def test_writers_take_turns(store: Store) -> None:
     """A writer that starts while another is open waits for its commit, and
     then sees what it wrote (no lost update)."""
@@ -233,6 +258,227 @@ def test_a_collision_is_a_conflict_and_writes_nothing(store: Store, collide: obj
         assert uow.get_agreement("a1") is not None
         assert uow.get_agreement("a1").signatures == {"moderation": "p1"}  # type: ignore[union-attr]
         assert uow.get_votes("a1") == [Vote("p1", "member", True, "", 0)]
+
+
+# --------------------------------------------------------- an area at once
+def _area_with_everything(uow: UnitOfWork) -> Agreement:
+    """Area a1 in round 1 with members, tasks, approvals of rounds 0 and 1,
+    two agreement versions (the newest signed), fields; a2 beside it."""
+    populate(uow)
+    uow.update_area("a1", 1, state="diagnose", round=1, at=T0 + timedelta(hours=1))
+    uow.add_assignment("a1", "steering", "p2")
+    uow.add_assignment("a2", "moderation", "p3")
+    uow.put_task("a1", TaskStatus("t1", True, "p1", T0, "done"))
+    uow.put_task("a1", TaskStatus("t2", False))
+    uow.put_task("a2", TaskStatus("t9", True, "p3", T0))
+    uow.add_approval("a1", 0, "go", "moderation", "p1", T0)
+    uow.add_approval("a1", 1, "go", "steering", "p2", T0)
+    uow.add_approval("a1", 1, "stop", "moderation", "p1", T0)
+    uow.add_approval("a2", 0, "go", "moderation", "p3", T0)
+    uow.add_agreement("a1", Agreement(1, topic="old", created_at=T0, created_by="p1"))
+    newest = Agreement(2, "topic", "scope", "r", "p", "t", "2 Jahre", REVIEW, REVIEW, T0, "p1")
+    uow.add_agreement("a1", newest)
+    uow.add_signature("a1", 1, "steering", "p2", T0)
+    uow.add_signature("a1", 2, "moderation", "p1", T0)
+    uow.set_field("a1", "score", 3, "p1", T0)
+    uow.set_field("a1", "quelle", "rags", "p1", T0)
+    uow.set_field("a2", "score", 9, "p1", T0)
+    return replace(newest, signatures={"moderation": "p1"})
+
+
+def test_load_area_reads_everything_a_decision_needs(store: Store) -> None:
+    with store.write() as uow:
+        agreement = _area_with_everything(uow)
+    with store.read() as uow:
+        loaded = uow.load_area("a1")
+        assert loaded == AreaAggregate(
+            area=uow.get_area("a1"),  # type: ignore[arg-type]
+            assignments=(("moderation", "p1"), ("steering", "p2")),
+            tasks={
+                "t1": TaskStatus("t1", True, "p1", T0, "done"),
+                "t2": TaskStatus("t2", False),
+            },
+            approvals={"go": {"steering": "p2"}, "stop": {"moderation": "p1"}},
+            agreement=agreement,
+            fields={"score": 3, "quelle": "rags"},
+        )
+    assert loaded is not None
+    assert (loaded.area.state, loaded.area.round, loaded.area.version) == ("diagnose", 1, 2)
+    assert (loaded.area.workflow, loaded.area.workflow_version) == ("schwerpunktgebiet", 1)
+    assert loaded.roles_of("p2") == {"steering"} and loaded.roles_of("p3") == set()
+
+
+def test_load_area_of_a_bare_area_and_of_none(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+    with store.read() as uow:
+        assert uow.load_area("nowhere") is None
+        assert uow.load_area("a2") == AreaAggregate(
+            area=area("a2", state="diagnose"),
+            assignments=(),
+            tasks={},
+            approvals={},
+            agreement=None,
+            fields={},
+        )
+
+
+def test_load_area_on_sql_reads_each_table_once(store: Store, db_backend: str) -> None:
+    if db_backend == "memory":
+        pytest.skip("counts SQL statements")
+    from sqlalchemy import event
+
+    with store.write() as uow:
+        _area_with_everything(uow)
+    sql: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sql.append(statement)
+
+    with store.read() as uow:
+        engine = store.engine  # type: ignore[attr-defined]
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            loaded = uow.load_area("a1")
+            known = len(sql)
+            assert uow.load_area("nowhere") is None
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert loaded is not None and loaded.agreement is not None
+    assert loaded.agreement.signatures == {"moderation": "p1"}
+    assert known == 6 and len(sql) == 7  # an unknown area: one
+    assert all(s.lstrip().upper().startswith("SELECT") for s in sql)
+
+
+def _change(**changes: object) -> AreaChange:
+    values: dict[str, object] = {
+        "area": "a1",
+        "expected_version": 1,
+        "state": "diagnose",
+        "round": 1,
+        "at": T0 + timedelta(hours=2),
+        "tasks": (
+            TaskStatus("t1", False, None, None, "reopened"),
+            TaskStatus("t3", True, "p2", T0),
+        ),
+        "approval": Approval(1, "go", "moderation", "p1"),
+        "cancel_reminders": True,
+    }
+    values.update(changes)
+    return AreaChange(**values)  # type: ignore[arg-type]
+
+
+def _with_tasks_and_reminders(uow: UnitOfWork) -> None:
+    populate(uow)
+    uow.put_task("a1", TaskStatus("t1", True, "p1", T0, "done"))
+    uow.put_task("a1", TaskStatus("t2", True, "p1", T0))
+    uow.add_reminders(
+        [reminder("a1", 7, T0), reminder("a1", 0, T0 + timedelta(days=7)), reminder("a2", 0, T0)],
+        T0,
+    )
+    uow.cancel_reminders("a1", status="superseded")  # not pending any more: not counted below
+    uow.add_reminders([reminder("a1", -7, T0 + timedelta(days=14))], T0)
+
+
+def test_save_area_writes_the_whole_change(store: Store) -> None:
+    with store.write() as uow:
+        _with_tasks_and_reminders(uow)
+    with store.write() as uow:
+        saved = uow.save_area(_change())
+    assert saved == SavedArea(version=2, reminders_cancelled=1)
+    with store.read() as uow:
+        loaded = uow.load_area("a1")
+        reminders = [(r.area, r.offset_days, r.status) for r in uow.list_reminders()]
+    assert loaded is not None
+    a = loaded.area
+    assert (a.state, a.round, a.version, a.updated_at) == (
+        "diagnose",
+        1,
+        2,
+        T0 + timedelta(hours=2),
+    )
+    assert loaded.tasks == {
+        "t1": TaskStatus("t1", False, None, None, "reopened"),
+        "t2": TaskStatus("t2", True, "p1", T0),
+        "t3": TaskStatus("t3", True, "p2", T0),
+    }
+    assert loaded.approvals == {"go": {"moderation": "p1"}}
+    assert sorted(reminders) == [
+        ("a1", -7, "cancelled"),
+        ("a1", 0, "superseded"),
+        ("a1", 7, "superseded"),
+        ("a2", 0, "pending"),
+    ]
+
+
+def test_save_area_without_tasks_approval_or_cancelling(store: Store) -> None:
+    with store.write() as uow:
+        _with_tasks_and_reminders(uow)
+        before = uow.load_area("a1")
+    with store.write() as uow:
+        change = _change(tasks=(), approval=None, cancel_reminders=False, state="x", round=5)
+        assert uow.save_area(change) == SavedArea(version=2, reminders_cancelled=0)
+    with store.read() as uow:
+        after = uow.load_area("a1")
+        assert [r.status for r in uow.list_reminders(area="a1", status="pending")] == ["pending"]
+    assert before is not None and after is not None
+    assert (after.area.state, after.area.round, after.area.version) == ("x", 5, 2)
+    assert (after.tasks, after.approvals) == (before.tasks, {})
+
+
+def _unchanged(store: Store) -> None:
+    with store.read() as uow:
+        loaded = uow.load_area("a1")
+        assert [r.status for r in uow.list_reminders(area="a1", status="pending")] == ["pending"]
+    assert loaded is not None
+    assert (loaded.area.state, loaded.area.round, loaded.area.version) == ("vorlauf", 0, 1)
+    assert loaded.tasks == {
+        "t1": TaskStatus("t1", True, "p1", T0, "done"),
+        "t2": TaskStatus("t2", True, "p1", T0),
+    }
+    assert loaded.approvals == {}
+    with store.read() as uow:
+        assert uow.get_approvals("a1", 1) == {}
+
+
+def test_save_area_on_a_stale_version_is_a_conflict_and_writes_nothing(store: Store) -> None:
+    with store.write() as uow:
+        _with_tasks_and_reminders(uow)
+    with (
+        pytest.raises(ConflictError, match="changed by someone else") as info,
+        store.write() as uow,
+    ):
+        uow.save_area(_change(expected_version=7))
+    assert info.value.area == "a1"
+    _unchanged(store)
+    with pytest.raises(ConflictError), store.write() as uow:
+        uow.save_area(_change(area="nowhere"))
+
+
+def test_save_area_is_undone_with_its_unit_of_work(store: Store) -> None:
+    with store.write() as uow:
+        _with_tasks_and_reminders(uow)
+        head = uow.audit_head()
+    with pytest.raises(RuntimeError), store.write() as uow:
+        assert uow.save_area(_change()).reminders_cancelled == 1
+        uow.append_audit(entry(head, T0, area="a1", action="transition"))
+        raise RuntimeError("boom")
+    _unchanged(store)
+    with store.read() as uow:
+        assert uow.audit_head() == head
+
+
+def test_save_area_with_an_approval_given_already_writes_nothing(store: Store) -> None:
+    with store.write() as uow:
+        _with_tasks_and_reminders(uow)
+        uow.add_approval("a1", 1, "go", "moderation", "p2", T0)
+    with pytest.raises(ConflictError), store.write() as uow:
+        uow.save_area(_change())
+    with store.read() as uow:
+        assert uow.get_approvals("a1", 1) == {"go": {"moderation": "p2"}}
+        loaded = uow.load_area("a1")
+    assert loaded is not None and loaded.area.version == 1
+    assert loaded.tasks["t1"].done
 
 
 # -------------------------------------------------------------------- people
@@ -340,15 +586,18 @@ def test_approvals_by_round(store: Store) -> None:
         assert uow.get_approvals("a1", 2) == {}
 
 
-def test_fields_are_json_values(store: Store) -> None:
-    value = {"score": 3.5, "notes": ["Straße", None], "ok": True}
+def test_fields_are_json_scalars(store: Store) -> None:
+    values: dict[str, FieldValue] = {"text": "Straße", "score": 3.5, "ok": True, "none": None}
     with store.write() as uow:
         populate(uow)
-        uow.set_field("a1", "assessment", value, "p1", T0)
+        for name, value in values.items():
+            uow.set_field("a1", name, value, "p1", T0)
         uow.set_field("a1", "n", 1, "p1", T0)
         uow.set_field("a1", "n", 2, "p1", T0)
     with store.read() as uow:
-        assert uow.get_fields("a1") == {"assessment": value, "n": 2}
+        found = uow.get_fields("a1")
+        assert found == {**values, "n": 2}
+        assert [type(found[k]) for k in ("text", "score", "ok", "n")] == [str, float, bool, int]
         assert uow.get_fields("a2") == {}
 
 
@@ -394,7 +643,9 @@ def test_audit_appends_with_head_and_queries(store: Store) -> None:
         assert uow.query_audit(since=e2.at, until=e3.at) == [e2, e3]
         every = list(uow.iter_audit(batch=2))
         assert every[-3:] == [e1, e2, e3]
-        assert [tuple(r) for r in uow.iter_audit_rows(batch=2)] == [tuple(e) for e in every]
+        rows = list(uow.iter_audit_rows(batch=2))
+        assert rows == [tuple(e) for e in every]
+        assert {type(r) for r in rows} == {tuple}
         assert verify_chain(uow.iter_audit_rows()).ok
 
 
@@ -552,8 +803,9 @@ def test_unreadable_reminders_are_named_and_left_out(store: Store) -> None:
     with store.read() as uow:
         assert [r.due_at for r in uow.list_reminders()] == [T0]
         bad = uow.unreadable_reminders(T0)
-        assert len(bad) == 1 and bad[0][1] == "a1"
-        assert "2300-01-01 lies outside the years" in bad[0][2]
+        assert len(bad) == 1 and bad[0].area == "a1"
+        assert bad[0].id not in _ids(uow.list_reminders())
+        assert "2300-01-01 lies outside the years" in bad[0].problem
         assert uow.next_reminder_at() == T0
 
 

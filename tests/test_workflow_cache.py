@@ -27,17 +27,11 @@ from regsam_flow.workflows import (
     WorkflowDef,
     WorkflowRegistry,
     load_workflow,
+    parse_workflow,
 )
 from regsam_flow.workflows import cache as cache_mod
 from regsam_flow.workflows.cache import RACY_NS, load_cached
-from regsam_flow.workflows.schema import (
-    ReminderModel,
-    StateModel,
-    TaskModel,
-    TransitionModel,
-    WorkflowModel,
-    to_spec,
-)
+from regsam_flow.workflows.schema import validate_definition
 from regsam_flow.workflows.spec import workflow_def_from_dict, workflow_def_to_dict
 
 MINI = """\
@@ -331,30 +325,26 @@ def test_a_cache_hit_imports_neither_yaml_nor_pydantic(tmp_path: Path) -> None:
     assert run() == ""  # the second finds them in the cache
 
 
-# --------------------------------------------- the records and their models
+# ------------------------------------------------- one set of records
 
 
-def test_the_records_have_the_defaults_of_the_models() -> None:
-    assert ReminderPolicy() == to_spec_reminders(ReminderModel())
-    policy = ReminderPolicy()
-    assert policy.recipients == ("moderation", "social_planning")
-    assert policy.days_before == (28, 7)
-    assert (policy.on_day, policy.repeat_every_days, policy.send_hour) == (True, 7, 8)
-    assert (policy.timezone, policy.max_attempts, policy.language) == ("Europe/Berlin", 5, "de")
-
-    model = WorkflowModel(
-        name="w",
-        version=1,
-        title="W",
-        roles=("moderation",),
-        initial="a",
-        states=(
-            StateModel(id="a", title="A", tasks=(TaskModel(id="t", title="T", roles=("x",)),)),
-            StateModel(id="b", title="B", final=True),
-        ),
-        transitions=(TransitionModel(trigger="go", source=("a",), dest="b", roles=("x",)),),
+def test_pydantic_checks_straight_into_the_records_with_their_defaults() -> None:
+    checked = validate_definition(
+        {
+            "name": "w",
+            "version": 1,
+            "title": "W",
+            "roles": ["moderation"],
+            "initial": "a",
+            "states": [
+                {"id": "a", "title": "A", "tasks": [{"id": "t", "title": "T", "roles": ["x"]}]},
+                {"id": "b", "title": "B", "final": True},
+            ],
+            "transitions": [{"trigger": "go", "source": "a", "dest": "b", "roles": ["x"]}],
+            "reminders": {},
+        }
     )
-    assert to_spec(model) == WorkflowDef(
+    assert checked == WorkflowDef(
         name="w",
         version=1,
         title="W",
@@ -365,17 +355,20 @@ def test_the_records_have_the_defaults_of_the_models() -> None:
             StateDef(id="b", title="B", final=True),
         ),
         transitions=(TransitionDef(trigger="go", source=("a",), dest="b", roles=("x",)),),
+        reminders=ReminderPolicy(),
     )
+    policy = ReminderPolicy()
+    assert policy.recipients == ("moderation", "social_planning")
+    assert policy.days_before == (28, 7)
+    assert (policy.on_day, policy.repeat_every_days, policy.send_hour) == (True, 7, 8)
+    assert (policy.timezone, policy.max_attempts, policy.language) == ("Europe/Berlin", 5, "de")
 
 
-def to_spec_reminders(m: ReminderModel) -> ReminderPolicy | None:
-    wf = WorkflowModel(
-        name="w",
-        version=1,
-        title="W",
-        roles=("moderation", "social_planning"),
-        initial="a",
-        states=(StateModel(id="a", title="A", final=True),),
-        reminders=m,
-    )
-    return to_spec(wf).reminders
+def test_mappings_in_the_file_become_pairs_in_the_order_written() -> None:
+    text = (BUILTIN_DIR / "gebietsauswahl-v2.yaml").read_text(encoding="utf-8")
+    wf = parse_workflow(text, "v2", BUILTIN_GUARDS)
+    vote = next(s.vote for s in wf.definition.states if s.vote is not None)
+    assert vote.seats == (("regsam_member", 2), ("social_planning_member", 2))
+    sel = wf.selection
+    assert sel is not None
+    assert sel.decision("leitung", "select") == "leitung_auswaehlen"

@@ -50,7 +50,7 @@ FORMAT = 1
 #: A file modified less than this before it was read is not cached yet.
 RACY_NS = 2_000_000_000
 #: The code whose verdict is cached; its modification times are part of the key.
-_CHECKERS = ("loader.py", "schema.py", "spec.py", "cache.py")
+_CHECKERS = ("loader.py", "schema.py", "spec.py", "constraints.py", "cache.py")
 
 
 def cache_dir() -> Path:

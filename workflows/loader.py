@@ -1,10 +1,10 @@
 """Loading and checking workflow definitions.
 
-:func:`load_workflow` reads one YAML file, validates it with the pydantic
-models of :mod:`.schema` and checks it as a whole.  Every problem raises
-:class:`~regsam_flow.errors.InvalidWorkflowError` naming the file, the element
-and what is wrong.  The result is a :class:`Workflow`: the definition (the
-plain records of :mod:`.spec`) plus the indexes the engine needs.
+:func:`load_workflow` reads one YAML file, has pydantic check it into the
+records of :mod:`.spec` (:mod:`.schema`) and checks it as a whole.  Every
+problem raises :class:`~regsam_flow.errors.InvalidWorkflowError` naming the
+file, the element and what is wrong.  The result is a :class:`Workflow`: the
+definition plus the indexes the engine needs.
 """
 
 from __future__ import annotations
@@ -84,8 +84,12 @@ def _unique_key_loader() -> type[yaml.SafeLoader]:
     return _UniqueKeyLoader
 
 
+#: pydantic's error types for a key the record has no field for
+UNKNOWN_KEY = ("unexpected_keyword_argument", "extra_forbidden")
+
+
 def _problem(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
+    if err["type"] in UNKNOWN_KEY:
         return f"unknown field '{err['loc'][-1]}'"
     return str(err["msg"])
 
@@ -107,7 +111,7 @@ def parse_workflow(
     import yaml
     from pydantic import ValidationError
 
-    from .schema import WorkflowModel, to_spec
+    from .schema import validate_definition
 
     try:
         data = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass
@@ -119,18 +123,18 @@ def parse_workflow(
     if not isinstance(data, dict):
         raise _fail(source, "(top level)", "expected a mapping with name, version, states, ...")
     try:
-        model = WorkflowModel.model_validate(data)
+        definition = validate_definition(data)
     except ValidationError as exc:
         errors = exc.errors()
         # a misspelt key shows up twice: as unknown, and as the key it should
         # have been missing; name the unknown one first
-        errors.sort(key=lambda e: e["type"] != "extra_forbidden")
+        errors.sort(key=lambda e: e["type"] not in UNKNOWN_KEY)
         first = errors[0]
         text = _problem(first)
         for e in errors[1:]:
             text += f"; {_loc(tuple(e['loc']))}: {_problem(e)}"
         raise _fail(source, _loc(tuple(first["loc"])), text) from None
-    return _check(to_spec(model), source, known_guards)
+    return _check(definition, source, known_guards)
 
 
 def load_workflow(path: Path | str, known_guards: Iterable[str] | None = None) -> Workflow:

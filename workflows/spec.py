@@ -1,12 +1,11 @@
-"""The workflow definitions the engine works with: plain frozen dataclasses.
+"""The workflow definitions: plain frozen dataclasses, the one set of types.
 
-:mod:`.schema` holds the pydantic models that *check* a definition file; once
-checked, the loader turns the result into these records, which cost nothing
-to import and build, and which :mod:`.cache` stores as JSON so that a command
-that only reads needs neither YAML nor pydantic.
-
-The defaults here must stay those of the pydantic models (a test compares
-them).
+The engine works with these records; they cost nothing to import and build,
+and :mod:`.cache` stores them as JSON so that a command that only reads needs
+neither YAML nor pydantic.  Their fields carry what a definition file must
+satisfy as ``Annotated`` markers (:mod:`.constraints`), from which pydantic
+checks a file straight into them (:mod:`.schema`); a record's defaults are
+the defaults of the file.
 """
 
 from __future__ import annotations
@@ -17,7 +16,9 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from .constraints import AsMapping, Ident, Is, OneOf, OneOrMany, Scalar
 
 __all__ = [
     "SELECTION_WORKFLOW",
@@ -36,14 +37,27 @@ __all__ = [
     "workflow_def_to_dict",
 ]
 
+#: pydantic's settings for every record below: a key the record has no field
+#: for is refused (a misspelt key is named, not ignored)
+CHECKED: dict[str, Any] = {"extra": "forbid"}
+
+Text = Annotated[str, Is(min_length=1)]
+Roles = Annotated[tuple[Ident, ...], Is(min_length=1)]
+#: the trigger of each decision taken in a state
+Decisions = Annotated[
+    tuple[tuple[Annotated[str, OneOf("select", "reject", "dissent")], Ident], ...], AsMapping()
+]
+
 
 @dataclass(frozen=True)
 class TaskDef:
     """A task of a state: who may report it, and whether it blocks leaving the state."""
 
-    id: str
-    title: str
-    roles: tuple[str, ...]
+    __pydantic_config__ = CHECKED
+
+    id: Ident
+    title: Text
+    roles: Roles
     required: bool = False
 
 
@@ -52,11 +66,13 @@ class FieldDef:
     """A piece of data an instance carries (e.g. an assessment), who may set
     it, and its type: text, int, bool, date or choice (one of ``choices``)."""
 
-    id: str
-    title: str
-    type: str
-    roles: tuple[str, ...]
-    choices: tuple[str, ...] = ()
+    __pydantic_config__ = CHECKED
+
+    id: Ident
+    title: Text
+    roles: Roles
+    type: Annotated[str, OneOf("text", "int", "bool", "date", "choice")] = "text"
+    choices: tuple[Ident, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,10 +81,14 @@ class VoteDef:
     vote; once all have voted, the engine fires ``all_yes``, ``all_no``
     or ``otherwise``."""
 
-    seats: tuple[tuple[str, int], ...]
-    all_yes: str
-    all_no: str
-    otherwise: str
+    __pydantic_config__ = CHECKED
+
+    seats: Annotated[
+        tuple[tuple[Ident, Annotated[int, Is(ge=1, le=50)]], ...], AsMapping(min_length=1)
+    ]
+    all_yes: Ident
+    all_no: Ident
+    otherwise: Ident
 
     @property
     def total(self) -> int:
@@ -81,17 +101,21 @@ class CreateAreaDef:
     the value of field ``id_field``; ``agreement`` pre-fills agreement fields
     from fields (agreement field, field)."""
 
-    workflow: str
-    id_field: str
-    agreement: tuple[tuple[str, str], ...] = ()
+    __pydantic_config__ = CHECKED
+
+    workflow: Ident
+    id_field: Ident
+    agreement: Annotated[tuple[tuple[Ident, Ident], ...], AsMapping()] = ()
 
 
 @dataclass(frozen=True)
 class StateDef:
     """A state (phase) of the workflow."""
 
-    id: str
-    title: str
+    __pydantic_config__ = CHECKED
+
+    id: Ident
+    title: Text
     final: bool = False
     tasks: tuple[TaskDef, ...] = ()
     vote: VoteDef | None = None
@@ -102,17 +126,20 @@ class StateDef:
 class TransitionDef:
     """A named transition from one or more source states to one destination."""
 
-    trigger: str
-    source: tuple[str, ...]
-    dest: str
-    roles: tuple[str, ...]
+    __pydantic_config__ = CHECKED
+
+    trigger: Ident
+    # Is before OneOrMany: the limit belongs to the tuple, not to the conversion
+    source: Annotated[tuple[Ident, ...], Is(min_length=1), OneOrMany()]
+    dest: Ident
+    roles: Roles
     title: str = ""
-    approvals: tuple[str, ...] = ()
-    guards: tuple[str, ...] = ()
+    approvals: tuple[Ident, ...] = ()
+    guards: tuple[Ident, ...] = ()
     reason_required: bool = False
     advance: bool = False
-    requires: tuple[str, ...] = ()
-    when: tuple[tuple[str, Any], ...] = ()
+    requires: tuple[Ident, ...] = ()
+    when: Annotated[tuple[tuple[Ident, Annotated[Any, Scalar()]], ...], AsMapping()] = ()
     auto: bool = False
 
 
@@ -120,14 +147,16 @@ class TransitionDef:
 class ReminderPolicy:
     """When review-date reminders go out, and to whom."""
 
-    recipients: tuple[str, ...] = ("moderation", "social_planning")
-    days_before: tuple[int, ...] = (28, 7)
+    __pydantic_config__ = CHECKED
+
+    recipients: tuple[Ident, ...] = ("moderation", "social_planning")
+    days_before: tuple[Annotated[int, Is(ge=1, le=365)], ...] = (28, 7)
     on_day: bool = True
-    repeat_every_days: int = 7
-    send_hour: int = 8
+    repeat_every_days: Annotated[int, Is(ge=0, le=365)] = 7
+    send_hour: Annotated[int, Is(ge=0, le=23)] = 8
     timezone: str = "Europe/Berlin"
-    max_attempts: int = 5
-    language: str = "de"
+    max_attempts: Annotated[int, Is(ge=1, le=100)] = 5
+    language: Annotated[str, Is(pattern=r"^(de|en)$")] = "de"
 
 
 #: The workflow the selection of focus areas runs its candidates on.  Its
@@ -143,16 +172,18 @@ class SelectionFields:
     ``assess``, ``candidates``).  ``area`` names the focus area a selected
     candidate becomes."""
 
-    round: str = "runde"
-    source: str = "quelle"
-    area: str = "gebiet"
-    quarter: str = "viertel"
-    scope: str = "umgriff"
-    reasons: str = "gruende"
-    fits: str = "passt_zu_regsam"
-    hours: str = "stunden_pro_woche"
-    duration: str = "dauer"
-    special_programme: str = "sonderprogramm"
+    __pydantic_config__ = CHECKED
+
+    round: Ident = "runde"
+    source: Ident = "quelle"
+    area: Ident = "gebiet"
+    quarter: Ident = "viertel"
+    scope: Ident = "umgriff"
+    reasons: Ident = "gruende"
+    fits: Ident = "passt_zu_regsam"
+    hours: Ident = "stunden_pro_woche"
+    duration: Ident = "dauer"
+    special_programme: Ident = "sonderprogramm"
 
 
 @dataclass(frozen=True)
@@ -164,9 +195,11 @@ class SelectionDef:
     each decision (select, reject, dissent) taken there.  The vote of the
     4er-Gremium and its seats are the ``vote`` of its state."""
 
+    __pydantic_config__ = CHECKED
+
     fields: SelectionFields = SelectionFields()
-    assess: tuple[str, ...] = ("bewerten", "ausschliessen")
-    decisions: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    assess: Annotated[tuple[Ident, ...], Is(min_length=1)] = ("bewerten", "ausschliessen")
+    decisions: Annotated[tuple[tuple[Ident, Decisions], ...], AsMapping()] = (
         ("arge", (("select", "arge_auswaehlen"), ("reject", "arge_ablehnen"),
                   ("dissent", "arge_dissens"))),
         ("leitung", (("select", "leitung_auswaehlen"), ("reject", "leitung_ablehnen"))),
@@ -181,12 +214,14 @@ class SelectionDef:
 class WorkflowDef:
     """A whole workflow definition, one YAML file."""
 
-    name: str
-    version: int
-    title: str
-    roles: tuple[str, ...]
-    initial: str
-    states: tuple[StateDef, ...]
+    __pydantic_config__ = CHECKED
+
+    name: Ident
+    version: Annotated[int, Is(strict=True, ge=1)]
+    title: Text
+    roles: Roles
+    initial: Ident
+    states: Annotated[tuple[StateDef, ...], Is(min_length=1)]
     description: str = ""
     transitions: tuple[TransitionDef, ...] = ()
     reminders: ReminderPolicy | None = None
@@ -286,9 +321,8 @@ class Workflow:
 
 # ------------------------------------------------------------------ as data
 # One generic conversion, driven by the dataclasses' own field types, serves
-# the cache (JSON) and the pydantic models (their model_dump()): a new field
-# is added to the dataclass and to the pydantic model, and nowhere else.  A
-# record with a missing or unknown key fails loudly (KeyError / TypeError),
+# the cache (JSON): a new field is added to its dataclass, and nowhere else.
+# A record with a missing or unknown key fails loudly (KeyError / TypeError),
 # so a cache entry of another shape is simply ignored.
 
 
@@ -298,8 +332,8 @@ def workflow_def_to_dict(d: WorkflowDef) -> dict[str, Any]:
 
 
 def workflow_def_from_dict(data: Mapping[str, Any]) -> WorkflowDef:
-    """A definition from data :func:`workflow_def_to_dict` wrote, or from a
-    checked pydantic model's ``model_dump()``."""
+    """A definition from data :func:`workflow_def_to_dict` wrote (not checked:
+    the data was checked before it was written)."""
     return _from_data(WorkflowDef, data)  # type: ignore[no-any-return]
 
 

@@ -4,38 +4,73 @@ Each public method is one unit of work: it checks who acts, evaluates the
 guards, writes the change and its audit entry in one transaction (both or
 neither), and only then runs the callbacks registered for that change.
 
-The methods live in modules named for what they handle (``people``,
-``areas``, ``agreements``, ``tasks``, ``transitions``, ``auditing``,
-``selection``) on top of ``base``, which holds the units of work and the
-access checks.
+The Engine is a facade: each method hands the call to the service for what
+it handles (``people``, ``definitions``, ``areas``, ``agreements``,
+``tasks``, ``transitions``, ``instances`` for fields and votes,
+``selection``, ``reminders``, ``auditing``), a plain class in the module of
+that name.  The services share one :class:`~.context.EngineContext` (the
+store, clock, notifier, guards, deployed workflows, callbacks and the units
+of work); helpers they share are functions (:mod:`.access`, and e.g.
+:func:`.agreements.store_agreement`, :func:`.transitions.fire_in`), never a
+base class.  A new rule goes into the service that handles it; a new public
+method gets a one-line delegation here.
 """
 
 from __future__ import annotations
 
-from .areas import AreaOps
-from .auditing import AreaSnapshot, AuditOps, replay
-from .base import EVENT_KINDS, ChangeEvent
-from .definitions import DefinitionOps
-from .instances import InstanceOps
-from .people import PeopleOps
-from .reminders import PlannedSend, ReminderOps, SendReport
-from .selection import SelectionOps
-from .tasks import TaskOps
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..guards import Guard
+from ..model import (
+    Agreement,
+    Area,
+    AreaStatus,
+    Assessment,
+    AuditEntry,
+    AuditHead,
+    Ballot,
+    Candidate,
+    FireResult,
+    NewArea,
+    NextStep,
+    Nomination,
+    Person,
+    Reminder,
+    TaskRow,
+    TaskStatus,
+    VerifyResult,
+    Vote,
+)
+from ..ports import Clock, Notifier, Store
+from ..workflows import DeployedWorkflows, Workflow, WorkflowRegistry
+from .agreements import AgreementService
+from .areas import AreaService
+from .auditing import AreaSnapshot, AuditService, replay
+from .context import EVENT_KINDS, ChangeEvent, EngineContext
+from .definitions import DefinitionService
+from .instances import InstanceService
+from .people import PeopleService
+from .reminders import PlannedSend, ReminderService, SendReport
+from .selection import SelectionService
+from .tasks import TaskService
+from .transitions import TransitionService
 
 __all__ = [
     "EVENT_KINDS",
     "AreaSnapshot",
     "ChangeEvent",
     "Engine",
+    "EngineContext",
     "PlannedSend",
     "SendReport",
     "replay",
 ]
 
 
-class Engine(
-    SelectionOps, PeopleOps, DefinitionOps, AreaOps, ReminderOps, TaskOps, InstanceOps, AuditOps
-):
+class Engine:
     """Focus areas and their workflows, on one :class:`~regsam_flow.ports.Store`.
 
     This is the core: it knows the ports only.  ``Engine(store=...)`` runs
@@ -44,4 +79,530 @@ class Engine(
     ends use :class:`regsam_flow.Engine` (``Engine(url)``) or
     :func:`regsam_flow.bootstrap.open_engine`, which plug in the SQL store
     and the mail notifier; see there for the options.
+
+    Each method hands the call to the service for what it handles; the
+    services share :attr:`context` (an :class:`EngineContext`).
     """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        workflow_dirs: Sequence[Path | str] = (),
+        guards: Mapping[str, Guard] | None = None,
+        clock: Clock | None = None,
+        notifier: Notifier | None = None,
+        notifier_factory: Callable[[Clock], Notifier] | None = None,
+        bind_login: bool = False,
+    ) -> None:
+        ctx = EngineContext(
+            store=store,
+            workflow_dirs=workflow_dirs,
+            guards=guards,
+            clock=clock,
+            notifier=notifier,
+            notifier_factory=notifier_factory,
+            bind_login=bind_login,
+        )
+        self.context = ctx
+        self._people = PeopleService(ctx)
+        self._definitions = DefinitionService(ctx)
+        self._areas = AreaService(ctx)
+        self._agreements = AgreementService(ctx)
+        self._tasks = TaskService(ctx)
+        self._transitions = TransitionService(ctx)
+        self._instances = InstanceService(ctx)
+        self._selection = SelectionService(ctx)
+        self._reminders = ReminderService(ctx)
+        self._audit = AuditService(ctx)
+
+    # ---------------------------------------------------------------- adapters
+    @property
+    def store(self) -> Store:
+        """The store the engine runs on."""
+        return self.context.store
+
+    @property
+    def url(self) -> str:
+        """The store's database URL (without password)."""
+        return self.context.store.url
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every change is stamped with."""
+        return self.context.clock
+
+    @property
+    def bind_login(self) -> bool:
+        """Whether every action must be taken by the person named like the login."""
+        return self.context.bind_login
+
+    @property
+    def login(self) -> str:
+        """The database login this engine connects as (PostgreSQL's
+        session_user).  With ``bind_login=True`` every action must be taken
+        by the person of that id: ``--as`` cannot act as someone else."""
+        return self.context.login
+
+    @property
+    def notifier(self) -> Notifier:
+        """Where reminders go: the ``notifier`` given, else the one
+        ``notifier_factory`` makes on first use (``regsam_flow.Engine``'s:
+        REGSAM_FLOW_SMTP_URL, or a Maildir in the data folder)."""
+        return self.context.notifier
+
+    @notifier.setter
+    def notifier(self, value: Notifier) -> None:
+        self.context.notifier = value
+
+    # ------------------------------------------------------------------- setup
+    @property
+    def workflows(self) -> DeployedWorkflows:
+        """The workflow definitions deployed in the database: the rules areas
+        run on (read on first use)."""
+        return self.context.workflows
+
+    @property
+    def local_workflows(self) -> WorkflowRegistry:
+        """The definition files: the shipped ones and those in ``workflow_dirs``.
+        They only propose definitions; an admin deploys them."""
+        return self.context.local_workflows
+
+    def register_guard(self, name: str, guard: Guard) -> None:
+        """Make ``guard`` available to workflow definitions under ``name``."""
+        self.context.register_guard(name, guard)
+
+    def on(self, kind: str, callback: Callable[[ChangeEvent], None]) -> None:
+        """Run the callback after each committed change of that kind, one of
+        :data:`EVENT_KINDS`: ``transition`` (a phase change), ``approval``
+        (one role's approval of a transition that needs several), ``task``,
+        ``agreement`` (set or signed), ``assignment`` (a role given or taken),
+        ``area`` (created), ``person`` (added or changed), ``review`` (a
+        review-date decision), ``reminder`` (sent, failed, superseded, ...),
+        ``fields`` (instance data set), ``vote`` (cast in a selection),
+        ``workflow`` (a definition deployed); ``*`` for all.  A failing
+        callback is logged; the change stays committed."""
+        self.context.on(kind, callback)
+
+    def schema_status(self) -> tuple[str | None, str]:
+        """(schema revision of the database or None, revision this code needs)."""
+        return self.context.store.schema_status()
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Create the schema or upgrade it to this version's; safe to repeat."""
+        result = self.context.store.upgrade()
+        self.context.schema_changed()
+        return result
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self.context.store.close()
+
+    # ------------------------------------------------------------------ people
+    def init(
+        self,
+        admin: str | None = None,
+        *,
+        name: str = "",
+        email: str = "",
+        actor: str | None = None,
+        only_first: bool = False,
+    ) -> bool:
+        """Create or upgrade the database, deploy the shipped workflow
+        definitions it does not hold yet; make ``admin`` an admin (created if
+        new); all in one transaction: all of it, or nothing.  Returns True if
+        the admin was created or promoted now.
+
+        On a database without an admin this makes the first one.  Once there
+        is an admin, init only upgrades the schema: making someone an admin
+        is then an admin's act, so ``actor`` must be an admin (otherwise
+        :class:`NotAllowedError`); with ``only_first`` the admin is made only
+        if there is none yet, else nothing happens."""
+        return self._people.init(admin, name=name, email=email, actor=actor, only_first=only_first)
+
+    def promote(
+        self, person_id: str, *, actor: str, admin: bool = False, auditor: bool = False
+    ) -> Person:
+        """Give ``person_id`` the global role admin and/or auditor (admins
+        only); roles they hold already are kept.  Audited."""
+        return self._people.promote(person_id, actor=actor, admin=admin, auditor=auditor)
+
+    def add_person(
+        self,
+        person_id: str,
+        *,
+        actor: str,
+        name: str,
+        email: str,
+        org: str = "",
+        admin: bool = False,
+        auditor: bool = False,
+    ) -> Person:
+        """Add a person (admins only)."""
+        return self._people.add_person(
+            person_id, actor=actor, name=name, email=email, org=org, admin=admin, auditor=auditor
+        )
+
+    def get_person(self, person_id: str, *, actor: str) -> Person:
+        """The person ``person_id`` (any known person may look them up)."""
+        return self._people.get_person(person_id, actor=actor)
+
+    def list_people(self, *, actor: str) -> list[Person]:
+        """Everybody (any known person may look up whom to assign)."""
+        return self._people.list_people(actor=actor)
+
+    # ------------------------------------------------------------- definitions
+    def deploy_workflow(self, path: Path | str, *, actor: str) -> tuple[Workflow, bool]:
+        """Store the definition in ``path`` in the database (admins only;
+        audited), so new areas can run on it.  Returns the workflow and
+        whether it was deployed now (False: the same text was deployed
+        already).  Other content under a deployed name and version is refused:
+        a deployed definition never changes."""
+        return self._definitions.deploy_workflow(path, actor=actor)
+
+    # ------------------------------------------------------------------- areas
+    def create_area(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        name: str,
+        district: str = "",
+        workflow: str = "schwerpunktgebiet",
+        agreement: Mapping[str, Any] | None = None,
+        members: Sequence[tuple[str, str]] = (),
+        fields: Mapping[str, Any] | None = None,
+    ) -> Area:
+        """Create an area on the newest deployed version of ``workflow`` (admins only),
+        with its first ``members`` ((role, person) pairs), ``fields`` and
+        ``agreement``, all in one transaction: all of it, or nothing."""
+        return self._areas.create_area(
+            area_id,
+            actor=actor,
+            name=name,
+            district=district,
+            workflow=workflow,
+            agreement=agreement,
+            members=members,
+            fields=fields,
+        )
+
+    def create_areas(self, areas: Sequence[NewArea], *, actor: str) -> list[Area]:
+        """Create several areas (admins only) in one transaction: all of them,
+        or, if any one cannot be created, none.  Every area is checked before
+        anything is written; an error names the area by its ``label``."""
+        return self._areas.create_areas(areas, actor=actor)
+
+    def list_areas(self, *, actor: str, state: str | None = None) -> list[Area]:
+        """The areas ``actor`` may see (admins and auditors: all)."""
+        return self._areas.list_areas(actor=actor, state=state)
+
+    def get_area(self, area_id: str, *, actor: str) -> Area:
+        """The area, if ``actor`` may see it (else: no such area)."""
+        return self._areas.get_area(area_id, actor=actor)
+
+    def assign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
+        """Give ``person_id`` a role in the area.  Admins assign any role; the
+        area's moderation may assign steering, provider and sbh."""
+        return self._areas.assign(area_id, role, person_id, actor=actor)
+
+    def unassign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
+        """Take a role in the area away from ``person_id`` (same rights as assign)."""
+        return self._areas.unassign(area_id, role, person_id, actor=actor)
+
+    # -------------------------------------------------------------- agreements
+    def agreement(
+        self, area_id: str, *, actor: str, version: int | None = None
+    ) -> Agreement | None:
+        """The area's agreement (newest version, or the one asked for)."""
+        return self._agreements.agreement(area_id, actor=actor, version=version)
+
+    def set_agreement(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+        **changes: Any,
+    ) -> Agreement:
+        """Change fields of the agreement (moderation or social planning).
+
+        Fields: topic, scope, reasons, partners, terms, duration (text), start,
+        review (:class:`datetime.date` or a date string).  Each change makes a
+        new version and voids the signatures.
+        """
+        return self._agreements.set_agreement(
+            area_id, actor=actor, expected_version=expected_version, **changes
+        )
+
+    def sign_agreement(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        role: str | None = None,
+        expected_version: int | None = None,
+    ) -> Agreement:
+        """Sign the current agreement for your role (moderation or social planning)."""
+        return self._agreements.sign_agreement(
+            area_id, actor=actor, role=role, expected_version=expected_version
+        )
+
+    def agreement_history(self, area_id: str, *, actor: str) -> list[Agreement]:
+        """Every version of the agreement, oldest first."""
+        return self._agreements.agreement_history(area_id, actor=actor)
+
+    # ------------------------------------------------------------------- tasks
+    def tasks(self, area_id: str, *, actor: str, phase: str | None = None) -> list[TaskRow]:
+        """The tasks of every phase (or one), with who reported them."""
+        return self._tasks.tasks(area_id, actor=actor, phase=phase)
+
+    def report_task(
+        self,
+        area_id: str,
+        task_id: str,
+        *,
+        actor: str,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> TaskStatus:
+        """Report a task of the current phase done (by a role the task names)."""
+        return self._tasks.report_task(
+            area_id, task_id, actor=actor, note=note, expected_version=expected_version
+        )
+
+    def reopen_task(
+        self,
+        area_id: str,
+        task_id: str,
+        *,
+        actor: str,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> TaskStatus:
+        """Mark a reported task open again; a reason is required."""
+        return self._tasks.reopen_task(
+            area_id, task_id, actor=actor, reason=reason, expected_version=expected_version
+        )
+
+    # ------------------------------------------------------------- transitions
+    def why(self, area_id: str, *, actor: str) -> list[NextStep]:
+        """Every transition out of the current phase, for ``actor``: allowed or
+        not, with all blockers."""
+        return self._transitions.why(area_id, actor=actor)
+
+    def advance(
+        self, area_id: str, *, actor: str, reason: str = "", expected_version: int | None = None
+    ) -> FireResult:
+        """Fire the forward transition of the area's current phase."""
+        return self._transitions.advance(
+            area_id, actor=actor, reason=reason, expected_version=expected_version
+        )
+
+    def fire(
+        self,
+        area_id: str,
+        trigger: str,
+        *,
+        actor: str,
+        reason: str = "",
+        role: str | None = None,
+        expected_version: int | None = None,
+    ) -> FireResult:
+        """Fire a named transition.  For a transition that needs several
+        approvals this records the actor's and fires once all are given;
+        the result's ``missing`` names who is still to approve."""
+        return self._transitions.fire(
+            area_id,
+            trigger,
+            actor=actor,
+            reason=reason,
+            role=role,
+            expected_version=expected_version,
+        )
+
+    def status(self, area_id: str, *, actor: str) -> AreaStatus:
+        """Phase, people by role, agreement, tasks and next steps with blockers."""
+        return self._transitions.status(area_id, actor=actor)
+
+    # --------------------------------------------------------------- instances
+    def fields(self, area_id: str, *, actor: str) -> dict[str, Any]:
+        """The instance's fields (what is set)."""
+        return self._instances.fields(area_id, actor=actor)
+
+    def set_fields(self, area_id: str, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
+        """Set fields of the instance; each by a role the field names."""
+        return self._instances.set_fields(area_id, values, actor=actor)
+
+    def votes(self, area_id: str, *, actor: str) -> list[Vote]:
+        """The votes cast in the area's current round."""
+        return self._instances.votes(area_id, actor=actor)
+
+    def vote(
+        self, area_id: str, yes: bool, *, actor: str, reason: str = "", role: str | None = None
+    ) -> FireResult | None:
+        """Cast a vote in the area's current state.  When the last seat has
+        voted, the outcome transition fires at once (all yes, all no, or
+        otherwise); that result is returned, else None."""
+        return self._instances.vote(area_id, yes, actor=actor, reason=reason, role=role)
+
+    def cast_vote(
+        self, area_id: str, yes: bool, *, actor: str, reason: str = "", role: str | None = None
+    ) -> Ballot:
+        """:meth:`vote`, telling how many of the seats have voted so far."""
+        return self._instances.cast_vote(area_id, yes, actor=actor, reason=reason, role=role)
+
+    # --------------------------------------------------------------- selection
+    def nominate(
+        self, nominations: Sequence[Nomination], *, actor: str, like: str | None = None
+    ) -> list[Candidate]:
+        """Nominate candidates (admins), all in one transaction or none: each
+        with ``actor`` as its nominator, its panel (``like``: the roles of that
+        candidate but its nominator, copied to each), and its nomination
+        fields.  Each would become the focus area its ``area`` names: that
+        area must not exist yet, nor be named by two candidates.  Candidates
+        run on the newest deployed version of the selection workflow."""
+        return self._selection.nominate(nominations, actor=actor, like=like)
+
+    def nomination_fields(self, nomination: Nomination) -> dict[str, Any]:
+        """The fields (by field id) :meth:`nominate` gives ``nomination`` on
+        the newest deployed selection workflow; empty ones are not set."""
+        return self._selection.nomination_fields(nomination)
+
+    def assess(
+        self,
+        candidate: str,
+        *,
+        actor: str,
+        fits: bool | str | None = None,
+        hours: int | str | None = None,
+        duration: str | None = None,
+        special_programme: bool | str | None = None,
+        reason: str = "",
+    ) -> Assessment:
+        """Record the assessment (REGSAM or social-planning members) and, once
+        it is complete, conclude it: the candidate goes to the vote, or is
+        excluded when a special programme runs there (that needs a
+        ``reason``).  Checked against the candidate's own workflow version;
+        the fields and the transition are written together, or nothing is."""
+        return self._selection.assess(
+            candidate,
+            actor=actor,
+            fits=fits,
+            hours=hours,
+            duration=duration,
+            special_programme=special_programme,
+            reason=reason,
+        )
+
+    def decide(self, candidate: str, decision: str, *, actor: str, reason: str = "") -> FireResult:
+        """The ARGE Freie/Öffentliche (on dissent), or finally the head of the
+        social department, decides: ``select``, ``reject`` or (the ARGE only)
+        ``dissent``, which passes the decision on."""
+        return self._selection.decide(candidate, decision, actor=actor, reason=reason)
+
+    def candidates(self, *, actor: str, round: str | None = None) -> list[Candidate]:
+        """The candidates ``actor`` may see (of one selection ``round``), with
+        their phase, read in one transaction."""
+        return self._selection.candidates(actor=actor, round=round)
+
+    # --------------------------------------------------------------- reminders
+    def review(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        decision: str,
+        next_review: date | str | None = None,
+        reason: str = "",
+    ) -> None:
+        """Record the decision taken at the review date: ``continue`` (with
+        the next review date, an agreement amendment) or ``end``.  It stops
+        the reminders for that date.  Returns nothing: the decision is in the
+        audit log, a new review date in the agreement (:meth:`agreement`)."""
+        return self._reminders.review(
+            area_id, actor=actor, decision=decision, next_review=next_review, reason=reason
+        )
+
+    def reminders(
+        self, *, actor: str, area: str | None = None, status: str | None = None
+    ) -> list[Reminder]:
+        """Reminders of the areas ``actor`` may see (admins, auditors: all)."""
+        return self._reminders.reminders(actor=actor, area=area, status=status)
+
+    def retry_reminder(self, reminder_id: int, *, actor: str) -> Reminder:
+        """Queue a failed reminder again (admins, the area's moderation or
+        social planning)."""
+        return self._reminders.retry_reminder(reminder_id, actor=actor)
+
+    def next_reminder_at(self) -> datetime | None:
+        """When the next pending reminder falls due (for schedulers)."""
+        return self._reminders.next_reminder_at()
+
+    def send_due(
+        self,
+        now: datetime | None = None,
+        *,
+        worker: str | None = None,
+        limit: int = 200,
+        actor: str | None = None,
+        dry_run: bool = False,
+    ) -> SendReport:
+        """Send every reminder due at ``now`` (default: the engine's clock),
+        each exactly once.
+
+        Due reminders are claimed in the database first (a lease), so
+        several schedulers can run at once.  Of the due reminders of one
+        review date only the newest is sent; the older are superseded.  A
+        failed delivery is retried with backoff and marked failed after the
+        policy's ``max_attempts``.  Each reminder is handled on its own: one
+        that cannot be read or processed is marked failed (with the reason,
+        logged and audited) and the pass goes on with the others.
+
+        A pass first gives back what an earlier pass consumed at a moment
+        that proves to lie in the future (the clock had run ahead): such
+        superseded and failed reminders are pending again (a retry planned
+        then among them waits no longer than its due time), and after a
+        reminder sent too early the weekly overdue series goes on from the
+        present.
+
+        ``now`` pretends another moment (tests, replays, embedding).  A
+        person running a pass by hand passes ``actor``: then only an admin
+        may give ``now`` or ask for a dry run, and a ``now`` later than the
+        clock only ever makes a dry run.  ``dry_run`` changes nothing and
+        reports what would go out."""
+        return self._reminders.send_due(
+            now, worker=worker, limit=limit, actor=actor, dry_run=dry_run
+        )
+
+    # ---------------------------------------------------------------- auditing
+    def history(
+        self,
+        *,
+        actor: str,
+        area: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        by: str | None = None,
+    ) -> list[AuditEntry]:
+        """Audit entries in order.  Admins and auditors see all; others only
+        the entries of the areas they are assigned to."""
+        return self._audit.history(actor=actor, area=area, since=since, until=until, by=by)
+
+    def head(self) -> AuditHead:
+        """The newest entry's count and hash: keep it to prove later that
+        nothing was cut from the end."""
+        return self._audit.head()
+
+    def verify(self, expect_head: str | None = None, *, deep: bool = False) -> VerifyResult:
+        """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
+        :meth:`head`, or a bare hash) must still be part of it.  ``deep``: also
+        replay the log and compare the live tables with it (phases,
+        assignments, agreement versions and signatures, tasks, approvals,
+        fields, people and their global roles), naming each disagreement."""
+        return self._audit.verify(expect_head, deep=deep)
+
+    def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
+        """The area's phase, assignments and agreement at ``when``,
+        reconstructed from the audit log alone."""
+        return self._audit.as_of(area_id, when, actor=actor)

@@ -21,19 +21,25 @@ from ..model import (
 )
 from ..parties import both_roles, same_signer
 from ..validation import check_text
-from .base import EngineBase, _Tx, pick_role
+from .access import area_for, bump, expect, member, pick_role, reschedule
+from .context import EngineContext, Tx
+
+__all__ = ["AgreementService", "store_agreement"]
 
 
-class AgreementOps(EngineBase):
+class AgreementService:
     """The cooperation agreement: versions and signatures."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     # -------------------------------------------------------------- agreement
     def agreement(
         self, area_id: str, *, actor: str, version: int | None = None
     ) -> Agreement | None:
         """The area's agreement (newest version, or the one asked for)."""
-        with self._read() as uow:
-            self._area_for(uow, area_id, actor)
+        with self.ctx.read() as uow:
+            area_for(self.ctx, uow, area_id, actor)
             ag = uow.get_agreement(area_id, version)
         if ag is None and version is not None:
             raise NotFoundError(
@@ -51,65 +57,14 @@ class AgreementOps(EngineBase):
         expected_version: int | None = None,
         **changes: Any,
     ) -> Agreement:
-        """Change fields of the agreement (moderation or social planning).
-
-        Fields: topic, scope, reasons, partners, terms, duration (text), start,
-        review (:class:`datetime.date` or a date string).  Each change makes a
-        new version and voids the signatures.
-        """
-        with self._write() as tx:
-            area, _wf, roles = self._member(
-                tx.uow, area_id, actor, AGREEMENT_SIGNERS, "change the agreement"
+        """A new version of the agreement (see :meth:`Engine.set_agreement`)."""
+        with self.ctx.write() as tx:
+            area, _wf, roles = member(
+                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, "change the agreement"
             )
-            self._expect(area, expected_version)
+            expect(area, expected_version)
             role = pick_role(roles, AGREEMENT_SIGNERS)
-            return self._store_agreement(
-                tx, area, actor, role, tx.uow.get_agreement(area_id), changes
-            )
-
-    def _store_agreement(
-        self,
-        tx: _Tx,
-        area: Area,
-        actor: str,
-        role: str,
-        current: Agreement | None,
-        changes: Mapping[str, Any],
-    ) -> Agreement:
-        clean = _clean_agreement_changes(changes)
-        base = current or Agreement()
-        new = base.with_changes(**clean)
-        if new.start and new.review and new.review < new.start:
-            raise InvalidInputError(
-                f"review date {new.review:%d.%m.%Y} lies before the start date "
-                f"{new.start:%d.%m.%Y}",
-                field="review",
-            )
-        changed = [k for k in clean if getattr(base, k) != getattr(new, k)]
-        if current is not None and not changed:
-            raise InvalidInputError("nothing to change: the agreement says that already")
-        new = new.with_changes(
-            version=base.version + 1, created_at=tx.now, created_by=actor, signatures={}
-        )
-        tx.uow.add_agreement(area.id, new)
-        self._bump(tx, area)
-        details: dict[str, Any] = {
-            "version": new.version,
-            "changed": changed,
-            "fields": new.fields(),
-            "voided_signatures": sorted(base.signatures),
-        }
-        if new.review != base.review:
-            details.update(self._reschedule(tx, area, self._workflow(area), new.review))
-        tx.audit(
-            "agreement",
-            actor=actor,
-            role=role,
-            area=area.id,
-            action="agreement_changed",
-            details=details,
-        )
-        return new
+            return store_agreement(tx, area, actor, role, tx.uow.get_agreement(area_id), changes)
 
     def sign_agreement(
         self,
@@ -120,11 +75,11 @@ class AgreementOps(EngineBase):
         expected_version: int | None = None,
     ) -> Agreement:
         """Sign the current agreement for your role (moderation or social planning)."""
-        with self._write() as tx:
-            area, _wf, roles = self._member(
-                tx.uow, area_id, actor, AGREEMENT_SIGNERS, "sign the agreement"
+        with self.ctx.write() as tx:
+            area, _wf, roles = member(
+                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, "sign the agreement"
             )
-            self._expect(area, expected_version)
+            expect(area, expected_version)
             ag = tx.uow.get_agreement(area_id)
             candidates = [r for r in AGREEMENT_SIGNERS if r in roles and (role in (None, r))]
             if not candidates:
@@ -158,7 +113,7 @@ class AgreementOps(EngineBase):
                 raise BlockedError("cannot sign the agreement", blockers, area=area_id)
             sign_as = open_roles[0]
             tx.uow.add_signature(area_id, ag.version, sign_as, actor, tx.now)
-            self._bump(tx, area)
+            bump(tx, area)
             tx.audit(
                 "agreement",
                 actor=actor,
@@ -171,13 +126,57 @@ class AgreementOps(EngineBase):
 
     def agreement_history(self, area_id: str, *, actor: str) -> list[Agreement]:
         """Every version of the agreement, oldest first."""
-        with self._read() as uow:
-            self._area_for(uow, area_id, actor)
+        with self.ctx.read() as uow:
+            area_for(self.ctx, uow, area_id, actor)
             newest = uow.get_agreement(area_id)
             if newest is None:
                 return []
             out = [uow.get_agreement(area_id, v) for v in range(1, newest.version + 1)]
         return [a for a in out if a is not None]
+
+
+def store_agreement(
+    tx: Tx,
+    area: Area,
+    actor: str,
+    role: str,
+    current: Agreement | None,
+    changes: Mapping[str, Any],
+) -> Agreement:
+    """Write a new version of the agreement with ``changes`` (signatures void)."""
+    clean = _clean_agreement_changes(changes)
+    base = current or Agreement()
+    new = base.with_changes(**clean)
+    if new.start and new.review and new.review < new.start:
+        raise InvalidInputError(
+            f"review date {new.review:%d.%m.%Y} lies before the start date {new.start:%d.%m.%Y}",
+            field="review",
+        )
+    changed = [k for k in clean if getattr(base, k) != getattr(new, k)]
+    if current is not None and not changed:
+        raise InvalidInputError("nothing to change: the agreement says that already")
+    new = new.with_changes(
+        version=base.version + 1, created_at=tx.now, created_by=actor, signatures={}
+    )
+    tx.uow.add_agreement(area.id, new)
+    bump(tx, area)
+    details: dict[str, Any] = {
+        "version": new.version,
+        "changed": changed,
+        "fields": new.fields(),
+        "voided_signatures": sorted(base.signatures),
+    }
+    if new.review != base.review:
+        details.update(reschedule(tx, area, tx.ctx.workflow(area), new.review))
+    tx.audit(
+        "agreement",
+        actor=actor,
+        role=role,
+        area=area.id,
+        action="agreement_changed",
+        details=details,
+    )
+    return new
 
 
 def _clean_agreement_changes(changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,13 +21,19 @@ from ..model import (
 from ..parties import new_role
 from ..validation import check_id, check_text
 from ..workflows import Workflow
-from .base import MODERATION_ASSIGNS, _Tx, refuse_if_final
-from .creation import CreationOps
+from .access import MODERATION_ASSIGNS, area_for, bump, person, refuse_if_final
+from .context import EngineContext, Tx
+from .creation import insert_area
 from .fields import clean_fields, write_fields
 
+__all__ = ["AreaService", "check_new", "write_new"]
 
-class AreaOps(CreationOps):
+
+class AreaService:
     """Areas and who holds which role in them."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     # ------------------------------------------------------------------ areas
     def create_area(
@@ -42,91 +48,26 @@ class AreaOps(CreationOps):
         members: Sequence[tuple[str, str]] = (),
         fields: Mapping[str, Any] | None = None,
     ) -> Area:
-        """Create an area on the newest deployed version of ``workflow`` (admins only),
-        with its first ``members`` ((role, person) pairs), ``fields`` and
-        ``agreement``, all in one transaction: all of it, or nothing."""
+        """Create one area (see :meth:`Engine.create_area`)."""
         new = NewArea(area_id, name, district, workflow, tuple(members), fields or {}, agreement)
         return self.create_areas([new], actor=actor)[0]
 
     def create_areas(self, areas: Sequence[NewArea], *, actor: str) -> list[Area]:
-        """Create several areas (admins only) in one transaction: all of them,
-        or, if any one cannot be created, none.  Every area is checked before
-        anything is written; an error names the area by its ``label``."""
-        checked = self._check_new(areas)
-        with self._write() as tx:
-            return self._write_new(tx, checked, actor)
-
-    def _check_new(self, areas: Sequence[NewArea]) -> list[tuple[NewArea, Workflow]]:
-        """The new areas checked, each with the newest deployed version of its
-        workflow; nothing is read from the database but the definitions."""
-        self._deployed = None  # the newest deployed version, as of now
-        self._prepare()
-        checked: list[tuple[NewArea, Workflow]] = []
-        seen: dict[str, NewArea] = {}
-        for new in areas:
-            with _named(new):
-                check_id(new.id, "area")
-                name = check_text(new.name, "name", max_len=200, required=True, multiline=False)
-                district = check_text(new.district, "district", max_len=200, multiline=False)
-                wf = self.workflows.get(new.workflow)
-                for role, _person in new.members:
-                    _check_role(wf, role)
-                if new.id in seen:
-                    also = f" (as {seen[new.id].label})" if seen[new.id].label else ""
-                    raise InvalidInputError(f"area '{new.id}' is given twice{also}", field="area")
-            seen[new.id] = new
-            checked.append((replace(new, name=name, district=district), wf))
-        return checked
-
-    def _write_new(
-        self, tx: _Tx, checked: Sequence[tuple[NewArea, Workflow]], actor: str
-    ) -> list[Area]:
-        """Write the areas :meth:`_check_new` checked (admins only)."""
-        me = self._person(tx.uow, actor)
-        if not me.admin:
-            raise NotAllowedError(f"only an admin may create areas ({actor} is not)", actor=actor)
-        for new, _wf in checked:
-            if tx.uow.get_area(new.id) is not None:
-                with _named(new):
-                    raise InvalidInputError(f"area '{new.id}' exists already", field="area")
-        created: list[Area] = []
-        for new, wf in checked:
-            with _named(new):
-                created.append(self._create_in(tx, new, wf, actor))
-        return created
-
-    def _create_in(self, tx: _Tx, new: NewArea, wf: Workflow, actor: str) -> Area:
-        area = self._insert_area(tx, new.id, new.name, new.district, wf, actor, new.agreement)
-        present: list[tuple[str, str]] = []
-        for role, person_id in new.members:
-            _check_member(tx, new.id, role, person_id, True, present)
-            _check_parties(new.id, role, person_id, present)
-            tx.uow.add_assignment(new.id, role, person_id)
-            present.append((role, person_id))
-            tx.audit(
-                "assignment",
-                actor=actor,
-                role="admin",
-                area=new.id,
-                action="assigned",
-                details={"role": role, "person": person_id},
-            )
-        if new.fields:
-            write_fields(
-                tx, new.id, clean_fields(wf, new.fields, None, actor, new.id), actor, "admin"
-            )
-        return area
+        """Create areas in one transaction (see :meth:`Engine.create_areas`)."""
+        checked = check_new(self.ctx, areas)
+        with self.ctx.write() as tx:
+            return write_new(tx, checked, actor)
 
     def list_areas(self, *, actor: str, state: str | None = None) -> list[Area]:
         """The areas ``actor`` may see (admins and auditors: all)."""
-        with self._read() as uow:
-            me = self._person(uow, actor)
+        with self.ctx.read() as uow:
+            me = person(self.ctx, uow, actor)
             member = None if (me.admin or me.auditor) else actor
             return uow.list_areas(state=state, member=member)
 
     def get_area(self, area_id: str, *, actor: str) -> Area:
-        with self._read() as uow:
-            return self._area_for(uow, area_id, actor)[0]
+        with self.ctx.read() as uow:
+            return area_for(self.ctx, uow, area_id, actor)[0]
 
     def assign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
         """Give ``person_id`` a role in the area.  Admins assign any role; the
@@ -138,9 +79,9 @@ class AreaOps(CreationOps):
         self._assignment(area_id, role, person_id, actor, add=False)
 
     def _assignment(self, area_id: str, role: str, person_id: str, actor: str, add: bool) -> None:
-        with self._write() as tx:
-            area, me, my_roles, assignments = self._area_for(tx.uow, area_id, actor)
-            wf = self._workflow(area)
+        with self.ctx.write() as tx:
+            area, me, my_roles, assignments = area_for(self.ctx, tx.uow, area_id, actor)
+            wf = self.ctx.workflow(area)
             _check_role(wf, role)
             may = me.admin or ("moderation" in my_roles and role in MODERATION_ASSIGNS)
             if not may:
@@ -162,7 +103,7 @@ class AreaOps(CreationOps):
                 tx.uow.add_assignment(area_id, role, person_id)
             else:
                 tx.uow.remove_assignment(area_id, role, person_id)
-            self._bump(tx, area)
+            bump(tx, area)
             tx.audit(
                 "assignment",
                 actor=actor,
@@ -171,6 +112,66 @@ class AreaOps(CreationOps):
                 action="assigned" if add else "unassigned",
                 details={"role": role, "person": person_id},
             )
+
+
+def check_new(ctx: EngineContext, areas: Sequence[NewArea]) -> list[tuple[NewArea, Workflow]]:
+    """The new areas checked, each with the newest deployed version of its
+    workflow; nothing is read from the database but the definitions."""
+    ctx.forget_workflows()  # the newest deployed version, as of now
+    ctx.prepare()
+    checked: list[tuple[NewArea, Workflow]] = []
+    seen: dict[str, NewArea] = {}
+    for new in areas:
+        with _named(new):
+            check_id(new.id, "area")
+            name = check_text(new.name, "name", max_len=200, required=True, multiline=False)
+            district = check_text(new.district, "district", max_len=200, multiline=False)
+            wf = ctx.workflows.get(new.workflow)
+            for role, _person in new.members:
+                _check_role(wf, role)
+            if new.id in seen:
+                also = f" (as {seen[new.id].label})" if seen[new.id].label else ""
+                raise InvalidInputError(f"area '{new.id}' is given twice{also}", field="area")
+        seen[new.id] = new
+        checked.append((replace(new, name=name, district=district), wf))
+    return checked
+
+
+def write_new(tx: Tx, checked: Sequence[tuple[NewArea, Workflow]], actor: str) -> list[Area]:
+    """Write the areas :func:`check_new` checked (admins only)."""
+    me = person(tx.ctx, tx.uow, actor)
+    if not me.admin:
+        raise NotAllowedError(f"only an admin may create areas ({actor} is not)", actor=actor)
+    for new, _wf in checked:
+        if tx.uow.get_area(new.id) is not None:
+            with _named(new):
+                raise InvalidInputError(f"area '{new.id}' exists already", field="area")
+    created: list[Area] = []
+    for new, wf in checked:
+        with _named(new):
+            created.append(_create_in(tx, new, wf, actor))
+    return created
+
+
+def _create_in(tx: Tx, new: NewArea, wf: Workflow, actor: str) -> Area:
+    area = insert_area(tx, new.id, new.name, new.district, wf, actor, new.agreement)
+    present: list[tuple[str, str]] = []
+    for role, person_id in new.members:
+        _check_member(tx, new.id, role, person_id, True, present)
+        _check_parties(new.id, role, person_id, present)
+        tx.uow.add_assignment(new.id, role, person_id)
+        present.append((role, person_id))
+        tx.audit(
+            "assignment",
+            actor=actor,
+            role="admin",
+            area=new.id,
+            action="assigned",
+            details={"role": role, "person": person_id},
+        )
+    if new.fields:
+        write_fields(tx, new.id, clean_fields(wf, new.fields, None, actor, new.id), actor, "admin")
+    return area
 
 
 @contextmanager
@@ -204,7 +205,7 @@ def _check_parties(
 
 
 def _check_member(
-    tx: _Tx,
+    tx: Tx,
     area_id: str,
     role: str,
     person_id: str,

@@ -13,7 +13,8 @@ from ..model import (
     AuditHead,
     VerifyResult,
 )
-from .base import EngineBase
+from .access import area_for, person
+from .context import EngineContext
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,11 @@ class AreaSnapshot:
         }
 
 
-class AuditOps(EngineBase):
+class AuditService:
     """Reading the audit log: history, verification, the past of an area."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     # ------------------------------------------------------------------ audit
     def history(
@@ -88,11 +92,11 @@ class AuditOps(EngineBase):
         for name, moment in (("since", since), ("until", until)):
             if moment is not None:
                 check_moment(moment, name)
-        with self._read() as uow:
-            me = self._person(uow, actor)
+        with self.ctx.read() as uow:
+            me = person(self.ctx, uow, actor)
             areas: list[str] | None = None
             if area is not None:
-                self._area_for(uow, area, actor)
+                area_for(self.ctx, uow, area, actor)
             elif not (me.admin or me.auditor):
                 areas = [a.id for a in uow.list_areas(member=actor)]
             return uow.query_audit(
@@ -106,19 +110,15 @@ class AuditOps(EngineBase):
     def head(self) -> AuditHead:
         """The newest entry's count and hash: keep it to prove later that
         nothing was cut from the end."""
-        with self._read() as uow:
+        with self.ctx.read() as uow:
             seq, h = uow.audit_head()
         return AuditHead(seq, h)
 
     def verify(self, expect_head: str | None = None, *, deep: bool = False) -> VerifyResult:
-        """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
-        :meth:`head`, or a bare hash) must still be part of it.  ``deep``: also
-        replay the log and compare the live tables with it (phases,
-        assignments, agreement versions and signatures, tasks, approvals,
-        fields, people and their global roles), naming each disagreement."""
+        """Recompute the chain (see :meth:`Engine.verify`)."""
         expect = audit_mod.parse_head(expect_head) if expect_head else None
         findings: list[tuple[int | None, str]] = []
-        with self._read() as uow:
+        with self.ctx.read() as uow:
             result, times = audit_mod.check_chain(uow.iter_audit_rows(), expect)
             head = uow.read_audit_head()
             if deep:
@@ -150,8 +150,8 @@ class AuditOps(EngineBase):
         from ..dates import check_moment
 
         check_moment(when, "when")
-        with self._read() as uow:
-            self._area_for(uow, area_id, actor)
+        with self.ctx.read() as uow:
+            area_for(self.ctx, uow, area_id, actor)
             entries = uow.query_audit(area=area_id, until=audit_mod.format_ts(when))
         return replay(area_id, when, entries)
 

@@ -8,9 +8,10 @@ from ..errors import InvalidWorkflowError, NotAllowedError
 from ..model import StoredWorkflow
 from ..shipped import SYSTEM_ACTOR
 from ..workflows import BUILTIN_DIR, Workflow, parse_workflow, text_hash
-from .base import EngineBase, _Tx
+from .access import person
+from .context import EngineContext, Tx
 
-__all__ = ["SYSTEM_ACTOR", "DefinitionOps"]
+__all__ = ["SYSTEM_ACTOR", "DefinitionService", "deploy", "deploy_shipped"]
 
 
 def read_definition(path: Path | str) -> str:
@@ -27,80 +28,82 @@ def read_definition(path: Path | str) -> str:
     raise InvalidWorkflowError(f"{p}: (file): {problem}", source=str(p), element="(file)")
 
 
-class DefinitionOps(EngineBase):
+class DefinitionService:
     """Deploying workflow definitions."""
 
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+
     def deploy_workflow(self, path: Path | str, *, actor: str) -> tuple[Workflow, bool]:
-        """Store the definition in ``path`` in the database (admins only;
-        audited), so new areas can run on it.  Returns the workflow and
-        whether it was deployed now (False: the same text was deployed
-        already).  Other content under a deployed name and version is refused:
-        a deployed definition never changes."""
+        """Deploy a definition file (see :meth:`Engine.deploy_workflow`)."""
         text = read_definition(path)
-        wf = parse_workflow(text, str(path), self._guards)
-        with self._write() as tx:
-            me = self._person(tx.uow, actor)
+        wf = parse_workflow(text, str(path), self.ctx.guards)
+        with self.ctx.write() as tx:
+            me = person(self.ctx, tx.uow, actor)
             if not me.admin:
                 raise NotAllowedError(
                     f"only an admin may deploy workflow definitions ({actor} is not)",
                     actor=actor,
                 )
-            new = self._deploy(tx, wf, text, Path(path).name, actor, "admin")
+            new = deploy(tx, wf, text, Path(path).name, actor, "admin")
         if new:
-            self._deployed = None  # read again, with the new one
+            self.ctx.forget_workflows()  # read again, with the new one
         return wf, new
 
-    def _deploy(self, tx: _Tx, wf: Workflow, text: str, source: str, actor: str, role: str) -> bool:
-        digest = text_hash(text)
-        stored = {(d.name, d.version): d for d in tx.uow.list_workflow_definitions()}
-        old = stored.get(wf.key)
-        if old is not None:
-            if old.hash == digest:
-                return False
-            raise InvalidWorkflowError(
-                f"{wf.source}: name/version: {wf.name} version {wf.version} is deployed "
-                f"already with other content (hash {old.hash[:12]}, from {old.source}, by "
-                f"{old.deployed_by}): a deployed definition never changes; give yours a new "
-                "version",
-                source=wf.source,
-                element="version",
-            )
-        names = {n for n, _v in stored} | {wf.name}
-        for i, st in enumerate(wf.definition.states):
-            if st.create_area and st.create_area.workflow not in names:
-                element = f"states[{i}] ({st.id}).create_area.workflow"
-                raise InvalidWorkflowError(
-                    f"{wf.source}: {element}: no workflow named "
-                    f"'{st.create_area.workflow}' is deployed",
-                    source=wf.source,
-                    element=element,
-                )
-        tx.uow.add_workflow_definition(
-            StoredWorkflow(wf.name, wf.version, digest, text, source, actor, tx.now)
-        )
-        tx.audit(
-            "workflow",
-            actor=actor,
-            role=role,
-            action="workflow_deployed",
-            details={"workflow": wf.name, "version": wf.version, "hash": digest, "source": source},
-        )
-        return True
 
-    def _deploy_shipped(self, tx: _Tx) -> int:
-        """Deploy the shipped definitions the database does not hold yet (a
-        stored one is kept as it is: the database wins); returns how many."""
-        stored = {(d.name, d.version) for d in tx.uow.list_workflow_definitions()}
-        todo = []
-        for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-            text = read_definition(path)
-            wf = parse_workflow(text, str(path), self._guards)
-            if wf.key not in stored:
-                todo.append((wf, text, path.name))
-        # a definition creating areas of another goes after that one
-        todo.sort(key=lambda t: any(s.create_area for s in t[0].definition.states))
-        for wf, text, name in todo:
-            self._deploy(tx, wf, text, name, SYSTEM_ACTOR, "")
-        if todo:
-            self._deployed = None
-        return len(todo)
+def deploy(tx: Tx, wf: Workflow, text: str, source: str, actor: str, role: str) -> bool:
+    """Store a parsed definition (audited); False if that text is deployed already."""
+    digest = text_hash(text)
+    stored = {(d.name, d.version): d for d in tx.uow.list_workflow_definitions()}
+    old = stored.get(wf.key)
+    if old is not None:
+        if old.hash == digest:
+            return False
+        raise InvalidWorkflowError(
+            f"{wf.source}: name/version: {wf.name} version {wf.version} is deployed "
+            f"already with other content (hash {old.hash[:12]}, from {old.source}, by "
+            f"{old.deployed_by}): a deployed definition never changes; give yours a new "
+            "version",
+            source=wf.source,
+            element="version",
+        )
+    names = {n for n, _v in stored} | {wf.name}
+    for i, st in enumerate(wf.definition.states):
+        if st.create_area and st.create_area.workflow not in names:
+            element = f"states[{i}] ({st.id}).create_area.workflow"
+            raise InvalidWorkflowError(
+                f"{wf.source}: {element}: no workflow named "
+                f"'{st.create_area.workflow}' is deployed",
+                source=wf.source,
+                element=element,
+            )
+    tx.uow.add_workflow_definition(
+        StoredWorkflow(wf.name, wf.version, digest, text, source, actor, tx.now)
+    )
+    tx.audit(
+        "workflow",
+        actor=actor,
+        role=role,
+        action="workflow_deployed",
+        details={"workflow": wf.name, "version": wf.version, "hash": digest, "source": source},
+    )
+    return True
+
+
+def deploy_shipped(tx: Tx) -> int:
+    """Deploy the shipped definitions the database does not hold yet (a
+    stored one is kept as it is: the database wins); returns how many."""
+    stored = {(d.name, d.version) for d in tx.uow.list_workflow_definitions()}
+    todo = []
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        text = read_definition(path)
+        wf = parse_workflow(text, str(path), tx.ctx.guards)
+        if wf.key not in stored:
+            todo.append((wf, text, path.name))
+    # a definition creating areas of another goes after that one
+    todo.sort(key=lambda t: any(s.create_area for s in t[0].definition.states))
+    for wf, text, name in todo:
+        deploy(tx, wf, text, name, SYSTEM_ACTOR, "")
+    if todo:
+        tx.ctx.forget_workflows()
+    return len(todo)

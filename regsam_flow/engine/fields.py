@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import InvalidInputError, NotAllowedError
 from ..validation import check_text
 from ..workflows import FieldDef, Workflow
-from .base import _Tx
+from .context import Tx
 
 __all__ = ["clean_fields", "parse_field_value", "write_fields"]
 
@@ -77,7 +77,7 @@ def clean_fields(
     return clean
 
 
-def write_fields(tx: _Tx, area_id: str, values: Mapping[str, Any], actor: str, role: str) -> None:
+def write_fields(tx: Tx, area_id: str, values: Mapping[str, Any], actor: str, role: str) -> None:
     """Store the values and write their audit entry."""
     for name, value in values.items():
         tx.uow.set_field(area_id, name, value, actor, tx.now)

@@ -4,57 +4,60 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError
 from ..model import Ballot, FireResult, Vote
 from ..validation import check_text
-from .base import refuse_if_final
+from .access import aggregate_for, area_for, bump, refuse_if_final
+from .context import EngineContext
 from .fields import clean_fields, parse_field_value, write_fields
-from .transitions import TransitionOps
+from .transitions import apply
 
-__all__ = ["InstanceOps", "parse_field_value"]
+__all__ = ["InstanceService", "parse_field_value"]
 
 
-class InstanceOps(TransitionOps):
+class InstanceService:
     """Setting fields, casting votes."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     def fields(self, area_id: str, *, actor: str) -> dict[str, Any]:
         """The instance's fields (what is set)."""
-        with self._read() as uow:
-            self._area_for(uow, area_id, actor)
+        with self.ctx.read() as uow:
+            area_for(self.ctx, uow, area_id, actor)
             return uow.get_fields(area_id)
 
     def set_fields(self, area_id: str, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
         """Set fields of the instance; each by a role the field names."""
         if not values:
             raise InvalidInputError("no field to set")
-        with self._write() as tx:
-            area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
-            wf = self._workflow(area)
+        with self.ctx.write() as tx:
+            area, _p, roles, _ = area_for(self.ctx, tx.uow, area_id, actor)
+            wf = self.ctx.workflow(area)
             refuse_if_final(area, wf)
             clean = clean_fields(wf, values, roles, actor, area_id)
             current = tx.uow.get_fields(area_id)
             changed = {k: v for k, v in clean.items() if current.get(k) != v}
             if not changed:
                 raise InvalidInputError("nothing to change: the fields say that already")
-            self._bump(tx, area)
+            bump(tx, area)
             role = next(r for r in sorted(roles) if any(r in wf.fields[k].roles for k in changed))
             write_fields(tx, area_id, changed, actor, role)
             return {**current, **changed}
 
     def votes(self, area_id: str, *, actor: str) -> list[Vote]:
         """The votes cast in the area's current round."""
-        with self._read() as uow:
-            area = self._area_for(uow, area_id, actor)[0]
+        with self.ctx.read() as uow:
+            area = area_for(self.ctx, uow, area_id, actor)[0]
             return uow.get_votes(area_id, area.round)
 
     def vote(
         self, area_id: str, yes: bool, *, actor: str, reason: str = "", role: str | None = None
     ) -> FireResult | None:
-        """Cast a vote in the area's current state.  When the last seat has
-        voted, the outcome transition fires at once (all yes, all no, or
-        otherwise); that result is returned, else None."""
+        """Cast a vote (see :meth:`Engine.vote`)."""
         return self.cast_vote(area_id, yes, actor=actor, reason=reason, role=role).result
 
     def cast_vote(
@@ -62,9 +65,10 @@ class InstanceOps(TransitionOps):
     ) -> Ballot:
         """:meth:`vote`, telling how many of the seats have voted so far."""
         reason = check_text(reason, "reason", max_len=2000)
-        with self._write() as tx:
-            area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
-            wf = self._workflow(area)
+        with self.ctx.write() as tx:
+            agg, roles = aggregate_for(self.ctx, tx.uow, area_id, actor)
+            area = agg.area
+            wf = self.ctx.workflow(area)
             vote = wf.state(area.state).vote
             if vote is None:
                 raise BlockedError(
@@ -99,7 +103,7 @@ class InstanceOps(TransitionOps):
             ballot = Vote(actor, free[0], yes, reason)
             tx.uow.add_vote(area_id, area.round, ballot, tx.now)
             cast.append(ballot)
-            area = self._bump(tx, area)
+            area = bump(tx, area)
             tx.audit(
                 "vote",
                 actor=actor,
@@ -120,7 +124,7 @@ class InstanceOps(TransitionOps):
             t = wf.transition(outcome, area.state)
             assert t is not None  # the loader checked it
             tally = {v.person: ("yes" if v.yes else "no") for v in cast}
-            result = self._apply(
-                tx, area, wf, t, actor, ballot.role, "", tx.uow.get_tasks(area_id), {"votes": tally}
+            result = apply(
+                tx, replace(agg, area=area), wf, t, actor, ballot.role, "", {"votes": tally}
             )
             return Ballot(ballot, len(cast), vote.total, result)

@@ -14,12 +14,18 @@ from ..model import (
     Person,
 )
 from ..validation import check_email, check_id, check_text
-from .base import _Tx, _WriteScope
-from .definitions import DefinitionOps
+from . import access
+from .context import EngineContext, Tx, WriteScope
+from .definitions import deploy_shipped
+
+__all__ = ["PeopleService"]
 
 
-class PeopleOps(DefinitionOps):
+class PeopleService:
     """People and the first admin."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     def init(
         self,
@@ -30,22 +36,13 @@ class PeopleOps(DefinitionOps):
         actor: str | None = None,
         only_first: bool = False,
     ) -> bool:
-        """Create or upgrade the database, deploy the shipped workflow
-        definitions it does not hold yet; make ``admin`` an admin (created if
-        new); all in one transaction: all of it, or nothing.  Returns True if
-        the admin was created or promoted now.
-
-        On a database without an admin this makes the first one.  Once there
-        is an admin, init only upgrades the schema: making someone an admin
-        is then an admin's act, so ``actor`` must be an admin (otherwise
-        :class:`NotAllowedError`); with ``only_first`` the admin is made only
-        if there is none yet, else nothing happens."""
+        """Schema, shipped definitions and first admin (see :meth:`Engine.init`)."""
         if admin is not None:
             check_id(admin, "user")
-        self._schema_ok = False
+        self.ctx.schema_changed()
         # schema upgrade, shipped definitions and admin: one transaction
-        with _WriteScope(self, self.store.initialise()) as tx:
-            self._deploy_shipped(tx)
+        with WriteScope(self.ctx, self.ctx.store.initialise()) as tx:
+            deploy_shipped(tx)
             if admin is None:
                 return False
             person = tx.uow.get_person(admin)
@@ -56,7 +53,7 @@ class PeopleOps(DefinitionOps):
                 if only_first:
                     return False
                 known = actor is not None and tx.uow.get_person(actor) is not None
-                if actor is None or not known or not self._person(tx.uow, actor).admin:
+                if actor is None or not known or not access.person(self.ctx, tx.uow, actor).admin:
                     raise NotAllowedError(
                         f"this database has an admin already: init only upgrades the schema; "
                         f"only an admin may make {admin} an admin "
@@ -81,8 +78,8 @@ class PeopleOps(DefinitionOps):
     ) -> Person:
         """Give ``person_id`` the global role admin and/or auditor (admins
         only); roles they hold already are kept.  Audited."""
-        with self._write() as tx:
-            me = self._person(tx.uow, actor)
+        with self.ctx.write() as tx:
+            me = access.person(self.ctx, tx.uow, actor)
             if not me.admin:
                 raise NotAllowedError(
                     f"only an admin may make someone admin or auditor ({actor} is not)",
@@ -97,7 +94,7 @@ class PeopleOps(DefinitionOps):
             return self._promote(tx, person, actor, "admin", admin=admin, auditor=auditor)
 
     def _promote(
-        self, tx: _Tx, person: Person, by: str, role: str, *, admin: bool, auditor: bool
+        self, tx: Tx, person: Person, by: str, role: str, *, admin: bool, auditor: bool
     ) -> Person:
         tx.uow.set_global_roles(person.id, admin=admin, auditor=auditor)
         tx.audit(
@@ -130,8 +127,8 @@ class PeopleOps(DefinitionOps):
             admin,
             auditor,
         )
-        with self._write() as tx:
-            me = self._person(tx.uow, actor)
+        with self.ctx.write() as tx:
+            me = access.person(self.ctx, tx.uow, actor)
             if not me.admin:
                 raise NotAllowedError(f"only an admin may add people ({actor} is not)", actor=actor)
             if tx.uow.get_person(person_id) is not None:
@@ -141,8 +138,8 @@ class PeopleOps(DefinitionOps):
         return person
 
     def get_person(self, person_id: str, *, actor: str) -> Person:
-        with self._read() as uow:
-            self._person(uow, actor)
+        with self.ctx.read() as uow:
+            access.person(self.ctx, uow, actor)
             p = uow.get_person(person_id)
         if p is None:
             raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
@@ -150,8 +147,8 @@ class PeopleOps(DefinitionOps):
 
     def list_people(self, *, actor: str) -> list[Person]:
         """Everybody (any known person may look up whom to assign)."""
-        with self._read() as uow:
-            self._person(uow, actor)
+        with self.ctx.read() as uow:
+            access.person(self.ctx, uow, actor)
             return uow.list_people()
 
 

@@ -6,21 +6,21 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError, NotFoundError
 from ..model import AGREEMENT_SIGNERS, Reminder, ReminderChange
-from ..ports import Clock, DeliveryError, Notifier, Recipient, ReminderNotice
+from ..ports import DeliveryError, Recipient, ReminderNotice
 from ..schedule import backoff, next_overdue
 from ..validation import check_text
 from ..workflows import Workflow
-from .agreements import AgreementOps
-from .base import _Tx, pick_role
+from .access import area_for, bump, member, person, pick_role
+from .agreements import store_agreement
+from .context import EngineContext, Tx
 
-__all__ = ["PlannedSend", "ReminderOps", "SendReport"]
+__all__ = ["PlannedSend", "ReminderService", "SendReport"]
 
 log = logging.getLogger("regsam_flow.reminders")
 SYSTEM = "regsam-flow"  # the actor of entries the scheduler writes
@@ -96,30 +96,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-class ReminderOps(AgreementOps):
-    """Reminders before, on and after each area's review date."""
+class ReminderService:
+    """Reminders before, on and after each area's review date; they go to
+    the context's notifier."""
 
-    _notifier: Notifier | None = None
-    _notifier_factory: Callable[[Clock], Notifier] | None = None
-
-    @property
-    def notifier(self) -> Notifier:
-        """Where reminders go: the ``notifier`` given, else the one
-        ``notifier_factory`` makes on first use (``regsam_flow.Engine``'s:
-        REGSAM_FLOW_SMTP_URL, or a Maildir in the data folder)."""
-        if self._notifier is None:
-            if self._notifier_factory is None:
-                raise InvalidInputError(
-                    "this engine has no notifier to send reminders with: pass "
-                    "notifier= (or use regsam_flow.Engine, which reads the mail settings)",
-                    field="notifier",
-                )
-            self._notifier = self._notifier_factory(self.clock)
-        return self._notifier
-
-    @notifier.setter
-    def notifier(self, value: Notifier) -> None:
-        self._notifier = value
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     # -------------------------------------------------------------- decision
     def review(
@@ -131,10 +113,7 @@ class ReminderOps(AgreementOps):
         next_review: date | str | None = None,
         reason: str = "",
     ) -> None:
-        """Record the decision taken at the review date: ``continue`` (with
-        the next review date, an agreement amendment) or ``end``.  It stops
-        the reminders for that date.  Returns nothing: the decision is in the
-        audit log, a new review date in the agreement (:meth:`agreement`)."""
+        """Record a review-date decision (see :meth:`Engine.review`)."""
         from ..dates import check_date, parse_date
 
         if decision not in ("continue", "end"):
@@ -149,9 +128,9 @@ class ReminderOps(AgreementOps):
             raise InvalidInputError("continuing needs the next review date (--next)", field="next")
         if decision == "end" and nxt is not None:
             raise InvalidInputError("ending takes no next review date", field="next")
-        with self._write() as tx:
-            area, wf, roles = self._member(
-                tx.uow, area_id, actor, AGREEMENT_SIGNERS, "record a review decision"
+        with self.ctx.write() as tx:
+            area, wf, roles = member(
+                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, "record a review decision"
             )
             ag = tx.uow.get_agreement(area_id)
             if ag is None or ag.review is None:
@@ -182,7 +161,7 @@ class ReminderOps(AgreementOps):
             role = pick_role(roles, AGREEMENT_SIGNERS)
             tx.uow.add_review(area_id, ag.review, decision, nxt, reason, actor, tx.now)
             cancelled = tx.uow.cancel_reminders(area_id, ag.review)
-            area = self._bump(tx, area)
+            area = bump(tx, area)
             tx.audit(
                 "review",
                 actor=actor,
@@ -198,7 +177,7 @@ class ReminderOps(AgreementOps):
                 },
             )
             if nxt is not None:
-                self._store_agreement(tx, area, actor, role, ag, {"review": nxt})
+                store_agreement(tx, area, actor, role, ag, {"review": nxt})
 
     @staticmethod
     def _zone(wf: Workflow) -> Any:
@@ -223,11 +202,11 @@ class ReminderOps(AgreementOps):
                 f"unknown status {status!r}: use pending, sent, failed, cancelled or superseded",
                 field="status",
             )
-        with self._read() as uow:
-            me = self._person(uow, actor)
+        with self.ctx.read() as uow:
+            me = person(self.ctx, uow, actor)
             areas = None
             if area is not None:
-                self._area_for(uow, area, actor)
+                area_for(self.ctx, uow, area, actor)
             elif not (me.admin or me.auditor):
                 areas = [a.id for a in uow.list_areas(member=actor)]
             return uow.list_reminders(area=area, status=status, areas=areas)
@@ -235,8 +214,8 @@ class ReminderOps(AgreementOps):
     def retry_reminder(self, reminder_id: int, *, actor: str) -> Reminder:
         """Queue a failed reminder again (admins, the area's moderation or
         social planning)."""
-        with self._write() as tx:
-            me = self._person(tx.uow, actor)
+        with self.ctx.write() as tx:
+            me = person(self.ctx, tx.uow, actor)
             rem = tx.uow.get_reminder(reminder_id)
             missing = NotFoundError(
                 f"no reminder {reminder_id}", kind="reminder", key=str(reminder_id)
@@ -244,7 +223,7 @@ class ReminderOps(AgreementOps):
             if rem is None:
                 raise missing
             try:
-                area, _p, roles, _ = self._area_for(tx.uow, rem.area, actor)
+                area, _p, roles, _ = area_for(self.ctx, tx.uow, rem.area, actor)
             except NotFoundError:
                 raise missing from None  # an area they may not see: same answer
             role = pick_role(roles, AGREEMENT_SIGNERS)
@@ -271,7 +250,7 @@ class ReminderOps(AgreementOps):
                     release=True,
                 ),
             )
-            self._bump(tx, area)
+            bump(tx, area)
             tx.audit(
                 "reminder",
                 actor=actor,
@@ -286,7 +265,7 @@ class ReminderOps(AgreementOps):
 
     def next_reminder_at(self) -> datetime | None:
         """When the next pending reminder falls due (for schedulers)."""
-        with self._read() as uow:
+        with self.ctx.read() as uow:
             return uow.next_reminder_at()
 
     # ------------------------------------------------------------ send pass
@@ -299,32 +278,10 @@ class ReminderOps(AgreementOps):
         actor: str | None = None,
         dry_run: bool = False,
     ) -> SendReport:
-        """Send every reminder due at ``now`` (default: the engine's clock),
-        each exactly once.
-
-        Due reminders are claimed in the database first (a lease), so
-        several schedulers can run at once.  Of the due reminders of one
-        review date only the newest is sent; the older are superseded.  A
-        failed delivery is retried with backoff and marked failed after the
-        policy's ``max_attempts``.  Each reminder is handled on its own: one
-        that cannot be read or processed is marked failed (with the reason,
-        logged and audited) and the pass goes on with the others.
-
-        A pass first gives back what an earlier pass consumed at a moment
-        that proves to lie in the future (the clock had run ahead): such
-        superseded and failed reminders are pending again (a retry planned
-        then among them waits no longer than its due time), and after a
-        reminder sent too early the weekly overdue series goes on from the
-        present.
-
-        ``now`` pretends another moment (tests, replays, embedding).  A
-        person running a pass by hand passes ``actor``: then only an admin
-        may give ``now`` or ask for a dry run, and a ``now`` later than the
-        clock only ever makes a dry run.  ``dry_run`` changes nothing and
-        reports what would go out."""
+        """Send every reminder due, each once (see :meth:`Engine.send_due`)."""
         from ..dates import check_moment
 
-        present = self.clock.now()
+        present = self.ctx.clock.now()
         if now is not None:
             check_moment(now, "now")
         if actor is not None and (now is not None or dry_run):
@@ -335,7 +292,7 @@ class ReminderOps(AgreementOps):
             return self._preview(now, limit)
         worker = worker or worker_name()
         report = SendReport()
-        with self._write() as tx:
+        with self.ctx.write() as tx:
             self._fail_unreadable(tx, now, report)
             self._give_back_ahead(tx, max(now, present))
             due = tx.uow.due_reminders(now, limit)
@@ -364,8 +321,8 @@ class ReminderOps(AgreementOps):
         return report
 
     def _may_pretend(self, actor: str) -> None:
-        with self._read() as uow:
-            me = self._person(uow, actor)
+        with self.ctx.read() as uow:
+            me = person(self.ctx, uow, actor)
         if not me.admin:
             raise NotAllowedError(
                 f"only an admin may pretend another moment (--now) or make a dry run; "
@@ -386,7 +343,7 @@ class ReminderOps(AgreementOps):
             return
         try:
             notice = self._notice(r, now)
-            self.notifier.notify(notice)
+            self.ctx.notifier.notify(notice)
         except Exception as exc:
             self._record_failure(r, worker, now, exc, report)
         else:
@@ -405,7 +362,7 @@ class ReminderOps(AgreementOps):
         """Record what is known after an unexpected error: a delivered mail as
         sent, anything else as failed with the reason."""
         error = f"cannot be processed: {type(exc).__name__}: {exc}"[:1000]
-        with self._write() as tx:
+        with self.ctx.write() as tx:
             attempts = r.attempts + 1
             if delivered:
                 change = ReminderChange(
@@ -422,7 +379,7 @@ class ReminderOps(AgreementOps):
                 tx.audit("reminder", actor=SYSTEM, area=r.area, action=action, details=details)
 
     @staticmethod
-    def _fail_unreadable(tx: _Tx, now: datetime, report: SendReport) -> None:
+    def _fail_unreadable(tx: Tx, now: datetime, report: SendReport) -> None:
         """Mark pending rows that cannot be read (bad or out-of-range dates,
         written by an older version or by hand) failed, each with its reason."""
         for rid, area_id, problem in tx.uow.unreadable_reminders(now):
@@ -443,7 +400,7 @@ class ReminderOps(AgreementOps):
                     details={"reminder": rid, "error": error},
                 )
 
-    def _give_back_ahead(self, tx: _Tx, present: datetime) -> None:
+    def _give_back_ahead(self, tx: Tx, present: datetime) -> None:
         """Undo what passes at a moment after ``present`` (plus :data:`AHEAD`)
         consumed: that moment has proved to lie in the future (the clock had
         run ahead)."""
@@ -454,11 +411,11 @@ class ReminderOps(AgreementOps):
             except Exception:  # one area's trouble must not hold up the others
                 log.exception("reminders of %s for %s: cannot give back", area_id, review)
 
-    def _give_back_group(self, tx: _Tx, area_id: str, review: date, present: datetime) -> None:
+    def _give_back_group(self, tx: Tx, area_id: str, review: date, present: datetime) -> None:
         area = tx.uow.get_area(area_id)
         if area is None:
             return
-        wf = self._workflow(area)
+        wf = self.ctx.workflow(area)
         policy = wf.definition.reminders
         ag = tx.uow.get_agreement(area_id)
         if (
@@ -538,7 +495,7 @@ class ReminderOps(AgreementOps):
     def _preview(self, now: datetime, limit: int) -> SendReport:
         """What a pass at ``now`` would send and supersede; changes nothing."""
         report = SendReport(dry_run=True, at=now)
-        with self._read() as uow:
+        with self.ctx.read() as uow:
             due = [
                 r
                 for r in uow.list_reminders(status="pending")
@@ -574,11 +531,11 @@ class ReminderOps(AgreementOps):
 
     def _lease_end(self, now: datetime) -> datetime:
         """Leases run on the engine's clock, also when a pass pretends another ``now``."""
-        return max(now, self.clock.now()) + LEASE
+        return max(now, self.ctx.clock.now()) + LEASE
 
     def _renew(self, r: Reminder, worker: str, now: datetime) -> bool:
         """Extend our lease just before sending; False if we no longer hold it."""
-        with self._write() as tx:
+        with self.ctx.write() as tx:
             return tx.uow.update_reminder(
                 r.id,
                 worker,
@@ -586,11 +543,11 @@ class ReminderOps(AgreementOps):
             )
 
     def _notice(self, r: Reminder, now: datetime) -> ReminderNotice:
-        with self._read() as uow:
+        with self.ctx.read() as uow:
             area = uow.get_area(r.area)
             if area is None:
                 raise NotFoundError(f"no area '{r.area}'", kind="area", key=r.area)
-            wf = self._workflow(area)
+            wf = self.ctx.workflow(area)
             policy = wf.definition.reminders
             assert policy is not None
             ag = uow.get_agreement(r.area)
@@ -655,7 +612,7 @@ class ReminderOps(AgreementOps):
             status="sent", sent_at=now, attempts=r.attempts + 1, last_error="", release=True
         )
         details = self._sent_details(r, notice)
-        with self._write() as tx:
+        with self.ctx.write() as tx:
             ok = tx.uow.update_reminder(r.id, worker, sent)
             if not ok and tx.uow.update_reminder(r.id, None, sent, when_status="cancelled"):
                 ok = True
@@ -684,13 +641,13 @@ class ReminderOps(AgreementOps):
             "to": [p.email for p in notice.recipients],
         }
 
-    def _plan_next_overdue(self, tx: _Tx, r: Reminder, now: datetime) -> None:
+    def _plan_next_overdue(self, tx: Tx, r: Reminder, now: datetime) -> None:
         """After an on-day or overdue reminder: the next one, while the review
         date still stands undecided and the area is open."""
         area = tx.uow.get_area(r.area)
         if area is None:
             return
-        wf = self._workflow(area)
+        wf = self.ctx.workflow(area)
         policy = wf.definition.reminders
         ag = tx.uow.get_agreement(r.area)
         if (
@@ -708,9 +665,9 @@ class ReminderOps(AgreementOps):
         self, r: Reminder, worker: str, now: datetime, exc: Exception, report: SendReport
     ) -> None:
         error = f"{type(exc).__name__}: {exc}"[:1000]
-        with self._write() as tx:
+        with self.ctx.write() as tx:
             area = tx.uow.get_area(r.area)
-            policy = self._workflow(area).definition.reminders if area else None
+            policy = self.ctx.workflow(area).definition.reminders if area else None
             attempts = r.attempts + 1
             permanent = isinstance(exc, DeliveryError) and exc.permanent
             if policy is None or permanent or attempts >= policy.max_attempts:

@@ -20,12 +20,13 @@ from ..model import Area, Assessment, Candidate, FireResult, NewArea, Nomination
 from ..validation import check_text
 from ..workflows import TransitionDef, Workflow
 from ..workflows.spec import SELECTION_WORKFLOW, SelectionDef
-from .areas import AreaOps, _named
-from .base import _Tx, refuse_if_final
+from .access import area_for, bump, person, refuse_if_final
+from .areas import _named, check_new, write_new
+from .context import EngineContext, Tx
 from .fields import clean_fields, write_fields
-from .instances import InstanceOps
+from .transitions import fire_in
 
-__all__ = ["SelectionOps", "slug"]
+__all__ = ["SelectionService", "slug"]
 
 
 def slug(text: str) -> str:
@@ -36,18 +37,17 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64] or "gebiet"
 
 
-class SelectionOps(AreaOps, InstanceOps):
-    """Nominate, assess, decide, list candidates (votes: :meth:`cast_vote`)."""
+class SelectionService:
+    """Nominate, assess, decide, list candidates (votes:
+    :meth:`~regsam_flow.engine.instances.InstanceService.cast_vote`)."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     def nominate(
         self, nominations: Sequence[Nomination], *, actor: str, like: str | None = None
     ) -> list[Candidate]:
-        """Nominate candidates (admins), all in one transaction or none: each
-        with ``actor`` as its nominator, its panel (``like``: the roles of that
-        candidate but its nominator, copied to each), and its nomination
-        fields.  Each would become the focus area its ``area`` names: that
-        area must not exist yet, nor be named by two candidates.  Candidates
-        run on the newest deployed version of the selection workflow."""
+        """Nominate candidates in one transaction (see :meth:`Engine.nominate`)."""
         wf = self._selection_workflow()
         sel = _selection(wf)
         news = [_new_area(n, _nomination_fields(n, sel), actor) for n in nominations]
@@ -65,17 +65,17 @@ class SelectionOps(AreaOps, InstanceOps):
                     )
             seen[target] = new
             targets.append((new, target))
-        checked = self._check_new(news)
-        with self._write() as tx:
+        checked = check_new(self.ctx, news)
+        with self.ctx.write() as tx:
             panel = self._panel(tx, like, actor)
-            self._write_new(tx, [], actor)  # writes nothing; refuses anyone but an admin
+            write_new(tx, [], actor)  # writes nothing; refuses anyone but an admin
             for new, target in targets:
                 if tx.uow.get_area(target) is not None:
                     with _named(new):
                         raise InvalidInputError(f"an area '{target}' exists already", field="area")
             if panel:
                 checked = [(_with_panel(new, panel), w) for new, w in checked]
-            areas = self._write_new(tx, checked, actor)
+            areas = write_new(tx, checked, actor)
         return [_candidate(a, new.fields, sel) for a, (new, _t) in zip(areas, targets, strict=True)]
 
     def nomination_fields(self, nomination: Nomination) -> dict[str, Any]:
@@ -94,15 +94,11 @@ class SelectionOps(AreaOps, InstanceOps):
         special_programme: bool | str | None = None,
         reason: str = "",
     ) -> Assessment:
-        """Record the assessment (REGSAM or social-planning members) and, once
-        it is complete, conclude it: the candidate goes to the vote, or is
-        excluded when a special programme runs there (that needs a
-        ``reason``).  Checked against the candidate's own workflow version;
-        the fields and the transition are written together, or nothing is."""
+        """Record and conclude an assessment (see :meth:`Engine.assess`)."""
         reason = check_text(reason, "reason", max_len=2000)
-        with self._write() as tx:
-            area, _p, roles, _ = self._area_for(tx.uow, candidate, actor)
-            wf = self._workflow(area)
+        with self.ctx.write() as tx:
+            area, _p, roles, _ = area_for(self.ctx, tx.uow, candidate, actor)
+            wf = self.ctx.workflow(area)
             sel = _selection(wf, candidate)
             refuse_if_final(area, wf)
             given = {
@@ -131,24 +127,22 @@ class SelectionOps(AreaOps, InstanceOps):
                     f"{t.title or t.trigger}: that needs a reason", field="reason"
                 )
             if changed:
-                area = self._bump(tx, area)
+                area = bump(tx, area)
                 role = next(
                     r for r in sorted(roles) if any(r in wf.fields[k].roles for k in changed)
                 )
                 write_fields(tx, candidate, changed, actor, role)
             result = None
             if not missing:
-                result = self.fire(candidate, t.trigger, actor=actor, reason=reason, _tx=tx)
+                result = fire_in(tx, candidate, t.trigger, actor=actor, reason=reason)
             return Assessment(candidate, missing, result)
 
     def decide(self, candidate: str, decision: str, *, actor: str, reason: str = "") -> FireResult:
-        """The ARGE Freie/Öffentliche (on dissent), or finally the head of the
-        social department, decides: ``select``, ``reject`` or (the ARGE only)
-        ``dissent``, which passes the decision on."""
+        """Record a decision on a candidate (see :meth:`Engine.decide`)."""
         reason = check_text(reason, "reason", max_len=2000)
-        with self._write() as tx:
-            area = self._area_for(tx.uow, candidate, actor)[0]
-            wf = self._workflow(area)
+        with self.ctx.write() as tx:
+            area = area_for(self.ctx, tx.uow, candidate, actor)[0]
+            wf = self.ctx.workflow(area)
             trigger = _selection(wf, candidate).decision(area.state, decision)
             if trigger is None:
                 raise BlockedError(
@@ -156,36 +150,36 @@ class SelectionOps(AreaOps, InstanceOps):
                     [Blocker("wrong_state", _who_decides(wf))],
                     area=candidate,
                 )
-            return self.fire(candidate, trigger, actor=actor, reason=reason, _tx=tx)
+            return fire_in(tx, candidate, trigger, actor=actor, reason=reason)
 
     def candidates(self, *, actor: str, round: str | None = None) -> list[Candidate]:
         """The candidates ``actor`` may see (of one selection ``round``), with
         their phase, read in one transaction."""
-        with self._read() as uow:
-            me = self._person(uow, actor)
+        with self.ctx.read() as uow:
+            me = person(self.ctx, uow, actor)
             member = None if (me.admin or me.auditor) else actor
             out = []
             for a in uow.list_areas(member=member):
                 if a.workflow != SELECTION_WORKFLOW:
                     continue
-                f = _selection(self._workflow(a), a.id).fields
+                f = _selection(self.ctx.workflow(a), a.id).fields
                 values = uow.get_fields(a.id)
                 if round and values.get(f.round) != round:
                     continue
-                out.append(_candidate(a, values, _selection(self._workflow(a), a.id)))
+                out.append(_candidate(a, values, _selection(self.ctx.workflow(a), a.id)))
             return out
 
     # ------------------------------------------------------------- internals
     def _selection_workflow(self) -> Workflow:
-        self._deployed = None  # the newest deployed version, as of now
-        self._prepare()
-        return self.workflows.get(SELECTION_WORKFLOW)
+        self.ctx.forget_workflows()  # the newest deployed version, as of now
+        self.ctx.prepare()
+        return self.ctx.workflows.get(SELECTION_WORKFLOW)
 
-    def _panel(self, tx: _Tx, like: str | None, actor: str) -> tuple[tuple[str, str], ...]:
+    def _panel(self, tx: Tx, like: str | None, actor: str) -> tuple[tuple[str, str], ...]:
         """The roles of candidate ``like`` (all but its nominator), to copy."""
         if not like:
             return ()
-        area, _p, _r, assignments = self._area_for(tx.uow, like, actor)
+        area, _p, _r, assignments = area_for(self.ctx, tx.uow, like, actor)
         if area.workflow != SELECTION_WORKFLOW:
             raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
         return tuple((r, p) for r, p in assignments if r != "nominator")

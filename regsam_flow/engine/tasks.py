@@ -19,19 +19,25 @@ from ..model import (
 )
 from ..validation import check_text
 from ..workflows import Workflow
-from .base import EngineBase, _Tx, pick_role, refuse_if_final
+from .access import area_for, bump, expect, pick_role, refuse_if_final
+from .context import EngineContext, Tx
+
+__all__ = ["TaskService", "task_rows"]
 
 
-class TaskOps(EngineBase):
+class TaskService:
     """The tasks of each phase: reporting and reopening."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     # ------------------------------------------------------------------ tasks
     def tasks(self, area_id: str, *, actor: str, phase: str | None = None) -> list[TaskRow]:
         """The tasks of every phase (or one), with who reported them."""
-        with self._read() as uow:
-            area = self._area_for(uow, area_id, actor)[0]
+        with self.ctx.read() as uow:
+            area = area_for(self.ctx, uow, area_id, actor)[0]
             status = uow.get_tasks(area_id)
-        wf = self._workflow(area)
+        wf = self.ctx.workflow(area)
         if phase is not None and phase not in wf.states:
             raise InvalidInputError(
                 f"'{phase}' is no phase of {wf.name}: use one of {', '.join(wf.states)}",
@@ -50,9 +56,9 @@ class TaskOps(EngineBase):
     ) -> TaskStatus:
         """Report a task of the current phase done (by a role the task names)."""
         note = check_text(note, "note", max_len=2000)
-        with self._write() as tx:
+        with self.ctx.write() as tx:
             area, _wf, roles, task = self._task_access(tx, area_id, task_id, actor)
-            self._expect(area, expected_version)
+            expect(area, expected_version)
             current = tx.uow.get_tasks(area_id).get(task_id)
             if current is not None and current.done:
                 raise BlockedError(
@@ -62,7 +68,7 @@ class TaskOps(EngineBase):
                 )
             status = TaskStatus(task_id, True, actor, tx.now, note)
             tx.uow.put_task(area_id, status)
-            self._bump(tx, area)
+            bump(tx, area)
             tx.audit(
                 "task",
                 actor=actor,
@@ -84,9 +90,9 @@ class TaskOps(EngineBase):
     ) -> TaskStatus:
         """Mark a reported task open again; a reason is required."""
         reason = check_text(reason, "reason", max_len=2000)
-        with self._write() as tx:
+        with self.ctx.write() as tx:
             area, _wf, roles, task = self._task_access(tx, area_id, task_id, actor, reopen=True)
-            self._expect(area, expected_version)
+            expect(area, expected_version)
             if not reason:
                 raise BlockedError(
                     "reopening a task needs a reason",
@@ -102,7 +108,7 @@ class TaskOps(EngineBase):
                 )
             status = TaskStatus(task_id, False)
             tx.uow.put_task(area_id, status)
-            self._bump(tx, area)
+            bump(tx, area)
             tx.audit(
                 "task",
                 actor=actor,
@@ -115,10 +121,10 @@ class TaskOps(EngineBase):
             return status
 
     def _task_access(
-        self, tx: _Tx, area_id: str, task_id: str, actor: str, reopen: bool = False
+        self, tx: Tx, area_id: str, task_id: str, actor: str, reopen: bool = False
     ) -> tuple[Area, Workflow, frozenset[str], Any]:
-        area, _p, roles, _ = self._area_for(tx.uow, area_id, actor)
-        wf = self._workflow(area)
+        area, _p, roles, _ = area_for(self.ctx, tx.uow, area_id, actor)
+        wf = self.ctx.workflow(area)
         found = wf.task(task_id)
         if found is None:
             raise NotFoundError(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import (
@@ -15,8 +14,9 @@ from ..errors import (
 )
 from ..guards import GuardContext
 from ..model import (
-    Agreement,
-    Area,
+    Approval,
+    AreaAggregate,
+    AreaChange,
     AreaStatus,
     AuditEntry,
     FireResult,
@@ -24,122 +24,37 @@ from ..model import (
     TaskStatus,
 )
 from ..parties import PARTIES, both_roles, second_approval
-from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import CreateAreaDef, TransitionDef, Workflow
-from .base import _Tx, pick_role
-from .creation import CreationOps
+from .access import aggregate_for, area_for, expect, pick_role
+from .context import EngineContext, Tx
+from .creation import create_from
 from .tasks import task_rows
 
+__all__ = ["TransitionService", "apply", "evaluate", "field_blockers", "fire_in", "next_steps"]
 
-class TransitionOps(CreationOps):
+
+class TransitionService:
     """Transitions: why-not, firing, approvals, status."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
     # ------------------------------------------------------------ transitions
     def why(self, area_id: str, *, actor: str) -> list[NextStep]:
         """Every transition out of the current phase, for ``actor``: allowed or
         not, with all blockers."""
-        with self._read() as uow:
-            area, _p, roles, assignments = self._area_for(uow, area_id, actor)
-            return self._next_steps(uow, area, actor, roles, assignments)
-
-    def _next_steps(
-        self,
-        uow: UnitOfWork,
-        area: Area,
-        actor: str,
-        roles: frozenset[str],
-        assignments: Sequence[tuple[str, str]],
-        agreement: Agreement | None = None,
-        tasks: Mapping[str, TaskStatus] | None = None,
-    ) -> list[NextStep]:
-        """Every transition out of the area's state; ``agreement`` and ``tasks``
-        are read if not given."""
-        wf = self._workflow(area)
-        outgoing = wf.transitions_from(area.state)
-        if not outgoing:
-            return []
-        if agreement is None:
-            agreement = uow.get_agreement(area.id)
-        if tasks is None:
-            tasks = uow.get_tasks(area.id)
-        fields = uow.get_fields(area.id) if wf.definition.fields else {}
-        approvals = uow.get_approvals(area.id, area.round)
-        steps = []
-        for t in outgoing:
-            blockers, given, mine = self._evaluate(
-                area, wf, t, actor, roles, assignments, agreement, tasks, approvals, fields
-            )
-            allowed = not [b for b in blockers if b.code != "approval_missing"] and (
-                len([b for b in blockers if b.code == "approval_missing"]) <= (1 if mine else 0)
-            )
-            steps.append(
-                NextStep(
-                    t.trigger,
-                    t.title or t.trigger,
-                    t.dest,
-                    allowed,
-                    tuple(blockers),
-                    t.reason_required,
-                    t.advance,
-                    t.approvals,
-                    given,
-                )
-            )
-        return steps
-
-    def _evaluate(
-        self,
-        area: Area,
-        wf: Workflow,
-        t: TransitionDef,
-        actor: str,
-        roles: frozenset[str],
-        assignments: Sequence[tuple[str, str]],
-        agreement: Agreement | None,
-        tasks: Mapping[str, TaskStatus],
-        approvals: Mapping[str, Mapping[str, str]],
-        fields: Mapping[str, Any] | None = None,
-    ) -> tuple[list[Blocker], dict[str, str], str | None]:
-        """All blockers of ``t`` for ``actor``; the approvals given; the approval
-        role the actor could give now (or None).  A transition that needs both
-        parties (their approvals, or the signed agreement) is blocked while one
-        person in the area holds both roles."""
-        blockers: list[Blocker] = []
-        if t.auto:
-            vote = wf.state(area.state).vote
-            seats = ", ".join(f"{n} {r}" for r, n in vote.seats) if vote else ""
-            blockers.append(Blocker("decided_by_vote", f"decided by the vote of {seats}"))
-        elif not roles & set(t.roles):
-            blockers.append(
-                Blocker("role_missing", f"{actor} is not {' or '.join(t.roles)} in this area")
-            )
-        blockers.extend(field_blockers(wf, t, fields or {}))
-        ctx = GuardContext(area, wf, t, actor, roles, agreement, tasks)
-        for name in t.guards:
-            guard = self._guards[name]
-            blockers.extend(guard(ctx) or ())  # a guard may return None: no blockers
-        if set(PARTIES) <= set(t.approvals) or "agreement_signed" in t.guards:
-            blockers.extend(both_roles(assignments))
-        given = dict(approvals.get(t.trigger, {}))
-        missing = [r for r in t.approvals if r not in given]
-        mine = next((r for r in missing if r in roles and r in t.roles), None)
-        if mine is not None and mine in PARTIES:
-            twice = second_approval(given, actor, t.trigger)
-            blockers.extend(twice)
-            mine = None if twice else mine
-        for r in missing:
-            suffix = " (yours to give)" if r == mine else ""
-            blockers.append(Blocker("approval_missing", f"approval of {r} missing{suffix}"))
-        return blockers, given, mine
+        with self.ctx.read() as uow:
+            agg, roles = aggregate_for(self.ctx, uow, area_id, actor)
+        return next_steps(self.ctx, agg, actor, roles)
 
     def advance(
         self, area_id: str, *, actor: str, reason: str = "", expected_version: int | None = None
     ) -> FireResult:
         """Fire the forward transition of the area's current phase."""
-        with self._read() as uow:
-            area = self._area_for(uow, area_id, actor)[0]
-        wf = self._workflow(area)
+        with self.ctx.read() as uow:
+            area = area_for(self.ctx, uow, area_id, actor)[0]
+        wf = self.ctx.workflow(area)
         t = wf.advance_from(area.state)
         if t is None:
             raise BlockedError(
@@ -147,14 +62,16 @@ class TransitionOps(CreationOps):
                 [Blocker("no_forward_transition", f"phase {area.state} has no forward transition")],
                 area=area_id,
             )
-        return self.fire(
-            area_id,
-            t.trigger,
-            actor=actor,
-            reason=reason,
-            expected_version=area.version if expected_version is None else expected_version,
-            _expected_state=area.state,
-        )
+        with self.ctx.write() as tx:
+            return fire_in(
+                tx,
+                area_id,
+                t.trigger,
+                actor=actor,
+                reason=reason,
+                expected_version=area.version if expected_version is None else expected_version,
+                expected_state=area.state,
+            )
 
     def fire(
         self,
@@ -165,214 +82,306 @@ class TransitionOps(CreationOps):
         reason: str = "",
         role: str | None = None,
         expected_version: int | None = None,
-        _expected_state: str | None = None,
-        _tx: _Tx | None = None,
     ) -> FireResult:
-        """Fire a named transition.  For a transition that needs several
-        approvals this records the actor's and fires once all are given;
-        the result's ``missing`` names who is still to approve."""
-        reason = check_text(reason, "reason", max_len=2000)
-        with nullcontext(_tx) if _tx is not None else self._write() as tx:
-            area, _p, roles, assignments = self._area_for(tx.uow, area_id, actor)
-            self._expect(area, expected_version)
-            if _expected_state is not None and area.state != _expected_state:
-                raise ConflictError(
-                    f"area '{area_id}' moved to {area.state} meanwhile; nothing was written",
-                    area=area_id,
-                )
-            wf = self._workflow(area)
-            t = wf.transition(trigger, area.state)
-            if t is None:
-                if not wf.has_trigger(trigger):
-                    triggers = sorted({x.trigger for x in wf.definition.transitions})
-                    raise NotFoundError(
-                        f"workflow {wf.name} has no transition '{trigger}' (it has: "
-                        f"{', '.join(triggers)})",
-                        kind="transition",
-                        key=trigger,
-                    )
-                raise BlockedError(
-                    f"'{trigger}' is not possible from phase {area.state}",
-                    [Blocker("wrong_state", f"'{trigger}' does not start from {area.state}")],
-                    area=area_id,
-                    trigger=trigger,
-                )
-            if role is not None and role not in roles:
-                raise NotAllowedError(
-                    f"{actor} is not {role} in '{area_id}'", actor=actor, area=area_id
-                )
-            acting_roles = frozenset([role]) if role else roles
-            approvals = tx.uow.get_approvals(area_id, area.round)
-            tasks = tx.uow.get_tasks(area_id)
-            blockers, given, mine = self._evaluate(
-                area,
-                wf,
-                t,
-                actor,
-                acting_roles,
-                assignments,
-                tx.uow.get_agreement(area_id),
-                tasks,
-                approvals,
-                tx.uow.get_fields(area_id) if wf.definition.fields else {},
+        """Fire a named transition (see :meth:`Engine.fire`)."""
+        with self.ctx.write() as tx:
+            return fire_in(
+                tx,
+                area_id,
+                trigger,
+                actor=actor,
+                reason=reason,
+                role=role,
+                expected_version=expected_version,
             )
-            if t.reason_required and not reason:
-                blockers.append(Blocker("reason_required", f"'{trigger}' needs a reason"))
-            hard = [b for b in blockers if b.code != "approval_missing"]
-            if any(b.code in ("role_missing", "decided_by_vote") for b in hard):
-                raise NotAllowedError(
-                    f"{actor} may not fire '{trigger}' in '{area_id}': "
-                    + (
-                        "it follows from the vote"
-                        if t.auto
-                        else f"that needs the role {' or '.join(t.roles)}"
-                    ),
-                    actor=actor,
-                    area=area_id,
-                    blockers=blockers,
-                )
-            if hard:
-                raise BlockedError(
-                    f"'{trigger}' is blocked in '{area_id}'",
-                    blockers,
-                    area=area_id,
-                    trigger=trigger,
-                )
-            acted_as = mine or pick_role(acting_roles, t.roles)
-            missing = [r for r in t.approvals if r not in given and r != mine]
-            if mine is not None:
-                tx.uow.add_approval(area_id, area.round, trigger, mine, actor, tx.now)
-                given[mine] = actor
-            elif missing:
-                raise BlockedError(
-                    f"'{trigger}' waits for other approvals",
-                    blockers,
-                    area=area_id,
-                    trigger=trigger,
-                )
-            if missing:
-                self._bump(tx, area)
-                entry = tx.audit(
-                    "approval",
-                    actor=actor,
-                    role=mine or "",
-                    area=area_id,
-                    action="approval",
-                    trigger=trigger,
-                    from_state=area.state,
-                    reason=reason,
-                    details={"missing": missing, "given": sorted(given)},
-                )
-                return FireResult(
-                    area_id,
-                    trigger,
-                    False,
-                    area.state,
-                    area.state,
-                    acted_as,
-                    tuple(missing),
-                    entry.seq,
-                )
-            details: dict[str, Any] = {}
-            if t.approvals:
-                details["approvals"] = given
-            return self._apply(tx, area, wf, t, actor, acted_as, reason, tasks, details)
-
-    def _apply(
-        self,
-        tx: _Tx,
-        area: Area,
-        wf: Workflow,
-        t: TransitionDef,
-        actor: str,
-        role: str,
-        reason: str,
-        tasks: Mapping[str, TaskStatus],
-        details: dict[str, Any],
-    ) -> FireResult:
-        """Move the area along ``t`` (guards already passed): the workflow's
-        state machine fires it and runs its effects (see :mod:`..machine`)."""
-        move = _Move(self, tx, area, wf, t, actor, role, reason, tasks, details)
-        dest = self._machines.get(wf).fire(area.state, t.trigger, move)
-        if dest is None or move.entry is None:  # pragma: no cover - the guards passed already
-            raise BlockedError(f"'{t.trigger}' refused by the state machine", [], area=area.id)
-        return FireResult(area.id, t.trigger, True, area.state, dest, role, (), move.entry.seq)
 
     # ----------------------------------------------------------------- status
     def status(self, area_id: str, *, actor: str) -> AreaStatus:
         """Phase, people by role, agreement, tasks and next steps with blockers."""
-        with self._read() as uow:
-            area, _p, roles, assignments = self._area_for(uow, area_id, actor)
-            wf = self._workflow(area)
-            by_role: dict[str, list[str]] = {r: [] for r in wf.definition.roles}
-            for r, p in assignments:
-                by_role.setdefault(r, []).append(p)
-            agreement = uow.get_agreement(area_id)
-            tasks = uow.get_tasks(area_id)
-            return AreaStatus(
-                area=area,
-                workflow_title=wf.definition.title,
-                state_title=wf.state(area.state).title,
-                final=wf.is_final(area.state),
-                roles=by_role,
-                agreement=agreement,
-                tasks=task_rows(wf, tasks, None),
-                next=self._next_steps(uow, area, actor, roles, assignments, agreement, tasks),
-                viewer_roles=tuple(sorted(roles)),
-                fields=uow.get_fields(area_id) if wf.definition.fields else {},
-                votes=uow.get_votes(area_id) if wf.definition.fields else [],
+        with self.ctx.read() as uow:
+            agg, roles = aggregate_for(self.ctx, uow, area_id, actor)
+            wf = self.ctx.workflow(agg.area)
+            votes = uow.get_votes(area_id) if wf.definition.fields else []
+        by_role: dict[str, list[str]] = {r: [] for r in wf.definition.roles}
+        for r, p in agg.assignments:
+            by_role.setdefault(r, []).append(p)
+        return AreaStatus(
+            area=agg.area,
+            workflow_title=wf.definition.title,
+            state_title=wf.state(agg.area.state).title,
+            final=wf.is_final(agg.area.state),
+            roles=by_role,
+            agreement=agg.agreement,
+            tasks=task_rows(wf, agg.tasks, None),
+            next=next_steps(self.ctx, agg, actor, roles),
+            viewer_roles=tuple(sorted(roles)),
+            fields=dict(agg.fields) if wf.definition.fields else {},
+            votes=votes,
+        )
+
+
+def next_steps(
+    ctx: EngineContext, agg: AreaAggregate, actor: str, roles: frozenset[str]
+) -> list[NextStep]:
+    """Every transition out of the area's state, for ``actor`` holding
+    ``roles``: decided in memory on the loaded aggregate."""
+    area = agg.area
+    wf = ctx.workflow(area)
+    outgoing = wf.transitions_from(area.state)
+    if not outgoing:
+        return []
+    steps = []
+    for t in outgoing:
+        blockers, given, mine = evaluate(ctx, agg, wf, t, actor, roles)
+        allowed = not [b for b in blockers if b.code != "approval_missing"] and (
+            len([b for b in blockers if b.code == "approval_missing"]) <= (1 if mine else 0)
+        )
+        steps.append(
+            NextStep(
+                t.trigger,
+                t.title or t.trigger,
+                t.dest,
+                allowed,
+                tuple(blockers),
+                t.reason_required,
+                t.advance,
+                t.approvals,
+                given,
             )
+        )
+    return steps
+
+
+def evaluate(
+    ctx: EngineContext,
+    agg: AreaAggregate,
+    wf: Workflow,
+    t: TransitionDef,
+    actor: str,
+    roles: frozenset[str],
+) -> tuple[list[Blocker], dict[str, str], str | None]:
+    """All blockers of ``t`` for ``actor`` acting in ``roles``; the approvals
+    given; the approval role the actor could give now (or None).  A
+    transition that needs both parties (their approvals, or the signed
+    agreement) is blocked while one person in the area holds both roles."""
+    area = agg.area
+    blockers: list[Blocker] = []
+    if t.auto:
+        vote = wf.state(area.state).vote
+        seats = ", ".join(f"{n} {r}" for r, n in vote.seats) if vote else ""
+        blockers.append(Blocker("decided_by_vote", f"decided by the vote of {seats}"))
+    elif not roles & set(t.roles):
+        blockers.append(
+            Blocker("role_missing", f"{actor} is not {' or '.join(t.roles)} in this area")
+        )
+    blockers.extend(field_blockers(wf, t, agg.fields))
+    facts = GuardContext(area, wf, t, actor, roles, agg.agreement, agg.tasks)
+    for name in t.guards:
+        guard = ctx.guards[name]
+        blockers.extend(guard(facts) or ())  # a guard may return None: no blockers
+    if set(PARTIES) <= set(t.approvals) or "agreement_signed" in t.guards:
+        blockers.extend(both_roles(agg.assignments))
+    given = dict(agg.approvals.get(t.trigger, {}))
+    missing = [r for r in t.approvals if r not in given]
+    mine = next((r for r in missing if r in roles and r in t.roles), None)
+    if mine is not None and mine in PARTIES:
+        twice = second_approval(given, actor, t.trigger)
+        blockers.extend(twice)
+        mine = None if twice else mine
+    for r in missing:
+        suffix = " (yours to give)" if r == mine else ""
+        blockers.append(Blocker("approval_missing", f"approval of {r} missing{suffix}"))
+    return blockers, given, mine
+
+
+def fire_in(
+    tx: Tx,
+    area_id: str,
+    trigger: str,
+    *,
+    actor: str,
+    reason: str = "",
+    role: str | None = None,
+    expected_version: int | None = None,
+    expected_state: str | None = None,
+) -> FireResult:
+    """Fire a named transition in the unit of work ``tx`` (see
+    :meth:`TransitionService.fire`); ``expected_state``: refuse if the area
+    has left that phase meanwhile."""
+    reason = check_text(reason, "reason", max_len=2000)
+    agg, roles = aggregate_for(tx.ctx, tx.uow, area_id, actor)
+    area = agg.area
+    expect(area, expected_version)
+    if expected_state is not None and area.state != expected_state:
+        raise ConflictError(
+            f"area '{area_id}' moved to {area.state} meanwhile; nothing was written",
+            area=area_id,
+        )
+    wf = tx.ctx.workflow(area)
+    t = wf.transition(trigger, area.state)
+    if t is None:
+        if not wf.has_trigger(trigger):
+            triggers = sorted({x.trigger for x in wf.definition.transitions})
+            raise NotFoundError(
+                f"workflow {wf.name} has no transition '{trigger}' (it has: {', '.join(triggers)})",
+                kind="transition",
+                key=trigger,
+            )
+        raise BlockedError(
+            f"'{trigger}' is not possible from phase {area.state}",
+            [Blocker("wrong_state", f"'{trigger}' does not start from {area.state}")],
+            area=area_id,
+            trigger=trigger,
+        )
+    if role is not None and role not in roles:
+        raise NotAllowedError(f"{actor} is not {role} in '{area_id}'", actor=actor, area=area_id)
+    acting_roles = frozenset([role]) if role else roles
+    blockers, given, mine = evaluate(tx.ctx, agg, wf, t, actor, acting_roles)
+    if t.reason_required and not reason:
+        blockers.append(Blocker("reason_required", f"'{trigger}' needs a reason"))
+    hard = [b for b in blockers if b.code != "approval_missing"]
+    if any(b.code in ("role_missing", "decided_by_vote") for b in hard):
+        raise NotAllowedError(
+            f"{actor} may not fire '{trigger}' in '{area_id}': "
+            + (
+                "it follows from the vote"
+                if t.auto
+                else f"that needs the role {' or '.join(t.roles)}"
+            ),
+            actor=actor,
+            area=area_id,
+            blockers=blockers,
+        )
+    if hard:
+        raise BlockedError(
+            f"'{trigger}' is blocked in '{area_id}'",
+            blockers,
+            area=area_id,
+            trigger=trigger,
+        )
+    acted_as = mine or pick_role(acting_roles, t.roles)
+    missing = [r for r in t.approvals if r not in given and r != mine]
+    if mine is None and missing:
+        raise BlockedError(
+            f"'{trigger}' waits for other approvals",
+            blockers,
+            area=area_id,
+            trigger=trigger,
+        )
+    approval = None
+    if mine is not None:
+        approval = Approval(area.round, trigger, mine, actor)
+        given[mine] = actor
+    if missing:
+        tx.uow.save_area(
+            AreaChange(area_id, area.version, area.state, area.round, tx.now, approval=approval)
+        )
+        entry = tx.audit(
+            "approval",
+            actor=actor,
+            role=mine or "",
+            area=area_id,
+            action="approval",
+            trigger=trigger,
+            from_state=area.state,
+            reason=reason,
+            details={"missing": missing, "given": sorted(given)},
+        )
+        return FireResult(
+            area_id,
+            trigger,
+            False,
+            area.state,
+            area.state,
+            acted_as,
+            tuple(missing),
+            entry.seq,
+        )
+    details: dict[str, Any] = {}
+    if t.approvals:
+        details["approvals"] = given
+    return apply(tx, agg, wf, t, actor, acted_as, reason, details, approval)
+
+
+def apply(
+    tx: Tx,
+    agg: AreaAggregate,
+    wf: Workflow,
+    t: TransitionDef,
+    actor: str,
+    role: str,
+    reason: str,
+    details: dict[str, Any],
+    approval: Approval | None = None,
+) -> FireResult:
+    """Move the area along ``t`` (guards already passed): the workflow's state
+    machine fires it and runs its effects (:mod:`regsam_flow.machine`), which
+    write the area's change set, its audit entry and any area it creates;
+    ``approval`` is the last approval, saved with the move."""
+    area = agg.area
+    move = _Move(tx, agg, wf, t, actor, role, reason, details, approval)
+    dest = tx.ctx.machines.get(wf).fire(area.state, t.trigger, move)
+    if dest is None or move.entry is None:  # pragma: no cover - the guards passed already
+        raise BlockedError(f"'{t.trigger}' refused by the state machine", [], area=area.id)
+    return FireResult(area.id, t.trigger, True, area.state, dest, role, (), move.entry.seq)
 
 
 class _Move:
     """The effects of one transition of one area, run by the state machine
     (:class:`regsam_flow.machine.Effects`): collected while the machine moves,
-    written as one change when it records the move."""
+    saved as one change set when it records the move."""
 
     def __init__(
         self,
-        ops: TransitionOps,
-        tx: _Tx,
-        area: Area,
+        tx: Tx,
+        agg: AreaAggregate,
         wf: Workflow,
         t: TransitionDef,
         actor: str,
         role: str,
         reason: str,
-        tasks: Mapping[str, TaskStatus],
         details: dict[str, Any],
+        approval: Approval | None,
     ) -> None:
-        self.ops, self.tx, self.area, self.wf, self.t = ops, tx, area, wf, t
+        self.tx, self.agg, self.wf, self.t = tx, agg, wf, t
         self.actor, self.role, self.reason = actor, role, reason
-        self.tasks = tasks
-        self.details = {"round": area.round + 1, **details}
+        self.details = {"round": agg.area.round + 1, **details}
+        self.approval = approval
         self.reopened: list[str] = []
         self.closing = False
         self.entry: AuditEntry | None = None
 
     def may_fire(self) -> bool:
-        return True  # the engine evaluated every guard before firing
+        return True  # every guard was evaluated (and all blockers listed) before
 
     def reopen_tasks(self, phase: str) -> None:
+        tasks = self.agg.tasks
         self.reopened = [
             task.id
             for task in self.wf.tasks_of(phase)
-            if (st := self.tasks.get(task.id)) is not None and st.done
+            if (st := tasks.get(task.id)) is not None and st.done
         ]
 
     def close(self, phase: str) -> None:
         self.closing = True
 
     def record(self, source: str, dest: str) -> None:
-        tx, area = self.tx, self.area
-        for task_id in self.reopened:
-            tx.uow.put_task(area.id, TaskStatus(task_id, False))
-        tx.uow.update_area(area.id, area.version, state=dest, round=area.round + 1, at=tx.now)
+        tx, area = self.tx, self.agg.area
+        saved = tx.uow.save_area(
+            AreaChange(
+                area.id,
+                area.version,
+                dest,
+                area.round + 1,
+                tx.now,
+                tasks=tuple(TaskStatus(task_id, False) for task_id in self.reopened),
+                approval=self.approval,
+                cancel_reminders=self.closing,
+            )
+        )
         details = self.details
-        if self.closing:
-            cancelled = tx.uow.cancel_reminders(area.id)
-            if cancelled:
-                details["reminders_cancelled"] = cancelled
+        if saved.reminders_cancelled:
+            details["reminders_cancelled"] = saved.reminders_cancelled
         if self.reopened:
             details["reopened_tasks"] = self.reopened
         self.entry = tx.audit(
@@ -389,7 +398,7 @@ class _Move:
         )
 
     def create_area(self, create: CreateAreaDef) -> None:
-        self.ops._create_from(self.tx, self.area, create, self.actor)
+        create_from(self.tx, self.agg.area, create, self.actor)
 
 
 def field_blockers(wf: Workflow, t: TransitionDef, fields: Mapping[str, Any]) -> list[Blocker]:
