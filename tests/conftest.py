@@ -1,10 +1,10 @@
-"""Shared fixtures: a real store per test (a SQLite file, a PostgreSQL
-database when one is configured, see ``databases``; and the memory store for
-tests that do not reach past the engine), people in every role."""
+"""Shared fixtures: a store per test (the memory store, a SQLite file, a
+PostgreSQL database; ``databases`` says which test runs on which), people in
+every role."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -13,9 +13,18 @@ import pytest
 from regsam_flow import Engine
 from regsam_flow.persistence.memory import MemoryStore
 
-from .databases import BACKENDS, NOT_CONFIGURED, PgServer, pg_required, pg_url_from_env
+from .databases import (
+    BACKENDS,
+    NOT_CONFIGURED,
+    STORES,
+    PgServer,
+    engine_stores,
+    pg_required,
+    pg_url_from_env,
+)
 
 AREA = "hasenbergl-nord"
+_STORES = pytest.StashKey[tuple[str, ...]]()
 
 PEOPLE = {
     # id: (name, email, area role)
@@ -64,7 +73,21 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         yield
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stores",
+        metavar="LIST",
+        help="the stores the engine's behaviour tests run on, comma-separated from "
+        f"{', '.join(STORES)} (default: memory; on CI all three); the database tests "
+        "run on SQLite and PostgreSQL whatever this says",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[_STORES] = engine_stores(config.getoption("stores"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--stores: {exc}") from None
     config.addinivalue_line(
         "markers",
         "sqlite_only(reason): the test is about SQLite itself; it gets no [postgresql] run",
@@ -76,27 +99,37 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "sql(reason): the test reaches past the engine into the SQL database (its URL, "
-        "files, other processes); it gets no [memory] run",
+        "files, other processes); it runs on SQLite and PostgreSQL, never [memory]",
+    )
+    config.addinivalue_line(
+        "markers",
+        "every_store(reason): the test runs on every store ([memory], [sqlite], "
+        "[postgresql]) in every run, whatever --stores says",
     )
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"engine behaviour tests on: {', '.join(config.stash[_STORES])} (--stores)"
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test on a database runs on each backend (``db_backend``), except
-    the ``sqlite_only`` and ``postgresql_only`` ones.  A test that stays
-    inside the engine (``engine``, ``area``, ``store``, never ``db_url``) and
-    is not marked ``sql`` runs on the memory store too: ``[memory]``."""
+    """Every test on a store gets one run per store (``db_backend``): see
+    ``databases`` for which test runs where."""
     if "db_backend" not in metafunc.fixturenames:
         return
-    backends = list(BACKENDS)
-    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+    marked = metafunc.definition.get_closest_marker
+    backends: Sequence[str]
+    if marked("sqlite_only") is not None:
         backends = ["sqlite"]
-    elif metafunc.definition.get_closest_marker("postgresql_only") is not None:
+    elif marked("postgresql_only") is not None:
         backends = ["postgresql"]
-    elif "db_url" not in metafunc.fixturenames and not metafunc.definition.get_closest_marker(
-        "sql"
-    ):
-        backends = ["memory", *BACKENDS]
-    metafunc.parametrize("db_backend", backends, indirect=True)
+    elif "db_url" in metafunc.fixturenames or marked("sql") is not None:
+        backends = BACKENDS
+    elif marked("every_store") is not None:
+        backends = STORES
+    else:
+        backends = metafunc.config.stash[_STORES]
+    metafunc.parametrize("db_backend", list(backends), indirect=True)
 
 
 @pytest.fixture

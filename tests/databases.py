@@ -1,32 +1,44 @@
-"""The databases the tests run on: a SQLite file, or PostgreSQL.
+"""The stores the tests run on: memory, a SQLite file, PostgreSQL.
 
-Every test that takes the ``db_url`` fixture (directly, or through
-``engine``/``area``) runs twice: ``[sqlite]`` on a file in its temp folder,
-``[postgresql]`` on a database of its own on the server named by
-``REGSAM_FLOW_TEST_PG_URL`` (``bash .ci/postgres`` starts one and prints the
-URL).  Without that variable the PostgreSQL runs are skipped, with
-:data:`NOT_CONFIGURED` as the reason, except on CI (``CI=true`` or
-``REGSAM_FLOW_TEST_REQUIRE_PG=1``), where they fail: CI never skips them.
+Which test runs where (each run is a parameter, ``[memory]``, ``[sqlite]``,
+``[postgresql]``):
+
+- The engine's behaviour tests (they take ``engine`` or ``area``, never
+  ``db_url``, and carry none of the marks below) run on the stores that
+  ``pytest --stores=LIST`` names, a comma-separated list of ``memory``,
+  ``sqlite`` and ``postgresql``.  The default is ``memory`` alone (a
+  :class:`~regsam_flow.persistence.memory.MemoryStore`, the fastest); on CI
+  (``CI=true`` or ``REGSAM_FLOW_TEST_REQUIRE_PG=1``) it is all three; a
+  ``--stores`` given wins over both.  What they check is the engine's, and
+  the store contract suite holds the stores to the same answers.
+- The tests about the database run on SQLite and PostgreSQL in every run,
+  whatever ``--stores`` says: every test that takes ``db_url``, and every
+  test marked ``@pytest.mark.sql("why")``: it takes ``engine`` but reaches
+  past it (``engine.url`` handed to the CLI, another engine or process, raw
+  SQL), or its point is what the database does (processes and threads
+  racing, load).
+- ``@pytest.mark.sqlite_only("why")``: tests about SQLite itself (raw
+  ``sqlite3`` access, WAL, file handling), on SQLite alone;
+  ``@pytest.mark.postgresql_only("why")`` likewise on PostgreSQL alone.
+- ``@pytest.mark.every_store("why")``: on all three stores in every run; the
+  store contract suite (``test_store_contract.py``) carries it.
+
+A ``[postgresql]`` run needs the server named by ``REGSAM_FLOW_TEST_PG_URL``
+(``bash .ci/postgres`` starts one and prints the URL).  Without that
+variable the PostgreSQL runs are skipped, with :data:`NOT_CONFIGURED` as the
+reason, except on CI, where they fail: CI never skips them.
+
+``pytest -k "not sqlite and not postgresql"`` is the fast lane: every test
+that needs no database, and the engine tests on memory.  ``pytest
+--stores=memory,sqlite,postgresql`` (with the server's URL) runs what CI
+runs.
 
 PostgreSQL databases are cheap copies: once per session a template database
 is created and migrated to the head; a test that uses ``engine`` gets
 ``CREATE DATABASE ... TEMPLATE`` of it (``Engine.init`` then finds the schema
 up to date), any other test gets an empty database (copied from
 ``template0``), as a new SQLite file is empty.  Each is dropped after its
-test (``WITH (FORCE)``: a connection left open cannot keep it).
-
-A test that stays inside the engine (it takes ``engine``, ``area`` or the
-contract suite's ``store``, never ``db_url``) runs a third time, ``[memory]``,
-on a :class:`~regsam_flow.persistence.memory.MemoryStore`; one that reaches
-past the engine some other way (``engine.url`` handed to the CLI, another
-engine or process, raw SQL) carries ``@pytest.mark.sql("why")`` and gets no
-``[memory]`` run.  ``pytest -k "not sqlite and not postgresql"`` is the fast
-lane: every test that needs no database, and the engine tests on memory.
-
-Tests about SQLite itself (raw ``sqlite3`` access, WAL, file handling) carry
-``@pytest.mark.sqlite_only("why")`` and are generated for SQLite only;
-``@pytest.mark.postgresql_only("why")`` likewise for PostgreSQL only (without
-a server such a test is skipped with :data:`NOT_CONFIGURED`).  For SQL past
+test (``WITH (FORCE)``: a connection left open cannot keep it).  For SQL past
 the engine on either backend use :func:`raw_connection`.
 """
 
@@ -48,6 +60,20 @@ NOT_CONFIGURED = (
     "PostgreSQL not configured: set REGSAM_FLOW_TEST_PG_URL (bash .ci/postgres starts one)"
 )
 BACKENDS = ("sqlite", "postgresql")
+STORES = ("memory", *BACKENDS)
+
+
+def engine_stores(option: str | None) -> tuple[str, ...]:
+    """The stores the engine's behaviour tests run on: those ``--stores``
+    names (``option``), else memory, and on CI all of them."""
+    if option is None:
+        return STORES if pg_required() else ("memory",)
+    names = {name.strip() for name in option.split(",")} - {""}
+    unknown = sorted(names - set(STORES))
+    if unknown or not names:
+        what = f"unknown store {', '.join(unknown)}; " if unknown else ""
+        raise ValueError(f"{what}name one or more of {', '.join(STORES)}, comma-separated")
+    return tuple(store for store in STORES if store in names)
 
 
 def pg_url_from_env() -> str | None:

@@ -1,8 +1,9 @@
 """The contract of the Store port: what every store does, tested on the port itself.
 
 Each test runs on the memory store, a SQLite file and PostgreSQL
-(``[memory]``, ``[sqlite]``, ``[postgresql]``): an answer that differs between
-them is a bug in one of the stores.
+(``[memory]``, ``[sqlite]``, ``[postgresql]``) in every run, whatever
+``--stores`` says: an answer that differs between them is a bug in one of the
+stores.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from regsam_flow.model import (
 from regsam_flow.persistence.memory import MemoryStore
 from regsam_flow.persistence.revision import HEAD_REVISION
 from regsam_flow.ports import Store, UnitOfWork
+
+pytestmark = pytest.mark.every_store("the contract: every store gives the same answers")
 
 T0 = datetime(2027, 3, 1, 8, 0, 0, 123456, tzinfo=timezone.utc)
 REVIEW = date(2027, 7, 15)
