@@ -26,14 +26,15 @@ def shipped_deployments(
     """Each shipped definition (by file name) with the audit entry of its
     deployment, chained on from the head ``(seq, prev)``."""
     from .audit import parse_ts
-    from .workflows import BUILTIN_DIR, parse_workflow
+    from .workflows import BUILTIN_DIR
+    from .workflows.cache import load_stored
 
     at = parse_ts(format_ts(now))  # as stored: microseconds, UTC
     out = []
     for path in sorted(BUILTIN_DIR.glob("*.yaml")):
         text = path.read_bytes().decode("utf-8")
-        wf = parse_workflow(text, str(path))
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        wf = load_stored(text, digest, str(path))  # parsed once, then from the cache
         definition = StoredWorkflow(wf.name, wf.version, digest, text, path.name, SYSTEM_ACTOR, at)
         entry = make_entry(
             seq,

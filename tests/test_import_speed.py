@@ -119,6 +119,22 @@ def test_init_is_what_imports_alembic(tmp_path: Path) -> None:
     assert "alembic" in loaded_after(code, tmp_path)
 
 
+def test_init_on_an_initialised_database_reads_no_workflow_file(tmp_path: Path) -> None:
+    """The shipped definitions are deployed already (same text, same hash):
+    running init again parses none of them, so neither YAML nor pydantic is
+    imported; a new store deploys them through the definition cache."""
+    url = f"sqlite:///{tmp_path / 'again.db'}"
+    first = (
+        "from regsam_flow import Engine\n"
+        f"Engine({url!r}).init('root', name='R', email='r@x.example')"
+    )
+    assert {"yaml", "alembic"} <= set(loaded_after(first, tmp_path))
+    again = f"from regsam_flow import Engine\nEngine({url!r}).init('root')"
+    loaded = loaded_after(again, tmp_path)
+    assert "yaml" not in loaded and "pydantic" not in loaded
+    assert "alembic" in loaded  # init still checks the schema with Alembic
+
+
 # ------------------------------------------------- the data folder, quickly
 
 

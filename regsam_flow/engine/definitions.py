@@ -8,6 +8,7 @@ from ..errors import InvalidWorkflowError, NotAllowedError
 from ..model import StoredWorkflow
 from ..shipped import SYSTEM_ACTOR
 from ..workflows import BUILTIN_DIR, Workflow, parse_workflow, text_hash
+from ..workflows.cache import load_stored
 from .access import person
 from .context import EngineContext, Tx
 
@@ -92,12 +93,19 @@ def deploy(tx: Tx, wf: Workflow, text: str, source: str, actor: str, role: str) 
 
 def deploy_shipped(tx: Tx) -> int:
     """Deploy the shipped definitions the database does not hold yet (a
-    stored one is kept as it is: the database wins); returns how many."""
-    stored = {(d.name, d.version) for d in tx.uow.list_workflow_definitions()}
+    stored one is kept as it is: the database wins); returns how many.  A
+    file whose very text is deployed is not parsed again; the others are
+    read through the definition cache, keyed by their hash."""
+    deployed = tx.uow.list_workflow_definitions()
+    stored = {(d.name, d.version) for d in deployed}
+    hashes = {d.hash for d in deployed}
     todo = []
     for path in sorted(BUILTIN_DIR.glob("*.yaml")):
         text = read_definition(path)
-        wf = parse_workflow(text, str(path), tx.ctx.guards)
+        digest = text_hash(text)
+        if digest in hashes:
+            continue
+        wf = load_stored(text, digest, str(path), tx.ctx.guards)
         if wf.key not in stored:
             todo.append((wf, text, path.name))
     # a definition creating areas of another goes after that one
