@@ -55,6 +55,7 @@ CORE_MODULES = (
     "diagram",
     "errors",
     "guards",
+    "kg",
     "machine",
     "model",
     "parties",

@@ -1,0 +1,208 @@
+"""The Kooperationsgremium's work as records: meetings, the catalogue of
+goals and measures, work orders, missing resources, the final documentation.
+
+The KG (round table of a focus area) meets as often as needed; its first
+meeting fixes its working method; it adopts a binding catalogue of goals and
+measures (each adoption freezes a numbered version), issues work orders and
+recommendations, rates its goals at evaluation, documents what resources are
+missing; the moderation writes the final documentation (concept paper 6.3
+and its phase table).  These frozen records pass between the engine, its
+ports and its callers, like those of :mod:`regsam_flow.model`.  Codes
+(``kind``, ``status``, ``rating``) are stable English; people read the
+German titles the front ends give them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+__all__ = [
+    "ORDER_KINDS",
+    "ORDER_STATUSES",
+    "RATINGS",
+    "RESPONSIBLE_KINDS",
+    "Attachment",
+    "Attendee",
+    "CatalogueVersion",
+    "FinalDocument",
+    "Goal",
+    "KgFacts",
+    "Measure",
+    "Meeting",
+    "MissingResource",
+    "Responsible",
+    "WorkOrder",
+]
+
+#: How a goal is rated at evaluation.
+RATINGS = ("achieved", "partly", "not_achieved")
+#: What the KG issues: a binding work order or a recommendation.
+ORDER_KINDS = ("order", "recommendation")
+#: Where a work order stands, as its addressee (or the moderation) reports it.
+ORDER_STATUSES = ("open", "in_progress", "done", "declined")
+#: Who a measure or an order is for: a role of the area, a person of the
+#: area, or a named outside party (institution, city department, local
+#: politics, housing company ...).
+RESPONSIBLE_KINDS = ("role", "person", "outside")
+
+
+@dataclass(frozen=True)
+class Responsible:
+    """Who is responsible for a measure, or addressed by an order:
+    ``kind`` one of :data:`RESPONSIBLE_KINDS`; ``name`` a role id, a person
+    id, or the outside party's name."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """Someone at a meeting: a person of the area (``person``, their id) or
+    a named guest (``guest``); exactly one of the two is set."""
+
+    person: str | None = None
+    guest: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a meeting's minutes, stored in the database; its
+    content is read on its own (it may be large)."""
+
+    id: int
+    meeting: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A KG meeting of an area; ``number`` counts the area's meetings from 1
+    in the order of their dates.  A ``planned`` meeting lies ahead: it has a
+    date and place, no decisions and no minutes yet."""
+
+    id: int
+    area: str
+    number: int
+    held_on: date
+    place: str
+    planned: bool
+    attendees: tuple[Attendee, ...]
+    decisions: tuple[str, ...]
+    minutes: str
+    attachments: tuple[Attachment, ...]
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure of a goal, and who is responsible for it."""
+
+    id: int
+    goal: int
+    title: str
+    responsible: Responsible
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A goal of the catalogue with its measures; ``number`` counts the
+    area's goals from 1.  At evaluation it gets a ``rating`` (one of
+    :data:`RATINGS`) with a note."""
+
+    id: int
+    area: str
+    number: int
+    title: str
+    description: str
+    measures: tuple[Measure, ...]
+    rating: str | None = None
+    rating_note: str = ""
+    rated_by: str | None = None
+    rated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CatalogueVersion:
+    """The catalogue as the KG adopted it at a recorded meeting: numbered
+    from 1 per area, frozen (``goals`` as they were, ratings left out), kept
+    for good; ``sha256`` is the hash of its canonical JSON, also in the
+    audit entry of the adoption."""
+
+    area: str
+    version: int
+    meeting: int
+    adopted_by: str
+    adopted_at: datetime
+    goals: tuple[Goal, ...]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class WorkOrder:
+    """A work order or recommendation (``kind``, one of :data:`ORDER_KINDS`)
+    the KG issued at ``meeting`` to ``addressee``, due on ``due``; optionally
+    for a goal or measure.  ``status`` (one of :data:`ORDER_STATUSES`) and
+    ``note`` are what was last reported."""
+
+    id: int
+    area: str
+    kind: str
+    title: str
+    addressee: Responsible
+    meeting: int
+    due: date
+    status: str
+    note: str
+    goal: int | None
+    measure: int | None
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class MissingResource:
+    """What the KG documents as lacking, with an optional estimate (free
+    text: "0,5 Stellen", "12.000 EUR im Jahr")."""
+
+    id: int
+    area: str
+    text: str
+    estimate: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class FinalDocument:
+    """The final documentation (Abschlussdokumentation) as recorded: the
+    ``format`` it was written in (``html`` or ``md``), its size and SHA-256
+    (also in the audit entry), who recorded it and when.  A later check
+    compares a file's hash with it."""
+
+    area: str
+    format: str
+    size: int
+    sha256: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class KgFacts:
+    """What the KG's guards look at, read with the area: whether a
+    catalogue is adopted and the draft unchanged since, the goals (of the
+    current draft, with measures and ratings), and the final documentation
+    recorded (or None)."""
+
+    adopted_version: int | None = None
+    changed_since_adoption: bool = False
+    goals: tuple[Goal, ...] = ()
+    final_document: FinalDocument | None = None
