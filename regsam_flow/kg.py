@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .model import Agreement, Area, Review
+
 __all__ = [
     "ORDER_KINDS",
     "ORDER_STATUSES",
@@ -25,12 +27,15 @@ __all__ = [
     "Attachment",
     "Attendee",
     "CatalogueVersion",
+    "Dossier",
     "FinalDocument",
     "Goal",
     "KgFacts",
+    "KgRecords",
     "Measure",
     "Meeting",
     "MissingResource",
+    "Phase",
     "Responsible",
     "WorkOrder",
 ]
@@ -206,3 +211,60 @@ class KgFacts:
     changed_since_adoption: bool = False
     goals: tuple[Goal, ...] = ()
     final_document: FinalDocument | None = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A phase (state) the area was in: from ``entered_at`` until
+    ``left_at`` (None: it still is), read from the audit log's creation and
+    transition entries; ``title`` is the workflow's title of the state."""
+
+    state: str
+    title: str
+    entered_at: datetime
+    left_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class KgRecords:
+    """The KG's records of an area, as the final documentation shows them:
+    the meetings (by number), the latest adopted catalogue version (None:
+    none adopted) and every version adopted, the goals with their ratings,
+    the work orders and the missing resources."""
+
+    meetings: tuple[Meeting, ...] = ()
+    catalogue: CatalogueVersion | None = None
+    catalogue_versions: tuple[CatalogueVersion, ...] = ()
+    goals: tuple[Goal, ...] = ()
+    orders: tuple[WorkOrder, ...] = ()
+    resources: tuple[MissingResource, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """Everything the final documentation (Abschlussdokumentation) of an
+    area shows, read at once: the area and its workflow's titles, who holds
+    which role (``roles``: role -> person ids; ``names``: person id ->
+    name), the agreement (newest version) and all its versions (oldest
+    first), the phases with their dates, the review decisions, the KG's
+    records, and ``as_of``, the time of the area's newest audit entry.
+
+    Rendering it is deterministic: the same dossier gives the same text
+    (see :mod:`regsam_flow.documents`)."""
+
+    area: Area
+    workflow_title: str
+    state_title: str
+    final: bool
+    roles: tuple[tuple[str, tuple[str, ...]], ...]
+    names: tuple[tuple[str, str], ...]
+    agreement: Agreement | None
+    agreement_history: tuple[Agreement, ...]
+    phases: tuple[Phase, ...]
+    reviews: tuple[Review, ...]
+    kg: KgRecords
+    as_of: datetime | None = None
+
+    def name_of(self, person_id: str) -> str:
+        """The person's name (their id if unknown)."""
+        return dict(self.names).get(person_id, person_id)

@@ -184,6 +184,7 @@ PUBLIC_METHODS = {
         "-> 'FireResult'"
     ),
     "deploy_workflow": "(self, path: 'Path | str', *, actor: 'str') -> 'tuple[Workflow, bool]'",
+    "dossier": "(self, area_id: 'str', *, actor: 'str') -> 'Dossier'",
     "fields": "(self, area_id: 'str', *, actor: 'str') -> 'dict[str, Any]'",
     "fire": (
         "(self, area_id: 'str', trigger: 'str', *, actor: 'str', reason: 'str' = '', "

@@ -166,6 +166,7 @@ ORDER = (
     "why",
     "as-of",
     "review",
+    "dossier",
     "reminders",
     "scheduler",
     "log",

@@ -7,8 +7,8 @@ neither), and only then runs the callbacks registered for that change.
 The Engine is a facade: each method hands the call to the service for what
 it handles (``people``, ``definitions``, ``areas``, ``agreements``,
 ``tasks``, ``transitions``, ``instances`` for fields and votes,
-``selection``, ``reminders``, ``auditing``), a plain class in the module of
-that name.  The services share one :class:`~.context.EngineContext` (the
+``selection``, ``reminders``, ``auditing``, ``dossier``), a plain class in
+the module of that name.  The services share one :class:`~.context.EngineContext` (the
 store, clock, notifier, guards, deployed workflows, callbacks and the units
 of work); helpers they share are functions (:mod:`.access`, and e.g.
 :func:`.agreements.store_agreement`, :func:`.transitions.fire_in`), never a
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..guards import Guard
+from ..kg import Dossier
 from ..model import (
     Agreement,
     Area,
@@ -51,6 +52,7 @@ from .areas import AreaService
 from .auditing import AreaSnapshot, AuditService, replay
 from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
+from .dossier import DossierService
 from .instances import InstanceService
 from .people import PeopleService
 from .reminders import PlannedSend, ReminderService, SendReport
@@ -115,6 +117,7 @@ class Engine:
         self._selection = SelectionService(ctx)
         self._reminders = ReminderService(ctx)
         self._audit = AuditService(ctx)
+        self._dossier = DossierService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -351,6 +354,13 @@ class Engine:
     def agreement_history(self, area_id: str, *, actor: str) -> list[Agreement]:
         """Every version of the agreement, oldest first."""
         return self._agreements.agreement_history(area_id, actor=actor)
+
+    # ----------------------------------------------------- final documentation
+    def dossier(self, area_id: str, *, actor: str) -> Dossier:
+        """What the area's final documentation shows (agreement and its
+        history, phases, review decisions, the KG's records); anyone who may
+        read the area may read it.  Render it with :mod:`regsam_flow.documents`."""
+        return self._dossier.dossier(area_id, actor=actor)
 
     # ------------------------------------------------------------------- tasks
     def tasks(self, area_id: str, *, actor: str, phase: str | None = None) -> list[TaskRow]:
