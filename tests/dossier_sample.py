@@ -30,6 +30,8 @@ from regsam_flow.model import Agreement, Area, Review
 UTC = timezone.utc
 #: User text with markup in it: shown as typed, never interpreted.
 SCRIPT = '<script>alert("x")</script> & *nicht fett*'
+#: A long word a narrow screen must break.
+LINK = "https://www.muenchen.de/rathaus/Stadtverwaltung/Sozialreferat/Sozialplanung/Hasenbergl-Nord.pdf"
 
 
 def at(y: int, m: int, d: int, h: int = 10, mi: int = 0) -> datetime:
@@ -92,7 +94,10 @@ def rich_dossier() -> Dossier:
             "Das KG trifft sich alle sechs Wochen; die Teilnahme ist verbindlich.",
             "Die Moderation schreibt das Protokoll und verschickt es binnen einer Woche.",
         ),
-        minutes="Begrüßung und Vorstellungsrunde.\nBedarfe aus Sicht der Träger gesammelt.",
+        minutes=(
+            "Begrüßung und Vorstellungsrunde.\nBedarfe aus Sicht der Träger gesammelt.\n"
+            f"Unterlagen: {LINK}"
+        ),
         attachments=(
             Attachment(
                 id=1,
@@ -185,7 +190,7 @@ def rich_dossier() -> Dossier:
             Responsible("person", "tom"),
             date(2027, 6, 30),
             "done",
-            "Seit Juni mit zwölf Ehrenamtlichen",
+            f"Seit Juni mit zwölf Ehrenamtlichen; Aushang: {LINK}",
         ),
         order(
             2,
