@@ -217,12 +217,14 @@ class KgFacts:
 class Phase:
     """A phase (state) the area was in: from ``entered_at`` until
     ``left_at`` (None: it still is), read from the audit log's creation and
-    transition entries; ``title`` is the workflow's title of the state."""
+    transition entries; ``title`` is the workflow's title of the state;
+    ``final``: the process ended there (nothing is left to end)."""
 
     state: str
     title: str
     entered_at: datetime
     left_at: datetime | None = None
+    final: bool = False
 
 
 @dataclass(frozen=True)

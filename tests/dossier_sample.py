@@ -224,7 +224,7 @@ def rich_dossier() -> Dossier:
             Phase("diagnose", "Diagnose", at(2027, 1, 29), at(2027, 3, 20)),
             Phase("umsetzung", "Umsetzung", at(2027, 3, 20), at(2028, 10, 1)),
             Phase("auswertung", "Auswertung/Dokumentation", at(2028, 10, 1), at(2028, 12, 15, 9)),
-            Phase("abgeschlossen", "Abgeschlossen", at(2028, 12, 15, 9)),
+            Phase("abgeschlossen", "Abgeschlossen", at(2028, 12, 15, 9), final=True),
         ),
         reviews=(
             Review(

@@ -116,7 +116,8 @@ def test_html_shows_every_section_and_what_the_kg_did() -> None:
     assert "Empfehlung" in text and "in Bearbeitung" in text and "erledigt" in text
     assert "Koordination des Besuchsdienstes – Schätzung: 0,5 Stellen" in text
     assert "Fortsetzung, nächste Überprüfung am 15.07.2028" in text
-    assert "Vorlauf 04.01.2027 29.01.2027" in text and "Abgeschlossen 15.12.2028 andauernd" in text
+    assert "Vorlauf 04.01.2027 29.01.2027" in text and "Abgeschlossen 15.12.2028 –" in text
+    assert "andauernd" not in text  # a closed process has no phase still going on
     # 09:00 UTC in December is 10:00 in Munich
     assert "Stand der Daten 15.12.2028, 10:00 Uhr" in text
     assert "Teilnehmerliste.pdf (48.213 Bytes" in text
@@ -225,6 +226,8 @@ def test_the_engine_reads_an_areas_dossier(engine: Engine, area: str) -> None:
         ("diagnose", "Diagnose"),
     ]
     assert d.phases[0].left_at == d.phases[1].entered_at and d.phases[1].left_at is None
+    assert not any(p.final for p in d.phases)
+    assert "andauernd" in shown(render_dossier(d)).text  # diagnose goes on
     assert [a.version for a in d.agreement_history] == [1, 2, 3]
     assert d.agreement is not None and d.agreement.version == 3
     assert d.agreement.review == date(2028, 1, 15)
@@ -238,6 +241,13 @@ def test_the_engine_reads_an_areas_dossier(engine: Engine, area: str) -> None:
     text = shown(render_dossier(d)).text
     assert "Vorlauf" in text and "Entscheidungen zur Überprüfung" in text and "KG: weiter" in text
     assert render_dossier(engine.dossier(area, actor="audrey")) == render_dossier(d)
+
+
+def test_a_stopped_process_has_no_phase_going_on(engine: Engine, area: str) -> None:
+    engine.fire(area, "cancel", actor="mia", reason="Träger ziehen sich zurück")
+    d = engine.dossier(area, actor="mia")
+    assert [(p.state, p.final, p.left_at) for p in d.phases][-1] == ("abgebrochen", True, None)
+    assert "andauernd" not in shown(render_dossier(d)).text
 
 
 def test_outsiders_get_no_dossier(engine: Engine, area: str) -> None:

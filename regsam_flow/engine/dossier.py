@@ -92,7 +92,8 @@ def phases_from(entries: Sequence[AuditEntry], wf: Workflow) -> tuple[Phase, ...
             last = phases[-1]
             phases[-1] = Phase(last.state, last.title, last.entered_at, at)
         state = wf.states.get(e.to_state)
-        phases.append(Phase(e.to_state, state.title if state else e.to_state, at))
+        title = state.title if state else e.to_state
+        phases.append(Phase(e.to_state, title, at, final=bool(state and state.final)))
     return tuple(phases)
 
 
