@@ -20,7 +20,9 @@ from regsam_flow import Engine
 from regsam_flow.errors import BlockedError, InvalidInputError, NotAllowedError, NotFoundError
 from regsam_flow.ports import FixedClock
 
-from .conftest import report, sign_agreement
+from .cli_helpers import Cli, setup_area, sign
+from .cli_helpers import report as cli_report
+from .conftest import REQUIRED_TASKS, report, sign_agreement
 from .test_workflow_versions import builtin_data, write_yaml
 
 KATALOG = {
@@ -273,3 +275,60 @@ def test_a_role_the_target_does_not_know_is_refused(
     plan = deployed.migrate_area(area, 4, actor="mia")
     assert plan.moved and "teilnahme_sbh" in plan.tasks_dropped
     assert deployed.verify(deep=True).ok
+
+
+# --------------------------------------------------------------------- CLI
+def test_the_cli_plans_moves_and_refuses(db_url: str, tmp_path: Path) -> None:
+    c = Cli(db_url, tmp_path / "home")
+    area = setup_area(c)
+    sign(c, area)
+    cli_report(c, area, "vorlauf")
+    c.ok("advance", area, user="mia")
+    for n, data in ((2, version_2()), (3, version_3())):
+        c.ok("workflow", "deploy", str(write_yaml(tmp_path / "wf", f"v{n}.yaml", data)))
+    c.ok("task", "done", area, "ziel_handlungskatalog", user="mia")
+    head_before = c.json("audit", "head", user="audrey")
+
+    dry = c.ok("workflow", "migrate", area, "--to", "2", "--dry-run", user="mia").stdout
+    assert "Dry run: hasenbergl-nord (diagnose) can move from schwerpunktgebiet v1 -> v2" in dry
+    assert "tasks only in the old version (rows kept, not shown): ziel_handlungskatalog" in dry
+    assert "tasks only in the new version (open): katalog_beschlossen" in dry
+    assert "start_umsetzung is then blocked by:" in dry and "katalog_beschlossen" in dry
+    plan = c.json("workflow", "migrate", area, "--to", "schwerpunktgebiet:2", "--dry-run")
+    assert (plan["dry_run"], plan["can_move"], plan["moved"]) == (True, True, False)
+    assert [b["code"] for b in plan["blocked_by"]] == ["task_open", "task_open", "task_open"]
+    assert c.json("audit", "head", user="audrey") == head_before
+    assert c.json("area", "show", area)["workflow_version"] == 1
+
+    # refusals: their exit codes, nothing written
+    r = c.run("workflow", "migrate", area, "--to", "2", user="tom")
+    assert r.exit_code == 3 and "admin or the area's moderation" in r.stderr
+    r = c.run("workflow", "migrate", "nirgends", "--to", "2")
+    assert r.exit_code == 6 and "no area 'nirgends'" in r.stderr
+    for bad in ("zwei", "0", "-1", ":2", ""):
+        r = c.run("workflow", "migrate", area, "--to", bad, user="mia")
+        assert r.exit_code == 7 and "--to" in r.stderr, (bad, r.output)
+    r = c.run("workflow", "migrate", area, "--to", "9", user="mia")
+    assert r.exit_code == 4 and "version_not_deployed" in r.stderr
+    r = c.run("--json", "workflow", "migrate", area, "--to", "gebietsauswahl:2", user="mia")
+    assert r.exit_code == 4
+    assert [b["code"] for b in json.loads(r.stdout)["blockers"]] == ["workflow_differs"]
+    r = c.run("workflow", "migrate", area, "--to", "9", "--dry-run", user="mia")
+    assert r.exit_code == 4 and "- version_not_deployed:" in r.stdout
+    assert c.json("audit", "head", user="audrey") == head_before
+
+    moved = c.ok("workflow", "migrate", area, "--to", "2", "--reason", "neu", user="mia").stdout
+    assert "Moved hasenbergl-nord (diagnose) from schwerpunktgebiet v1 -> v2" in moved
+    assert "start_umsetzung is now blocked by:" in moved
+    assert c.json("area", "show", area)["workflow_version"] == 2
+    log = c.json("log", area)
+    assert log[-1]["action"] == "workflow_migrated" and log[-1]["reason"] == "neu"
+    assert "workflow_migrated  schwerpunktgebiet v1 -> v2" in c.ok("log", area).stdout
+    assert c.ok("audit", "verify", "--deep", user="audrey")
+    c.ok("task", "done", area, "katalog_beschlossen", user="mia")
+    report_rest = [t for t, _ in REQUIRED_TASKS["diagnose"] if t != "ziel_handlungskatalog"]
+    for task in report_rest:
+        c.ok("task", "done", area, task, user="mia")
+    c.ok("advance", area, user="mia")
+    r = c.run("workflow", "migrate", area, "--to", "3", user="mia")
+    assert r.exit_code == 4 and "state_missing" in r.stderr

@@ -74,7 +74,8 @@ class MigrationService:
             plan = self._plan(agg, to_version, actor, agg.roles_of(actor), workflow)
             if not plan.can_move:
                 raise BlockedError(
-                    f"area '{area_id}' cannot move to {plan.workflow} version {to_version}",
+                    f"area '{area_id}' cannot move to {plan.workflow} version {to_version}; "
+                    "nothing was written (a dry run shows the whole plan)",
                     plan.problems,
                     area=area_id,
                 )
