@@ -89,6 +89,8 @@ def test_an_area_in_diagnose_moves_to_version_2(deployed: Engine, area: str) -> 
     e.report_task(area, "kg_arbeitsweise", actor="mia")
     e.report_task(area, "ziel_handlungskatalog", actor="mia")
     before = e.get_area(area, actor="mia")
+    events: list[Any] = []
+    e.on("workflow", events.append)
 
     plan = e.migrate_area(area, 2, actor="mia", reason="Katalog als eigene Aufgabe")
 
@@ -116,6 +118,7 @@ def test_an_area_in_diagnose_moves_to_version_2(deployed: Engine, area: str) -> 
         "moderation",
     )
     assert entry["reason"] == "Katalog als eigene Aufgabe"
+    assert [(ev.area, ev.entry.action) for ev in events] == [(area, "workflow_migrated")]
     d = entry["details"]
     assert (d["workflow"], d["from_version"], d["to_version"]) == ("schwerpunktgebiet", 1, 2)
     assert d["tasks_dropped"] == ["ziel_handlungskatalog"]
@@ -332,3 +335,44 @@ def test_the_cli_plans_moves_and_refuses(db_url: str, tmp_path: Path) -> None:
     c.ok("advance", area, user="mia")
     r = c.run("workflow", "migrate", area, "--to", "3", user="mia")
     assert r.exit_code == 4 and "state_missing" in r.stderr
+
+
+def test_a_field_value_the_target_refuses_and_fields_only_in_one_version(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A selection candidate (workflow gebietsauswahl, fields): version 3
+    adds a field notiz and no longer accepts 'rags' as a source."""
+    import yaml
+
+    from regsam_flow.workflows import BUILTIN_DIR
+
+    data = yaml.safe_load((BUILTIN_DIR / "gebietsauswahl-v2.yaml").read_text(encoding="utf-8"))
+    assert data["version"] == 2
+    engine.create_area(
+        "kandidat",
+        actor="root",
+        name="Kandidat",
+        workflow="gebietsauswahl",
+        fields={"quelle": "rags"},
+    )
+    data["version"] = 3
+    data["fields"].append({"id": "notiz", "title": "Notiz", "roles": ["nominator"]})
+    quelle = next(f for f in data["fields"] if f["id"] == "quelle")
+    quelle["choices"] = [c for c in quelle["choices"] if c != "rags"]
+    engine.deploy_workflow(write_yaml(tmp_path / "wf", "ga3.yaml", data), actor="root")
+    before = head(engine)
+    plan = engine.migrate_area("kandidat", 3, actor="root", dry_run=True)
+    assert codes(plan.problems) == ["field_value_invalid"]
+    assert "field 'quelle' holds 'rags'" in plan.problems[0].message
+    assert plan.fields_new == ("notiz",) and plan.fields_dropped == ()
+    with pytest.raises(BlockedError):
+        engine.migrate_area("kandidat", 3, actor="root")
+    assert head(engine) == before
+    engine.add_person("nina", actor="root", name="Nina", email="nina@example.org")
+    engine.assign("kandidat", "nominator", "nina", actor="root")
+    engine.set_fields("kandidat", {"quelle": "monitoring"}, actor="nina")
+    assert engine.migrate_area("kandidat", 3, actor="root").moved
+    assert engine.get_area("kandidat", actor="root").workflow_version == 3
+    back = engine.migrate_area("kandidat", 2, actor="root", dry_run=True)
+    assert back.can_move and back.fields_dropped == ("notiz",)
+    assert engine.verify(deep=True).ok

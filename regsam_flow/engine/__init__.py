@@ -183,8 +183,9 @@ class Engine:
         ``area`` (created), ``person`` (added or changed), ``review`` (a
         review-date decision), ``reminder`` (sent, failed, superseded, ...),
         ``fields`` (instance data set), ``vote`` (cast in a selection),
-        ``workflow`` (a definition deployed); ``*`` for all.  A failing
-        callback is logged; the change stays committed."""
+        ``workflow`` (a definition deployed, an area moved to another
+        version); ``*`` for all.  A failing callback is logged; the change
+        stays committed."""
         self.context.on(kind, callback)
 
     def schema_status(self) -> tuple[str | None, str]:
