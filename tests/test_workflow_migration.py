@@ -254,6 +254,10 @@ def test_an_unknown_version_another_workflow_and_a_final_area_are_refused(
     with pytest.raises(InvalidInputError) as bad:
         e.migrate_area(area, 2, actor="mia", reason="x" * 2001)
     assert bad.value.field == "reason"
+    for version in (0, -1, "2", True):
+        with pytest.raises(InvalidInputError) as bad:
+            e.migrate_area(area, version, actor="mia")  # type: ignore[arg-type]
+        assert bad.value.field == "to_version"
     assert head(e) == before
     e.fire(area, "cancel", actor="mia", reason="Träger zieht sich zurück")
     with pytest.raises(BlockedError) as info:

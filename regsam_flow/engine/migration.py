@@ -64,6 +64,11 @@ class MigrationService:
         """The plan of moving the area to ``to_version``; unless ``dry_run``,
         the move (refused with every problem if there are any)."""
         reason = check_text(reason, "reason", max_len=2000)
+        if isinstance(to_version, bool) or not isinstance(to_version, int) or to_version < 1:
+            raise InvalidInputError(
+                f"to_version: {to_version!r} is not a version number (1, 2, ...)",
+                field="to_version",
+            )
         if dry_run:
             with self.ctx.read() as uow:
                 agg = self._allowed(uow, area_id, actor)
