@@ -213,7 +213,14 @@ class MemoryUnitOfWork(UnitOfWork):
         )
 
     def update_area(
-        self, area_id: str, expected_version: int, *, state: str, round: int, at: datetime
+        self,
+        area_id: str,
+        expected_version: int,
+        *,
+        state: str,
+        round: int,
+        at: datetime,
+        workflow_version: int | None = None,
     ) -> int:
         s = self._w()
         area = s.areas.get(area_id)
@@ -223,8 +230,15 @@ class MemoryUnitOfWork(UnitOfWork):
                 " look at it again and retry",
                 area=area_id,
             )
+        if workflow_version is None:
+            workflow_version = area.workflow_version
         s.areas[area_id] = replace(
-            area, state=state, round=round, version=expected_version + 1, updated_at=_utc(at)
+            area,
+            state=state,
+            round=round,
+            version=expected_version + 1,
+            updated_at=_utc(at),
+            workflow_version=workflow_version,
         )
         return expected_version + 1
 

@@ -205,14 +205,27 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
         )
 
     def update_area(
-        self, area_id: str, expected_version: int, *, state: str, round: int, at: datetime
+        self,
+        area_id: str,
+        expected_version: int,
+        *,
+        state: str,
+        round: int,
+        at: datetime,
+        workflow_version: int | None = None,
     ) -> int:
+        values: dict[str, Any] = {
+            "state": state,
+            "round": round,
+            "version": expected_version + 1,
+            "updated_at": format_ts(at),
+        }
+        if workflow_version is not None:
+            values["workflow_version"] = workflow_version
         result = self.conn.execute(
             update(s.areas)
             .where(and_(s.areas.c.id == area_id, s.areas.c.version == expected_version))
-            .values(
-                state=state, round=round, version=expected_version + 1, updated_at=format_ts(at)
-            )
+            .values(**values)
         )
         if result.rowcount != 1:
             raise ConflictError(

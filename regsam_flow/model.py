@@ -35,6 +35,7 @@ __all__ = [
     "Candidate",
     "FieldValue",
     "FireResult",
+    "MigrationPlan",
     "NewArea",
     "NextStep",
     "Nomination",
@@ -272,6 +273,8 @@ class AreaChange:
     tasks: tuple[TaskStatus, ...] = ()
     approval: Approval | None = None
     cancel_reminders: bool = False
+    #: The workflow version the area moves to (a migration); None keeps it.
+    workflow_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -617,3 +620,64 @@ class AreaStatus:
     #: type that workflow declares for it, so this stays a mapping.
     fields: dict[str, Any] = field(default_factory=dict)
     votes: list[Vote] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """Moving an area to another deployed version of its workflow (see
+    :meth:`Engine.migrate_area <regsam_flow.engine.Engine.migrate_area>`):
+    what would change, what stands in the way, and, once ``moved``, what did.
+
+    ``problems`` are the reasons it cannot move (stable codes:
+    ``version_not_deployed``, ``same_version``, ``workflow_differs``,
+    ``area_final``, ``state_missing``, ``role_not_in_target``,
+    ``field_value_invalid``); ``can_move`` is True when there are none.
+    ``blocked_by`` is what would block the area's forward transition
+    (``next_trigger``) under the target's rules (who asks aside: no
+    ``role_missing``).  ``tasks_dropped`` are tasks of the source version the
+    target does not know (their rows are kept, unread, and come back on a
+    migration back), ``tasks_new`` those only the target has; ``roles_unknown``
+    the (role, person) pairs held in the area whose role the target does not
+    define; ``fields_dropped``/``fields_new`` likewise for instance fields.
+    After a move ``seq`` is its audit entry and ``version`` the area's."""
+
+    area: str
+    workflow: str
+    from_version: int
+    to_version: int
+    phase: str
+    can_move: bool
+    problems: tuple[Blocker, ...] = ()
+    blocked_by: tuple[Blocker, ...] = ()
+    next_trigger: str | None = None
+    tasks_dropped: tuple[str, ...] = ()
+    tasks_new: tuple[str, ...] = ()
+    roles_unknown: tuple[tuple[str, str], ...] = ()
+    fields_dropped: tuple[str, ...] = ()
+    fields_new: tuple[str, ...] = ()
+    dry_run: bool = False
+    moved: bool = False
+    seq: int = 0
+    version: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "area": self.area,
+            "workflow": self.workflow,
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "phase": self.phase,
+            "can_move": self.can_move,
+            "problems": [b.to_dict() for b in self.problems],
+            "blocked_by": [b.to_dict() for b in self.blocked_by],
+            "next_trigger": self.next_trigger,
+            "tasks_dropped": list(self.tasks_dropped),
+            "tasks_new": list(self.tasks_new),
+            "roles_unknown": [{"role": r, "person": p} for r, p in self.roles_unknown],
+            "fields_dropped": list(self.fields_dropped),
+            "fields_new": list(self.fields_new),
+            "dry_run": self.dry_run,
+            "moved": self.moved,
+            "seq": self.seq,
+            "version": self.version,
+        }

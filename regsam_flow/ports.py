@@ -291,10 +291,18 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
     def add_area(self, area: Area) -> None: ...
     @abstractmethod
     def update_area(
-        self, area_id: str, expected_version: int, *, state: str, round: int, at: datetime
+        self,
+        area_id: str,
+        expected_version: int,
+        *,
+        state: str,
+        round: int,
+        at: datetime,
+        workflow_version: int | None = None,
     ) -> int:
-        """Set state and round and bump the version, if it still is
-        ``expected_version``; return the new version.  Raise
+        """Set state and round (and, given, the workflow version the area
+        runs on) and bump the version, if it still is ``expected_version``;
+        return the new version.  Raise
         :class:`~regsam_flow.errors.ConflictError` otherwise."""
 
     # an area as one aggregate
@@ -325,7 +333,8 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
 
     def save_area(self, change: AreaChange) -> SavedArea:
         """Write what a transition or an approval changes in an area, as one
-        change set: state, round and version (as :meth:`update_area`, raising
+        change set: state, round, version and (a migration) the workflow
+        version (as :meth:`update_area`, raising
         :class:`~regsam_flow.errors.ConflictError` and writing nothing if the
         area's version is not ``change.expected_version`` any more), then the
         tasks, the approval, and the cancelling of the area's pending
@@ -339,6 +348,7 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
             state=change.state,
             round=change.round,
             at=change.at,
+            workflow_version=change.workflow_version,
         )
         for task in change.tasks:
             self.put_task(change.area, task)

@@ -205,6 +205,10 @@ PUBLIC_METHODS = {
     ),
     "list_areas": "(self, *, actor: 'str', state: 'str | None' = None) -> 'list[Area]'",
     "list_people": "(self, *, actor: 'str') -> 'list[Person]'",
+    "migrate_area": (
+        "(self, area_id: 'str', to_version: 'int', *, actor: 'str', dry_run: 'bool' = "
+        "False, reason: 'str' = '', workflow: 'str | None' = None) -> 'MigrationPlan'"
+    ),
     "next_reminder_at": "(self) -> 'datetime | None'",
     "nominate": (
         "(self, nominations: 'Sequence[Nomination]', *, actor: 'str', like: 'str | None' "

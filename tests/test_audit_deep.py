@@ -82,6 +82,10 @@ TAMPERING = [
     ),
     ("DELETE FROM approvals WHERE role = 'social_planning'", ["approv", "close"]),
     (
+        "UPDATE areas SET workflow_version = 2 WHERE id = 'zweites'",
+        ["workflow version 2", "zweites", "the log 1"],
+    ),
+    (
         "INSERT INTO areas (id, name, district, workflow, workflow_version, state, version, round,"
         " created_at, updated_at) VALUES ('geist', 'Geist', '', 'schwerpunktgebiet', 1, 'vorlauf',"
         " 1, 0, '2027-01-01T00:00:00.000000Z', '2027-01-01T00:00:00.000000Z')",

@@ -426,7 +426,41 @@ def test_save_area_without_tasks_approval_or_cancelling(store: Store) -> None:
         assert [r.status for r in uow.list_reminders(area="a1", status="pending")] == ["pending"]
     assert before is not None and after is not None
     assert (after.area.state, after.area.round, after.area.version) == ("x", 5, 2)
+    assert after.area.workflow_version == before.area.workflow_version == 1
     assert (after.tasks, after.approvals) == (before.tasks, {})
+
+
+def test_save_area_moves_an_area_to_another_workflow_version(store: Store) -> None:
+    """A migration: the workflow version changes with the area's version;
+    its phase, round, tasks and its neighbour stay as they were."""
+    with store.write() as uow:
+        _with_tasks_and_reminders(uow)
+        before = uow.load_area("a1")
+    change = _change(tasks=(), approval=None, cancel_reminders=False, state="vorlauf", round=0)
+    with store.write() as uow:
+        saved = uow.save_area(replace(change, workflow_version=3))
+    assert saved == SavedArea(version=2, reminders_cancelled=0)
+    with store.read() as uow:
+        after = uow.load_area("a1")
+        neighbour = uow.get_area("a2")
+        listed = {a.id: a.workflow_version for a in uow.list_areas()}
+    assert before is not None and after is not None and neighbour is not None
+    a = after.area
+    assert (a.workflow, a.workflow_version, a.state, a.round, a.version) == (
+        "schwerpunktgebiet",
+        3,
+        "vorlauf",
+        0,
+        2,
+    )
+    assert after.tasks == before.tasks
+    assert neighbour.workflow_version == 1 and listed == {"a1": 3, "a2": 1}
+    with pytest.raises(ConflictError), store.write() as uow:
+        uow.update_area("a1", 1, state="vorlauf", round=0, at=T0, workflow_version=1)
+    with store.write() as uow:
+        assert uow.update_area("a1", 2, state="vorlauf", round=0, at=T0, workflow_version=1) == 3
+    with store.read() as uow:
+        assert uow.get_area("a1").workflow_version == 1  # type: ignore[union-attr]
 
 
 def _unchanged(store: Store) -> None:

@@ -110,6 +110,8 @@ def _what(r: dict[str, Any]) -> str:
         text = f"{d.get('person')} ({d.get('name')})"
     elif action == "workflow_deployed":
         text = f"{d.get('workflow')} v{d.get('version')} ({str(d.get('hash', ''))[:12]})"
+    elif action == "workflow_migrated":
+        text = f"{d.get('workflow')} v{d.get('from_version')} -> v{d.get('to_version')}"
     elif action == "person_promoted":
         roles = [r for r in ("admin", "auditor") if d.get(r)]
         text = f"{d.get('person')}: {', '.join(roles)}"

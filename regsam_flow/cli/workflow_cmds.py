@@ -1,26 +1,31 @@
-"""workflow list, show, validate, deploy, diagram."""
+"""workflow list, show, validate, deploy, migrate, diagram."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import echo, echo_json, table
+from .output import echo, echo_json, table, wrapped
+
+if TYPE_CHECKING:
+    from regsam_flow.model import MigrationPlan
 
 __all__ = ["workflow"]
 
 
 @cli.group()
 def workflow() -> None:
-    """Workflow definitions: list, show, check a file, deploy it, draw.
+    """Workflow definitions: list, show, check a file, deploy it, move an
+    area to another version, draw.
 
     Areas run on the definitions deployed in the database.  Files (built
     in, or in --workflows folders) only propose definitions; an admin
-    deploys one with `workflow deploy FILE`.
+    deploys one with `workflow deploy FILE`.  Running areas keep their
+    version until moved with `workflow migrate`.
     """
 
 
@@ -203,6 +208,98 @@ def workflow_deploy(obj: Ctx, path: str) -> None:
         echo(f"Deployed {wf.name} version {wf.version} (sha256 {digest[:12]}).")
     else:
         echo(f"{wf.name} version {wf.version} is deployed already with this content.")
+
+
+@workflow.command("migrate")
+@click.argument("area_id", metavar="AREA")
+@click.option(
+    "--to",
+    "to",
+    metavar="[NAME:]VERSION",
+    required=True,
+    help="The deployed version to move to (higher or lower); NAME, if given, must be "
+    "the area's workflow.",
+)
+@click.option("--dry-run", is_flag=True, help="Only show the plan; write nothing.")
+@click.option("--reason", default="", help="Why (recorded in the audit log).")
+@json_option
+@pass_ctx
+def workflow_migrate(obj: Ctx, area_id: str, to: str, dry_run: bool, reason: str) -> None:
+    """Move a running area to another deployed version of its workflow
+    (admins or the area's moderation; audited).
+
+    Checks that the area's phase exists in the target (and is not final),
+    that the target knows every role held in the area and accepts its field
+    values; shows what would then block the area's next step, and which
+    tasks exist in only one version.  The area keeps its phase, round,
+    agreement and reports; rows of tasks the target does not know are kept
+    (a move back finds them).  All in one transaction: moved, or nothing.
+    Exit 4 if it cannot move (a --dry-run prints the plan and exits 4 too),
+    3 if you may not, 6 if there is no such area, 7 for a bad --to.
+
+    \b
+    Examples:
+      regsam-flow --as mia workflow migrate hasenbergl-nord --to 2 --dry-run
+      regsam-flow --as mia workflow migrate hasenbergl-nord --to 2 \\
+          --reason "Katalog als Beschluss des KG"
+    """
+    name, version = _target(to)
+    plan = obj.engine.migrate_area(
+        area_id, version, actor=obj.user, dry_run=dry_run, reason=reason, workflow=name
+    )
+    if obj.json:
+        echo_json(plan.to_dict())
+    else:
+        _print_plan(plan)
+    if not plan.can_move:
+        raise click.exceptions.Exit(4)
+
+
+def _target(to: str) -> tuple[str | None, int]:
+    """``--to``: VERSION or NAME:VERSION."""
+    from regsam_flow.errors import InvalidInputError
+
+    name, sep, number = to.strip().rpartition(":")
+    try:
+        version = int(number)
+    except ValueError:
+        version = 0
+    if version < 1 or (sep and not name):
+        raise InvalidInputError(
+            f"--to: {to!r} is not a version number (1, 2, ...) or NAME:VERSION", field="to"
+        )
+    return name or None, version
+
+
+def _print_plan(plan: MigrationPlan) -> None:
+    wf = f"{plan.workflow} v{plan.from_version} -> v{plan.to_version}"
+    if plan.moved:
+        echo(f"Moved {plan.area} ({plan.phase}) from {wf} (audit entry {plan.seq}).")
+    elif plan.can_move:
+        echo(f"Dry run: {plan.area} ({plan.phase}) can move from {wf}; nothing written.")
+    else:
+        echo(f"{plan.area} ({plan.phase}) cannot move from {wf}:")
+        for b in plan.problems:
+            echo(wrapped(f"- {b.code}: {b.message}", 2))
+        return
+    lines = [
+        ("tasks only in the old version (rows kept, not shown)", plan.tasks_dropped),
+        ("tasks only in the new version (open)", plan.tasks_new),
+        ("fields only in the old version", plan.fields_dropped),
+        ("fields only in the new version", plan.fields_new),
+    ]
+    for title, items in lines:
+        if items:
+            echo(wrapped(f"{title}: {', '.join(items)}", 0))
+    now = "now" if plan.moved else "then"
+    if plan.next_trigger is None:
+        echo(f"next step: none from {plan.phase}")
+    elif plan.blocked_by:
+        echo(f"{plan.next_trigger} is {now} blocked by:")
+        for b in plan.blocked_by:
+            echo(wrapped(f"- {b.code}: {b.message}", 2))
+    else:
+        echo(f"{plan.next_trigger} is {'now' if plan.moved else 'then'} allowed.")
 
 
 @workflow.command("diagram")

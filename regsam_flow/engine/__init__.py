@@ -35,6 +35,7 @@ from ..model import (
     Ballot,
     Candidate,
     FireResult,
+    MigrationPlan,
     NewArea,
     NextStep,
     Nomination,
@@ -54,6 +55,7 @@ from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
 from .dossier import DossierService
 from .instances import InstanceService
+from .migration import MigrationService
 from .people import PeopleService
 from .reminders import PlannedSend, ReminderService, SendReport
 from .selection import SelectionService
@@ -118,6 +120,7 @@ class Engine:
         self._reminders = ReminderService(ctx)
         self._audit = AuditService(ctx)
         self._dossier = DossierService(ctx)
+        self._migration = MigrationService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -183,8 +186,9 @@ class Engine:
         ``area`` (created), ``person`` (added or changed), ``review`` (a
         review-date decision), ``reminder`` (sent, failed, superseded, ...),
         ``fields`` (instance data set), ``vote`` (cast in a selection),
-        ``workflow`` (a definition deployed); ``*`` for all.  A failing
-        callback is logged; the change stays committed."""
+        ``workflow`` (a definition deployed, an area moved to another
+        version); ``*`` for all.  A failing callback is logged; the change
+        stays committed."""
         self.context.on(kind, callback)
 
     def schema_status(self) -> tuple[str | None, str]:
@@ -262,6 +266,29 @@ class Engine:
         already).  Other content under a deployed name and version is refused:
         a deployed definition never changes."""
         return self._definitions.deploy_workflow(path, actor=actor)
+
+    def migrate_area(
+        self,
+        area_id: str,
+        to_version: int,
+        *,
+        actor: str,
+        dry_run: bool = False,
+        reason: str = "",
+        workflow: str | None = None,
+    ) -> MigrationPlan:
+        """Move a running area to another deployed version (higher or lower)
+        of its workflow (admins or the area's moderation; audited as
+        ``workflow_migrated``), in one transaction.  The plan says what
+        stands in the way (``problems``: e.g. ``state_missing`` when the
+        area's phase is not in the target) and what would block its next
+        step under the target's rules; with problems nothing moves
+        (:class:`BlockedError` naming them all).  ``dry_run``: only the
+        plan, nothing written.  ``workflow``, if given, must be the area's
+        (else ``workflow_differs``).  See :mod:`.migration` for the rules."""
+        return self._migration.migrate_area(
+            area_id, to_version, actor=actor, dry_run=dry_run, reason=reason, workflow=workflow
+        )
 
     # ------------------------------------------------------------------- areas
     def create_area(

@@ -198,6 +198,8 @@ def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaS
             exists, created_seq, state = True, e.seq, e.to_state
             name, workflow = d.get("name", ""), d.get("workflow", "")
             workflow_version = int(d.get("workflow_version", 0))
+        elif e.action == "workflow_migrated":
+            workflow_version = int(d.get("to_version", workflow_version))
         elif e.action == "transition":
             state = e.to_state
             for role, person in d.get("approvals", {}).items():

@@ -1,10 +1,11 @@
 """The live tables compared with the audit log (``audit verify --deep``).
 
-The log is the record of every change; the tables (areas, assignments,
-agreements and signatures, tasks, approvals, fields, people) are what the
-engine reads to decide.  Someone who writes the tables behind the engine's
-back leaves the chain intact; replaying the log and comparing names each
-disagreement.  Reviews, reminders and votes are not compared.
+The log is the record of every change; the tables (areas with their phase,
+round and workflow version, assignments, agreements and signatures, tasks,
+approvals, fields, people) are what the engine reads to decide.  Someone
+who writes the tables behind the engine's back leaves the chain intact;
+replaying the log and comparing names each disagreement.  Reviews,
+reminders and votes are not compared.
 """
 
 from __future__ import annotations
@@ -65,6 +66,14 @@ def compare_live(uow: UnitOfWork, rows: Iterable[Sequence[Any]]) -> list[Finding
         if not snap.exists:
             found.append((None, f"area '{area_id}' is in the areas table, but no entry created it"))
             continue
+        if area.workflow_version != snap.workflow_version:
+            found.append(
+                (
+                    None,
+                    f"area '{area_id}': the areas table says workflow version "
+                    f"{area.workflow_version}, the log {snap.workflow_version}",
+                )
+            )
         found.extend(_area(uow, area_id, area.state, area.round, snap))
     return found
 
