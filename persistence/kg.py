@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, func, insert, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.kg import (
@@ -26,6 +26,13 @@ from regsam_flow.ports import KgUnitOfWork
 from . import schema as s
 
 __all__ = ["SqlKg"]
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    """The id the database gave the row just inserted."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _attachment(r: Any) -> Attachment:
@@ -60,7 +67,7 @@ class SqlKg(KgUnitOfWork):
                 recorded_at=format_ts(at),
             )
         )
-        meeting_id = int(result.inserted_primary_key[0])
+        meeting_id = _new_id(result)
         if attendees:
             self.conn.execute(
                 insert(s.kg_attendees),
@@ -140,7 +147,7 @@ class SqlKg(KgUnitOfWork):
                 content=content,
             )
         )
-        new_id = int(result.inserted_primary_key[0])
+        new_id = _new_id(result)
         return Attachment(new_id, meeting_id, filename, media_type, len(content), sha256)
 
     def attachment_content(self, attachment_id: int) -> bytes | None:
@@ -159,7 +166,7 @@ class SqlKg(KgUnitOfWork):
                 area_id=area_id, number=number, title=title, description=description, rating_note=""
             )
         )
-        return Goal(int(result.inserted_primary_key[0]), area_id, number, title, description, ())
+        return Goal(_new_id(result), area_id, number, title, description, ())
 
     def add_measure(self, goal_id: int, title: str, responsible: Responsible) -> Measure:
         result = self.conn.execute(
@@ -170,7 +177,7 @@ class SqlKg(KgUnitOfWork):
                 responsible_name=responsible.name,
             )
         )
-        return Measure(int(result.inserted_primary_key[0]), goal_id, title, responsible)
+        return Measure(_new_id(result), goal_id, title, responsible)
 
     def list_goals(self, area_id: str) -> list[Goal]:
         g, m = s.kg_goals, s.kg_measures

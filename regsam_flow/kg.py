@@ -23,6 +23,7 @@ __all__ = [
     "RATINGS",
     "RESPONSIBLE_KINDS",
     "Attachment",
+    "AttachmentFile",
     "Attendee",
     "CatalogueVersion",
     "FinalDocument",
@@ -80,6 +81,17 @@ class Attachment:
     media_type: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """A file handed to the engine to attach to a meeting: its name (the
+    last part of a path is kept) and its bytes; the media type is guessed
+    from the name when not given."""
+
+    filename: str
+    content: bytes
+    media_type: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (register the commands)
     area_cmds,
     audit_cmds,
     flow_cmds,
+    kg_cmds,
     people_cmds,
     reminder_cmds,
     screen_cmds,
