@@ -106,3 +106,46 @@ def test_selection_api_example_runs(
     assert out[1:5] == ["1 of 4 None", "2 of 4 None", "3 of 4 None", "4 of 4 arge"]
     assert "2027-24.11 ausgewaehlt hasenbergl-nord" in out
     assert out[-1] == "vorlauf"
+
+
+def test_kg_walkthrough_runs(tmp_path: Path) -> None:
+    """The README's KG walk-through, run by bash after the people and the area it uses."""
+    import subprocess
+    import sys
+
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## The Kooperationsgremium (KG)", 1)[1].split("\n## ", 1)[0]
+    script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    assert "regsam-flow kg adopt hasenbergl-nord" in script
+    preamble = "\n".join(
+        [
+            "regsam-flow init --admin anna",
+            *(
+                f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
+                + (" --auditor" if p == "audrey" else "")
+                for p in ("mia", "tom", "audrey")
+            ),
+            "regsam-flow --as anna area create hasenbergl-nord --name Hasenbergl-Nord",
+            "regsam-flow --as anna area assign hasenbergl-nord moderation mia",
+            "regsam-flow --as mia area assign hasenbergl-nord provider tom",
+            "",
+        ]
+    )
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "REGSAM_FLOW_HOME": str(tmp_path / "data"),
+        "LANG": "C.UTF-8",
+    }
+    r = subprocess.run(
+        ["bash", "-e", "-c", preamble + script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Catalogue version 2 of hasenbergl-nord adopted at meeting 1" in r.stdout
+    assert "The catalogue changed since version 1: adopt it again." in r.stdout
+    assert (tmp_path / "kg-1" / "liste.txt").read_text() == "Anwesenheitsliste\n"

@@ -104,7 +104,7 @@ def version_json(v: CatalogueVersion) -> dict[str, Any]:
 
 
 def _who(r: Responsible) -> str:
-    return {"role": "role", "person": "person", "outside": "outside"}[r.kind] + f" {r.name}"
+    return f"{r.kind} {r.name}"
 
 
 def _read_attachment(path: Path) -> Any:
