@@ -20,7 +20,7 @@ from ..kg import (
 from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import Workflow
-from .access import area_for, bump, member, pick_role
+from .access import area_for, counted_change, member, pick_role
 from .context import EngineContext
 
 __all__ = [
@@ -56,12 +56,12 @@ class CatalogueService:
                 self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "change the catalogue"
             )
             goal = tx.uow.add_goal(area_id, title, description)
-            bump(tx, area)
-            tx.audit(
+            counted_change(
+                tx,
+                area,
                 "kg",
                 actor=actor,
                 role=pick_role(roles, CATALOGUE_ROLES),
-                area=area_id,
                 action="goal_added",
                 details={"goal": goal.number, "title": title},
             )
@@ -81,12 +81,12 @@ class CatalogueService:
             found = _goal(tx.uow.list_goals(area_id), goal, area_id)
             who = _responsible(responsible, wf, tx.uow.get_assignments(area_id), area_id)
             measure = tx.uow.add_measure(found.id, title, who)
-            bump(tx, area)
-            tx.audit(
+            counted_change(
+                tx,
+                area,
                 "kg",
                 actor=actor,
                 role=pick_role(roles, CATALOGUE_ROLES),
-                area=area_id,
                 action="measure_added",
                 details={
                     "goal": found.number,
@@ -158,12 +158,12 @@ class CatalogueService:
                 sha256=digest,
             )
             tx.uow.add_catalogue_version(version)
-            bump(tx, area)
-            tx.audit(
+            counted_change(
+                tx,
+                area,
                 "kg",
                 actor=actor,
                 role=pick_role(roles, CATALOGUE_ROLES),
-                area=area_id,
                 action="catalogue_adopted",
                 details={
                     "version": version.version,
@@ -206,12 +206,12 @@ class CatalogueService:
                 )
             found = _goal(tx.uow.list_goals(area_id), goal, area_id)
             tx.uow.rate_goal(found.id, rating, note, actor, tx.now)
-            bump(tx, area)
-            tx.audit(
+            counted_change(
+                tx,
+                area,
                 "kg",
                 actor=actor,
                 role=pick_role(roles, RATING_ROLES),
-                area=area_id,
                 action="goal_rated",
                 reason=note,
                 details={"goal": found.number, "rating": rating},

@@ -13,7 +13,7 @@ from ..dates import BERLIN, check_date
 from ..errors import InvalidInputError, NotFoundError
 from ..kg import Attachment, AttachmentFile, Attendee, Meeting
 from ..validation import check_text
-from .access import area_for, bump, member, pick_role
+from .access import area_for, counted_change, member, pick_role
 from .context import EngineContext, Tx
 
 __all__ = [
@@ -95,12 +95,12 @@ class MeetingService:
                 area_id, held_on, place, planned, people, texts, minutes, actor, tx.now
             )
             stored = [_store(tx, meeting_id, f) for f in files]
-            bump(tx, area)
-            tx.audit(
+            counted_change(
+                tx,
+                area,
                 "kg",
                 actor=actor,
                 role=pick_role(roles, MEETING_ROLES),
-                area=area_id,
                 action="meeting_planned" if planned else "meeting_recorded",
                 details={
                     "meeting": meeting_id,
@@ -124,12 +124,12 @@ class MeetingService:
             )
             _find(tx.uow.list_meetings(area_id), meeting_id, area_id)
             stored = _store(tx, meeting_id, checked)
-            bump(tx, area)
-            tx.audit(
+            counted_change(
+                tx,
+                area,
                 "kg",
                 actor=actor,
                 role=pick_role(roles, MEETING_ROLES),
-                area=area_id,
                 action="attachment_added",
                 details={"meeting": meeting_id, **_audited(stored)},
             )
