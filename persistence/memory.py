@@ -36,6 +36,17 @@ from typing import Any, cast
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
 from regsam_flow.errors import AuditError, ConflictError, InvalidInputError, SchemaError
+from regsam_flow.kg import (
+    Attachment,
+    Attendee,
+    CatalogueVersion,
+    Goal,
+    Measure,
+    Meeting,
+    Responsible,
+    catalogue_goals,
+    catalogue_json,
+)
 from regsam_flow.model import (
     Agreement,
     Approvals,
@@ -95,6 +106,14 @@ class _State:
     reviews: dict[tuple[str, date], Review] = field(default_factory=dict)
     fields: dict[tuple[str, str], str] = field(default_factory=dict)  # -> JSON text
     votes: dict[tuple[str, int, str], tuple[Vote, str]] = field(default_factory=dict)
+    # the KG's records: rows by id (meetings without number and attachments,
+    # goals without measures; filled in when read), content kept apart
+    meetings: dict[int, Meeting] = field(default_factory=dict)
+    attachments: dict[int, tuple[Attachment, bytes]] = field(default_factory=dict)
+    goals: dict[int, Goal] = field(default_factory=dict)
+    measures: dict[int, Measure] = field(default_factory=dict)
+    catalogue: dict[tuple[str, int], CatalogueVersion] = field(default_factory=dict)
+    last_kg_id: dict[str, int] = field(default_factory=dict)  # table -> last id
 
     def copy(self) -> _State:
         return _State(
@@ -395,6 +414,124 @@ class MemoryUnitOfWork(UnitOfWork):
         if key in s.votes:
             raise _conflict(f"{vote.person} voted in round {round} of '{area_id}' already")
         s.votes[key] = (replace(vote, round=round), format_ts(at))
+
+    # the KG's records
+    def _next_id(self, table: str) -> int:
+        s = self._w()
+        s.last_kg_id[table] = s.last_kg_id.get(table, 0) + 1
+        return s.last_kg_id[table]
+
+    def add_meeting(
+        self,
+        area_id: str,
+        held_on: date,
+        place: str,
+        planned: bool,
+        attendees: Sequence[Attendee],
+        decisions: Sequence[str],
+        minutes: str,
+        by: str,
+        at: datetime,
+    ) -> int:
+        s = self._w()
+        self._need_area(area_id)
+        for a in attendees:
+            if a.person is not None:
+                self._need_person(a.person)
+        meeting_id = self._next_id("meetings")
+        s.meetings[meeting_id] = Meeting(
+            meeting_id,
+            area_id,
+            0,
+            held_on,
+            place,
+            planned,
+            tuple(attendees),
+            tuple(decisions),
+            minutes,
+            (),
+            by,
+            _utc(at),
+        )
+        return meeting_id
+
+    def list_meetings(self, area_id: str) -> list[Meeting]:
+        rows = sorted(
+            (m for m in self._s.meetings.values() if m.area == area_id),
+            key=lambda m: (m.held_on, m.id),
+        )
+        files: dict[int, list[Attachment]] = {}
+        for att, _content in sorted(self._s.attachments.values(), key=lambda x: x[0].id):
+            files.setdefault(att.meeting, []).append(att)
+        return [
+            replace(m, number=n, attachments=tuple(files.get(m.id, ())))
+            for n, m in enumerate(rows, start=1)
+        ]
+
+    def add_attachment(
+        self, meeting_id: int, filename: str, media_type: str, content: bytes, sha256: str
+    ) -> Attachment:
+        s = self._w()
+        if meeting_id not in s.meetings:
+            raise _conflict(f"no meeting {meeting_id}")
+        att = Attachment(
+            self._next_id("attachments"), meeting_id, filename, media_type, len(content), sha256
+        )
+        s.attachments[att.id] = (att, bytes(content))
+        return att
+
+    def attachment_content(self, attachment_id: int) -> bytes | None:
+        found = self._s.attachments.get(attachment_id)
+        return found[1] if found else None
+
+    def add_goal(self, area_id: str, title: str, description: str) -> Goal:
+        s = self._w()
+        self._need_area(area_id)
+        number = 1 + max((g.number for g in s.goals.values() if g.area == area_id), default=0)
+        goal = Goal(self._next_id("goals"), area_id, number, title, description, ())
+        s.goals[goal.id] = goal
+        return goal
+
+    def add_measure(self, goal_id: int, title: str, responsible: Responsible) -> Measure:
+        s = self._w()
+        if goal_id not in s.goals:
+            raise _conflict(f"no goal {goal_id}")
+        measure = Measure(self._next_id("measures"), goal_id, title, responsible)
+        s.measures[measure.id] = measure
+        return measure
+
+    def list_goals(self, area_id: str) -> list[Goal]:
+        measures: dict[int, list[Measure]] = {}
+        for m in sorted(self._s.measures.values(), key=lambda m: m.id):
+            measures.setdefault(m.goal, []).append(m)
+        return [
+            replace(g, measures=tuple(measures.get(g.id, ())))
+            for g in sorted(self._s.goals.values(), key=lambda g: g.number)
+            if g.area == area_id
+        ]
+
+    def rate_goal(self, goal_id: int, rating: str, note: str, by: str, at: datetime) -> None:
+        s = self._w()
+        goal = s.goals.get(goal_id)
+        if goal is not None:
+            s.goals[goal_id] = replace(
+                goal, rating=rating, rating_note=note, rated_by=by, rated_at=_utc(at)
+            )
+
+    def add_catalogue_version(self, version: CatalogueVersion) -> None:
+        s = self._w()
+        self._need_area(version.area)
+        if version.meeting not in s.meetings:
+            raise _conflict(f"no meeting {version.meeting}")
+        key = (version.area, version.version)
+        if key in s.catalogue:
+            raise _conflict(f"version {version.version} of the catalogue of '{version.area}'")
+        # kept as the SQL store keeps it: the frozen goals as their JSON
+        goals = catalogue_goals(version.area, catalogue_json(version.goals))
+        s.catalogue[key] = replace(version, goals=goals, adopted_at=_utc(version.adopted_at))
+
+    def catalogue_versions(self, area_id: str) -> list[CatalogueVersion]:
+        return [v for k, v in sorted(self._s.catalogue.items()) if k[0] == area_id]
 
     # reminders
     def _readable(self, rems: Sequence[Reminder]) -> list[Reminder]:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -42,6 +43,13 @@ __all__ = [
     "audit_head",
     "audit_log",
     "fields",
+    "kg_attachments",
+    "kg_attendees",
+    "kg_catalogue_versions",
+    "kg_decisions",
+    "kg_goals",
+    "kg_measures",
+    "kg_meetings",
     "metadata",
     "people",
     "reminders",
@@ -72,6 +80,13 @@ _TABLES = (
     "fields",
     "votes",
     "workflow_definitions",
+    "kg_meetings",
+    "kg_attendees",
+    "kg_decisions",
+    "kg_attachments",
+    "kg_goals",
+    "kg_measures",
+    "kg_catalogue_versions",
 )
 _lock = threading.Lock()
 
@@ -91,6 +106,13 @@ if TYPE_CHECKING:  # defined by _define() on first use
     fields: Table
     votes: Table
     workflow_definitions: Table
+    kg_meetings: Table
+    kg_attendees: Table
+    kg_decisions: Table
+    kg_attachments: Table
+    kg_goals: Table
+    kg_measures: Table
+    kg_catalogue_versions: Table
 
 
 def __getattr__(name: str) -> Any:
@@ -293,6 +315,85 @@ def _define() -> dict[str, Any]:
         Column("source", Text, nullable=False),
         Column("deployed_by", ID, nullable=False),
         Column("deployed_at", TS, nullable=False),
+    )
+
+    # The Kooperationsgremium's work (regsam_flow.kg): meetings with their
+    # attendees, decisions and attachments; the catalogue of goals and
+    # measures; the versions of it the KG adopted.
+    kg_meetings = Table(
+        "kg_meetings",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("area_id", ID, ForeignKey("areas.id"), nullable=False),
+        Column("held_on", String(10), nullable=False),
+        Column("place", Text, nullable=False),
+        Column("planned", Boolean, nullable=False),
+        Column("minutes", Text, nullable=False),
+        Column("recorded_by", ID, nullable=False),
+        Column("recorded_at", TS, nullable=False),
+        Index("ix_kg_meetings_area", "area_id", "held_on"),
+    )
+    kg_attendees = Table(
+        "kg_attendees",
+        metadata,
+        Column("meeting_id", Integer, ForeignKey("kg_meetings.id"), primary_key=True),
+        Column("position", Integer, primary_key=True),
+        Column("person_id", ID, ForeignKey("people.id"), nullable=True),
+        Column("guest", Text, nullable=True),
+    )
+    kg_decisions = Table(
+        "kg_decisions",
+        metadata,
+        Column("meeting_id", Integer, ForeignKey("kg_meetings.id"), primary_key=True),
+        Column("position", Integer, primary_key=True),
+        Column("text", Text, nullable=False),
+    )
+    kg_attachments = Table(
+        "kg_attachments",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("meeting_id", Integer, ForeignKey("kg_meetings.id"), nullable=False),
+        Column("filename", String(255), nullable=False),
+        Column("media_type", String(255), nullable=False),
+        Column("size", Integer, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("content", LargeBinary, nullable=False),
+        Index("ix_kg_attachments_meeting", "meeting_id"),
+    )
+    kg_goals = Table(
+        "kg_goals",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("area_id", ID, ForeignKey("areas.id"), nullable=False),
+        Column("number", Integer, nullable=False),
+        Column("title", Text, nullable=False),
+        Column("description", Text, nullable=False),
+        Column("rating", String(16), nullable=True),
+        Column("rating_note", Text, nullable=False),
+        Column("rated_by", ID, nullable=True),
+        Column("rated_at", TS, nullable=True),
+        UniqueConstraint("area_id", "number", name="uq_kg_goals_number"),
+    )
+    kg_measures = Table(
+        "kg_measures",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("goal_id", Integer, ForeignKey("kg_goals.id"), nullable=False),
+        Column("title", Text, nullable=False),
+        Column("responsible_kind", String(16), nullable=False),
+        Column("responsible_name", String(200), nullable=False),
+        Index("ix_kg_measures_goal", "goal_id"),
+    )
+    kg_catalogue_versions = Table(
+        "kg_catalogue_versions",
+        metadata,
+        Column("area_id", ID, ForeignKey("areas.id"), primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("meeting_id", Integer, ForeignKey("kg_meetings.id"), nullable=False),
+        Column("adopted_by", ID, nullable=False),
+        Column("adopted_at", TS, nullable=False),
+        Column("goals", Text, nullable=False),
+        Column("sha256", String(64), nullable=False),
     )
 
     return {name: value for name, value in locals().items() if name in _TABLES}

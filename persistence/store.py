@@ -36,6 +36,7 @@ from regsam_flow.ports import Store, UnitOfWork
 from . import schema as s
 from .database import WRITE_OPTION, create_db_engine, redact_url
 from .instance_data import SqlInstanceData
+from .kg import SqlKg
 from .reminders import SqlReminders
 from .storage import sqlite_path, storage_error
 
@@ -108,7 +109,7 @@ _SQL_APPROVALS = text(
 _SQL_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 
 
-class SqlUnitOfWork(SqlReminders, SqlInstanceData, UnitOfWork):
+class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, UnitOfWork):
     """One transaction on one SQLAlchemy connection."""
 
     def __init__(self, conn: Connection) -> None:

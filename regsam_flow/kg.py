@@ -25,6 +25,7 @@ __all__ = [
     "RATINGS",
     "RESPONSIBLE_KINDS",
     "Attachment",
+    "AttachmentFile",
     "Attendee",
     "CatalogueVersion",
     "Dossier",
@@ -38,6 +39,9 @@ __all__ = [
     "Phase",
     "Responsible",
     "WorkOrder",
+    "catalogue_goals",
+    "catalogue_json",
+    "catalogue_sha256",
 ]
 
 #: How a goal is rated at evaluation.
@@ -82,6 +86,17 @@ class Attachment:
     media_type: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """A file handed to the engine to attach to a meeting: its name (the
+    last part of a path is kept) and its bytes; the media type is guessed
+    from the name when not given."""
+
+    filename: str
+    content: bytes
+    media_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -270,3 +285,60 @@ class Dossier:
     def name_of(self, person_id: str) -> str:
         """The person's name (their id if unknown)."""
         return dict(self.names).get(person_id, person_id)
+
+
+def catalogue_json(goals: tuple[Goal, ...] | list[Goal]) -> str:
+    """The catalogue's canonical JSON (what an adoption freezes and hashes):
+    goals by number with their measures, ratings left out; sorted keys, no
+    spaces, UTF-8 as is.  The same goals give the same text on every store."""
+    import json
+
+    data = [
+        {
+            "number": g.number,
+            "title": g.title,
+            "description": g.description,
+            "measures": [
+                {
+                    "title": m.title,
+                    "responsible": {"kind": m.responsible.kind, "name": m.responsible.name},
+                }
+                for m in g.measures
+            ],
+        }
+        for g in sorted(goals, key=lambda g: g.number)
+    ]
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def catalogue_sha256(text: str) -> str:
+    """The SHA-256 (hex) of a catalogue's canonical JSON."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def catalogue_goals(area: str, text: str) -> tuple[Goal, ...]:
+    """The frozen goals back from :func:`catalogue_json` (ids 0: a frozen
+    goal is known by its number)."""
+    import json
+
+    return tuple(
+        Goal(
+            id=0,
+            area=area,
+            number=int(g["number"]),
+            title=str(g["title"]),
+            description=str(g["description"]),
+            measures=tuple(
+                Measure(
+                    0,
+                    0,
+                    str(m["title"]),
+                    Responsible(str(m["responsible"]["kind"]), str(m["responsible"]["name"])),
+                )
+                for m in g["measures"]
+            ),
+        )
+        for g in json.loads(text)
+    )

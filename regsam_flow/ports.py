@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+from .kg import Attachment, Attendee, CatalogueVersion, Goal, Measure, Meeting, Responsible
 from .model import (
     Agreement,
     Approvals,
@@ -49,6 +50,7 @@ __all__ = [
     "DeliveryError",
     "FixedClock",
     "InstanceDataUnitOfWork",
+    "KgUnitOfWork",
     "Notifier",
     "Recipient",
     "ReminderNotice",
@@ -251,7 +253,69 @@ class ReminderUnitOfWork(ABC):
     ) -> None: ...
 
 
-class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork):
+class KgUnitOfWork(ABC):
+    """The Kooperationsgremium's records (see :class:`UnitOfWork` and
+    :mod:`regsam_flow.kg`): meetings with attendees, decisions and
+    attachments; goals with measures and ratings; adopted catalogue
+    versions.  Ids are given by the store, from 1."""
+
+    @abstractmethod
+    def add_meeting(
+        self,
+        area_id: str,
+        held_on: date,
+        place: str,
+        planned: bool,
+        attendees: Sequence[Attendee],
+        decisions: Sequence[str],
+        minutes: str,
+        by: str,
+        at: datetime,
+    ) -> int:
+        """Insert a meeting with its attendees and decisions (in the order
+        given); return its id."""
+
+    @abstractmethod
+    def list_meetings(self, area_id: str) -> list[Meeting]:
+        """The area's meetings by date (then id), numbered from 1 in that
+        order, with attendees, decisions and attachments (without content)."""
+
+    @abstractmethod
+    def add_attachment(
+        self, meeting_id: int, filename: str, media_type: str, content: bytes, sha256: str
+    ) -> Attachment:
+        """Store a file of a meeting; its size is that of ``content``."""
+
+    @abstractmethod
+    def attachment_content(self, attachment_id: int) -> bytes | None:
+        """The stored bytes of an attachment (None if there is none)."""
+
+    @abstractmethod
+    def add_goal(self, area_id: str, title: str, description: str) -> Goal:
+        """Append a goal to the area's catalogue (numbered after the last)."""
+
+    @abstractmethod
+    def add_measure(self, goal_id: int, title: str, responsible: Responsible) -> Measure: ...
+    @abstractmethod
+    def list_goals(self, area_id: str) -> list[Goal]:
+        """The area's goals by number, each with its measures by id."""
+
+    @abstractmethod
+    def rate_goal(self, goal_id: int, rating: str, note: str, by: str, at: datetime) -> None:
+        """Set (or replace) a goal's rating."""
+
+    @abstractmethod
+    def add_catalogue_version(self, version: CatalogueVersion) -> None:
+        """Keep an adopted version (its goals frozen as
+        :func:`~regsam_flow.kg.catalogue_json`); a version number the area
+        has already is a conflict."""
+
+    @abstractmethod
+    def catalogue_versions(self, area_id: str) -> list[CatalogueVersion]:
+        """Every adopted version of the area, oldest first."""
+
+
+class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork, KgUnitOfWork):
     """One transaction against the store.
 
     Reads see a consistent snapshot; writes become visible together when the

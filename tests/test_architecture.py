@@ -270,6 +270,38 @@ PUBLIC_METHODS = {
     ),
     "votes": "(self, area_id: 'str', *, actor: 'str') -> 'list[Vote]'",
     "why": "(self, area_id: 'str', *, actor: 'str') -> 'list[NextStep]'",
+    # issue 11: the Kooperationsgremium's meetings and catalogue
+    "record_meeting": (
+        "(self, area_id: 'str', *, actor: 'str', held_on: 'date', place: 'str', "
+        "attendees: 'Sequence[str]' = (), guests: 'Sequence[str]' = (), decisions: "
+        "'Sequence[str]' = (), minutes: 'str' = '', attachments: "
+        "'Sequence[AttachmentFile]' = (), planned: 'bool' = False) -> 'Meeting'"
+    ),
+    "add_attachment": (
+        "(self, area_id: 'str', meeting_id: 'int', file: 'AttachmentFile', *, actor: "
+        "'str') -> 'Attachment'"
+    ),
+    "meetings": "(self, area_id: 'str', *, actor: 'str') -> 'list[Meeting]'",
+    "meeting": "(self, area_id: 'str', meeting_id: 'int', *, actor: 'str') -> 'Meeting'",
+    "attachment_content": (
+        "(self, area_id: 'str', attachment_id: 'int', *, actor: 'str') -> 'bytes'"
+    ),
+    "add_goal": (
+        "(self, area_id: 'str', *, actor: 'str', title: 'str', description: 'str' = '') -> 'Goal'"
+    ),
+    "add_measure": (
+        "(self, area_id: 'str', goal: 'int', *, actor: 'str', title: 'str', responsible: "
+        "'Responsible') -> 'Measure'"
+    ),
+    "goals": "(self, area_id: 'str', *, actor: 'str') -> 'list[Goal]'",
+    "adopt_catalogue": (
+        "(self, area_id: 'str', *, actor: 'str', meeting: 'int') -> 'CatalogueVersion'"
+    ),
+    "catalogue_versions": "(self, area_id: 'str', *, actor: 'str') -> 'list[CatalogueVersion]'",
+    "rate_goal": (
+        "(self, area_id: 'str', goal: 'int', *, actor: 'str', rating: 'str', note: 'str') -> 'Goal'"
+    ),
+    "kg_facts": "(self, area_id: 'str', *, actor: 'str') -> 'KgFacts'",
 }
 #: Its public properties, and whether they can be set.
 PUBLIC_PROPERTIES = {

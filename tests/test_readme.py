@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,25 @@ def python_example(name: str) -> str:
     match = re.search(rf"<!-- {name}-example -->\n```python\n(.*?)```", text, re.S)
     assert match, f"README lost its {name} example"
     return match.group(1)
+
+
+def run_bash(script: str, tmp_path: Path, *, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a README shell script with bash -e, this Python's regsam-flow
+    first on the PATH, a home and data folder of the test's own."""
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "REGSAM_FLOW_HOME": str(tmp_path / "data"),
+        "LANG": "C.UTF-8",
+    }
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def test_embedding_example_runs(
@@ -33,27 +54,11 @@ def test_embedding_example_runs(
 
 def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
     """The README's command-line walk-through, run as written by bash."""
-    import subprocess
-    import sys
-
     text = README.read_text(encoding="utf-8")
     section = text.split("## The command line", 1)[1].split("### Exit codes", 1)[0]
     script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
     assert "regsam-flow advance hasenbergl-nord" in script
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "REGSAM_FLOW_HOME": str(tmp_path / "data"),
-        "LANG": "C.UTF-8",
-    }
-    r = subprocess.run(
-        ["bash", "-e", "-c", script],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
+    r = run_bash(script, tmp_path, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "vorlauf -> diagnose" in r.stdout
     assert "OK:" in r.stdout  # audit verify against the head kept in heads.txt
@@ -61,9 +66,6 @@ def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
 
 def test_selection_walkthrough_runs(tmp_path: Path) -> None:
     """The README's selection example, after creating the people it names."""
-    import subprocess
-    import sys
-
     text = README.read_text(encoding="utf-8")
     section = text.split("## Selecting focus areas", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
@@ -73,20 +75,7 @@ def test_selection_walkthrough_runs(tmp_path: Path) -> None:
         for p in ("rita", "rolf", "sara", "stefan", "arne", "helga")
     )
     preamble = f"regsam-flow init --admin anna\n{people}\n"
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "REGSAM_FLOW_HOME": str(tmp_path / "data"),
-        "LANG": "C.UTF-8",
-    }
-    r = subprocess.run(
-        ["bash", "-e", "-c", preamble + script],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=README.parent,
-        timeout=300,
-    )
+    r = run_bash(preamble + script, tmp_path, cwd=README.parent)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "arge -> ausgewaehlt" in r.stdout
     assert "vorlauf" in r.stdout  # area show of the new focus area
@@ -106,3 +95,30 @@ def test_selection_api_example_runs(
     assert out[1:5] == ["1 of 4 None", "2 of 4 None", "3 of 4 None", "4 of 4 arge"]
     assert "2027-24.11 ausgewaehlt hasenbergl-nord" in out
     assert out[-1] == "vorlauf"
+
+
+def test_kg_walkthrough_runs(tmp_path: Path) -> None:
+    """The README's KG walk-through, run by bash after the people and the area it uses."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## The Kooperationsgremium (KG)", 1)[1].split("\n## ", 1)[0]
+    script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    assert "regsam-flow kg adopt hasenbergl-nord" in script
+    preamble = "\n".join(
+        [
+            "regsam-flow init --admin anna",
+            *(
+                f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
+                + (" --auditor" if p == "audrey" else "")
+                for p in ("mia", "tom", "audrey")
+            ),
+            "regsam-flow --as anna area create hasenbergl-nord --name Hasenbergl-Nord",
+            "regsam-flow --as anna area assign hasenbergl-nord moderation mia",
+            "regsam-flow --as mia area assign hasenbergl-nord provider tom",
+            "",
+        ]
+    )
+    r = run_bash(preamble + script, tmp_path, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Catalogue version 2 of hasenbergl-nord adopted at meeting 1" in r.stdout
+    assert "The catalogue changed since version 1: adopt it again." in r.stdout
+    assert (tmp_path / "kg-1" / "liste.txt").read_text() == "Anwesenheitsliste\n"

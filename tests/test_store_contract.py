@@ -20,6 +20,16 @@ import pytest
 
 from regsam_flow.audit import make_entry, verify_chain
 from regsam_flow.errors import ConflictError, InvalidInputError, SchemaError
+from regsam_flow.kg import (
+    Attachment,
+    Attendee,
+    CatalogueVersion,
+    Goal,
+    Measure,
+    Responsible,
+    catalogue_json,
+    catalogue_sha256,
+)
 from regsam_flow.model import (
     Agreement,
     Approval,
@@ -857,6 +867,106 @@ def test_reviews_round_trip(store: Store) -> None:
             "a1", REVIEW, "continue", nxt, "weiter", "p1", T0
         )
         assert uow.get_review("a1", nxt) is None
+
+
+# ------------------------------------------------------------------ the KG's records
+def _meeting(uow: UnitOfWork, held_on: date, **kw: object) -> int:
+    values: dict[str, object] = {
+        "place": "Kulturzentrum",
+        "planned": False,
+        "attendees": [Attendee(person="p1"), Attendee(guest="Frau Öz (Wohnbau)")],
+        "decisions": ["Arbeitsweise: monatlich", "Anwesenheit verbindlich"],
+        "minutes": "Protokoll",
+        "by": "p1",
+        "at": T0,
+    }
+    values.update(kw)
+    return uow.add_meeting("a1", held_on, **values)  # type: ignore[arg-type]
+
+
+def test_meetings_round_trip_numbered_by_date_with_attachments(store: Store) -> None:
+    content = bytes(range(256)) * 3
+    with store.write() as uow:
+        populate(uow)
+        later = _meeting(uow, date(2027, 5, 2))
+        first = _meeting(uow, date(2027, 4, 1), decisions=[], attendees=[], minutes="")
+        planned = _meeting(uow, date(2027, 9, 1), planned=True, decisions=[], minutes="")
+        att = uow.add_attachment(later, "protokoll.pdf", "application/pdf", content, "ab" * 32)
+        uow.add_attachment(later, "liste.txt", "text/plain", b"x", "cd" * 32)
+    assert att == Attachment(att.id, later, "protokoll.pdf", "application/pdf", 768, "ab" * 32)
+    with store.read() as uow:
+        meetings = uow.list_meetings("a1")
+        assert [(m.id, m.number) for m in meetings] == [(first, 1), (later, 2), (planned, 3)]
+        m = meetings[1]
+        assert (m.area, m.held_on, m.place, m.planned, m.minutes) == (
+            "a1",
+            date(2027, 5, 2),
+            "Kulturzentrum",
+            False,
+            "Protokoll",
+        )
+        assert m.attendees == (Attendee(person="p1"), Attendee(guest="Frau Öz (Wohnbau)"))
+        assert m.decisions == ("Arbeitsweise: monatlich", "Anwesenheit verbindlich")
+        assert (m.recorded_by, m.recorded_at) == ("p1", T0)
+        assert [a.filename for a in m.attachments] == ["protokoll.pdf", "liste.txt"]
+        assert meetings[0].attendees == () and meetings[0].decisions == ()
+        assert meetings[2].planned is True
+        assert uow.attachment_content(att.id) == content
+        assert uow.attachment_content(att.id + 99) is None
+        assert uow.list_meetings("a2") == []
+
+
+def test_goals_measures_ratings_and_catalogue_versions(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        meeting = _meeting(uow, date(2027, 4, 1))
+        g1 = uow.add_goal("a1", "Treffpunkte für Jugendliche", "im Norden")
+        g2 = uow.add_goal("a1", "Beratung näher", "")
+        other = uow.add_goal("a2", "anderes Gebiet", "")
+        m2 = uow.add_measure(g1.id, "Jugendtreff öffnen", Responsible("role", "provider"))
+        m1 = uow.add_measure(g1.id, "Streetwork", Responsible("outside", "Stadtjugendamt"))
+        uow.rate_goal(g2.id, "partly", "halb", "p1", T0)
+    assert (g1.number, g2.number, other.number) == (1, 2, 1)
+    with store.read() as uow:
+        goals = uow.list_goals("a1")
+    assert goals[0] == Goal(g1.id, "a1", 1, "Treffpunkte für Jugendliche", "im Norden", (m2, m1))
+    assert m2 == Measure(m2.id, g1.id, "Jugendtreff öffnen", Responsible("role", "provider"))
+    assert (goals[1].rating, goals[1].rating_note, goals[1].rated_by, goals[1].rated_at) == (
+        "partly",
+        "halb",
+        "p1",
+        T0,
+    )
+    text = catalogue_json(goals)
+    version = CatalogueVersion("a1", 1, meeting, "p1", T0, tuple(goals), catalogue_sha256(text))
+    with store.write() as uow:
+        uow.add_catalogue_version(version)
+        uow.add_catalogue_version(replace(version, version=2))
+    with store.read() as uow:
+        kept = uow.catalogue_versions("a1")
+        assert uow.catalogue_versions("a2") == []
+    assert [v.version for v in kept] == [1, 2]
+    assert kept[0].sha256 == version.sha256 and kept[0].meeting == meeting
+    assert catalogue_json(kept[0].goals) == text  # frozen as it was, ratings left out
+    assert kept[0].goals[1].rating is None
+    with pytest.raises(ConflictError), store.write() as uow:
+        uow.add_catalogue_version(version)
+
+
+def test_kg_records_are_undone_with_their_unit_of_work(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+    with pytest.raises(RuntimeError), store.write() as uow:
+        meeting = _meeting(uow, date(2027, 4, 1))
+        uow.add_attachment(meeting, "a.txt", "text/plain", b"a", "00" * 32)
+        goal = uow.add_goal("a1", "Ziel", "")
+        uow.add_measure(goal.id, "M", Responsible("person", "p1"))
+        raise RuntimeError("boom")
+    with store.read() as uow:
+        assert uow.list_meetings("a1") == []
+        assert uow.list_goals("a1") == []
+    with store.write() as uow:  # ids of undone rows may be given again; numbers start anew
+        assert uow.add_goal("a1", "Ziel", "").number == 1
 
 
 def test_the_memory_store_runs_the_engine_without_sqlalchemy() -> None:

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (register the commands)
     audit_cmds,
     dossier_cmds,
     flow_cmds,
+    kg_cmds,
     people_cmds,
     reminder_cmds,
     screen_cmds,

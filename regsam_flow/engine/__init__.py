@@ -7,8 +7,9 @@ neither), and only then runs the callbacks registered for that change.
 The Engine is a facade: each method hands the call to the service for what
 it handles (``people``, ``definitions``, ``areas``, ``agreements``,
 ``tasks``, ``transitions``, ``instances`` for fields and votes,
-``selection``, ``reminders``, ``auditing``, ``dossier``), a plain class in
-the module of that name.  The services share one :class:`~.context.EngineContext` (the
+``selection``, ``reminders``, ``auditing``, ``dossier``, ``migration``, the
+KG's ``meetings`` and ``catalogue``), a plain class in the module of that
+name.  The services share one :class:`~.context.EngineContext` (the
 store, clock, notifier, guards, deployed workflows, callbacks and the units
 of work); helpers they share are functions (:mod:`.access`, and e.g.
 :func:`.agreements.store_agreement`, :func:`.transitions.fire_in`), never a
@@ -24,7 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from ..guards import Guard
-from ..kg import Dossier
+from ..kg import (
+    Attachment,
+    AttachmentFile,
+    CatalogueVersion,
+    Dossier,
+    Goal,
+    KgFacts,
+    Measure,
+    Meeting,
+    Responsible,
+)
 from ..model import (
     Agreement,
     Area,
@@ -51,10 +62,12 @@ from ..workflows import DeployedWorkflows, Workflow, WorkflowRegistry
 from .agreements import AgreementService
 from .areas import AreaService
 from .auditing import AreaSnapshot, AuditService, replay
+from .catalogue import CatalogueService
 from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
 from .dossier import DossierService
 from .instances import InstanceService
+from .meetings import MeetingService
 from .migration import MigrationService
 from .people import PeopleService
 from .reminders import PlannedSend, ReminderService, SendReport
@@ -121,6 +134,8 @@ class Engine:
         self._audit = AuditService(ctx)
         self._dossier = DossierService(ctx)
         self._migration = MigrationService(ctx)
+        self._meetings = MeetingService(ctx)
+        self._catalogue = CatalogueService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -187,7 +202,9 @@ class Engine:
         review-date decision), ``reminder`` (sent, failed, superseded, ...),
         ``fields`` (instance data set), ``vote`` (cast in a selection),
         ``workflow`` (a definition deployed, an area moved to another
-        version); ``*`` for all.  A failing callback is logged; the change
+        version), ``kg`` (the KG's work: a meeting recorded or planned, an
+        attachment, a goal or measure added, the catalogue adopted, a goal
+        rated); ``*`` for all.  A failing callback is logged; the change
         stays committed."""
         self.context.on(kind, callback)
 
@@ -643,3 +660,85 @@ class Engine:
         """The area's phase, assignments and agreement at ``when``,
         reconstructed from the audit log alone."""
         return self._audit.as_of(area_id, when, actor=actor)
+
+    # ------------------------------------------------------------ KG meetings
+    def record_meeting(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        held_on: date,
+        place: str,
+        attendees: Sequence[str] = (),
+        guests: Sequence[str] = (),
+        decisions: Sequence[str] = (),
+        minutes: str = "",
+        attachments: Sequence[AttachmentFile] = (),
+        planned: bool = False,
+    ) -> Meeting:
+        """Record a KG meeting (moderation or social planning): date, place,
+        attendees (people of the area by id, named guests), decisions,
+        minutes, attachments; a future date only as ``planned``."""
+        return self._meetings.record_meeting(
+            area_id,
+            actor=actor,
+            held_on=held_on,
+            place=place,
+            attendees=attendees,
+            guests=guests,
+            decisions=decisions,
+            minutes=minutes,
+            attachments=attachments,
+            planned=planned,
+        )
+
+    def add_attachment(
+        self, area_id: str, meeting_id: int, file: AttachmentFile, *, actor: str
+    ) -> Attachment:
+        """Attach a file (at most 5 MB) to a meeting of the area."""
+        return self._meetings.add_attachment(area_id, meeting_id, file, actor=actor)
+
+    def meetings(self, area_id: str, *, actor: str) -> list[Meeting]:
+        """The area's KG meetings by date, numbered from 1."""
+        return self._meetings.meetings(area_id, actor=actor)
+
+    def meeting(self, area_id: str, meeting_id: int, *, actor: str) -> Meeting:
+        """One KG meeting of the area."""
+        return self._meetings.meeting(area_id, meeting_id, actor=actor)
+
+    def attachment_content(self, area_id: str, attachment_id: int, *, actor: str) -> bytes:
+        """The stored bytes of an attachment of one of the area's meetings."""
+        return self._meetings.attachment_content(area_id, attachment_id, actor=actor)
+
+    # ----------------------------------------------------------- KG catalogue
+    def add_goal(self, area_id: str, *, actor: str, title: str, description: str = "") -> Goal:
+        """Add a goal to the area's draft catalogue (moderation)."""
+        return self._catalogue.add_goal(area_id, actor=actor, title=title, description=description)
+
+    def add_measure(
+        self, area_id: str, goal: int, *, actor: str, title: str, responsible: Responsible
+    ) -> Measure:
+        """Add a measure to goal number ``goal`` (moderation), with who is responsible."""
+        return self._catalogue.add_measure(
+            area_id, goal, actor=actor, title=title, responsible=responsible
+        )
+
+    def goals(self, area_id: str, *, actor: str) -> list[Goal]:
+        """The area's draft catalogue: goals with measures and ratings."""
+        return self._catalogue.goals(area_id, actor=actor)
+
+    def adopt_catalogue(self, area_id: str, *, actor: str, meeting: int) -> CatalogueVersion:
+        """Adopt the draft catalogue at a recorded meeting as its next version."""
+        return self._catalogue.adopt(area_id, actor=actor, meeting=meeting)
+
+    def catalogue_versions(self, area_id: str, *, actor: str) -> list[CatalogueVersion]:
+        """Every adopted version of the area's catalogue, oldest first."""
+        return self._catalogue.catalogue_versions(area_id, actor=actor)
+
+    def rate_goal(self, area_id: str, goal: int, *, actor: str, rating: str, note: str) -> Goal:
+        """Rate goal number ``goal`` at evaluation (moderation or social planning)."""
+        return self._catalogue.rate_goal(area_id, goal, actor=actor, rating=rating, note=note)
+
+    def kg_facts(self, area_id: str, *, actor: str) -> KgFacts:
+        """What the KG's guards look at: adopted version, changes since, goals."""
+        return self._catalogue.kg_facts(area_id, actor=actor)

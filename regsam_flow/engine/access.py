@@ -18,6 +18,7 @@ __all__ = [
     "aggregate_for",
     "area_for",
     "bump",
+    "counted_change",
     "expect",
     "member",
     "person",
@@ -122,6 +123,24 @@ def bump(tx: Tx, area: Area) -> Area:
         area.id, area.version, state=area.state, round=area.round, at=tx.now
     )
     return replace(area, version=version, updated_at=tx.now)
+
+
+def counted_change(
+    tx: Tx,
+    area: Area,
+    kind: str,
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    details: dict[str, object],
+    reason: str = "",
+) -> None:
+    """Count a change to the area (:func:`bump`) and write its audit entry."""
+    bump(tx, area)
+    tx.audit(
+        kind, actor=actor, role=role, area=area.id, action=action, reason=reason, details=details
+    )
 
 
 def reschedule(tx: Tx, area: Area, wf: Workflow, review: date | None) -> dict[str, int]:

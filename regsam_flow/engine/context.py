@@ -45,6 +45,7 @@ EVENT_KINDS = (
     "fields",
     "vote",
     "workflow",
+    "kg",
 )
 
 

@@ -1,0 +1,276 @@
+"""The KG's catalogue of goals and measures: goals and measures added,
+adopted at a recorded meeting as a numbered frozen version, goals rated at
+evaluation; :func:`kg_facts_in` reads what the KG's guards look at."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import BlockedError, Blocker, InvalidInputError, NotFoundError
+from ..kg import (
+    RATINGS,
+    CatalogueVersion,
+    Goal,
+    KgFacts,
+    Measure,
+    Responsible,
+    catalogue_json,
+    catalogue_sha256,
+)
+from ..ports import UnitOfWork
+from ..validation import check_text
+from ..workflows import Workflow
+from .access import area_for, counted_change, member, pick_role
+from .context import EngineContext
+
+__all__ = [
+    "CATALOGUE_ROLES",
+    "EVALUATION_PHASE",
+    "RATING_ROLES",
+    "CatalogueService",
+    "kg_facts_in",
+]
+
+#: Who keeps the catalogue and adopts it (as the KG's moderation).
+CATALOGUE_ROLES = ("moderation",)
+#: Who rates the goals at evaluation.
+RATING_ROLES = ("moderation", "social_planning")
+#: The phase in which goals are rated: the evaluation (Auswertung) of the
+#: concept paper's phase table, the phase of this id in a workflow.  A
+#: workflow without it has no rating.
+EVALUATION_PHASE = "auswertung"
+
+
+class CatalogueService:
+    """Goals, measures, adoptions and ratings of an area's KG."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+
+    def add_goal(self, area_id: str, *, actor: str, title: str, description: str = "") -> Goal:
+        """Add a goal to the draft catalogue (moderation)."""
+        title = check_text(title, "title", max_len=500, required=True, multiline=False)
+        description = check_text(description, "description", max_len=10_000)
+        with self.ctx.write() as tx:
+            area, _wf, roles = member(
+                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "change the catalogue"
+            )
+            goal = tx.uow.add_goal(area_id, title, description)
+            counted_change(
+                tx,
+                area,
+                "kg",
+                actor=actor,
+                role=pick_role(roles, CATALOGUE_ROLES),
+                action="goal_added",
+                details={"goal": goal.number, "title": title},
+            )
+            return goal
+
+    def add_measure(
+        self, area_id: str, goal: int, *, actor: str, title: str, responsible: Responsible
+    ) -> Measure:
+        """Add a measure to goal number ``goal`` (moderation); who is
+        responsible: a role of the area's workflow, a person holding a role
+        in the area, or a named outside party."""
+        title = check_text(title, "title", max_len=500, required=True, multiline=False)
+        with self.ctx.write() as tx:
+            area, wf, roles = member(
+                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "change the catalogue"
+            )
+            found = _goal(tx.uow.list_goals(area_id), goal, area_id)
+            who = _responsible(responsible, wf, tx.uow.get_assignments(area_id), area_id)
+            measure = tx.uow.add_measure(found.id, title, who)
+            counted_change(
+                tx,
+                area,
+                "kg",
+                actor=actor,
+                role=pick_role(roles, CATALOGUE_ROLES),
+                action="measure_added",
+                details={
+                    "goal": found.number,
+                    "measure": measure.id,
+                    "title": title,
+                    "responsible": {"kind": who.kind, "name": who.name},
+                },
+            )
+            return measure
+
+    def goals(self, area_id: str, *, actor: str) -> list[Goal]:
+        """The draft catalogue: goals by number with measures and ratings."""
+        with self.ctx.read() as uow:
+            area_for(self.ctx, uow, area_id, actor)
+            return uow.list_goals(area_id)
+
+    def adopt(self, area_id: str, *, actor: str, meeting: int) -> CatalogueVersion:
+        """Adopt the draft catalogue at a recorded (not planned) meeting of
+        the area (moderation): it is frozen as the next numbered version,
+        its SHA-256 in the audit entry.  Refused when the catalogue has no
+        goal or is the version adopted last."""
+        with self.ctx.write() as tx:
+            area, _wf, roles = member(
+                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "adopt the catalogue"
+            )
+            found = next((m for m in tx.uow.list_meetings(area_id) if m.id == meeting), None)
+            if found is None:
+                raise NotFoundError(
+                    f"no meeting {meeting} in area '{area_id}' "
+                    f"(see `regsam-flow kg meeting list {area_id}`)",
+                    kind="meeting",
+                    key=str(meeting),
+                )
+            if found.planned:
+                raise BlockedError(
+                    f"meeting {meeting} is only planned: the catalogue is adopted at a "
+                    "meeting that took place",
+                    [Blocker("meeting_planned", f"meeting {meeting} has not taken place")],
+                    area=area_id,
+                )
+            goals = tuple(tx.uow.list_goals(area_id))
+            if not goals:
+                raise BlockedError(
+                    "the catalogue has no goal yet",
+                    [Blocker("catalogue_empty", "add a goal first (kg goal add)")],
+                    area=area_id,
+                )
+            text = catalogue_json(goals)
+            digest = catalogue_sha256(text)
+            versions = tx.uow.catalogue_versions(area_id)
+            if versions and versions[-1].sha256 == digest:
+                raise BlockedError(
+                    f"the catalogue is unchanged since version {versions[-1].version}",
+                    [
+                        Blocker(
+                            "catalogue_unchanged",
+                            f"version {versions[-1].version} is the adopted catalogue",
+                        )
+                    ],
+                    area=area_id,
+                )
+            version = CatalogueVersion(
+                area=area_id,
+                version=len(versions) + 1,
+                meeting=meeting,
+                adopted_by=actor,
+                adopted_at=tx.now,
+                goals=goals,
+                sha256=digest,
+            )
+            tx.uow.add_catalogue_version(version)
+            counted_change(
+                tx,
+                area,
+                "kg",
+                actor=actor,
+                role=pick_role(roles, CATALOGUE_ROLES),
+                action="catalogue_adopted",
+                details={
+                    "version": version.version,
+                    "meeting": meeting,
+                    "goals": len(goals),
+                    "sha256": digest,
+                },
+            )
+            return tx.uow.catalogue_versions(area_id)[-1]
+
+    def catalogue_versions(self, area_id: str, *, actor: str) -> list[CatalogueVersion]:
+        """Every adopted version of the catalogue, oldest first."""
+        with self.ctx.read() as uow:
+            area_for(self.ctx, uow, area_id, actor)
+            return uow.catalogue_versions(area_id)
+
+    def rate_goal(self, area_id: str, goal: int, *, actor: str, rating: str, note: str) -> Goal:
+        """Rate goal number ``goal`` (moderation or social planning) as
+        achieved, partly or not_achieved, with a note; only while the area
+        is in its evaluation phase (:data:`EVALUATION_PHASE`).  A new rating
+        replaces the old one (both are in the audit log)."""
+        if rating not in RATINGS:
+            raise InvalidInputError(
+                f"rating: {rating!r} is not one of {', '.join(RATINGS)}", field="rating"
+            )
+        note = check_text(note, "note", max_len=4000, required=True)
+        with self.ctx.write() as tx:
+            area, _wf, roles = member(self.ctx, tx.uow, area_id, actor, RATING_ROLES, "rate a goal")
+            if area.state != EVALUATION_PHASE:
+                raise BlockedError(
+                    f"goals are rated in the phase {EVALUATION_PHASE}; area '{area_id}' "
+                    f"is in {area.state}",
+                    [
+                        Blocker(
+                            "not_in_evaluation",
+                            f"rating needs the phase {EVALUATION_PHASE} (now {area.state})",
+                        )
+                    ],
+                    area=area_id,
+                )
+            found = _goal(tx.uow.list_goals(area_id), goal, area_id)
+            tx.uow.rate_goal(found.id, rating, note, actor, tx.now)
+            counted_change(
+                tx,
+                area,
+                "kg",
+                actor=actor,
+                role=pick_role(roles, RATING_ROLES),
+                action="goal_rated",
+                reason=note,
+                details={"goal": found.number, "rating": rating},
+            )
+            return _goal(tx.uow.list_goals(area_id), goal, area_id)
+
+    def kg_facts(self, area_id: str, *, actor: str) -> KgFacts:
+        """What the KG's guards look at (see :class:`~regsam_flow.kg.KgFacts`)."""
+        with self.ctx.read() as uow:
+            area_for(self.ctx, uow, area_id, actor)
+            return kg_facts_in(uow, area_id)
+
+
+def kg_facts_in(uow: UnitOfWork, area_id: str) -> KgFacts:
+    """The KG's facts of an area, read in the caller's unit of work: the
+    newest adopted version and whether the draft differs from it (by the
+    hash of its canonical JSON), the draft's goals.  ``final_document``
+    stays None until the final documentation is stored (a later part)."""
+    goals = tuple(uow.list_goals(area_id))
+    versions = uow.catalogue_versions(area_id)
+    if not versions:
+        return KgFacts(goals=goals)
+    latest = versions[-1]
+    changed = catalogue_sha256(catalogue_json(goals)) != latest.sha256
+    return KgFacts(adopted_version=latest.version, changed_since_adoption=changed, goals=goals)
+
+
+def _goal(goals: Sequence[Goal], number: int, area_id: str) -> Goal:
+    for g in goals:
+        if g.number == number:
+            return g
+    raise NotFoundError(
+        f"no goal {number} in area '{area_id}' (see `regsam-flow kg goal list {area_id}`)",
+        kind="goal",
+        key=str(number),
+    )
+
+
+def _responsible(
+    who: Responsible, wf: Workflow, assignments: Sequence[tuple[str, str]], area_id: str
+) -> Responsible:
+    name = check_text(who.name, "responsible", max_len=200, required=True, multiline=False)
+    if who.kind == "role":
+        if name not in wf.definition.roles:
+            raise InvalidInputError(
+                f"responsible: '{name}' is no role of {wf.name} "
+                f"(roles: {', '.join(wf.definition.roles)})",
+                field="responsible",
+            )
+    elif who.kind == "person":
+        if name not in {p for _r, p in assignments}:
+            raise InvalidInputError(
+                f"responsible: '{name}' holds no role in area '{area_id}'; name an outside "
+                "party (--outside) or assign them a role first",
+                field="responsible",
+            )
+    elif who.kind != "outside":
+        raise InvalidInputError(
+            f"responsible: kind {who.kind!r} is not one of role, person, outside",
+            field="responsible",
+        )
+    return Responsible(who.kind, name)
