@@ -6,7 +6,6 @@ import ast
 import html
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -17,6 +16,8 @@ import pytest
 from regsam_flow import diagram
 from regsam_flow.diagram import to_dot, to_mermaid, transition_label
 from regsam_flow.workflows import Workflow, WorkflowRegistry, parse_workflow
+
+from . import tools
 
 OPEN_PHASES = ("vorlauf", "diagnose", "umsetzung", "auswertung")
 
@@ -357,11 +358,16 @@ def test_dot_escapes_titles(awkward: Workflow) -> None:
 
 # --- rendering with Graphviz ----------------------------------------------------
 
-DOT_BINARY = shutil.which("dot")
-needs_dot = pytest.mark.skipif(
-    DOT_BINARY is None,
-    reason="Graphviz 'dot' is not on PATH (install graphviz to render-check the DOT output)",
-)
+DOT_BINARY = tools.find("dot")
+
+
+@pytest.fixture
+def dot_binary() -> str:
+    """Graphviz's ``dot``, to render-check the DOT output."""
+    return tools.require(DOT_BINARY, "Graphviz 'dot'", "graphviz")
+
+
+needs_dot = pytest.mark.usefixtures("dot_binary")
 
 
 def render_svg(dot: str) -> str:

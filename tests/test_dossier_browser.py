@@ -7,9 +7,7 @@ screenshots for the eye (390 px) are in the issue's note, not here."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,22 +15,15 @@ import pytest
 
 from regsam_flow.documents import render_dossier
 
+from . import tools
 from .dossier_sample import rich_dossier
 
-CHROMIUM = next(
-    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
-)
+CHROMIUM = tools.find("chromium", "chromium-browser", "google-chrome")
 
 
 @pytest.fixture(autouse=True)
 def _browser() -> None:
-    """Without Chromium the tests are skipped, except on CI
-    (``REGSAM_FLOW_TEST_REQUIRE_BROWSER=1``, set by ``.ci/run`` after
-    ``.ci/chromium`` installed it), where they fail: CI never skips them."""
-    if CHROMIUM is None:
-        if os.environ.get("REGSAM_FLOW_TEST_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is not installed (bash .ci/chromium installs it)", pytrace=False)
-        pytest.skip("Chromium is not installed (bash .ci/chromium installs it)")
+    tools.require(CHROMIUM, "Chromium", "chromium")
 
 
 #: Added by the test, after the document: what the browser laid out.
