@@ -18,6 +18,7 @@ from regsam_flow.kg import Responsible
 from regsam_flow.ports import FixedClock
 
 from .cli_helpers import Cli, setup_area
+from .conftest import report, sign_agreement
 
 PAST = date(2026, 3, 12)
 
@@ -288,6 +289,15 @@ def test_the_final_documentation_shows_orders_and_resources(engine: Engine, area
     assert "Treffpunkte für Ältere" in md and "Seniorencafé" in md
     html = render_dossier(d, "html")
     assert "Räume suchen" in html and "Streetwork" in html
+
+    # the adopted (frozen) goals show the ratings the live goals got
+    sign_agreement(engine, area)
+    for phase in ("vorlauf", "diagnose", "umsetzung"):
+        report(engine, area, phase)
+        engine.advance(area, actor="mia")
+    engine.rate_goal(area, 1, actor="mia", rating="partly", note="Café ja, Besuche nein")
+    md = render_dossier(engine.dossier(area, actor="audrey"), "md")
+    assert "**Bewertung:** teilweise erreicht" in md and "Café ja, Besuche nein" in md
 
 
 # ------------------------------------------------------------------ the CLI
