@@ -22,6 +22,7 @@ from ..validation import check_text
 from ..workflows import Workflow
 from .access import area_for, counted_change, member, pick_role
 from .context import EngineContext
+from .meetings import held_meeting
 
 __all__ = [
     "CATALOGUE_ROLES",
@@ -113,21 +114,9 @@ class CatalogueService:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "adopt the catalogue"
             )
-            found = next((m for m in tx.uow.list_meetings(area_id) if m.id == meeting), None)
-            if found is None:
-                raise NotFoundError(
-                    f"no meeting {meeting} in area '{area_id}' "
-                    f"(see `regsam-flow kg meeting list {area_id}`)",
-                    kind="meeting",
-                    key=str(meeting),
-                )
-            if found.planned:
-                raise BlockedError(
-                    f"meeting {meeting} is only planned: the catalogue is adopted at a "
-                    "meeting that took place",
-                    [Blocker("meeting_planned", f"meeting {meeting} has not taken place")],
-                    area=area_id,
-                )
+            held_meeting(
+                tx.uow.list_meetings(area_id), meeting, area_id, "the catalogue is adopted"
+            )
             goals = tuple(tx.uow.list_goals(area_id))
             if not goals:
                 raise BlockedError(

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import date
 
 from ..dates import BERLIN, check_date
-from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError, NotFoundError
+from ..errors import InvalidInputError, NotAllowedError, NotFoundError
 from ..kg import ORDER_KINDS, ORDER_STATUSES, Goal, MissingResource, Responsible, WorkOrder
 from ..validation import check_text
 from .access import area_for, counted_change, member, pick_role, refuse_if_final
 from .catalogue import check_responsible
 from .context import EngineContext
+from .meetings import held_meeting
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -74,21 +75,9 @@ class OrderService:
             area, wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, ORDER_ROLES, "issue a work order"
             )
-            held = next((m for m in tx.uow.list_meetings(area_id) if m.id == meeting), None)
-            if held is None:
-                raise NotFoundError(
-                    f"no meeting {meeting} in area '{area_id}' "
-                    f"(see `regsam-flow kg meeting list {area_id}`)",
-                    kind="meeting",
-                    key=str(meeting),
-                )
-            if held.planned:
-                raise BlockedError(
-                    f"meeting {meeting} is only planned: orders are issued at a meeting "
-                    "that took place",
-                    [Blocker("meeting_planned", f"meeting {meeting} has not taken place")],
-                    area=area_id,
-                )
+            held = held_meeting(
+                tx.uow.list_meetings(area_id), meeting, area_id, "orders are issued"
+            )
             if due < held.held_on:
                 raise InvalidInputError(
                     f"due: {due.isoformat()} lies before the meeting that issues the order "
