@@ -1,5 +1,6 @@
 """The Kooperationsgremium's records on the unit of work's connection:
-meetings, attachments, goals, measures, adopted catalogue versions."""
+meetings, attachments, goals, measures, adopted catalogue versions, work
+orders, missing resources."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from regsam_flow.kg import (
     Goal,
     Measure,
     Meeting,
+    MissingResource,
     Responsible,
+    WorkOrder,
     catalogue_goals,
     catalogue_json,
 )
@@ -242,6 +245,103 @@ class SqlKg(KgUnitOfWork):
                 adopted_at=parse_ts(r.adopted_at),
                 goals=catalogue_goals(r.area_id, r.goals),
                 sha256=r.sha256,
+            )
+            for r in rows
+        ]
+
+    def add_work_order(
+        self,
+        area_id: str,
+        kind: str,
+        title: str,
+        addressee: Responsible,
+        meeting_id: int,
+        due: date,
+        goal: int | None,
+        measure: int | None,
+        by: str,
+        at: datetime,
+    ) -> WorkOrder:
+        result = self.conn.execute(
+            insert(s.kg_work_orders).values(
+                area_id=area_id,
+                kind=kind,
+                title=title,
+                addressee_kind=addressee.kind,
+                addressee_name=addressee.name,
+                goal_number=goal,
+                measure_id=measure,
+                meeting_id=meeting_id,
+                due=due.isoformat(),
+                status="open",
+                note="",
+                created_by=by,
+                created_at=format_ts(at),
+                updated_by=by,
+                updated_at=format_ts(at),
+            )
+        )
+        when = parse_ts(format_ts(at))
+        return WorkOrder(
+            _new_id(result), area_id, kind, title, addressee, meeting_id, due, "open", "",
+            goal, measure, by, when, by, when,
+        )  # fmt: skip
+
+    def update_work_order(
+        self, order_id: int, status: str, note: str, by: str, at: datetime
+    ) -> None:
+        o = s.kg_work_orders
+        self.conn.execute(
+            update(o)
+            .where(o.c.id == order_id)
+            .values(status=status, note=note, updated_by=by, updated_at=format_ts(at))
+        )
+
+    def list_work_orders(self, area_id: str) -> list[WorkOrder]:
+        o = s.kg_work_orders
+        rows = self.conn.execute(select(o).where(o.c.area_id == area_id).order_by(o.c.id))
+        return [
+            WorkOrder(
+                id=r.id,
+                area=r.area_id,
+                kind=r.kind,
+                title=r.title,
+                addressee=Responsible(r.addressee_kind, r.addressee_name),
+                meeting=r.meeting_id,
+                due=date.fromisoformat(r.due),
+                status=r.status,
+                note=r.note,
+                goal=r.goal_number,
+                measure=r.measure_id,
+                created_by=r.created_by,
+                created_at=parse_ts(r.created_at),
+                updated_by=r.updated_by,
+                updated_at=parse_ts(r.updated_at),
+            )
+            for r in rows
+        ]
+
+    def add_missing_resource(
+        self, area_id: str, text: str, estimate: str, by: str, at: datetime
+    ) -> MissingResource:
+        result = self.conn.execute(
+            insert(s.kg_missing_resources).values(
+                area_id=area_id,
+                text=text,
+                estimate=estimate,
+                recorded_by=by,
+                recorded_at=format_ts(at),
+            )
+        )
+        when = parse_ts(format_ts(at))
+        return MissingResource(_new_id(result), area_id, text, estimate, by, when)
+
+    def list_missing_resources(self, area_id: str) -> list[MissingResource]:
+        r_ = s.kg_missing_resources
+        rows = self.conn.execute(select(r_).where(r_.c.area_id == area_id).order_by(r_.c.id))
+        return [
+            MissingResource(
+                r.id, r.area_id, r.text, r.estimate, r.recorded_by, parse_ts(r.recorded_at)
             )
             for r in rows
         ]

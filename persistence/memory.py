@@ -43,7 +43,9 @@ from regsam_flow.kg import (
     Goal,
     Measure,
     Meeting,
+    MissingResource,
     Responsible,
+    WorkOrder,
     catalogue_goals,
     catalogue_json,
 )
@@ -113,6 +115,8 @@ class _State:
     goals: dict[int, Goal] = field(default_factory=dict)
     measures: dict[int, Measure] = field(default_factory=dict)
     catalogue: dict[tuple[str, int], CatalogueVersion] = field(default_factory=dict)
+    orders: dict[int, WorkOrder] = field(default_factory=dict)
+    resources: dict[int, MissingResource] = field(default_factory=dict)
     last_kg_id: dict[str, int] = field(default_factory=dict)  # table -> last id
 
     def copy(self) -> _State:
@@ -532,6 +536,58 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def catalogue_versions(self, area_id: str) -> list[CatalogueVersion]:
         return [v for k, v in sorted(self._s.catalogue.items()) if k[0] == area_id]
+
+    def add_work_order(
+        self,
+        area_id: str,
+        kind: str,
+        title: str,
+        addressee: Responsible,
+        meeting_id: int,
+        due: date,
+        goal: int | None,
+        measure: int | None,
+        by: str,
+        at: datetime,
+    ) -> WorkOrder:
+        s = self._w()
+        self._need_area(area_id)
+        if meeting_id not in s.meetings:
+            raise _conflict(f"no meeting {meeting_id}")
+        if measure is not None and measure not in s.measures:
+            raise _conflict(f"no measure {measure}")
+        when = _utc(at)
+        order = WorkOrder(
+            self._next_id("orders"), area_id, kind, title, addressee, meeting_id, due, "open",
+            "", goal, measure, by, when, by, when,
+        )  # fmt: skip
+        s.orders[order.id] = order
+        return order
+
+    def update_work_order(
+        self, order_id: int, status: str, note: str, by: str, at: datetime
+    ) -> None:
+        s = self._w()
+        order = s.orders.get(order_id)
+        if order is not None:
+            s.orders[order_id] = replace(
+                order, status=status, note=note, updated_by=by, updated_at=_utc(at)
+            )
+
+    def list_work_orders(self, area_id: str) -> list[WorkOrder]:
+        return [o for _i, o in sorted(self._s.orders.items()) if o.area == area_id]
+
+    def add_missing_resource(
+        self, area_id: str, text: str, estimate: str, by: str, at: datetime
+    ) -> MissingResource:
+        s = self._w()
+        self._need_area(area_id)
+        found = MissingResource(self._next_id("resources"), area_id, text, estimate, by, _utc(at))
+        s.resources[found.id] = found
+        return found
+
+    def list_missing_resources(self, area_id: str) -> list[MissingResource]:
+        return [r for _i, r in sorted(self._s.resources.items()) if r.area == area_id]
 
     # reminders
     def _readable(self, rems: Sequence[Reminder]) -> list[Reminder]:

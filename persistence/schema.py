@@ -50,6 +50,8 @@ __all__ = [
     "kg_goals",
     "kg_measures",
     "kg_meetings",
+    "kg_missing_resources",
+    "kg_work_orders",
     "metadata",
     "people",
     "reminders",
@@ -87,6 +89,8 @@ _TABLES = (
     "kg_goals",
     "kg_measures",
     "kg_catalogue_versions",
+    "kg_work_orders",
+    "kg_missing_resources",
 )
 _lock = threading.Lock()
 
@@ -113,6 +117,8 @@ if TYPE_CHECKING:  # defined by _define() on first use
     kg_goals: Table
     kg_measures: Table
     kg_catalogue_versions: Table
+    kg_work_orders: Table
+    kg_missing_resources: Table
 
 
 def __getattr__(name: str) -> Any:
@@ -394,6 +400,40 @@ def _define() -> dict[str, Any]:
         Column("adopted_at", TS, nullable=False),
         Column("goals", Text, nullable=False),
         Column("sha256", String(64), nullable=False),
+    )
+    # The KG's work orders and recommendations (goal by its number), and
+    # the missing resources it documents.
+    kg_work_orders = Table(
+        "kg_work_orders",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("area_id", ID, ForeignKey("areas.id"), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("title", Text, nullable=False),
+        Column("addressee_kind", String(16), nullable=False),
+        Column("addressee_name", String(200), nullable=False),
+        Column("goal_number", Integer, nullable=True),
+        Column("measure_id", Integer, ForeignKey("kg_measures.id"), nullable=True),
+        Column("meeting_id", Integer, ForeignKey("kg_meetings.id"), nullable=False),
+        Column("due", String(10), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("note", Text, nullable=False),
+        Column("created_by", ID, nullable=False),
+        Column("created_at", TS, nullable=False),
+        Column("updated_by", ID, nullable=False),
+        Column("updated_at", TS, nullable=False),
+        Index("ix_kg_work_orders_area", "area_id", "due"),
+    )
+    kg_missing_resources = Table(
+        "kg_missing_resources",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("area_id", ID, ForeignKey("areas.id"), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("estimate", Text, nullable=False),
+        Column("recorded_by", ID, nullable=False),
+        Column("recorded_at", TS, nullable=False),
+        Index("ix_kg_missing_resources_area", "area_id"),
     )
 
     return {name: value for name, value in locals().items() if name in _TABLES}

@@ -24,7 +24,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .kg import Attachment, Attendee, CatalogueVersion, Goal, Measure, Meeting, Responsible
+from .kg import (
+    Attachment,
+    Attendee,
+    CatalogueVersion,
+    Goal,
+    Measure,
+    Meeting,
+    MissingResource,
+    Responsible,
+    WorkOrder,
+)
 from .model import (
     Agreement,
     Approvals,
@@ -257,7 +267,8 @@ class KgUnitOfWork(ABC):
     """The Kooperationsgremium's records (see :class:`UnitOfWork` and
     :mod:`regsam_flow.kg`): meetings with attendees, decisions and
     attachments; goals with measures and ratings; adopted catalogue
-    versions.  Ids are given by the store, from 1."""
+    versions; work orders and missing resources.  Ids are given by the
+    store, from 1."""
 
     @abstractmethod
     def add_meeting(
@@ -313,6 +324,43 @@ class KgUnitOfWork(ABC):
     @abstractmethod
     def catalogue_versions(self, area_id: str) -> list[CatalogueVersion]:
         """Every adopted version of the area, oldest first."""
+
+    @abstractmethod
+    def add_work_order(
+        self,
+        area_id: str,
+        kind: str,
+        title: str,
+        addressee: Responsible,
+        meeting_id: int,
+        due: date,
+        goal: int | None,
+        measure: int | None,
+        by: str,
+        at: datetime,
+    ) -> WorkOrder:
+        """Insert a work order or recommendation (``goal``: a goal's number,
+        ``measure``: a measure's id), status ``open`` with no note."""
+
+    @abstractmethod
+    def update_work_order(
+        self, order_id: int, status: str, note: str, by: str, at: datetime
+    ) -> None:
+        """Set an order's status and note as reported by ``by``."""
+
+    @abstractmethod
+    def list_work_orders(self, area_id: str) -> list[WorkOrder]:
+        """The area's work orders by id."""
+
+    @abstractmethod
+    def add_missing_resource(
+        self, area_id: str, text: str, estimate: str, by: str, at: datetime
+    ) -> MissingResource:
+        """Record what the KG documents as lacking."""
+
+    @abstractmethod
+    def list_missing_resources(self, area_id: str) -> list[MissingResource]:
+        """The area's missing resources by id."""
 
 
 class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork, KgUnitOfWork):

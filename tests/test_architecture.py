@@ -302,6 +302,24 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', goal: 'int', *, actor: 'str', rating: 'str', note: 'str') -> 'Goal'"
     ),
     "kg_facts": "(self, area_id: 'str', *, actor: 'str') -> 'KgFacts'",
+    "issue_order": (
+        "(self, area_id: 'str', *, actor: 'str', meeting: 'int', title: 'str', addressee: "
+        "'Responsible', due: 'date', kind: 'str' = 'order', goal: 'int | None' = None, "
+        "measure: 'int | None' = None) -> 'WorkOrder'"
+    ),
+    "report_order": (
+        "(self, area_id: 'str', order_id: 'int', *, actor: 'str', status: 'str', "
+        "note: 'str' = '') -> 'WorkOrder'"
+    ),
+    "work_orders": (
+        "(self, area_id: 'str', *, actor: 'str', status: 'str | None' = None, "
+        "overdue: 'bool' = False, mine: 'bool' = False) -> 'list[WorkOrder]'"
+    ),
+    "add_missing_resource": (
+        "(self, area_id: 'str', *, actor: 'str', text: 'str', estimate: 'str' = '') "
+        "-> 'MissingResource'"
+    ),
+    "missing_resources": "(self, area_id: 'str', *, actor: 'str') -> 'list[MissingResource]'",
 }
 #: Its public properties, and whether they can be set.
 PUBLIC_PROPERTIES = {

@@ -122,3 +122,7 @@ def test_kg_walkthrough_runs(tmp_path: Path) -> None:
     assert "Catalogue version 2 of hasenbergl-nord adopted at meeting 1" in r.stdout
     assert "The catalogue changed since version 1: adopt it again." in r.stdout
     assert (tmp_path / "kg-1" / "liste.txt").read_text() == "Anwesenheitsliste\n"
+    assert "Order 1 of hasenbergl-nord: in_progress." in r.stdout
+    assert "Recommendation 2 of hasenbergl-nord to outside Baureferat, due 30.06.2026." in r.stdout
+    assert "Missing resource 1 of hasenbergl-nord recorded." in r.stdout
+    assert "1. Streetwork für Jugendliche (0,5 Stellen)" in r.stdout

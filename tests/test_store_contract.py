@@ -26,7 +26,9 @@ from regsam_flow.kg import (
     CatalogueVersion,
     Goal,
     Measure,
+    MissingResource,
     Responsible,
+    WorkOrder,
     catalogue_json,
     catalogue_sha256,
 )
@@ -967,6 +969,56 @@ def test_kg_records_are_undone_with_their_unit_of_work(store: Store) -> None:
         assert uow.list_goals("a1") == []
     with store.write() as uow:  # ids of undone rows may be given again; numbers start anew
         assert uow.add_goal("a1", "Ziel", "").number == 1
+
+
+def test_work_orders_round_trip_and_take_reports(store: Store) -> None:
+    later = T0 + timedelta(days=3)
+    with store.write() as uow:
+        populate(uow)
+        meeting = _meeting(uow, date(2027, 4, 1))
+        goal = uow.add_goal("a1", "Ziel", "")
+        measure = uow.add_measure(goal.id, "M", Responsible("role", "provider"))
+        first = uow.add_work_order(
+            "a1", "order", "Träger sucht Räume", Responsible("person", "p1"), meeting,
+            date(2027, 6, 30), 1, measure.id, "p1", T0,
+        )  # fmt: skip
+        second = uow.add_work_order(
+            "a1", "recommendation", "Bänke aufstellen", Responsible("outside", "Baureferat"),
+            meeting, date(2027, 5, 1), None, None, "p1", T0,
+        )  # fmt: skip
+        uow.update_work_order(second.id, "declined", "kein Geld", "p2", later)
+    assert first == WorkOrder(
+        first.id, "a1", "order", "Träger sucht Räume", Responsible("person", "p1"), meeting,
+        date(2027, 6, 30), "open", "", 1, measure.id, "p1", T0, "p1", T0,
+    )  # fmt: skip
+    with store.read() as uow:
+        orders = uow.list_work_orders("a1")
+        assert uow.list_work_orders("a2") == []
+    assert orders[0] == first
+    assert orders[1] == replace(
+        second, status="declined", note="kein Geld", updated_by="p2", updated_at=later
+    )
+    assert (orders[1].goal, orders[1].measure, orders[1].created_by) == (None, None, "p1")
+
+
+def test_missing_resources_round_trip(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        one = uow.add_missing_resource(
+            "a1", "Eine halbe Stelle Streetwork", "0,5 Stellen", "p1", T0
+        )
+        two = uow.add_missing_resource("a1", "Räume für Jugendliche", "", "p1", T0)
+        uow.add_missing_resource("a2", "anderswo", "", "p1", T0)
+    with store.read() as uow:
+        assert uow.list_missing_resources("a1") == [one, two]
+    assert one == MissingResource(
+        one.id, "a1", "Eine halbe Stelle Streetwork", "0,5 Stellen", "p1", T0
+    )
+    with pytest.raises(RuntimeError), store.write() as uow:  # undone with its unit of work
+        uow.add_missing_resource("a1", "x", "", "p1", T0)
+        raise RuntimeError("boom")
+    with store.read() as uow:
+        assert len(uow.list_missing_resources("a1")) == 2
 
 
 def test_the_memory_store_runs_the_engine_without_sqlalchemy() -> None:

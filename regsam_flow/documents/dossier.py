@@ -156,11 +156,13 @@ def _changes(d: Dossier) -> list[tuple[Any, list[str]]]:
 
 def _context(d: Dossier) -> dict[str, Any]:
     kg = d.kg
-    rated = {g.id: g for g in kg.goals}
+    # a frozen (adopted) goal is known by its number (its id is 0), as is
+    # the goal an order names; measures by the ids of the live catalogue
+    rated = {g.number: g for g in kg.goals}
     shown: tuple[Goal, ...] = kg.catalogue.goals if kg.catalogue else kg.goals
-    goals = [(g, rated.get(g.id, g)) for g in sorted(shown, key=lambda g: g.number)]
+    goals = [(g, rated.get(g.number, g)) for g in sorted(shown, key=lambda g: g.number)]
     meetings = {m.id: m for m in kg.meetings}
-    measures = {x.id: x for g in shown for x in g.measures}
+    measures = {x.id: x for g in kg.goals for x in g.measures}
     return {
         "d": d,
         "area": d.area,
@@ -174,7 +176,7 @@ def _context(d: Dossier) -> dict[str, Any]:
         "catalogue": kg.catalogue,
         "versions": sorted(kg.catalogue_versions, key=lambda v: v.version),
         "goals": goals,
-        "goal_of": {g.id: g for g in shown},
+        "goal_of": {g.number: g for g in (*kg.goals, *shown)},
         "measure_of": measures,
         "orders": sorted(kg.orders, key=lambda o: (o.due, o.id)),
         "resources": sorted(kg.resources, key=lambda r: r.id),

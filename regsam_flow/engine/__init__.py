@@ -8,8 +8,8 @@ The Engine is a facade: each method hands the call to the service for what
 it handles (``people``, ``definitions``, ``areas``, ``agreements``,
 ``tasks``, ``transitions``, ``instances`` for fields and votes,
 ``selection``, ``reminders``, ``auditing``, ``dossier``, ``migration``, the
-KG's ``meetings`` and ``catalogue``), a plain class in the module of that
-name.  The services share one :class:`~.context.EngineContext` (the
+KG's ``meetings``, ``catalogue`` and ``orders``), a plain class in the
+module of that name.  The services share one :class:`~.context.EngineContext` (the
 store, clock, notifier, guards, deployed workflows, callbacks and the units
 of work); helpers they share are functions (:mod:`.access`, and e.g.
 :func:`.agreements.store_agreement`, :func:`.transitions.fire_in`), never a
@@ -34,7 +34,9 @@ from ..kg import (
     KgFacts,
     Measure,
     Meeting,
+    MissingResource,
     Responsible,
+    WorkOrder,
 )
 from ..model import (
     Agreement,
@@ -69,6 +71,7 @@ from .dossier import DossierService
 from .instances import InstanceService
 from .meetings import MeetingService
 from .migration import MigrationService
+from .orders import OrderService
 from .people import PeopleService
 from .reminders import PlannedSend, ReminderService, SendReport
 from .selection import SelectionService
@@ -136,6 +139,7 @@ class Engine:
         self._migration = MigrationService(ctx)
         self._meetings = MeetingService(ctx)
         self._catalogue = CatalogueService(ctx)
+        self._orders = OrderService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -204,7 +208,8 @@ class Engine:
         ``workflow`` (a definition deployed, an area moved to another
         version), ``kg`` (the KG's work: a meeting recorded or planned, an
         attachment, a goal or measure added, the catalogue adopted, a goal
-        rated); ``*`` for all.  A failing callback is logged; the change
+        rated, a work order issued or reported on, a missing resource
+        recorded); ``*`` for all.  A failing callback is logged; the change
         stays committed."""
         self.context.on(kind, callback)
 
@@ -742,3 +747,51 @@ class Engine:
     def kg_facts(self, area_id: str, *, actor: str) -> KgFacts:
         """What the KG's guards look at: adopted version, changes since, goals."""
         return self._catalogue.kg_facts(area_id, actor=actor)
+
+    # -------------------------------------------------- KG orders, resources
+    def issue_order(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        meeting: int,
+        title: str,
+        addressee: Responsible,
+        due: date,
+        kind: str = "order",
+        goal: int | None = None,
+        measure: int | None = None,
+    ) -> WorkOrder:
+        """Issue a work order or recommendation at a recorded meeting (moderation)."""
+        return self._orders.issue(
+            area_id, actor=actor, meeting=meeting, title=title, addressee=addressee,
+            due=due, kind=kind, goal=goal, measure=measure,
+        )  # fmt: skip
+
+    def report_order(
+        self, area_id: str, order_id: int, *, actor: str, status: str, note: str = ""
+    ) -> WorkOrder:
+        """Report an order's status (its addressee, or the moderation)."""
+        return self._orders.report(area_id, order_id, actor=actor, status=status, note=note)
+
+    def work_orders(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        status: str | None = None,
+        overdue: bool = False,
+        mine: bool = False,
+    ) -> list[WorkOrder]:
+        """The area's work orders, filtered by status, overdue, addressed to the actor."""
+        return self._orders.orders(area_id, actor=actor, status=status, overdue=overdue, mine=mine)
+
+    def add_missing_resource(
+        self, area_id: str, *, actor: str, text: str, estimate: str = ""
+    ) -> MissingResource:
+        """Document a missing resource (moderation)."""
+        return self._orders.add_resource(area_id, actor=actor, text=text, estimate=estimate)
+
+    def missing_resources(self, area_id: str, *, actor: str) -> list[MissingResource]:
+        """The area's missing resources."""
+        return self._orders.resources(area_id, actor=actor)

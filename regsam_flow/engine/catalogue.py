@@ -22,12 +22,14 @@ from ..validation import check_text
 from ..workflows import Workflow
 from .access import area_for, counted_change, member, pick_role
 from .context import EngineContext
+from .meetings import held_meeting
 
 __all__ = [
     "CATALOGUE_ROLES",
     "EVALUATION_PHASE",
     "RATING_ROLES",
     "CatalogueService",
+    "check_responsible",
     "kg_facts_in",
 ]
 
@@ -79,7 +81,7 @@ class CatalogueService:
                 self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "change the catalogue"
             )
             found = _goal(tx.uow.list_goals(area_id), goal, area_id)
-            who = _responsible(responsible, wf, tx.uow.get_assignments(area_id), area_id)
+            who = check_responsible(responsible, wf, tx.uow.get_assignments(area_id), area_id)
             measure = tx.uow.add_measure(found.id, title, who)
             counted_change(
                 tx,
@@ -112,21 +114,9 @@ class CatalogueService:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "adopt the catalogue"
             )
-            found = next((m for m in tx.uow.list_meetings(area_id) if m.id == meeting), None)
-            if found is None:
-                raise NotFoundError(
-                    f"no meeting {meeting} in area '{area_id}' "
-                    f"(see `regsam-flow kg meeting list {area_id}`)",
-                    kind="meeting",
-                    key=str(meeting),
-                )
-            if found.planned:
-                raise BlockedError(
-                    f"meeting {meeting} is only planned: the catalogue is adopted at a "
-                    "meeting that took place",
-                    [Blocker("meeting_planned", f"meeting {meeting} has not taken place")],
-                    area=area_id,
-                )
+            held_meeting(
+                tx.uow.list_meetings(area_id), meeting, area_id, "the catalogue is adopted"
+            )
             goals = tuple(tx.uow.list_goals(area_id))
             if not goals:
                 raise BlockedError(
@@ -250,27 +240,34 @@ def _goal(goals: Sequence[Goal], number: int, area_id: str) -> Goal:
     )
 
 
-def _responsible(
-    who: Responsible, wf: Workflow, assignments: Sequence[tuple[str, str]], area_id: str
+def check_responsible(
+    who: Responsible,
+    wf: Workflow,
+    assignments: Sequence[tuple[str, str]],
+    area_id: str,
+    field: str = "responsible",
 ) -> Responsible:
-    name = check_text(who.name, "responsible", max_len=200, required=True, multiline=False)
+    """``who`` checked against the area: a role of its workflow, a person
+    holding a role in it, or a named outside party; else an
+    InvalidInputError naming ``field`` (also used for orders' addressees)."""
+    name = check_text(who.name, field, max_len=200, required=True, multiline=False)
     if who.kind == "role":
         if name not in wf.definition.roles:
             raise InvalidInputError(
-                f"responsible: '{name}' is no role of {wf.name} "
+                f"{field}: '{name}' is no role of {wf.name} "
                 f"(roles: {', '.join(wf.definition.roles)})",
-                field="responsible",
+                field=field,
             )
     elif who.kind == "person":
         if name not in {p for _r, p in assignments}:
             raise InvalidInputError(
-                f"responsible: '{name}' holds no role in area '{area_id}'; name an outside "
+                f"{field}: '{name}' holds no role in area '{area_id}'; name an outside "
                 "party (--outside) or assign them a role first",
-                field="responsible",
+                field=field,
             )
     elif who.kind != "outside":
         raise InvalidInputError(
-            f"responsible: kind {who.kind!r} is not one of role, person, outside",
-            field="responsible",
+            f"{field}: kind {who.kind!r} is not one of role, person, outside",
+            field=field,
         )
     return Responsible(who.kind, name)

@@ -70,13 +70,19 @@ class DossierService:
 
 
 def kg_records(uow: UnitOfWork, area_id: str) -> KgRecords:
-    """The KG's records of an area for its final documentation.
-
-    This is where the KG's services plug in: read the meetings, the adopted
-    catalogue versions, the goals with their ratings, the work orders and
-    the missing resources here (in ``uow``) once the store holds them.
-    Until then the documentation shows these sections as empty."""
-    return KgRecords()
+    """The KG's records of an area for its final documentation, read in
+    ``uow``: the meetings, every adopted catalogue version (the newest as
+    ``catalogue``), the goals with their ratings, the work orders and the
+    missing resources."""
+    versions = tuple(uow.catalogue_versions(area_id))
+    return KgRecords(
+        meetings=tuple(uow.list_meetings(area_id)),
+        catalogue=versions[-1] if versions else None,
+        catalogue_versions=versions,
+        goals=tuple(uow.list_goals(area_id)),
+        orders=tuple(uow.list_work_orders(area_id)),
+        resources=tuple(uow.list_missing_resources(area_id)),
+    )
 
 
 def phases_from(entries: Sequence[AuditEntry], wf: Workflow) -> tuple[Phase, ...]:

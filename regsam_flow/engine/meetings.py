@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import PurePosixPath, PureWindowsPath
 
 from ..dates import BERLIN, check_date
-from ..errors import InvalidInputError, NotFoundError
+from ..errors import BlockedError, Blocker, InvalidInputError, NotFoundError
 from ..kg import Attachment, AttachmentFile, Attendee, Meeting
 from ..validation import check_text
 from .access import area_for, counted_change, member, pick_role
@@ -20,6 +20,7 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MEETING_ROLES",
     "MeetingService",
+    "held_meeting",
 ]
 
 #: The largest file a meeting takes as an attachment (5 MB).
@@ -189,6 +190,20 @@ def _store(tx: Tx, meeting_id: int, f: AttachmentFile) -> Attachment:
 
 def _audited(a: Attachment) -> dict[str, object]:
     return {"attachment": a.id, "filename": a.filename, "size": a.size, "sha256": a.sha256}
+
+
+def held_meeting(meetings: Sequence[Meeting], meeting_id: int, area_id: str, what: str) -> Meeting:
+    """The area's meeting ``meeting_id`` if it took place; refused when it
+    is unknown or only planned (blocker ``meeting_planned``: ``what``
+    happens at a meeting that took place)."""
+    found = _find(meetings, meeting_id, area_id)
+    if found.planned:
+        raise BlockedError(
+            f"meeting {meeting_id} is only planned: {what} at a meeting that took place",
+            [Blocker("meeting_planned", f"meeting {meeting_id} has not taken place")],
+            area=area_id,
+        )
+    return found
 
 
 def _find(meetings: Sequence[Meeting], meeting_id: int, area_id: str) -> Meeting:
