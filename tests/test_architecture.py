@@ -302,6 +302,14 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', goal: 'int', *, actor: 'str', rating: 'str', note: 'str') -> 'Goal'"
     ),
     "kg_facts": "(self, area_id: 'str', *, actor: 'str') -> 'KgFacts'",
+    # issue 11: the final documentation recorded and checked
+    "record_final_document": (
+        "(self, area_id: 'str', content: 'bytes', *, format: 'str', actor: 'str') -> "
+        "'FinalDocument'"
+    ),
+    "check_final_document": (
+        "(self, area_id: 'str', content: 'bytes', *, actor: 'str') -> 'DocumentCheck'"
+    ),
 }
 #: Its public properties, and whether they can be set.
 PUBLIC_PROPERTIES = {
