@@ -254,3 +254,43 @@ def test_the_final_documentation_is_recorded_in_the_audit_log(engine: Engine, ar
     assert engine.kg_facts(area, actor="mia").final_document.format == "html"  # type: ignore[union-attr]
     assert not engine.check_final_document(area, content, actor="mia").matches
     assert engine.check_final_document(area, newer, actor="mia").matches
+
+
+# ------------------------------------------- v1 areas moved to version 2
+def test_a_v1_area_in_diagnose_moved_to_v2_is_blocked_by_the_catalogue(
+    engine: Engine, area: str
+) -> None:
+    sign_agreement(engine, area)
+    report(engine, area, "vorlauf")
+    engine.advance(area, actor="mia")
+    report(engine, area, "diagnose")
+    engine.deploy_workflow(V2, actor="root")
+    plan = engine.migrate_area(area, 2, actor="mia", dry_run=True)
+    assert plan.can_move and plan.next_trigger == "start_umsetzung"
+    assert [b.code for b in plan.blocked_by] == ["catalogue_not_adopted"]
+    assert plan.tasks_dropped == ("abschlussdokumentation", "ziel_handlungskatalog")
+    engine.migrate_area(area, 2, actor="mia")
+    assert _blocked(engine, area, "start_umsetzung") == ["catalogue_not_adopted"]
+
+
+def test_a_v1_area_in_umsetzung_moved_to_v2_closes_only_with_the_kg_records(
+    engine: Engine, area: str
+) -> None:
+    sign_agreement(engine, area)
+    for phase in ("vorlauf", "diagnose"):
+        report(engine, area, phase)
+        engine.advance(area, actor="mia")
+    engine.record_meeting(area, actor="mia", held_on=PAST, place="ASZ", decisions=["Arbeitsweise"])
+    engine.add_goal(area, actor="mia", title="Treffpunkte")
+    engine.deploy_workflow(V2, actor="root")
+    plan = engine.migrate_area(area, 2, actor="root")
+    assert plan.next_trigger == "start_auswertung"
+    assert {b.code for b in plan.blocked_by} == {"task_open"}  # no KG guard before close
+    report(engine, area, "umsetzung")
+    engine.advance(area, actor="mia")
+    engine.report_task(area, "gemeinsame_auswertung", actor="mia")
+    assert _blocked(engine, area, "close")[:2] == ["goals_not_rated", "documentation_missing"]
+    engine.rate_goal(area, 1, actor="mia", rating="not_achieved", note="kein Raum")
+    engine.record_final_document(area, b"# Abschluss\n", format="md", actor="mia")
+    assert not engine.fire(area, "close", actor="mia").fired
+    assert engine.fire(area, "close", actor="sven").fired
