@@ -12,16 +12,35 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .errors import Blocker
+from .kg import KgFacts
 from .model import AGREEMENT_SIGNERS, Agreement, Area, TaskStatus
 from .parties import same_signer
 from .workflows import TransitionDef, Workflow
 
-__all__ = ["BUILTIN_GUARDS", "Guard", "GuardContext", "agreement_signed", "required_tasks_done"]
+__all__ = [
+    "BUILTIN_GUARDS",
+    "KG_GUARDS",
+    "NO_KG_FACTS",
+    "Guard",
+    "GuardContext",
+    "agreement_signed",
+    "catalogue_adopted",
+    "final_documentation_recorded",
+    "goals_rated",
+    "required_tasks_done",
+]
+
+
+#: The KG's facts of an area that has none (or whose facts were not read).
+NO_KG_FACTS = KgFacts()
 
 
 @dataclass(frozen=True)
 class GuardContext:
-    """What a guard may look at."""
+    """What a guard may look at.  ``kg``: the KG's facts of the area
+    (:func:`regsam_flow.engine.catalogue.kg_facts_in`), read only when a
+    transition out of the current phase names one of :data:`KG_GUARDS`
+    (otherwise empty: other transitions stay cheap)."""
 
     area: Area
     workflow: Workflow
@@ -30,6 +49,7 @@ class GuardContext:
     actor_roles: frozenset[str]
     agreement: Agreement | None
     tasks: Mapping[str, TaskStatus]
+    kg: KgFacts = NO_KG_FACTS
 
 
 Guard = Callable[[GuardContext], Iterable[Blocker]]
@@ -65,7 +85,65 @@ def required_tasks_done(ctx: GuardContext) -> list[Blocker]:
     return out
 
 
+def catalogue_adopted(ctx: GuardContext) -> list[Blocker]:
+    """The KG adopted its catalogue of goals and measures at a recorded
+    meeting, has not changed it since, and it holds at least one goal with
+    a measure (blocker ``catalogue_not_adopted``)."""
+    kg = ctx.kg
+    if kg.adopted_version is None:
+        return [
+            Blocker(
+                "catalogue_not_adopted",
+                "the KG has not adopted a catalogue of goals and measures at a recorded meeting",
+            )
+        ]
+    out = []
+    if kg.changed_since_adoption:
+        out.append(
+            Blocker(
+                "catalogue_not_adopted",
+                f"the catalogue changed since version {kg.adopted_version} was adopted: "
+                "the KG must adopt it again",
+            )
+        )
+    if not any(g.measures for g in kg.goals):
+        out.append(
+            Blocker("catalogue_not_adopted", "the catalogue has no goal with at least one measure")
+        )
+    return out
+
+
+def goals_rated(ctx: GuardContext) -> list[Blocker]:
+    """Every goal of the catalogue is rated (blocker ``goals_not_rated``,
+    naming them); a catalogue without goals has nothing to rate."""
+    open_goals = [g for g in ctx.kg.goals if g.rating is None]
+    if not open_goals:
+        return []
+    named = ", ".join(f"{g.number} ({g.title})" for g in open_goals)
+    return [Blocker("goals_not_rated", f"goals not rated yet: {named}")]
+
+
+def final_documentation_recorded(ctx: GuardContext) -> list[Blocker]:
+    """The moderation recorded the final documentation (``dossier --final``;
+    blocker ``documentation_missing``)."""
+    if ctx.kg.final_document is None:
+        return [
+            Blocker(
+                "documentation_missing",
+                "the final documentation is not recorded yet (regsam-flow dossier AREA --final)",
+            )
+        ]
+    return []
+
+
 BUILTIN_GUARDS: dict[str, Guard] = {
     "agreement_signed": agreement_signed,
     "required_tasks_done": required_tasks_done,
+    "catalogue_adopted": catalogue_adopted,
+    "goals_rated": goals_rated,
+    "final_documentation_recorded": final_documentation_recorded,
 }
+
+#: The builtin guards that look at :attr:`GuardContext.kg`: the engine reads
+#: the KG's facts only for transitions naming one of these.
+KG_GUARDS = frozenset({"catalogue_adopted", "goals_rated", "final_documentation_recorded"})

@@ -28,6 +28,7 @@ __all__ = [
     "AttachmentFile",
     "Attendee",
     "CatalogueVersion",
+    "DocumentCheck",
     "Dossier",
     "FinalDocument",
     "Goal",
@@ -213,6 +214,19 @@ class FinalDocument:
     sha256: str
     recorded_by: str
     recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """Whether a file is an area's recorded final documentation: the file's
+    size and SHA-256, the documentation recorded (None: none is), and
+    ``matches``: the file's SHA-256 is the recorded one."""
+
+    area: str
+    size: int
+    sha256: str
+    recorded: FinalDocument | None
+    matches: bool
 
 
 @dataclass(frozen=True)

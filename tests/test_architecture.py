@@ -320,6 +320,14 @@ PUBLIC_METHODS = {
         "-> 'MissingResource'"
     ),
     "missing_resources": "(self, area_id: 'str', *, actor: 'str') -> 'list[MissingResource]'",
+    # issue 11: the final documentation recorded and checked
+    "record_final_document": (
+        "(self, area_id: 'str', content: 'bytes', *, format: 'str', actor: 'str') -> "
+        "'FinalDocument'"
+    ),
+    "check_final_document": (
+        "(self, area_id: 'str', content: 'bytes', *, actor: 'str') -> 'DocumentCheck'"
+    ),
 }
 #: Its public properties, and whether they can be set.
 PUBLIC_PROPERTIES = {

@@ -296,6 +296,7 @@ def test_cli_writes_html_to_stdout_and_markdown_to_a_file(c: Cli, tmp_path: Path
         "output": str(out),
         "size": len(html),
         "sha256": hashlib.sha256(html).hexdigest(),
+        "recorded": False,
     }
     assert html.startswith(b"<!DOCTYPE html>")
 

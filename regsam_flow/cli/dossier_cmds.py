@@ -12,10 +12,88 @@ from .common import json_option
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json
 
-__all__ = ["dossier"]
+__all__ = ["dossier", "dossier_check"]
 
 
-@cli.command("dossier")
+class _DossierCommand(click.Command):
+    """``dossier AREA ...``, and ``dossier check AREA FILE`` handed on to
+    :func:`dossier_check` (an area called "check": ``dossier -- check``)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        if args and args[0] == "check":
+            return dossier_check.make_context("dossier check", args[1:], parent=parent)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.command("check")
+@click.argument("area_id", metavar="AREA")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@pass_ctx
+def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
+    """Say whether FILE is the recorded final documentation of AREA (the
+    same SHA-256 as `dossier AREA --final` recorded in the audit log).
+
+    Exit code 0 if it is; 8 (as a failed audit verify) if it differs or no
+    final documentation is recorded.  Anyone who may read the area may check.
+
+    \b
+    Example:
+      regsam-flow dossier check hasenbergl-nord abschluss.html
+    """
+    from regsam_flow.errors import InvalidInputError
+
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(
+            f"file: cannot read {file}: {exc.strerror or exc}", field="file"
+        ) from None
+    result = obj.engine.check_final_document(area_id, content, actor=obj.user)
+    rec = result.recorded
+    if obj.json:
+        echo_json(
+            {
+                "area": area_id,
+                "file": str(file),
+                "size": result.size,
+                "sha256": result.sha256,
+                "matches": result.matches,
+                "recorded": None
+                if rec is None
+                else {
+                    "format": rec.format,
+                    "size": rec.size,
+                    "sha256": rec.sha256,
+                    "recorded_by": rec.recorded_by,
+                    "recorded_at": rec.recorded_at.isoformat(),
+                },
+            }
+        )
+    elif rec is None:
+        echo(f"NO: no final documentation of {area_id} is recorded.", err=True)
+    elif result.matches:
+        echo(
+            f"OK: {file} is the final documentation of {area_id} recorded by "
+            f"{rec.recorded_by} on {rec.recorded_at:%Y-%m-%d %H:%M} UTC (sha256 {rec.sha256})."
+        )
+    else:
+        echo(
+            f"DIFFERS: {file} is not the recorded final documentation of {area_id} "
+            f"(sha256 {result.sha256}, recorded {rec.sha256}).",
+            err=True,
+        )
+    if not result.matches:
+        raise click.exceptions.Exit(8)
+
+
+@cli.command("dossier", cls=_DossierCommand)
 @click.argument("area_id", metavar="AREA")
 @click.option(
     "--format",
@@ -32,9 +110,17 @@ __all__ = ["dossier"]
     help="Write to this file instead of standard output.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@click.option(
+    "--final",
+    is_flag=True,
+    help="Record what is written (needs -o) as the final documentation: moderation, "
+    "in the phase auswertung.",
+)
 @json_option
 @pass_ctx
-def dossier(obj: Ctx, area_id: str, fmt: str, output: Path | None, force: bool) -> None:
+def dossier(
+    obj: Ctx, area_id: str, fmt: str, output: Path | None, force: bool, final: bool
+) -> None:
     """Write the final documentation of AREA (Abschlussdokumentation).
 
     It shows the cooperation agreement (its final version and history), the
@@ -42,16 +128,29 @@ def dossier(obj: Ctx, area_id: str, fmt: str, output: Path | None, force: bool) 
     catalogue of goals and measures with their ratings, the work orders,
     the missing resources and the review decisions, in German.  Anyone who
     may read the area may write it.  The same data gives the same file.
-    With --json (and -o) it says what it wrote: file, size, SHA-256.
+    With --json (and -o) it says what it wrote: file, size, SHA-256, and
+    whether it was recorded (--final).
+
+    --final (with -o) also records the file as the final documentation: the
+    format, size and SHA-256 of exactly the bytes written go into the audit
+    log (closing the area may need it: guard final_documentation_recorded).
+    Only the moderation records it, and only in the phase auswertung: it
+    reports the rated goals, and the area must still be open.  A later
+    record replaces it.  `regsam-flow dossier check AREA FILE` says whether
+    a file is the recorded final documentation.
 
     \b
     Examples:
       regsam-flow dossier hasenbergl-nord -o abschluss.html
       regsam-flow dossier hasenbergl-nord --format md > abschluss.md
+      regsam-flow dossier hasenbergl-nord --final -o abschluss.html
+      regsam-flow dossier check hasenbergl-nord abschluss.html
     """
     from regsam_flow.documents import render_dossier
     from regsam_flow.errors import InvalidInputError
 
+    if final and output is None:
+        raise InvalidInputError("--final needs -o FILE: the file that is recorded", field="output")
     if output is not None and output.exists() and not force:
         raise InvalidInputError(
             f"{output} exists already: give --force to overwrite it", field="output"
@@ -60,6 +159,7 @@ def dossier(obj: Ctx, area_id: str, fmt: str, output: Path | None, force: bool) 
     if output is None:
         echo(text, nl=False)
         return
+    existed = output.exists()
     try:
         with output.open("w" if force else "x", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -72,6 +172,14 @@ def dossier(obj: Ctx, area_id: str, fmt: str, output: Path | None, force: bool) 
             f"cannot write {output}: {exc.strerror or exc}", field="output"
         ) from None
     data = text.encode("utf-8")
+    recorded = None
+    if final:
+        try:
+            recorded = obj.engine.record_final_document(area_id, data, format=fmt, actor=obj.user)
+        except BaseException:
+            if not existed:  # refused: leave no new file that looks final
+                output.unlink(missing_ok=True)
+            raise
     if obj.json:
         echo_json(
             {
@@ -80,7 +188,10 @@ def dossier(obj: Ctx, area_id: str, fmt: str, output: Path | None, force: bool) 
                 "output": str(output),
                 "size": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
+                "recorded": recorded is not None,
             }
         )
         return
     echo(f"Wrote the final documentation of {area_id} to {output} ({fmt}, {len(data)} bytes).")
+    if recorded is not None:
+        echo(f"Recorded it as the final documentation (sha256 {recorded.sha256}).")

@@ -29,7 +29,9 @@ from ..kg import (
     Attachment,
     AttachmentFile,
     CatalogueVersion,
+    DocumentCheck,
     Dossier,
+    FinalDocument,
     Goal,
     KgFacts,
     Measure,
@@ -68,6 +70,7 @@ from .catalogue import CatalogueService
 from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
 from .dossier import DossierService
+from .final_document import FinalDocumentService
 from .instances import InstanceService
 from .meetings import MeetingService
 from .migration import MigrationService
@@ -136,6 +139,7 @@ class Engine:
         self._reminders = ReminderService(ctx)
         self._audit = AuditService(ctx)
         self._dossier = DossierService(ctx)
+        self._final = FinalDocumentService(ctx)
         self._migration = MigrationService(ctx)
         self._meetings = MeetingService(ctx)
         self._catalogue = CatalogueService(ctx)
@@ -209,8 +213,8 @@ class Engine:
         version), ``kg`` (the KG's work: a meeting recorded or planned, an
         attachment, a goal or measure added, the catalogue adopted, a goal
         rated, a work order issued or reported on, a missing resource
-        recorded); ``*`` for all.  A failing callback is logged; the change
-        stays committed."""
+        recorded, the final documentation recorded); ``*`` for all.  A
+        failing callback is logged; the change stays committed."""
         self.context.on(kind, callback)
 
     def schema_status(self) -> tuple[str | None, str]:
@@ -410,6 +414,17 @@ class Engine:
         history, phases, review decisions, the KG's records); anyone who may
         read the area may read it.  Render it with :mod:`regsam_flow.documents`."""
         return self._dossier.dossier(area_id, actor=actor)
+
+    def record_final_document(
+        self, area_id: str, content: bytes, *, format: str, actor: str
+    ) -> FinalDocument:
+        """Record the rendered final documentation (its bytes' SHA-256 goes
+        into the audit log): moderation, in the phase ``auswertung``."""
+        return self._final.record(area_id, content, fmt=format, actor=actor)
+
+    def check_final_document(self, area_id: str, content: bytes, *, actor: str) -> DocumentCheck:
+        """Whether ``content`` is the area's recorded final documentation."""
+        return self._final.check(area_id, content, actor=actor)
 
     # ------------------------------------------------------------------- tasks
     def tasks(self, area_id: str, *, actor: str, phase: str | None = None) -> list[TaskRow]:

@@ -218,15 +218,23 @@ class CatalogueService:
 def kg_facts_in(uow: UnitOfWork, area_id: str) -> KgFacts:
     """The KG's facts of an area, read in the caller's unit of work: the
     newest adopted version and whether the draft differs from it (by the
-    hash of its canonical JSON), the draft's goals.  ``final_document``
-    stays None until the final documentation is stored (a later part)."""
+    hash of its canonical JSON), the draft's goals, the final documentation
+    recorded (:func:`~regsam_flow.engine.final_document.final_document_in`)."""
+    from .final_document import final_document_in  # it needs EVALUATION_PHASE from here
+
     goals = tuple(uow.list_goals(area_id))
     versions = uow.catalogue_versions(area_id)
+    document = final_document_in(uow, area_id)
     if not versions:
-        return KgFacts(goals=goals)
+        return KgFacts(goals=goals, final_document=document)
     latest = versions[-1]
     changed = catalogue_sha256(catalogue_json(goals)) != latest.sha256
-    return KgFacts(adopted_version=latest.version, changed_since_adoption=changed, goals=goals)
+    return KgFacts(
+        adopted_version=latest.version,
+        changed_since_adoption=changed,
+        goals=goals,
+        final_document=document,
+    )
 
 
 def _goal(goals: Sequence[Goal], number: int, area_id: str) -> Goal:

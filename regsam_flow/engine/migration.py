@@ -30,11 +30,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError, NotFoundError
+from ..guards import NO_KG_FACTS
+from ..kg import KgFacts
 from ..model import AreaAggregate, AreaChange, MigrationPlan
 from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import Workflow
 from .access import aggregate_for, person
+from .catalogue import kg_facts_in
 from .context import EngineContext, Tx
 from .fields import parse_field_value
 from .transitions import next_steps
@@ -73,10 +76,12 @@ class MigrationService:
             with self.ctx.read() as uow:
                 agg = self._allowed(uow, area_id, actor)
                 roles = agg.roles_of(actor)
-            return replace(self._plan(agg, to_version, actor, roles, workflow), dry_run=True)
+                kg = kg_facts_in(uow, area_id)
+            return replace(self._plan(agg, to_version, actor, roles, workflow, kg), dry_run=True)
         with self.ctx.write() as tx:
             agg = self._allowed(tx.uow, area_id, actor)
-            plan = self._plan(agg, to_version, actor, agg.roles_of(actor), workflow)
+            kg = kg_facts_in(tx.uow, area_id)
+            plan = self._plan(agg, to_version, actor, agg.roles_of(actor), workflow, kg)
             if not plan.can_move:
                 raise BlockedError(
                     f"area '{area_id}' cannot move to {plan.workflow} version {to_version}; "
@@ -107,6 +112,7 @@ class MigrationService:
         actor: str,
         roles: frozenset[str],
         workflow: str | None,
+        kg: KgFacts,
     ) -> MigrationPlan:
         source = self.ctx.workflow(agg.area)
         target: Workflow | None = None
@@ -117,7 +123,7 @@ class MigrationService:
                 self.ctx.forget_workflows()  # deployed meanwhile by another process?
                 if to_version in self.ctx.workflows.versions(source.name):
                     target = self.ctx.workflows.get(source.name, to_version)
-        return plan_migration(self.ctx, agg, source, target, to_version, actor, roles, workflow)
+        return plan_migration(self.ctx, agg, source, target, to_version, actor, roles, workflow, kg)
 
 
 def plan_migration(
@@ -129,9 +135,11 @@ def plan_migration(
     actor: str,
     roles: frozenset[str],
     workflow: str | None = None,
+    kg: KgFacts = NO_KG_FACTS,
 ) -> MigrationPlan:
     """What moving the area from ``source`` to ``target`` (None: not
-    available, the problem says why) means, decided in memory."""
+    available, the problem says why) means, decided in memory on the
+    aggregate and the KG's facts ``kg`` (what the target's KG guards see)."""
     area = agg.area
     base = MigrationPlan(
         area.id, source.name, source.version, to_version, area.state, can_move=False
@@ -219,7 +227,7 @@ def plan_migration(
     if not problems:
         moved = replace(agg, area=replace(area, workflow_version=target.version))
         forward = target.advance_from(area.state)
-        for step in next_steps(ctx, moved, actor, roles):
+        for step in next_steps(ctx, moved, actor, roles, kg):
             if forward is not None and step.trigger == forward.trigger:
                 next_trigger = step.trigger
                 blocked_by = tuple(b for b in step.blockers if b.code != "role_missing")

@@ -12,7 +12,8 @@ from ..errors import (
     NotAllowedError,
     NotFoundError,
 )
-from ..guards import GuardContext
+from ..guards import KG_GUARDS, NO_KG_FACTS, GuardContext
+from ..kg import KgFacts
 from ..model import (
     Approval,
     AreaAggregate,
@@ -24,14 +25,24 @@ from ..model import (
     TaskStatus,
 )
 from ..parties import PARTIES, both_roles, second_approval
+from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import CreateAreaDef, TransitionDef, Workflow
 from .access import aggregate_for, area_for, expect, pick_role
+from .catalogue import kg_facts_in
 from .context import EngineContext, Tx
 from .creation import create_from
 from .tasks import task_rows
 
-__all__ = ["TransitionService", "apply", "evaluate", "field_blockers", "fire_in", "next_steps"]
+__all__ = [
+    "TransitionService",
+    "apply",
+    "evaluate",
+    "field_blockers",
+    "fire_in",
+    "kg_for",
+    "next_steps",
+]
 
 
 class TransitionService:
@@ -46,7 +57,8 @@ class TransitionService:
         not, with all blockers."""
         with self.ctx.read() as uow:
             agg, roles = aggregate_for(self.ctx, uow, area_id, actor)
-        return next_steps(self.ctx, agg, actor, roles)
+            kg = kg_for(uow, self.ctx.workflow(agg.area), agg.area.id, agg.area.state)
+        return next_steps(self.ctx, agg, actor, roles, kg)
 
     def advance(
         self, area_id: str, *, actor: str, reason: str = "", expected_version: int | None = None
@@ -102,6 +114,7 @@ class TransitionService:
             agg, roles = aggregate_for(self.ctx, uow, area_id, actor)
             wf = self.ctx.workflow(agg.area)
             votes = uow.get_votes(area_id) if wf.definition.fields else []
+            kg = kg_for(uow, wf, area_id, agg.area.state)
         by_role: dict[str, list[str]] = {r: [] for r in wf.definition.roles}
         for r, p in agg.assignments:
             by_role.setdefault(r, []).append(p)
@@ -113,18 +126,32 @@ class TransitionService:
             roles=by_role,
             agreement=agg.agreement,
             tasks=task_rows(wf, agg.tasks, None),
-            next=next_steps(self.ctx, agg, actor, roles),
+            next=next_steps(self.ctx, agg, actor, roles, kg),
             viewer_roles=tuple(sorted(roles)),
             fields=dict(agg.fields) if wf.definition.fields else {},
             votes=votes,
         )
 
 
+def kg_for(uow: UnitOfWork, wf: Workflow, area_id: str, state: str) -> KgFacts:
+    """The KG's facts of the area if a transition of ``wf`` out of ``state``
+    names a KG guard (:data:`~regsam_flow.guards.KG_GUARDS`); otherwise
+    empty facts, read for nothing."""
+    if not any(KG_GUARDS & set(t.guards) for t in wf.transitions_from(state)):
+        return NO_KG_FACTS
+    return kg_facts_in(uow, area_id)
+
+
 def next_steps(
-    ctx: EngineContext, agg: AreaAggregate, actor: str, roles: frozenset[str]
+    ctx: EngineContext,
+    agg: AreaAggregate,
+    actor: str,
+    roles: frozenset[str],
+    kg: KgFacts = NO_KG_FACTS,
 ) -> list[NextStep]:
     """Every transition out of the area's state, for ``actor`` holding
-    ``roles``: decided in memory on the loaded aggregate."""
+    ``roles``: decided in memory on the loaded aggregate and the KG's facts
+    ``kg`` (see :func:`kg_for`)."""
     area = agg.area
     wf = ctx.workflow(area)
     outgoing = wf.transitions_from(area.state)
@@ -132,7 +159,7 @@ def next_steps(
         return []
     steps = []
     for t in outgoing:
-        blockers, given, mine = evaluate(ctx, agg, wf, t, actor, roles)
+        blockers, given, mine = evaluate(ctx, agg, wf, t, actor, roles, kg)
         allowed = not [b for b in blockers if b.code != "approval_missing"] and (
             len([b for b in blockers if b.code == "approval_missing"]) <= (1 if mine else 0)
         )
@@ -159,6 +186,7 @@ def evaluate(
     t: TransitionDef,
     actor: str,
     roles: frozenset[str],
+    kg: KgFacts = NO_KG_FACTS,
 ) -> tuple[list[Blocker], dict[str, str], str | None]:
     """All blockers of ``t`` for ``actor`` acting in ``roles``; the approvals
     given; the approval role the actor could give now (or None).  A
@@ -175,7 +203,7 @@ def evaluate(
             Blocker("role_missing", f"{actor} is not {' or '.join(t.roles)} in this area")
         )
     blockers.extend(field_blockers(wf, t, agg.fields))
-    facts = GuardContext(area, wf, t, actor, roles, agg.agreement, agg.tasks)
+    facts = GuardContext(area, wf, t, actor, roles, agg.agreement, agg.tasks, kg)
     for name in t.guards:
         guard = ctx.guards[name]
         blockers.extend(guard(facts) or ())  # a guard may return None: no blockers
@@ -236,7 +264,8 @@ def fire_in(
     if role is not None and role not in roles:
         raise NotAllowedError(f"{actor} is not {role} in '{area_id}'", actor=actor, area=area_id)
     acting_roles = frozenset([role]) if role else roles
-    blockers, given, mine = evaluate(tx.ctx, agg, wf, t, actor, acting_roles)
+    kg = kg_for(tx.uow, wf, area_id, area.state) if KG_GUARDS & set(t.guards) else NO_KG_FACTS
+    blockers, given, mine = evaluate(tx.ctx, agg, wf, t, actor, acting_roles, kg)
     if t.reason_required and not reason:
         blockers.append(Blocker("reason_required", f"'{trigger}' needs a reason"))
     hard = [b for b in blockers if b.code != "approval_missing"]

@@ -1,0 +1,121 @@
+"""The final documentation (Abschlussdokumentation) recorded: its bytes'
+SHA-256 in the audit log, and a later check whether a file is it.
+
+The audit log *is* the record (no table): the entry
+``final_documentation_recorded`` (kind ``kg``) holds the format, size and
+SHA-256 of exactly the bytes written; the newest such entry of an area is
+its final documentation.  The engine never renders: a front end renders the
+dossier (:mod:`regsam_flow.documents`) and hands the bytes over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .. import audit as audit_mod
+from ..errors import BlockedError, Blocker, InvalidInputError
+from ..kg import DocumentCheck, FinalDocument
+from ..ports import UnitOfWork
+from .access import area_for, counted_change, member, pick_role
+from .catalogue import EVALUATION_PHASE
+from .context import EngineContext
+
+__all__ = [
+    "DOCUMENT_FORMATS",
+    "DOCUMENT_ROLES",
+    "RECORDED",
+    "FinalDocumentService",
+    "final_document_in",
+]
+
+#: Who records the final documentation: the moderation writes it (concept
+#: paper, phase table).
+DOCUMENT_ROLES = ("moderation",)
+#: The formats a final documentation is recorded in.
+DOCUMENT_FORMATS = ("html", "md")
+#: The audit action that records it.
+RECORDED = "final_documentation_recorded"
+
+
+class FinalDocumentService:
+    """Recording an area's final documentation and checking a file against it."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+
+    def record(self, area_id: str, content: bytes, *, fmt: str, actor: str) -> FinalDocument:
+        """Record ``content`` (the rendered bytes, as written) as the area's
+        final documentation: moderation only, and only in the evaluation
+        phase (:data:`~regsam_flow.engine.catalogue.EVALUATION_PHASE`):
+        the documentation reports the rated results, and closing the area
+        needs it recorded (guard ``final_documentation_recorded``).  A newer
+        record replaces the older one (both stay in the audit log)."""
+        if fmt not in DOCUMENT_FORMATS:
+            raise InvalidInputError(
+                f"format: {fmt!r} is not one of {', '.join(DOCUMENT_FORMATS)}", field="format"
+            )
+        if not isinstance(content, bytes) or not content:
+            raise InvalidInputError("content: the final documentation is empty", field="content")
+        digest = hashlib.sha256(content).hexdigest()
+        with self.ctx.write() as tx:
+            area, _wf, roles = member(
+                self.ctx, tx.uow, area_id, actor, DOCUMENT_ROLES, "record the final documentation"
+            )
+            if area.state != EVALUATION_PHASE:
+                raise BlockedError(
+                    f"the final documentation is recorded in the phase {EVALUATION_PHASE}; "
+                    f"area '{area_id}' is in {area.state}; nothing was written",
+                    [
+                        Blocker(
+                            "not_in_evaluation",
+                            f"recording the final documentation needs the phase "
+                            f"{EVALUATION_PHASE} (now {area.state})",
+                        )
+                    ],
+                    area=area_id,
+                )
+            counted_change(
+                tx,
+                area,
+                "kg",
+                actor=actor,
+                role=pick_role(roles, DOCUMENT_ROLES),
+                action=RECORDED,
+                details={"format": fmt, "size": len(content), "sha256": digest},
+            )
+            found = final_document_in(tx.uow, area_id)
+        assert found is not None  # just written in this unit of work
+        return found
+
+    def check(self, area_id: str, content: bytes, *, actor: str) -> DocumentCheck:
+        """Whether ``content`` is the area's recorded final documentation
+        (the same SHA-256); anyone who may read the area may check."""
+        digest = hashlib.sha256(content).hexdigest()
+        with self.ctx.read() as uow:
+            area_for(self.ctx, uow, area_id, actor)
+            recorded = final_document_in(uow, area_id)
+        return DocumentCheck(
+            area_id,
+            len(content),
+            digest,
+            recorded,
+            recorded is not None and recorded.sha256 == digest,
+        )
+
+
+def final_document_in(uow: UnitOfWork, area_id: str) -> FinalDocument | None:
+    """The area's final documentation as its newest audit entry
+    :data:`RECORDED` holds it (None: none recorded), read in ``uow``."""
+    for e in reversed(uow.query_audit(area=area_id)):
+        if e.action != RECORDED:
+            continue
+        d = e.to_dict()["details"]
+        return FinalDocument(
+            area=area_id,
+            format=str(d["format"]),
+            size=int(d["size"]),
+            sha256=str(d["sha256"]),
+            recorded_by=e.actor,
+            recorded_at=audit_mod.parse_ts(e.at),
+        )
+    return None
