@@ -9,6 +9,8 @@ a :class:`~regsam_flow.ports.Clock`.  This module plugs in the real ones:
 * the mail notifier (:mod:`regsam_flow.notifications`) from the environment
   (``REGSAM_FLOW_SMTP_URL``, else a Maildir in the data folder), made only
   when the first reminder is sent;
+* the document renderer (:mod:`regsam_flow.documents`: Jinja2, imported on
+  the first document) for the final documentation;
 * the system clock.
 
 :class:`Engine` is what ``from regsam_flow import Engine`` gives embedders;
@@ -67,6 +69,8 @@ class Engine(CoreEngine):
         notifier: Notifier | None = None,
         bind_login: bool = False,
     ) -> None:
+        from .documents import DossierRenderer
+
         super().__init__(
             store=sql_store(url) if store is None else store,
             workflow_dirs=workflow_dirs,
@@ -74,6 +78,7 @@ class Engine(CoreEngine):
             clock=clock or SystemClock(),
             notifier=notifier,
             notifier_factory=notifier_from_env,
+            renderer=DossierRenderer(),
             bind_login=bind_login,
         )
 

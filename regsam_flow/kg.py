@@ -38,6 +38,7 @@ __all__ = [
     "Meeting",
     "MissingResource",
     "Phase",
+    "RenderedDocument",
     "Responsible",
     "WorkOrder",
     "catalogue_goals",
@@ -227,6 +228,16 @@ class DocumentCheck:
     sha256: str
     recorded: FinalDocument | None
     matches: bool
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """The final documentation as the engine rendered and recorded it: the
+    record (``document``) and exactly the bytes it stands for (``content``),
+    to be written to a file."""
+
+    document: FinalDocument
+    content: bytes
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ It talks to
 * a :class:`Store`, whose :meth:`Store.write` and :meth:`Store.read` open a
   :class:`UnitOfWork` (one database transaction);
 * a :class:`Notifier`, which delivers one message;
-* a :class:`Clock`, which says what time it is (UTC).
+* a :class:`Clock`, which says what time it is (UTC);
+* a :class:`DocumentRenderer`, which turns an area's final documentation
+  into the bytes of a document (HTML, Markdown).
 
-``regsam_flow.persistence`` and ``regsam_flow.notifications`` hold the
-adapters, ``regsam_flow.bootstrap`` plugs them in;
+``regsam_flow.persistence``, ``regsam_flow.notifications`` and
+``regsam_flow.documents`` hold the adapters, ``regsam_flow.bootstrap`` plugs them in;
 ``regsam_flow.persistence.memory.MemoryStore`` is a complete store in memory,
 for tests (``tests/test_store_contract.py`` holds every store to the same
 contract).
@@ -28,6 +30,7 @@ from .kg import (
     Attachment,
     Attendee,
     CatalogueVersion,
+    Dossier,
     Goal,
     Measure,
     Meeting,
@@ -58,6 +61,7 @@ from .model import (
 __all__ = [
     "Clock",
     "DeliveryError",
+    "DocumentRenderer",
     "FixedClock",
     "InstanceDataUnitOfWork",
     "KgUnitOfWork",
@@ -160,6 +164,18 @@ class Notifier(ABC):
 
     @abstractmethod
     def notify(self, notice: ReminderNotice) -> None: ...
+
+
+class DocumentRenderer(ABC):
+    """Renders an area's final documentation (its :class:`~regsam_flow.kg.Dossier`)
+    as a document: the same dossier always gives the same bytes, so their
+    SHA-256 identifies the document."""
+
+    #: The formats it renders, e.g. ``("html", "md")``.
+    formats: tuple[str, ...]
+
+    @abstractmethod
+    def render(self, dossier: Dossier, fmt: str) -> bytes: ...
 
 
 class InstanceDataUnitOfWork(ABC):

@@ -31,6 +31,7 @@ PACKAGE = REPO / "regsam_flow"
 FORBIDDEN = (
     "regsam_flow.persistence",
     "regsam_flow.notifications",
+    "regsam_flow.documents",
     "regsam_flow.cli",
     "regsam_flow.demo",
     "regsam_flow.bootstrap",

@@ -322,8 +322,7 @@ PUBLIC_METHODS = {
     "missing_resources": "(self, area_id: 'str', *, actor: 'str') -> 'list[MissingResource]'",
     # issue 11: the final documentation recorded and checked
     "record_final_document": (
-        "(self, area_id: 'str', content: 'bytes', *, format: 'str', actor: 'str') -> "
-        "'FinalDocument'"
+        "(self, area_id: 'str', *, format: 'str', actor: 'str') -> 'RenderedDocument'"
     ),
     "check_final_document": (
         "(self, area_id: 'str', content: 'bytes', *, actor: 'str') -> 'DocumentCheck'"

@@ -14,6 +14,8 @@ from typing import cast
 import pytest
 
 from regsam_flow import Engine
+from regsam_flow.documents import render_dossier
+from regsam_flow.engine import Engine as CoreEngine
 from regsam_flow.errors import BlockedError, InvalidInputError, NotAllowedError
 from regsam_flow.guards import (
     BUILTIN_GUARDS,
@@ -24,6 +26,7 @@ from regsam_flow.guards import (
     goals_rated,
 )
 from regsam_flow.kg import FinalDocument, Goal, KgFacts, Measure, Responsible
+from regsam_flow.persistence.memory import MemoryStore
 from regsam_flow.workflows.registry import PROPOSED_DIR
 
 from .conftest import PEOPLE, report, sign_agreement
@@ -184,15 +187,28 @@ def test_a_v2_area_walks_through_the_kg_to_close(engine: Engine, v2_area: str) -
     ]
     engine.rate_goal(a, 1, actor="sven", rating="partly", note="Café ja")
     assert _why(engine, a, "close")[:1] == ["documentation_missing"]
-    content = b"<html>Abschlussdokumentation</html>"
-    doc = engine.record_final_document(a, content, format="html", actor="mia")
-    assert doc.sha256 == hashlib.sha256(content).hexdigest()
+    rendered = engine.record_final_document(a, format="html", actor="mia")
+    doc = rendered.document
+    assert doc.sha256 == hashlib.sha256(rendered.content).hexdigest()
+    assert "Café ja".encode() in rendered.content  # the rating's note, as the data says
     assert _why(engine, a, "close") == ["approval_missing", "approval_missing"]
     assert engine.kg_facts(a, actor="tom").final_document == doc
 
     assert not engine.fire(a, "close", actor="mia").fired
     assert engine.fire(a, "close", actor="sven").fired
     assert engine.get_area(a, actor="mia").state == "abgeschlossen"
+
+
+def test_an_engine_without_a_renderer_records_no_final_documentation() -> None:
+    """The core engine renders through its port; one made without a
+    renderer says so and records nothing (regsam_flow.Engine plugs one in)."""
+    core = CoreEngine(store=MemoryStore())
+    core.init("root", name="Root", email="root@regsam.example")
+    before = core.head().entries
+    with pytest.raises(InvalidInputError) as err:
+        core.record_final_document("nowhere", format="md", actor="root")
+    assert err.value.field == "renderer"
+    assert core.head().entries == before
 
 
 def test_a_v1_area_knows_no_kg_guard(engine: Engine, area: str) -> None:
@@ -212,24 +228,24 @@ def _to_auswertung(engine: Engine, area: str) -> None:
 
 
 def test_the_final_documentation_is_recorded_in_the_audit_log(engine: Engine, area: str) -> None:
-    content = "# Abschlussdokumentation\n\nÄltere im Quartier\n".encode()
     with pytest.raises(BlockedError) as err:
-        engine.record_final_document(area, content, format="md", actor="mia")
+        engine.record_final_document(area, format="md", actor="mia")
     assert [b.code for b in err.value.blockers] == ["not_in_evaluation"]
     _to_auswertung(engine, area)
     before = engine.head().entries
     with pytest.raises(NotAllowedError):
-        engine.record_final_document(area, content, format="md", actor="sven")
+        engine.record_final_document(area, format="md", actor="sven")
     with pytest.raises(InvalidInputError) as bad:
-        engine.record_final_document(area, content, format="pdf", actor="mia")
+        engine.record_final_document(area, format="pdf", actor="mia")
     assert bad.value.field == "format"
-    with pytest.raises(InvalidInputError) as bad:
-        engine.record_final_document(area, b"", format="md", actor="mia")
-    assert bad.value.field == "content"
     assert engine.head().entries == before
-    assert engine.check_final_document(area, content, actor="tom").recorded is None
+    # the engine renders what it records: the data of the unit of work
+    expected = render_dossier(engine.dossier(area, actor="mia"), "md").encode()
+    assert engine.check_final_document(area, expected, actor="tom").recorded is None
 
-    doc = engine.record_final_document(area, content, format="md", actor="mia")
+    rendered = engine.record_final_document(area, format="md", actor="mia")
+    content, doc = rendered.content, rendered.document
+    assert content == expected
     last = engine.history(actor="audrey", area=area)[-1]
     assert (last.action, last.actor, last.role) == (
         "final_documentation_recorded",
@@ -249,8 +265,7 @@ def test_the_final_documentation_is_recorded_in_the_audit_log(engine: Engine, ar
     assert not other.matches and other.sha256 != doc.sha256
 
     # a newer record replaces it; the older one stays in the log
-    newer = b"<p>neu</p>"
-    engine.record_final_document(area, newer, format="html", actor="mia")
+    newer = engine.record_final_document(area, format="html", actor="mia").content
     assert engine.kg_facts(area, actor="mia").final_document.format == "html"  # type: ignore[union-attr]
     assert not engine.check_final_document(area, content, actor="mia").matches
     assert engine.check_final_document(area, newer, actor="mia").matches
@@ -291,6 +306,6 @@ def test_a_v1_area_in_umsetzung_moved_to_v2_closes_only_with_the_kg_records(
     engine.report_task(area, "gemeinsame_auswertung", actor="mia")
     assert _blocked(engine, area, "close")[:2] == ["goals_not_rated", "documentation_missing"]
     engine.rate_goal(area, 1, actor="mia", rating="not_achieved", note="kein Raum")
-    engine.record_final_document(area, b"# Abschluss\n", format="md", actor="mia")
+    engine.record_final_document(area, format="md", actor="mia")
     assert not engine.fire(area, "close", actor="mia").fired
     assert engine.fire(area, "close", actor="sven").fired

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -131,9 +132,10 @@ def dossier(
     With --json (and -o) it says what it wrote: file, size, SHA-256, and
     whether it was recorded (--final).
 
-    --final (with -o) also records the file as the final documentation: the
-    format, size and SHA-256 of exactly the bytes written go into the audit
-    log (closing the area may need it: guard final_documentation_recorded).
+    --final (with -o) has the engine render the document and record it as
+    the final documentation in one step: the format, size and SHA-256 of
+    exactly the bytes written go into the audit log (closing the area may
+    need it: guard final_documentation_recorded).
     Only the moderation records it, and only in the phase auswertung: it
     reports the rated goals, and the area must still be open.  A later
     record replaces it.  `regsam-flow dossier check AREA FILE` says whether
@@ -155,31 +157,29 @@ def dossier(
         raise InvalidInputError(
             f"{output} exists already: give --force to overwrite it", field="output"
         )
-    text = render_dossier(obj.engine.dossier(area_id, actor=obj.user), fmt)
     if output is None:
-        echo(text, nl=False)
+        echo(render_dossier(obj.engine.dossier(area_id, actor=obj.user), fmt), nl=False)
         return
     existed = output.exists()
-    try:
-        with output.open("w" if force else "x", encoding="utf-8", newline="") as f:
-            f.write(text)
-    except FileExistsError:
-        raise InvalidInputError(
-            f"{output} exists already: give --force to overwrite it", field="output"
-        ) from None
-    except OSError as exc:
-        raise InvalidInputError(
-            f"cannot write {output}: {exc.strerror or exc}", field="output"
-        ) from None
-    data = text.encode("utf-8")
     recorded = None
     if final:
+        # the file is opened first (it can be written), then the engine renders
+        # and records the document in one unit of work; a refusal leaves no new
+        # file that looks final
+        f = _open(output, force)
         try:
-            recorded = obj.engine.record_final_document(area_id, data, format=fmt, actor=obj.user)
+            rendered = obj.engine.record_final_document(area_id, format=fmt, actor=obj.user)
         except BaseException:
-            if not existed:  # refused: leave no new file that looks final
+            f.close()
+            if not existed:
                 output.unlink(missing_ok=True)
             raise
+        data, recorded = rendered.content, rendered.document
+    else:
+        data = render_dossier(obj.engine.dossier(area_id, actor=obj.user), fmt).encode("utf-8")
+        f = _open(output, force)
+    with f:
+        f.write(data)
     if obj.json:
         echo_json(
             {
@@ -195,3 +195,19 @@ def dossier(
     echo(f"Wrote the final documentation of {area_id} to {output} ({fmt}, {len(data)} bytes).")
     if recorded is not None:
         echo(f"Recorded it as the final documentation (sha256 {recorded.sha256}).")
+
+
+def _open(output: Path, force: bool) -> BinaryIO:
+    """``output`` opened for writing (created; with ``force`` also replaced)."""
+    from regsam_flow.errors import InvalidInputError
+
+    try:
+        return output.open("wb" if force else "xb")
+    except FileExistsError:
+        raise InvalidInputError(
+            f"{output} exists already: give --force to overwrite it", field="output"
+        ) from None
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot write {output}: {exc.strerror or exc}", field="output"
+        ) from None

@@ -6,6 +6,6 @@ holds the final documentation (:mod:`.dossier`).
 
 from __future__ import annotations
 
-from .dossier import FORMATS, render_dossier
+from .dossier import FORMATS, DossierRenderer, render_dossier
 
-__all__ = ["FORMATS", "render_dossier"]
+__all__ = ["FORMATS", "DossierRenderer", "render_dossier"]

@@ -14,14 +14,16 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from ..dates import BERLIN
 from ..kg import Dossier, Goal, Responsible
+from ..ports import DocumentRenderer
 
-__all__ = ["FORMATS", "render_dossier"]
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+__all__ = ["FORMATS", "DossierRenderer", "render_dossier"]
 
 #: The formats the final documentation is written in.
 FORMATS = ("html", "md")
@@ -118,6 +120,10 @@ def _who(d: Dossier) -> Callable[[Responsible], str]:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
+    # Jinja2 is imported on the first document, not with the module: the
+    # composition root plugs the renderer into every engine it makes.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
@@ -191,3 +197,13 @@ def render_dossier(dossier: Dossier, fmt: str = "html") -> str:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     template = _env().get_template(f"dossier.{fmt}.j2")
     return template.render(_context(dossier))
+
+
+class DossierRenderer(DocumentRenderer):
+    """The :class:`~regsam_flow.ports.DocumentRenderer` the composition root
+    plugs in: :func:`render_dossier`, as UTF-8 bytes."""
+
+    formats = FORMATS
+
+    def render(self, dossier: Dossier, fmt: str) -> bytes:
+        return render_dossier(dossier, fmt).encode("utf-8")

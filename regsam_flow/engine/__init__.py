@@ -31,12 +31,12 @@ from ..kg import (
     CatalogueVersion,
     DocumentCheck,
     Dossier,
-    FinalDocument,
     Goal,
     KgFacts,
     Measure,
     Meeting,
     MissingResource,
+    RenderedDocument,
     Responsible,
     WorkOrder,
 )
@@ -61,7 +61,7 @@ from ..model import (
     VerifyResult,
     Vote,
 )
-from ..ports import Clock, Notifier, Store
+from ..ports import Clock, DocumentRenderer, Notifier, Store
 from ..workflows import DeployedWorkflows, Workflow, WorkflowRegistry
 from .agreements import AgreementService
 from .areas import AreaService
@@ -98,10 +98,11 @@ class Engine:
 
     This is the core: it knows the ports only.  ``Engine(store=...)`` runs
     on the store given; reminders go to ``notifier`` (or the one
-    ``notifier_factory(clock)`` makes on first use).  Embedders and front
-    ends use :class:`regsam_flow.Engine` (``Engine(url)``) or
-    :func:`regsam_flow.bootstrap.open_engine`, which plug in the SQL store
-    and the mail notifier; see there for the options.
+    ``notifier_factory(clock)`` makes on first use); ``renderer`` renders
+    the final documentation.  Embedders and front ends use
+    :class:`regsam_flow.Engine` (``Engine(url)``) or
+    :func:`regsam_flow.bootstrap.open_engine`, which plug in the SQL store,
+    the mail notifier and the document renderer; see there for the options.
 
     Each method hands the call to the service for what it handles; the
     services share :attr:`context` (an :class:`EngineContext`).
@@ -116,6 +117,7 @@ class Engine:
         clock: Clock | None = None,
         notifier: Notifier | None = None,
         notifier_factory: Callable[[Clock], Notifier] | None = None,
+        renderer: DocumentRenderer | None = None,
         bind_login: bool = False,
     ) -> None:
         ctx = EngineContext(
@@ -125,6 +127,7 @@ class Engine:
             clock=clock,
             notifier=notifier,
             notifier_factory=notifier_factory,
+            renderer=renderer,
             bind_login=bind_login,
         )
         self.context = ctx
@@ -415,12 +418,13 @@ class Engine:
         read the area may read it.  Render it with :mod:`regsam_flow.documents`."""
         return self._dossier.dossier(area_id, actor=actor)
 
-    def record_final_document(
-        self, area_id: str, content: bytes, *, format: str, actor: str
-    ) -> FinalDocument:
-        """Record the rendered final documentation (its bytes' SHA-256 goes
-        into the audit log): moderation, in the phase ``auswertung``."""
-        return self._final.record(area_id, content, fmt=format, actor=actor)
+    def record_final_document(self, area_id: str, *, format: str, actor: str) -> RenderedDocument:
+        """Render the final documentation in ``format`` (``html``, ``md``) and
+        record it (the bytes' SHA-256 goes into the audit log), in one unit
+        of work: moderation, in the phase ``auswertung``.  Returns the record
+        and the bytes to write; ``check_final_document`` later tells whether
+        a file is them."""
+        return self._final.record(area_id, fmt=format, actor=actor)
 
     def check_final_document(self, area_id: str, content: bytes, *, actor: str) -> DocumentCheck:
         """Whether ``content`` is the area's recorded final documentation."""

@@ -23,7 +23,7 @@ from ..errors import InvalidInputError, InvalidWorkflowError, NotFoundError
 from ..guards import BUILTIN_GUARDS, Guard
 from ..machine import MachineCache
 from ..model import Area, AuditEntry
-from ..ports import Clock, Notifier, Store, SystemClock, UnitOfWork
+from ..ports import Clock, DocumentRenderer, Notifier, Store, SystemClock, UnitOfWork
 from ..validation import check_guard_name
 from ..workflows import DeployedWorkflows, Workflow, WorkflowRegistry
 
@@ -105,9 +105,11 @@ class EngineContext:
         clock: Clock | None = None,
         notifier: Notifier | None = None,
         notifier_factory: Callable[[Clock], Notifier] | None = None,
+        renderer: DocumentRenderer | None = None,
         bind_login: bool = False,
     ) -> None:
         self.store = store
+        self._renderer = renderer
         self.clock = clock or SystemClock()
         self.bind_login = bind_login
         self.guards: dict[str, Guard] = dict(BUILTIN_GUARDS)
@@ -126,6 +128,17 @@ class EngineContext:
         self._schema_ok = False
 
     # ---------------------------------------------------------------- adapters
+    @property
+    def renderer(self) -> DocumentRenderer:
+        """What renders the final documentation (``renderer`` given)."""
+        if self._renderer is None:
+            raise InvalidInputError(
+                "this engine has no document renderer for the final documentation: pass "
+                "renderer= (or use regsam_flow.Engine, which plugs in regsam_flow.documents)",
+                field="renderer",
+            )
+        return self._renderer
+
     @property
     def notifier(self) -> Notifier:
         """The ``notifier`` given, else the one ``notifier_factory`` makes on first use."""

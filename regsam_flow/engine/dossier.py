@@ -1,8 +1,9 @@
 """The final documentation's data: everything an area's
 :class:`~regsam_flow.kg.Dossier` shows, read in one unit of work.
 
-Rendering it (HTML, Markdown) is a front end's business
-(:mod:`regsam_flow.documents`); this module only reads.  The KG's records
+Rendering it (HTML, Markdown) is an adapter's business
+(:class:`~regsam_flow.ports.DocumentRenderer`, :mod:`regsam_flow.documents`);
+this module only reads.  The KG's records
 (meetings, catalogue, work orders, missing resources) plug in at
 :func:`kg_records`.
 """
@@ -13,13 +14,13 @@ from collections.abc import Sequence
 
 from .. import audit as audit_mod
 from ..kg import Dossier, KgRecords, Phase
-from ..model import Agreement, AuditEntry, Review
+from ..model import Agreement, Area, AuditEntry, Review
 from ..ports import UnitOfWork
 from ..workflows import Workflow
 from .access import area_for
 from .context import EngineContext
 
-__all__ = ["DossierService", "kg_records", "phases_from"]
+__all__ = ["DossierService", "dossier_in", "kg_records", "phases_from"]
 
 
 class DossierService:
@@ -33,40 +34,48 @@ class DossierService:
         :meth:`Engine.dossier`); anyone who may read the area may read it."""
         with self.ctx.read() as uow:
             area, _me, _roles, assignments = area_for(self.ctx, uow, area_id, actor)
-            wf = self.ctx.workflow(area)
-            newest = uow.get_agreement(area_id)
-            history: list[Agreement] = []
-            if newest is not None:
-                for v in range(1, newest.version + 1):
-                    ag = uow.get_agreement(area_id, v)
-                    if ag is not None:
-                        history.append(ag)
-            entries = uow.query_audit(area=area_id)
-            reviews = _reviews(uow, area_id, history)
-            roles: dict[str, list[str]] = {}
-            for role, pid in sorted(assignments):
-                roles.setdefault(role, []).append(pid)
-            kg = kg_records(uow, area_id)
-            ids = {p for _r, p in assignments} | _named(history, reviews, kg)
-            names = []
-            for pid in sorted(ids):
-                p = uow.get_person(pid)
-                names.append((pid, p.name if p is not None and p.name else pid))
-        state = wf.states.get(area.state)
-        return Dossier(
-            area=area,
-            workflow_title=wf.definition.title,
-            state_title=state.title if state is not None else area.state,
-            final=bool(state is not None and state.final),
-            roles=tuple((r, tuple(ps)) for r, ps in roles.items()),
-            names=tuple(names),
-            agreement=newest,
-            agreement_history=tuple(history),
-            phases=phases_from(entries, wf),
-            reviews=reviews,
-            kg=kg,
-            as_of=audit_mod.parse_ts(entries[-1].at) if entries else None,
-        )
+            return dossier_in(self.ctx, uow, area, assignments)
+
+
+def dossier_in(
+    ctx: EngineContext, uow: UnitOfWork, area: Area, assignments: Sequence[tuple[str, str]]
+) -> Dossier:
+    """The dossier of ``area`` (whose ``assignments`` are given), read in ``uow``."""
+    area_id = area.id
+    wf = ctx.workflow(area)
+    newest = uow.get_agreement(area_id)
+    history: list[Agreement] = []
+    if newest is not None:
+        for v in range(1, newest.version + 1):
+            ag = uow.get_agreement(area_id, v)
+            if ag is not None:
+                history.append(ag)
+    entries = uow.query_audit(area=area_id)
+    reviews = _reviews(uow, area_id, history)
+    roles: dict[str, list[str]] = {}
+    for role, pid in sorted(assignments):
+        roles.setdefault(role, []).append(pid)
+    kg = kg_records(uow, area_id)
+    ids = {p for _r, p in assignments} | _named(history, reviews, kg)
+    names = []
+    for pid in sorted(ids):
+        p = uow.get_person(pid)
+        names.append((pid, p.name if p is not None and p.name else pid))
+    state = wf.states.get(area.state)
+    return Dossier(
+        area=area,
+        workflow_title=wf.definition.title,
+        state_title=state.title if state is not None else area.state,
+        final=bool(state is not None and state.final),
+        roles=tuple((r, tuple(ps)) for r, ps in roles.items()),
+        names=tuple(names),
+        agreement=newest,
+        agreement_history=tuple(history),
+        phases=phases_from(entries, wf),
+        reviews=reviews,
+        kg=kg,
+        as_of=audit_mod.parse_ts(entries[-1].at) if entries else None,
+    )
 
 
 def kg_records(uow: UnitOfWork, area_id: str) -> KgRecords:

@@ -4,8 +4,9 @@ SHA-256 in the audit log, and a later check whether a file is it.
 The audit log *is* the record (no table): the entry
 ``final_documentation_recorded`` (kind ``kg``) holds the format, size and
 SHA-256 of exactly the bytes written; the newest such entry of an area is
-its final documentation.  The engine never renders: a front end renders the
-dossier (:mod:`regsam_flow.documents`) and hands the bytes over.
+its final documentation.  The engine renders it itself through the
+:class:`~regsam_flow.ports.DocumentRenderer` port (the composition root plugs
+in :mod:`regsam_flow.documents`), inside the unit of work that records it.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import hashlib
 
 from .. import audit as audit_mod
 from ..errors import BlockedError, Blocker, InvalidInputError
-from ..kg import DocumentCheck, FinalDocument
+from ..kg import DocumentCheck, FinalDocument, RenderedDocument
 from ..ports import UnitOfWork
 from .access import area_for, counted_change, member, pick_role
 from .catalogue import EVALUATION_PHASE
 from .context import EngineContext
+from .dossier import dossier_in
 
 __all__ = [
-    "DOCUMENT_FORMATS",
     "DOCUMENT_ROLES",
     "RECORDED",
     "FinalDocumentService",
@@ -31,8 +32,6 @@ __all__ = [
 #: Who records the final documentation: the moderation writes it (concept
 #: paper, phase table).
 DOCUMENT_ROLES = ("moderation",)
-#: The formats a final documentation is recorded in.
-DOCUMENT_FORMATS = ("html", "md")
 #: The audit action that records it.
 RECORDED = "final_documentation_recorded"
 
@@ -43,20 +42,21 @@ class FinalDocumentService:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
 
-    def record(self, area_id: str, content: bytes, *, fmt: str, actor: str) -> FinalDocument:
-        """Record ``content`` (the rendered bytes, as written) as the area's
-        final documentation: moderation only, and only in the evaluation
-        phase (:data:`~regsam_flow.engine.catalogue.EVALUATION_PHASE`):
-        the documentation reports the rated results, and closing the area
-        needs it recorded (guard ``final_documentation_recorded``).  A newer
-        record replaces the older one (both stay in the audit log)."""
-        if fmt not in DOCUMENT_FORMATS:
+    def record(self, area_id: str, *, fmt: str, actor: str) -> RenderedDocument:
+        """Render the area's final documentation in ``fmt`` and record it:
+        moderation only, and only in the evaluation phase
+        (:data:`~regsam_flow.engine.catalogue.EVALUATION_PHASE`): the
+        documentation reports the rated results, and closing the area needs
+        it recorded (guard ``final_documentation_recorded``).  The engine
+        renders it itself (:attr:`EngineContext.renderer`), from the data
+        of the same unit of work that records its hash: what is recorded is
+        what the data says, never a file someone hands in.  A newer record
+        replaces the older one (both stay in the audit log)."""
+        renderer = self.ctx.renderer
+        if fmt not in renderer.formats:
             raise InvalidInputError(
-                f"format: {fmt!r} is not one of {', '.join(DOCUMENT_FORMATS)}", field="format"
+                f"format: {fmt!r} is not one of {', '.join(renderer.formats)}", field="format"
             )
-        if not isinstance(content, bytes) or not content:
-            raise InvalidInputError("content: the final documentation is empty", field="content")
-        digest = hashlib.sha256(content).hexdigest()
         with self.ctx.write() as tx:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, DOCUMENT_ROLES, "record the final documentation"
@@ -74,6 +74,8 @@ class FinalDocumentService:
                     ],
                     area=area_id,
                 )
+            dossier = dossier_in(self.ctx, tx.uow, area, tx.uow.get_assignments(area_id))
+            content = renderer.render(dossier, fmt)
             counted_change(
                 tx,
                 area,
@@ -81,11 +83,15 @@ class FinalDocumentService:
                 actor=actor,
                 role=pick_role(roles, DOCUMENT_ROLES),
                 action=RECORDED,
-                details={"format": fmt, "size": len(content), "sha256": digest},
+                details={
+                    "format": fmt,
+                    "size": len(content),
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                },
             )
             found = final_document_in(tx.uow, area_id)
         assert found is not None  # just written in this unit of work
-        return found
+        return RenderedDocument(found, content)
 
     def check(self, area_id: str, content: bytes, *, actor: str) -> DocumentCheck:
         """Whether ``content`` is the area's recorded final documentation
