@@ -53,12 +53,16 @@ def _agreement_writer(
         engine.get_area(area, actor=actor)  # schema check and first connection before the race
         barrier.wait(TIMEOUT_S)
         rng = random.Random(n)
+        attempt = 0.002
         for i in range(iterations):
             terms = f"p{n}-{i}"
-            # a little jitter between attempts, as between people: without it
-            # the two loops can fall into lockstep on a server database, one
-            # always reading just before the other commits (and never winning)
-            time.sleep(rng.uniform(0, 0.002))
+            # jitter between attempts, as between people, of the order of an
+            # attempt's own time: without it the two loops can fall into
+            # lockstep on a server database, one always reading just before
+            # the other commits (and never winning); a fixed 2 ms was too
+            # short once a write took longer than that on a loaded machine
+            time.sleep(rng.uniform(0, 2 * attempt))
+            began = time.monotonic()
             try:
                 version = engine.get_area(area, actor=actor).version
                 engine.set_agreement(area, actor=actor, expected_version=version, terms=terms)
@@ -68,6 +72,7 @@ def _agreement_writer(
                 out["other"].append(f"{type(exc).__name__}: {exc}")
             else:
                 out["ok"].append(terms)
+            attempt = max(0.002, time.monotonic() - began)
         engine.close()
     except Exception as exc:  # setup failed
         out["other"].append(f"setup {type(exc).__name__}: {exc}")
