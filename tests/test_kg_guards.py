@@ -227,6 +227,7 @@ def test_a_v2_area_walks_through_the_kg_to_close(engine: Engine, v2_area: str) -
     # closing is no change to what it documents: the record still stands
     closed = engine.check_final_document(a, again.content, actor="audrey")
     assert closed.matches and closed.recorded is not None and not closed.recorded.stale
+    assert engine.kg_facts(a, actor="tom").final_document == closed.recorded
 
 
 def test_an_engine_without_a_renderer_records_no_final_documentation() -> None:
