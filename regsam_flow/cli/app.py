@@ -8,20 +8,26 @@ commit's acknowledgement was lost); 1 anything unexpected.
 
 from __future__ import annotations
 
+import inspect
+import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from regsam_flow import __version__ as VERSION
+from regsam_flow.i18n import LANGUAGES, N_, _, language_from_env, set_language
 
 from .context import Ctx, login_name
 from .output import clean, echo, echo_json
 
 __all__ = ["cli"]
 
-EPILOG = """\b
+EPILOG = N_(
+    """\b
 Examples:
   regsam-flow init --admin anna
   regsam-flow --as mia area show hasenbergl-nord
@@ -31,8 +37,8 @@ Examples:
 Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
 6 not found, 7 invalid input, 8 audit verification failed,
 9 storage (disk full, read-only database), 10 outcome unknown (look with
-area show / log), 1 unexpected.
-"""
+area show / log), 1 unexpected."""
+)
 
 
 def _label(ctx: click.Context, param: click.Parameter) -> str:
@@ -74,20 +80,82 @@ class _Cleaned:
             raise click.UsageError(clean(exc.format_message()), exc.ctx) from None
 
 
-class RegsamCommand(_Cleaned, click.Command):
-    """A command whose text parameters are checked (:func:`check_params`)."""
+def help_text(text: str) -> str:
+    """A click help text (a docstring, an option's ``help=``) in the
+    current language: cleaned as click cleans it, then translated."""
+    return _(inspect.cleandoc(text).partition("\f")[0])
+
+
+@contextmanager
+def _translated_params(command: click.Command, ctx: click.Context) -> Iterator[None]:
+    """The parameters' help texts in the current language while the help is
+    written (click reads ``param.help``)."""
+    saved = [(p, p.help) for p in command.get_params(ctx) if p.help]
+    try:
+        for p, h in saved:
+            p.help = help_text(h or "")
+        yield
+    finally:
+        for p, h in saved:
+            p.help = h
+
+
+class _Translated:
+    """Help texts in the current language (:mod:`regsam_flow.i18n`): the
+    command's text, its short help in a group's list, its options, its
+    epilog.  The code holds them in English, as the catalog's keys."""
+
+    help: str | None
+    short_help: str | None
+    epilog: str | None
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.help:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(help_text(self.help))
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_params(self, ctx):  # type: ignore[arg-type]
+            super().format_options(ctx, formatter)  # type: ignore[misc]
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.epilog:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(help_text(self.epilog))
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        from click.utils import _make_default_short_help
+
+        if self.short_help:
+            return help_text(self.short_help)
+        return _make_default_short_help(help_text(self.help), limit) if self.help else ""
+
+
+class RegsamCommand(_Translated, _Cleaned, click.Command):
+    """A command whose text parameters are checked (:func:`check_params`)
+    and whose help is in the current language."""
 
     def invoke(self, ctx: click.Context) -> Any:
         check_params(ctx)
         return super().invoke(ctx)
 
 
-class RegsamGroup(_Cleaned, click.Group):
+class RegsamGroup(_Translated, _Cleaned, click.Group):
     """A group that turns regsam-flow errors into messages and exit codes;
-    its commands and subgroups check their parameters (:func:`check_params`)."""
+    its commands and subgroups check their parameters (:func:`check_params`)
+    and speak the current language."""
 
     command_class = RegsamCommand
     group_class = type  # subgroups are RegsamGroups too
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Each run starts in the language the environment asks for (until
+        ``--lang`` says otherwise); click's own texts (Usage, Options, its
+        errors) come from the same catalog."""
+        use_language(language_from_env())
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -141,14 +209,14 @@ def report(exc: Exception, as_json: bool, debug: bool) -> int:
     else:
         from .output import wrapped
 
-        echo(f"error: {message}", err=True)
+        echo(_("error: {message}").format(message=message), err=True)
         for b in blockers:
             echo(wrapped(f"- {b['code']}: {b['message']}", 2), err=True)
         hint = HINTS.get(code)
         if hint:
-            echo(hint, err=True)
+            echo(_(hint), err=True)
         if code == "unexpected" and not debug:
-            echo("(run again with --debug for the traceback)", err=True)
+            echo(_("(run again with --debug for the traceback)"), err=True)
     return exit_code
 
 
@@ -175,12 +243,33 @@ ORDER = (
 )
 
 HINTS = {
-    "not_allowed": "Check --as (or REGSAM_FLOW_USER) and the area's roles "
-    "(`regsam-flow area show`).",
-    "blocked": "Nothing was changed. `regsam-flow why AREA` lists every blocker.",
-    "conflict": "Nothing was changed. Look at the area again and retry.",
-    "outcome_unknown": "Do not simply retry: look first whether the change is there.",
+    "not_allowed": N_(
+        "Check --as (or REGSAM_FLOW_USER) and the area's roles (`regsam-flow area show`)."
+    ),
+    "blocked": N_("Nothing was changed. `regsam-flow why AREA` lists every blocker."),
+    "conflict": N_("Nothing was changed. Look at the area again and retry."),
+    "outcome_unknown": N_("Do not simply retry: look first whether the change is there."),
 }
+
+
+def use_language(lang: str) -> None:
+    """Texts in ``lang`` from now on: regsam-flow's own and click's (click
+    asks gettext's global domain, which the environment's ``LANGUAGE``
+    selects)."""
+    import gettext
+
+    from regsam_flow.i18n import DOMAIN, LOCALE_DIR
+
+    set_language(lang)
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = lang
+
+
+def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        use_language(value)
+    return value
 
 
 @click.group(
@@ -219,6 +308,15 @@ HINTS = {
     help="Folder of workflow files proposing definitions for an admin to deploy; "
     "they never change deployed ones (repeatable) "
     "[env REGSAM_FLOW_WORKFLOWS, separated by ':'].",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    is_eager=True,
+    expose_value=False,
+    callback=_lang_option,
+    help="Language of what you read: de (default) or en [env REGSAM_FLOW_LANG; "
+    "an English LANG or LC_MESSAGES also gives en].",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(VERSION, "-V", "--version", prog_name="regsam-flow")
