@@ -38,7 +38,7 @@ class ReminderScheduler:
     ) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        from regsam_flow.engine.reminders import worker_name
+        from regsam_flow.engine.delivery import worker_name
 
         if poll_seconds <= 0:
             raise ValueError("poll_seconds must be positive")

@@ -14,7 +14,8 @@ mock; it enforces what the SQL schema enforces:
 * the audit log and the deployed workflow definitions are append-only: the
   port offers no way to change or remove them, and an entry or definition
   whose key exists is refused;
-* reminders are claimed with leases exactly as in the SQL store.
+* reminders and the KG's mails are claimed with leases exactly as in the
+  SQL store.
 
 Like an empty SQLite file, a new memory store is not initialised:
 :meth:`MemoryStore.upgrade` (or ``Engine.init``) creates it and deploys the
@@ -41,6 +42,7 @@ from regsam_flow.kg import (
     Attendee,
     CatalogueVersion,
     Goal,
+    KgMessage,
     Measure,
     Meeting,
     MissingResource,
@@ -68,6 +70,7 @@ from regsam_flow.model import (
 from regsam_flow.ports import Store, UnitOfWork
 from regsam_flow.shipped import shipped_deployments
 
+from .memory_messages import MemoryKgMessages
 from .revision import HEAD_REVISION
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
@@ -118,6 +121,7 @@ class _State:
     orders: dict[int, WorkOrder] = field(default_factory=dict)
     resources: dict[int, MissingResource] = field(default_factory=dict)
     last_kg_id: dict[str, int] = field(default_factory=dict)  # table -> last id
+    kg_messages: dict[int, KgMessage] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(
@@ -160,7 +164,7 @@ def _next_at(r: Reminder) -> datetime:
     return r.next_attempt_at
 
 
-class MemoryUnitOfWork(UnitOfWork):
+class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
     """One unit of work on a :class:`_State` (a private copy when writing)."""
 
     def __init__(self, state: _State, writable: bool) -> None:

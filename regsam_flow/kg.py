@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from .model import Agreement, Area, Review
 
 __all__ = [
+    "MESSAGE_KINDS",
+    "MESSAGE_STATUSES",
     "ORDER_KINDS",
     "ORDER_STATUSES",
     "RATINGS",
@@ -33,6 +36,7 @@ __all__ = [
     "FinalDocument",
     "Goal",
     "KgFacts",
+    "KgMessage",
     "KgRecords",
     "Measure",
     "Meeting",
@@ -56,6 +60,11 @@ ORDER_STATUSES = ("open", "in_progress", "done", "declined")
 #: area, or a named outside party (institution, city department, local
 #: politics, housing company ...).
 RESPONSIBLE_KINDS = ("role", "person", "outside")
+#: What the KG mails: a recorded meeting's decisions to the area's people,
+#: a work order on its due date, and an overdue one (weekly).
+MESSAGE_KINDS = ("meeting_decisions", "order_due", "order_overdue")
+#: Where a KG message stands.
+MESSAGE_STATUSES = ("pending", "sent", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -187,6 +196,52 @@ class WorkOrder:
     created_at: datetime
     updated_by: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class KgMessage:
+    """One mail of the KG in the durable outbox: ``kind`` one of
+    :data:`MESSAGE_KINDS`, ``ref`` the meeting's id (``meeting_decisions``)
+    or the order's id, due at ``due_at`` (UTC).  It is claimed, sent and
+    retried like a review reminder (same lease, back-off and attempts);
+    ``status`` is one of :data:`MESSAGE_STATUSES`."""
+
+    id: int
+    area: str
+    kind: str
+    ref: int
+    due_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def message_id(self) -> str:
+        """Stable per message: a resend is recognisably the same mail."""
+        return f"<kg-{self.id}.{self.kind}.{self.area}@regsam-flow>"
+
+    def to_dict(self) -> dict[str, Any]:
+        def ts(v: datetime | None) -> str | None:
+            return v.strftime("%Y-%m-%dT%H:%M:%SZ") if v else None
+
+        return {
+            "id": self.id,
+            "area": self.area,
+            "kind": self.kind,
+            "ref": self.ref,
+            "due_at": ts(self.due_at),
+            "status": self.status,
+            "attempts": self.attempts,
+            "next_attempt_at": ts(self.next_attempt_at),
+            "sent_at": ts(self.sent_at),
+            "last_error": self.last_error or None,
+            "message_id": self.message_id,
+        }
 
 
 @dataclass(frozen=True)

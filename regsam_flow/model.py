@@ -92,6 +92,8 @@ class Person:
     org: str = ""
     admin: bool = False
     auditor: bool = False
+    #: Whether they get the KG's meeting decisions by mail (they may opt out).
+    decision_mails: bool = True
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,8 @@ class AreaChange:
     the area's new ``state`` and ``round`` (its version goes from
     ``expected_version`` to the next), the ``tasks`` to put (replacing their
     status), an ``approval`` to add, and whether to cancel the area's
-    pending reminders.  The audit entries are appended apart from it."""
+    pending reminders and KG mails (it closes).  The audit entries are
+    appended apart from it."""
 
     area: str
     expected_version: int
@@ -280,10 +283,11 @@ class AreaChange:
 @dataclass(frozen=True)
 class SavedArea:
     """What saving an :class:`AreaChange` did: the area's new ``version`` and
-    how many pending reminders it cancelled."""
+    how many pending reminders and KG mails it cancelled."""
 
     version: int
     reminders_cancelled: int = 0
+    kg_messages_cancelled: int = 0
 
 
 @dataclass(frozen=True)

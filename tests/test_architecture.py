@@ -203,6 +203,10 @@ PUBLIC_METHODS = {
         "(self, admin: 'str | None' = None, *, name: 'str' = '', email: 'str' = '', "
         "actor: 'str | None' = None, only_first: 'bool' = False) -> 'bool'"
     ),
+    "kg_mails": (
+        "(self, *, actor: 'str', area: 'str | None' = None, status: 'str | None' = None) "
+        "-> 'list[KgMessage]'"
+    ),
     "list_areas": "(self, *, actor: 'str', state: 'str | None' = None) -> 'list[Area]'",
     "list_people": "(self, *, actor: 'str') -> 'list[Person]'",
     "migrate_area": (
@@ -244,6 +248,7 @@ PUBLIC_METHODS = {
         "'int' = 200, actor: 'str | None' = None, dry_run: 'bool' = False) -> "
         "'SendReport'"
     ),
+    "set_decision_mails": "(self, person_id: 'str', on: 'bool', *, actor: 'str') -> 'Person'",
     "set_agreement": (
         "(self, area_id: 'str', *, actor: 'str', expected_version: 'int | None' = None, "
         "**changes: 'Any') -> 'Agreement'"

@@ -33,6 +33,7 @@ from ..kg import (
     Dossier,
     Goal,
     KgFacts,
+    KgMessage,
     Measure,
     Meeting,
     MissingResource,
@@ -286,6 +287,12 @@ class Engine:
     def list_people(self, *, actor: str) -> list[Person]:
         """Everybody (any known person may look up whom to assign)."""
         return self._people.list_people(actor=actor)
+
+    def set_decision_mails(self, person_id: str, on: bool, *, actor: str) -> Person:
+        """Whether ``person_id`` gets the decisions of the KG's meetings by
+        mail (they may opt out; work order reminders always go out): the
+        person themself or an admin sets it; audited."""
+        return self._people.set_decision_mails(person_id, on, actor=actor)
 
     # ------------------------------------------------------------- definitions
     def deploy_workflow(self, path: Path | str, *, actor: str) -> tuple[Workflow, bool]:
@@ -613,6 +620,13 @@ class Engine:
         social planning)."""
         return self._reminders.retry_reminder(reminder_id, actor=actor)
 
+    def kg_mails(
+        self, *, actor: str, area: str | None = None, status: str | None = None
+    ) -> list[KgMessage]:
+        """The KG's mails (planned, sent, failed, cancelled) of the areas
+        ``actor`` may see (admins, auditors: all), by due time."""
+        return self._reminders.kg_mail.messages(actor=actor, area=area, status=status)
+
     def next_reminder_at(self) -> datetime | None:
         """When the next pending reminder falls due (for schedulers)."""
         return self._reminders.next_reminder_at()
@@ -643,6 +657,11 @@ class Engine:
         then among them waits no longer than its due time), and after a
         reminder sent too early the weekly overdue series goes on from the
         present.
+
+        The same pass sends the KG's due mails (a recorded meeting's
+        decisions, due and overdue work orders: ``report.messages``) under
+        the same rules; one no longer owed (the order settled, the area
+        closed) is cancelled instead.
 
         ``now`` pretends another moment (tests, replays, embedding).  A
         person running a pass by hand passes ``actor``: then only an admin
