@@ -85,6 +85,15 @@ class ReminderScheduler:
                     report.failed,
                     report.superseded,
                 )
+            m = report.messages
+            if m.sent or m.retrying or m.failed or m.cancelled:
+                log.info(
+                    "KG mails: sent %s, retrying %s, failed %s, cancelled %s",
+                    m.sent,
+                    m.retrying,
+                    m.failed,
+                    m.cancelled,
+                )
             if self.on_pass is not None:
                 self.on_pass(report)
             try:

@@ -16,11 +16,14 @@ import pytest
 from regsam_flow import Engine
 from regsam_flow.errors import NotAllowedError, NotFoundError
 from regsam_flow.kg import KgMessage, Responsible
-from regsam_flow.notifications import MaildirTransport, MailNotifier, read_maildir
+from regsam_flow.notifications import MaildirTransport, MailNotifier, SmtpTransport, read_maildir
 from regsam_flow.persistence.memory import MemoryStore
 from regsam_flow.ports import DeliveryError, FixedClock, KgNotice, Notifier, ReminderNotice
 
+from .cli_helpers import Cli, setup_area
 from .conftest import PEOPLE
+from .databases import raw_connection
+from .test_mail_support import smtp_server, text_of
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)  # 10:00 in Berlin
 HELD = date(2027, 2, 20)
@@ -379,3 +382,118 @@ def test_a_dry_run_lists_the_mails_it_would_send(engine: Engine, area: str) -> N
     data = report.to_dict()["messages"]
     assert data["would_send"][0]["kind"] == "meeting_decisions"
     assert [m.status for m in _messages(engine)] == ["pending"]
+
+
+# ------------------------------------------------------------ over SMTP
+def test_an_overdue_order_is_reminded_once_over_a_real_smtp_server(
+    engine: Engine, area: str
+) -> None:
+    oid = _order(engine, area, Responsible("person", "tom"))
+    engine.report_order(area, oid, actor="tom", status="in_progress")
+    with engine.context.store.write() as uow:  # no on-day mail: only the overdue one
+        uow.cancel_kg_messages(area, ref=oid, kinds=("order_due",))
+    with smtp_server() as server:
+        engine.notifier = MailNotifier(
+            SmtpTransport(f"smtp://{server.host}:{server.port}"),
+            sender="REGSAM <buero@regsam.example>",
+            clock=FixedClock(OVERDUE),
+        )
+        first = engine.send_due(OVERDUE + timedelta(minutes=5), worker="A")
+        second = engine.send_due(OVERDUE + timedelta(minutes=6), worker="B")
+    assert len(first.messages.sent) == 1 and second.messages.sent == []
+    [got] = server.received
+    assert sorted(got.rcpt_tos) == ["mia@regsam.example", "tom@traeger.example"]
+    msg = got.message
+    assert msg["Subject"] == (
+        "Überfällig: Arbeitsauftrag „Räume für das Café suchen“ (Hasenbergl-Nord), "
+        "fällig am 15.07.2027"
+    )
+    text = text_of(msg, "plain")
+    assert "Titel:       Räume für das Café suchen" in text
+    assert "Fällig am:   15.07.2027" in text
+    assert "Stand:       in Arbeit" in text
+    assert "Für:         Tom Träger" in text
+    assert f"regsam-flow kg order report {area} {oid} --status done" in text
+    assert msg["Message-ID"] == f"<kg-{first.messages.sent[0]}.order_overdue.{area}@regsam-flow>"
+    assert len(_audit(engine, "kg_mail_sent")) == 1
+
+
+# ------------------------------------------------------------ the CLI
+@pytest.fixture
+def c(db_url: str, tmp_path: Path) -> Cli:
+    return Cli(db_url, tmp_path / "home")
+
+
+def test_cli_opt_out_send_due_and_list(c: Cli) -> None:
+    area = setup_area(c)
+    assert c.json("user", "mail", "tom", "--no-decisions", user="tom")["decision_mails"] is False
+    r = c.run("user", "mail", "sven", "--no-decisions", user="tom")
+    assert r.exit_code == 3 and "only sven themself or an admin" in r.stderr
+    r = c.run("user", "mail", "nobody", "--decisions")
+    assert r.exit_code == 6 and "no user 'nobody'" in r.stderr
+    r = c.run("user", "mail", "tom")
+    assert r.exit_code == 2 and "--decisions or --no-decisions" in r.output
+    assert (
+        "tom gets the KG meetings' decisions by mail."
+        in c.ok("user", "mail", "tom", "--decisions").stdout
+    )
+    c.ok("user", "mail", "tom", "--no-decisions")
+    people = {p["id"]: p["decision_mails"] for p in c.json("user", "list")}
+    assert (people["tom"], people["mia"]) == (False, True)
+    assert "no mail" in c.ok("user", "list").stdout
+
+    c.ok(
+        "kg", "meeting", "add", area, "--date", "12.03.2026", "--place", "ASZ",
+        "--decision", "Das Café öffnet dienstags.", user="mia",
+    )  # fmt: skip
+    c.ok(
+        "kg", "order", "add", area, "--meeting", "1", "--title", "Räume suchen",
+        "--outside", "Baureferat", "--due", "30.04.2026", user="mia",
+    )  # fmt: skip
+    dry = c.json("reminders", "send-due", "--dry-run")
+    assert sorted(w["kind"] for w in dry["messages"]["would_send"]) == [
+        "meeting_decisions",
+        "order_overdue",
+    ]
+    out = c.ok("reminders", "send-due", user="nobody").stdout  # cron, under any login
+    assert "KG mails: sent 2, retrying 0, failed 0, cancelled 0" in out
+    mails = read_maildir(c.home / "maildir")
+    decisions = next(m for m in mails if m["Subject"].startswith("Beschlüsse"))
+    assert "tom@traeger.example" not in _to(decisions) and len(_to(decisions)) == 4
+    order = next(m for m in mails if m["Subject"].startswith("Überfällig"))
+    assert _to(order) == ["mia@regsam.example"]
+    assert c.json("reminders", "send-due")["messages"]["sent"] == []
+    listed = c.json("reminders", "mails", "--area", area)
+    assert [(m["kind"], m["status"]) for m in listed] == [
+        ("meeting_decisions", "sent"),
+        ("order_overdue", "sent"),
+        ("order_overdue", "pending"),  # a week later
+    ]
+    assert "decisions of meeting 1" in c.ok("reminders", "mails", user="mia").stdout
+    r = c.run("reminders", "mails", "--area", area, user="nobody")
+    assert r.exit_code == 3
+    # the moderation sees the overdue order
+    overdue = c.json("kg", "order", "list", area, "--overdue", user="mia")
+    assert [o["title"] for o in overdue] == ["Räume suchen"]
+    changed = [e for e in c.json("log", user="audrey") if e["action"] == "mail_preference_changed"]
+    assert [e["details"]["decision_mails"] for e in changed] == [False, True, False]
+
+
+def test_upgrading_from_0006_keeps_people_who_get_the_decisions(db_url: str) -> None:
+    from regsam_flow.persistence import SqlStore
+
+    store = SqlStore(db_url)
+    store.upgrade("0006")
+    store.close()
+    with raw_connection(db_url) as con:
+        con.execute(
+            "INSERT INTO people VALUES ('root', 'Root', 'r@example.org', '', ?, ?, "
+            "'2026-01-01T00:00:00.000000Z')",
+            (True, False),
+        )
+        assert "kg_messages" not in con.tables()
+    e = Engine(db_url)
+    e.init("root")
+    assert e.get_person("root", actor="root").decision_mails is True
+    assert e.kg_mails(actor="root") == []
+    e.close()
