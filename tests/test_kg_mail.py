@@ -497,3 +497,52 @@ def test_upgrading_from_0006_keeps_people_who_get_the_decisions(db_url: str) -> 
     assert e.get_person("root", actor="root").decision_mails is True
     assert e.kg_mails(actor="root") == []
     e.close()
+
+
+def test_the_english_mails_read_as_english() -> None:
+    from regsam_flow.notifications.render import ReminderRenderer
+    from regsam_flow.ports import Recipient
+
+    base = {
+        "message_id": 7,
+        "mail_id": "<kg-7@regsam-flow>",
+        "area": "hasenbergl-nord",
+        "area_name": "Hasenbergl-Nord",
+        "district": "24",
+        "recipients": (Recipient("mia", "Mia Moderatorin", "mia@regsam.example", "moderation"),),
+        "language": "en",
+    }
+    renderer = ReminderRenderer()
+    order = renderer.render_kg(
+        KgNotice(
+            kind="order_overdue",
+            order_id=3,
+            order_title="Find rooms",
+            order_kind="recommendation",
+            order_due=DUE,
+            order_status="open",
+            addressee="Baureferat",
+            days=-2,
+            **base,  # type: ignore[arg-type]
+        ),
+        now=OVERDUE,
+    )
+    assert order["Subject"] == (
+        'Overdue: recommendation "Find rooms" (Hasenbergl-Nord), due on 15 July 2027'
+    )
+    assert "(2 days overdue)" in _text(order).replace("\n", " ")
+    assert order["Content-Language"] == "en"
+    decisions = renderer.render_kg(
+        KgNotice(
+            kind="meeting_decisions",
+            meeting_id=1,
+            meeting_number=1,
+            meeting_date=HELD,
+            meeting_place="ASZ",
+            decisions=("Open the café.",),
+            **base,  # type: ignore[arg-type]
+        ),
+        now=T0,
+    )
+    assert decisions["Subject"] == "Decisions of the KG Hasenbergl-Nord of 20 February 2027"
+    assert "1. Open the café." in _text(decisions)

@@ -211,7 +211,8 @@ class Engine:
         (one role's approval of a transition that needs several), ``task``,
         ``agreement`` (set or signed), ``assignment`` (a role given or taken),
         ``area`` (created), ``person`` (added or changed), ``review`` (a
-        review-date decision), ``reminder`` (sent, failed, superseded, ...),
+        review-date decision), ``reminder`` (sent, failed, superseded, ...,
+        and the KG's mails sent, failed or cancelled),
         ``fields`` (instance data set), ``vote`` (cast in a selection),
         ``workflow`` (a definition deployed, an area moved to another
         version), ``kg`` (the KG's work: a meeting recorded or planned, an

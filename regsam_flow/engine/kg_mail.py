@@ -268,7 +268,7 @@ class KgMailService:
             ):
                 report.cancelled.append(m.id)
                 tx.audit(
-                    "kg",
+                    "reminder",
                     actor=SYSTEM,
                     area=m.area,
                     action="kg_mail_cancelled",
@@ -301,7 +301,7 @@ class KgMailService:
                 log.warning("KG message %s: lease lost after sending", m.id)
                 report.lost.append(m.id)
                 details["lease_lost"] = True
-            tx.audit("kg", actor=SYSTEM, area=m.area, action="kg_mail_sent", details=details)
+            tx.audit("reminder", actor=SYSTEM, area=m.area, action="kg_mail_sent", details=details)
             if ok:
                 self._plan_next(tx, m, now)
 
@@ -326,7 +326,7 @@ class KgMailService:
             else:
                 report.failed.append(m.id)
                 tx.audit(
-                    "kg",
+                    "reminder",
                     actor=SYSTEM,
                     area=m.area,
                     action="kg_mail_failed",
