@@ -158,6 +158,16 @@ class ReminderRenderer:
     def _render(self, name: str, context: dict[str, Any]) -> str:
         return self._env.get_template(name).render(context)
 
+    def _texts(self, subject: str, body: str, context: dict[str, Any]) -> tuple[str, str, str]:
+        """The subject line, plain text and HTML from the templates named
+        ``<subject>.<lang>.txt.j2``, ``<body>.<lang>.txt.j2`` and
+        ``<body>.<lang>.html.j2``; the body templates see ``subject``."""
+        lang = context["lang"]
+        line = _one_line(self._render(f"{subject}.{lang}.txt.j2", context))
+        context["subject"] = line
+        text = self._render(f"{body}.{lang}.txt.j2", context)
+        return line, text, self._render(f"{body}.{lang}.html.j2", context)
+
     def subject(self, notice: ReminderNotice) -> str:
         """The subject line alone."""
         context = template_context(notice)
@@ -174,23 +184,22 @@ class ReminderRenderer:
         and the calendar DTSTAMP."""
         context = template_context(notice)
         lang = context["lang"]
-        subject = _one_line(self._render(f"subject.{lang}.txt.j2", context))
-        context["subject"] = subject
-        text = self._render(f"reminder.{lang}.txt.j2", context)
-        html = self._render(f"reminder.{lang}.html.j2", context)
+        subject, text, html = self._texts("subject", "reminder", context)
 
-        msg = EmailMessage()
-        msg["From"] = sender if isinstance(sender, Address) else parse_address(sender)
-        msg["To"] = _recipient_addresses(notice.recipients)
-        msg["Subject"] = subject
-        msg["Date"] = _local(now, notice.timezone)
-        msg["Message-ID"] = _message_id(notice.message_id)
-        msg["X-Regsam-Reminder"] = str(notice.reminder_id)
-        msg["X-Regsam-Area"] = _one_line(notice.area)
-        msg["X-Regsam-Reminder-Kind"] = _one_line(notice.kind)
-        msg["Auto-Submitted"] = "auto-generated"
-        msg.set_content(text, cte="quoted-printable")
-        msg.add_alternative(html, subtype="html", cte="quoted-printable")
+        msg = _mail(
+            sender,
+            notice.recipients,
+            subject,
+            _local(now, notice.timezone),
+            notice.message_id,
+            {
+                "X-Regsam-Reminder": str(notice.reminder_id),
+                "X-Regsam-Area": _one_line(notice.area),
+                "X-Regsam-Reminder-Kind": _one_line(notice.kind),
+            },
+            text,
+            html,
+        )
         msg.add_attachment(
             review_event(notice, now).encode("utf-8"),
             maintype="text",
@@ -212,23 +221,22 @@ class ReminderRenderer:
         alternative; ``now`` sets the Date header."""
         context = kg_context(notice)
         lang = context["lang"]
-        subject = _one_line(self._render(f"kg_subject.{lang}.txt.j2", context))
-        context["subject"] = subject
-        text = self._render(f"kg.{lang}.txt.j2", context)
-        html = self._render(f"kg.{lang}.html.j2", context)
+        subject, text, html = self._texts("kg_subject", "kg", context)
 
-        msg = EmailMessage()
-        msg["From"] = sender if isinstance(sender, Address) else parse_address(sender)
-        msg["To"] = _recipient_addresses(notice.recipients)
-        msg["Subject"] = subject
-        msg["Date"] = _local(now, notice.timezone)
-        msg["Message-ID"] = _message_id(notice.mail_id)
-        msg["X-Regsam-Message"] = str(notice.message_id)
-        msg["X-Regsam-Area"] = _one_line(notice.area)
-        msg["X-Regsam-Message-Kind"] = _one_line(notice.kind)
-        msg["Auto-Submitted"] = "auto-generated"
-        msg.set_content(text, cte="quoted-printable")
-        msg.add_alternative(html, subtype="html", cte="quoted-printable")
+        msg = _mail(
+            sender,
+            notice.recipients,
+            subject,
+            _local(now, notice.timezone),
+            notice.mail_id,
+            {
+                "X-Regsam-Message": str(notice.message_id),
+                "X-Regsam-Area": _one_line(notice.area),
+                "X-Regsam-Message-Kind": _one_line(notice.kind),
+            },
+            text,
+            html,
+        )
         msg["Content-Language"] = lang  # after the body: set_content clears Content-*
         return msg
 
@@ -242,6 +250,31 @@ def render_reminder(
 ) -> EmailMessage:
     """One-off :meth:`ReminderRenderer.render` (builds a renderer each call)."""
     return ReminderRenderer(template_dir).render(notice, now=now, sender=sender)
+
+
+def _mail(
+    sender: str | Address,
+    recipients: tuple[Recipient, ...],
+    subject: str,
+    date: datetime,
+    message_id: str,
+    headers: dict[str, str],
+    text: str,
+    html: str,
+) -> EmailMessage:
+    """A message with its headers, plain text and an HTML alternative."""
+    msg = EmailMessage()
+    msg["From"] = sender if isinstance(sender, Address) else parse_address(sender)
+    msg["To"] = _recipient_addresses(recipients)
+    msg["Subject"] = subject
+    msg["Date"] = date
+    msg["Message-ID"] = _message_id(message_id)
+    for name, value in headers.items():
+        msg[name] = value
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", cte="quoted-printable")
+    return msg
 
 
 def _recipient_addresses(recipients: tuple[Recipient, ...]) -> list[Address]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.kg import KgMessage
@@ -16,6 +16,7 @@ from regsam_flow.model import ReminderChange
 from regsam_flow.ports import KgMessageUnitOfWork
 
 from . import schema as s
+from .leases import claim_row, due_rows, update_row
 
 __all__ = ["SqlKgMessages"]
 
@@ -47,7 +48,6 @@ class SqlKgMessages(KgMessageUnitOfWork):
     """Outbox reads and writes; leases as in :class:`~.reminders.SqlReminders`."""
 
     conn: Connection
-    _sqlite: bool
 
     def add_kg_message(
         self, area_id: str, kind: str, ref: int, due_at: datetime, at: datetime
@@ -89,41 +89,12 @@ class SqlKgMessages(KgMessageUnitOfWork):
         return int(result.rowcount or 0)
 
     def due_kg_messages(self, now: datetime, limit: int) -> list[KgMessage]:
-        k = s.kg_messages
-        t = format_ts(now)
-        q = (
-            select(k)
-            .where(
-                and_(
-                    k.c.status == "pending",
-                    k.c.next_attempt_at <= t,
-                    or_(k.c.claimed_until.is_(None), k.c.claimed_until < t),
-                )
-            )
-            .order_by(k.c.next_attempt_at, k.c.id)
-            .limit(limit)
-        )
-        if not self._sqlite:
-            q = q.with_for_update(skip_locked=True)
-        return [_message(r) for r in self.conn.execute(q)]
+        return [_message(r) for r in due_rows(self.conn, s.kg_messages, now, limit)]
 
     def claim_kg_message(
         self, message_id: int, worker: str, now: datetime, until: datetime
     ) -> bool:
-        k = s.kg_messages
-        t = format_ts(now)
-        result = self.conn.execute(
-            update(k)
-            .where(
-                and_(
-                    k.c.id == message_id,
-                    k.c.status == "pending",
-                    or_(k.c.claimed_until.is_(None), k.c.claimed_until < t),
-                )
-            )
-            .values(claimed_by=worker, claimed_until=format_ts(until))
-        )
-        return bool(result.rowcount == 1)
+        return claim_row(self.conn, s.kg_messages, message_id, worker, now, until)
 
     def update_kg_message(
         self,
@@ -133,17 +104,7 @@ class SqlKgMessages(KgMessageUnitOfWork):
         *,
         when_status: str | None = None,
     ) -> bool:
-        k = s.kg_messages
-        values = {
-            n: format_ts(v) if isinstance(v, datetime) else v for n, v in change.values().items()
-        }
-        cond = k.c.id == message_id
-        if worker is not None:
-            cond = and_(cond, k.c.claimed_by == worker)
-        if when_status is not None:
-            cond = and_(cond, k.c.status == when_status)
-        result = self.conn.execute(update(k).where(cond).values(**values))
-        return bool(result.rowcount == 1)
+        return update_row(self.conn, s.kg_messages, message_id, worker, change, when_status)
 
     def get_kg_message(self, message_id: int) -> KgMessage | None:
         k = s.kg_messages

@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timezone
-from typing import Any, cast
+from typing import cast
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
@@ -70,6 +70,7 @@ from regsam_flow.model import (
 from regsam_flow.ports import Store, UnitOfWork
 from regsam_flow.shipped import shipped_deployments
 
+from .memory_leases import claim_row, update_row
 from .memory_messages import MemoryKgMessages
 from .revision import HEAD_REVISION
 
@@ -679,14 +680,7 @@ class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
         ]
 
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
-        s = self._w()
-        r = s.reminders.get(reminder_id)
-        if r is None or r.status != "pending":
-            return False
-        if r.claimed_until is not None and r.claimed_until >= now:
-            return False
-        s.reminders[reminder_id] = replace(r, claimed_by=worker, claimed_until=_utc(until))
-        return True
+        return claim_row(self._w().reminders, reminder_id, worker, now, until)
 
     def update_reminder(
         self,
@@ -696,19 +690,7 @@ class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
         *,
         when_status: str | None = None,
     ) -> bool:
-        s = self._w()
-        r = s.reminders.get(reminder_id)
-        if r is None:
-            return False
-        if worker is not None and r.claimed_by != worker:
-            return False
-        if when_status is not None and r.status != when_status:
-            return False
-        values: dict[str, Any] = {
-            k: _utc(v) if isinstance(v, datetime) else v for k, v in change.values().items()
-        }
-        s.reminders[reminder_id] = replace(r, **values)
-        return True
+        return update_row(self._w().reminders, reminder_id, worker, change, when_status)
 
     def get_reminder(self, reminder_id: int) -> Reminder | None:
         r = self._s.reminders.get(reminder_id)

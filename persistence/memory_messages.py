@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from regsam_flow.kg import KgMessage
 from regsam_flow.model import ReminderChange
 from regsam_flow.ports import KgMessageUnitOfWork
+
+from .memory_leases import claim_row, update_row
 
 if TYPE_CHECKING:
     from .memory import _State
@@ -93,14 +95,7 @@ class MemoryKgMessages(KgMessageUnitOfWork):
     def claim_kg_message(
         self, message_id: int, worker: str, now: datetime, until: datetime
     ) -> bool:
-        s = self._w()
-        m = s.kg_messages.get(message_id)
-        if m is None or m.status != "pending":
-            return False
-        if m.claimed_until is not None and m.claimed_until >= now:
-            return False
-        s.kg_messages[message_id] = replace(m, claimed_by=worker, claimed_until=_utc(until))
-        return True
+        return claim_row(self._w().kg_messages, message_id, worker, now, until)
 
     def update_kg_message(
         self,
@@ -110,19 +105,7 @@ class MemoryKgMessages(KgMessageUnitOfWork):
         *,
         when_status: str | None = None,
     ) -> bool:
-        s = self._w()
-        m = s.kg_messages.get(message_id)
-        if m is None:
-            return False
-        if worker is not None and m.claimed_by != worker:
-            return False
-        if when_status is not None and m.status != when_status:
-            return False
-        values: dict[str, Any] = {
-            k: _utc(v) if isinstance(v, datetime) else v for k, v in change.values().items()
-        }
-        s.kg_messages[message_id] = replace(m, **values)
-        return True
+        return update_row(self._w().kg_messages, message_id, worker, change, when_status)
 
     def get_kg_message(self, message_id: int) -> KgMessage | None:
         return self._s.kg_messages.get(message_id)

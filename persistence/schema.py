@@ -133,6 +133,21 @@ def __getattr__(name: str) -> Any:
     return globals()[name]
 
 
+def _delivery_columns() -> list[Column[Any]]:
+    """The columns of a message a send pass claims and sends (reminders,
+    the KG's mails): where it stands, its attempts, the lease on it."""
+    return [
+        Column("status", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("next_attempt_at", TS, nullable=False),
+        Column("claimed_by", String(128), nullable=True),
+        Column("claimed_until", TS, nullable=True),
+        Column("sent_at", TS, nullable=True),
+        Column("last_error", Text, nullable=False),
+        Column("created_at", TS, nullable=False),
+    ]
+
+
 def _define() -> dict[str, Any]:
     metadata = MetaData()
 
@@ -265,14 +280,7 @@ def _define() -> dict[str, Any]:
         Column("kind", String(16), nullable=False),
         Column("offset_days", Integer, nullable=False),
         Column("due_at", TS, nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("attempts", Integer, nullable=False),
-        Column("next_attempt_at", TS, nullable=False),
-        Column("claimed_by", String(128), nullable=True),
-        Column("claimed_until", TS, nullable=True),
-        Column("sent_at", TS, nullable=True),
-        Column("last_error", Text, nullable=False),
-        Column("created_at", TS, nullable=False),
+        *_delivery_columns(),
         UniqueConstraint("area_id", "review_date", "offset_days", name="uq_reminders_slot"),
         Index("ix_reminders_due", "status", "next_attempt_at"),
     )
@@ -449,14 +457,7 @@ def _define() -> dict[str, Any]:
         Column("kind", String(32), nullable=False),
         Column("ref", Integer, nullable=False),
         Column("due_at", TS, nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("attempts", Integer, nullable=False),
-        Column("next_attempt_at", TS, nullable=False),
-        Column("claimed_by", String(128), nullable=True),
-        Column("claimed_until", TS, nullable=True),
-        Column("sent_at", TS, nullable=True),
-        Column("last_error", Text, nullable=False),
-        Column("created_at", TS, nullable=False),
+        *_delivery_columns(),
         UniqueConstraint("area_id", "kind", "ref", "due_at", name="uq_kg_messages_slot"),
         Index("ix_kg_messages_due", "status", "next_attempt_at"),
     )

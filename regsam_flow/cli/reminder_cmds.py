@@ -111,13 +111,22 @@ def _note(r: object) -> str:
     from regsam_flow.model import Reminder
 
     assert isinstance(r, Reminder)
+    return _progress(r) or f"review {date_de(r.review_date)}"
+
+
+def _progress(r: object) -> str:
+    """How far sending a reminder or KG mail got ("" while nothing was tried)."""
+    from regsam_flow.kg import KgMessage
+    from regsam_flow.model import Reminder
+
+    assert isinstance(r, (Reminder, KgMessage))
     if r.status == "sent":
         return f"sent {time_de(r.sent_at)}"
     if r.status == "pending" and r.attempts:
         return f"attempt {r.attempts + 1} at {time_de(r.next_attempt_at)}: {r.last_error}"
     if r.status == "failed":
         return f"after {r.attempts} attempts: {r.last_error}"
-    return f"review {date_de(r.review_date)}"
+    return ""
 
 
 @reminders.command("mails")
@@ -142,7 +151,7 @@ def reminders_mails(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([m.to_dict() for m in mails])
         return
     rows = [
-        [m.id, m.area, time_de(m.due_at), _mail_kind(m.kind, m.ref), m.status, _mail_note(m)]
+        [m.id, m.area, time_de(m.due_at), _mail_kind(m.kind, m.ref), m.status, _progress(m)]
         for m in mails
     ]
     table(["id", "area", "due", "kind", "status", "note"], rows, keep=(0, 1, 2, 3, 4))
@@ -152,19 +161,6 @@ def _mail_kind(kind: str, ref: int) -> str:
     if kind == "meeting_decisions":
         return f"decisions of meeting {ref}"
     return f"order {ref} {'due' if kind == 'order_due' else 'overdue'}"
-
-
-def _mail_note(m: object) -> str:
-    from regsam_flow.kg import KgMessage
-
-    assert isinstance(m, KgMessage)
-    if m.status == "sent":
-        return f"sent {time_de(m.sent_at)}"
-    if m.status == "pending" and m.attempts:
-        return f"attempt {m.attempts + 1} at {time_de(m.next_attempt_at)}: {m.last_error}"
-    if m.status == "failed":
-        return f"after {m.attempts} attempts: {m.last_error}"
-    return ""
 
 
 @reminders.command("retry")

@@ -382,40 +382,20 @@ class KgMailService:
                 "timezone": policy.timezone,
             }
             if m.kind == "meeting_decisions":
-                meeting = next((x for x in uow.list_meetings(m.area) if x.id == m.ref), None)
-                if meeting is None:
-                    raise _NotOwed(f"meeting {m.ref} is gone")
-                found = _holders(assignments, people, None, decisions=True)
-                if not found:
-                    raise InvalidInputError(
-                        f"nobody holding a role in area '{area.id}' has an email and takes "
-                        "the decision mails"
-                    )
-                return KgNotice(
-                    **base,
-                    recipients=found,
-                    meeting_id=meeting.id,
-                    meeting_number=meeting.number,
-                    meeting_date=meeting.held_on,
-                    meeting_place=meeting.place,
-                    decisions=meeting.decisions,
-                )
+                return _decisions_notice(uow, m, base, _holders(assignments, people, None, True))
             order = _order(uow, m)
             if order is None:
                 raise _NotOwed(f"order {m.ref} is gone")
             if order.status in _SETTLED:
                 raise _NotOwed(f"order {order.id} is {order.status}")
             to = order.addressee
+            addressee = to.name
             if to.kind == "person":
                 found = tuple(r for r in _holders(assignments, people, None) if r.person == to.name)
                 p = people.get(to.name) or uow.get_person(to.name)
                 addressee = p.name if p else to.name
-            elif to.kind == "role":
-                found = _holders(assignments, people, to.name)
-                addressee = to.name
             else:
-                found = _holders(assignments, people, MODERATION)
-                addressee = to.name
+                found = _holders(assignments, people, to.name if to.kind == "role" else MODERATION)
             if m.kind == "order_overdue":
                 found = _merge(found, _holders(assignments, people, MODERATION))
         if not found:
@@ -424,7 +404,6 @@ class KgMailService:
                 f"nobody with an email gets order {order.id} of area '{area.id}' "
                 f"(addressed to {whom})"
             )
-        today = now.astimezone(_zone(policy)).date()
         report = f"regsam-flow kg order report {area.id} {order.id} --status"
         return KgNotice(
             **base,
@@ -435,13 +414,34 @@ class KgMailService:
             order_due=order.due,
             order_status=order.status,
             addressee=addressee,
-            days=(order.due - today).days,
+            days=(order.due - now.astimezone(_zone(policy)).date()).days,
             commands=(
                 f"{report} in_progress",
                 f"{report} done",
                 f'{report} declined --note "..."',
             ),
         )
+
+
+def _decisions_notice(
+    uow: UnitOfWork, m: KgMessage, base: dict[str, Any], found: tuple[Recipient, ...]
+) -> KgNotice:
+    meeting = next((x for x in uow.list_meetings(m.area) if x.id == m.ref), None)
+    if meeting is None:
+        raise _NotOwed(f"meeting {m.ref} is gone")
+    if not found:
+        raise InvalidInputError(
+            f"nobody holding a role in area '{m.area}' has an email and takes the decision mails"
+        )
+    return KgNotice(
+        **base,
+        recipients=found,
+        meeting_id=meeting.id,
+        meeting_number=meeting.number,
+        meeting_date=meeting.held_on,
+        meeting_place=meeting.place,
+        decisions=meeting.decisions,
+    )
 
 
 def _zone(policy: ReminderPolicy) -> Any:
@@ -458,7 +458,6 @@ def _holders(
     assignments: list[tuple[str, str]],
     people: dict[str, Person | None],
     role: str | None,
-    *,
     decisions: bool = False,
 ) -> tuple[Recipient, ...]:
     """Those holding ``role`` (any role: None) with an email, once each;
