@@ -378,6 +378,8 @@ class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
         until: str | None = None,
         actor: str | None = None,
         areas: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        after: int | None = None,
     ) -> list[AuditEntry]:
         return [
             e
@@ -387,6 +389,8 @@ class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
             and (since is None or e.at >= since)
             and (until is None or e.at <= until)
             and (actor is None or e.actor == actor)
+            and (actions is None or e.action in actions)
+            and (after is None or e.seq > after)
         ]
 
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:

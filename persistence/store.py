@@ -422,6 +422,8 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, UnitOfW
         until: str | None = None,
         actor: str | None = None,
         areas: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        after: int | None = None,
     ) -> list[AuditEntry]:
         log = s.audit_log
         q = select(*_audit_cols())
@@ -435,6 +437,10 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, UnitOfW
             q = q.where(log.c.at <= until)
         if actor is not None:
             q = q.where(log.c.actor == actor)
+        if actions is not None:
+            q = q.where(log.c.action.in_(list(actions)))
+        if after is not None:
+            q = q.where(log.c.seq > after)
         return [_entry(r) for r in self.conn.execute(q.order_by(log.c.seq))]
 
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from .dates import format_datetime_de
 from .errors import Blocker
 from .kg import KgFacts
 from .model import AGREEMENT_SIGNERS, Agreement, Area, TaskStatus
@@ -125,12 +126,24 @@ def goals_rated(ctx: GuardContext) -> list[Blocker]:
 
 def final_documentation_recorded(ctx: GuardContext) -> list[Blocker]:
     """The moderation recorded the final documentation (``dossier --final``;
-    blocker ``documentation_missing``)."""
-    if ctx.kg.final_document is None:
+    blocker ``documentation_missing``), and the data it shows has not
+    changed since (blocker ``documentation_stale``)."""
+    doc = ctx.kg.final_document
+    if doc is None:
         return [
             Blocker(
                 "documentation_missing",
                 "the final documentation is not recorded yet (regsam-flow dossier AREA --final)",
+            )
+        ]
+    if doc.stale:
+        changes = ", ".join(dict.fromkeys(doc.changes_since))
+        return [
+            Blocker(
+                "documentation_stale",
+                f"the data changed since the final documentation was recorded on "
+                f"{format_datetime_de(doc.recorded_at)} ({changes}): record it again "
+                "(regsam-flow dossier AREA --final)",
             )
         ]
     return []

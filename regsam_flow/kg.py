@@ -261,8 +261,9 @@ class MissingResource:
 class FinalDocument:
     """The final documentation (Abschlussdokumentation) as recorded: the
     ``format`` it was written in (``html`` or ``md``), its size and SHA-256
-    (also in the audit entry), who recorded it and when.  A later check
-    compares a file's hash with it."""
+    (also in the audit entry), who recorded it and when, and what changed
+    the data since (:attr:`stale`).  A later check compares a file's hash
+    with it."""
 
     area: str
     format: str
@@ -270,6 +271,17 @@ class FinalDocument:
     sha256: str
     recorded_by: str
     recorded_at: datetime
+    #: The audit entry that records it (its sequence number).
+    seq: int = 0
+    #: What changed the data it was made from since it was recorded: the
+    #: audit actions, in order (empty: it still shows the data as it is).
+    changes_since: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        """The data changed after it was recorded: it no longer shows the
+        area as it is, and closing needs it recorded again."""
+        return bool(self.changes_since)
 
 
 @dataclass(frozen=True)

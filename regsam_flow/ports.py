@@ -654,9 +654,13 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork, KgUnitOfWork, KgMes
         until: str | None = None,
         actor: str | None = None,
         areas: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        after: int | None = None,
     ) -> list[AuditEntry]:
         """Entries in sequence order; ``since``/``until`` are UTC timestamps
-        in the log's own format, ``until`` inclusive; ``areas`` limits to these."""
+        in the log's own format, ``until`` inclusive; ``areas`` limits to these,
+        ``actions`` to entries with one of these actions, ``after`` to
+        entries whose sequence number is greater."""
 
     @abstractmethod
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:

@@ -4,6 +4,7 @@ AREA FILE`` says whether a file is it (exit 0) or not (exit 8)."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from pathlib import Path
@@ -66,15 +67,70 @@ def test_final_documentation_recorded_and_checked(c: Cli, tmp_path: Path) -> Non
     r = c.run("--json", "dossier", "check", area, str(out), user="tom")
     assert r.exit_code == 8 and json.loads(r.stdout)["matches"] is False
 
+    # the data changes afterwards: the file is still the one recorded, but
+    # no longer shows the area as it is
+    out.write_bytes(out.read_bytes().replace(b"Hasenbergl (bearbeitet)", b"Hasenbergl"))
+    c.ok("kg", "resource", "add", area, "--text", "Streetwork", user="mia")
+    r = c.ok("dossier", "check", area, str(out), user="tom")
+    assert r.output.startswith("OK: ")
+    assert "the area's data changed since it was recorded (resource_added)" in r.output
+    checked = c.json("dossier", "check", area, str(out), user="tom")
+    assert checked["matches"] is True
+    assert checked["recorded"]["stale"] is True
+    assert checked["recorded"]["changes_since"] == ["resource_added"]
+
     # Markdown, recorded with --json; it replaces the HTML record
     md = tmp_path / "abschluss.md"
     wrote = c.json("dossier", area, "--final", "--format", "md", "-o", str(md), user="mia")
     assert wrote["recorded"] is True
     assert wrote["sha256"] == hashlib.sha256(md.read_bytes()).hexdigest()
-    c.ok("dossier", "check", area, str(md), user="sven")
+    fresh = c.ok("dossier", "check", area, str(md), user="sven")
+    assert "changed since" not in fresh.output
     assert c.run("dossier", "check", area, str(plain), user="sven").exit_code == 8
 
     # outsiders learn nothing
     c.ok("user", "add", "otto", "--name", "Otto Außen", "--email", "otto@x.example")
     r = c.run("dossier", "check", area, str(md), user="otto")
     assert r.exit_code == 6
+
+
+def _actions_written_by(path: Path) -> set[str]:
+    """The audit actions a module of the engine writes: every string in an
+    ``action=`` argument, and the module's constants named there."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    constants = {
+        t.id: n.value.value
+        for n in tree.body
+        if isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Constant)
+        and isinstance(n.value.value, str)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for kw in node.keywords:
+            if kw.arg != "action":
+                continue
+            for sub in ast.walk(kw.value):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                    found.add(sub.value)
+                elif isinstance(sub, ast.Name) and sub.id in constants:
+                    found.add(constants[sub.id])
+    return found
+
+
+def test_every_action_the_engine_writes_is_known_to_change_the_documentation_or_not() -> None:
+    """A new audit action must be sorted into DOSSIER_ACTIONS (a recorded
+    final documentation goes stale after it) or OUTSIDE_DOSSIER, so that
+    none is forgotten."""
+    import regsam_flow.engine as engine_pkg
+    from regsam_flow.engine.dossier import DOSSIER_ACTIONS, OUTSIDE_DOSSIER
+
+    folder = Path(engine_pkg.__file__).parent
+    written = set().union(*(_actions_written_by(p) for p in folder.glob("*.py")))
+    assert {"goal_rated", "transition", "final_documentation_recorded"} <= written
+    assert not DOSSIER_ACTIONS & OUTSIDE_DOSSIER
+    assert written - DOSSIER_ACTIONS - OUTSIDE_DOSSIER == set()

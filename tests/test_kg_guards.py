@@ -94,10 +94,16 @@ def test_goals_rated_names_the_goals_not_rated() -> None:
     assert goals_rated(_ctx(rated)) == []
 
 
-def test_final_documentation_recorded_needs_a_record() -> None:
+def test_final_documentation_recorded_needs_a_record_of_the_data_as_it_is() -> None:
     assert _codes(final_documentation_recorded(_ctx(KgFacts()))) == ["documentation_missing"]
     doc = FinalDocument(KG_AREA, "html", 10, "0" * 64, "mia", NOW)
     assert final_documentation_recorded(_ctx(KgFacts(final_document=doc))) == []
+    old = FinalDocument(
+        KG_AREA, "html", 10, "0" * 64, "mia", NOW, changes_since=("goal_rated", "goal_rated")
+    )
+    blockers = final_documentation_recorded(_ctx(KgFacts(final_document=old)))
+    assert _codes(blockers) == ["documentation_stale"]
+    assert "30.11.2026 13:00 (goal_rated): record it again" in blockers[0].message
 
 
 # ------------------------------------------------- an area on version 2 walks
@@ -194,9 +200,34 @@ def test_a_v2_area_walks_through_the_kg_to_close(engine: Engine, v2_area: str) -
     assert _why(engine, a, "close") == ["approval_missing", "approval_missing"]
     assert engine.kg_facts(a, actor="tom").final_document == doc
 
+    # the data changes after the record: it no longer shows the area as it is
+    engine.rate_goal(a, 1, actor="sven", rating="achieved", note="Café läuft")
+    engine.add_missing_resource(a, actor="mia", text="Eine halbe Stelle Streetwork")
+    stale = engine.kg_facts(a, actor="tom").final_document
+    assert stale is not None and stale.stale
+    assert stale.changes_since == ("goal_rated", "resource_added")
+    checked = engine.check_final_document(a, rendered.content, actor="tom")
+    assert checked.matches and checked.recorded is not None and checked.recorded.stale
+    assert _blocked(engine, a, "close") == [
+        "documentation_stale",
+        "approval_missing",
+        "approval_missing",
+    ]
+    again = engine.record_final_document(a, format="html", actor="mia")
+    assert b"Eine halbe Stelle Streetwork" in again.content
+    assert not again.document.stale and again.document.seq > doc.seq
+    # what changes no data of the documentation leaves it as it is
+    engine.reopen_task(a, "gemeinsame_auswertung", actor="mia", reason="noch einmal")
+    engine.report_task(a, "gemeinsame_auswertung", actor="mia")
+    assert _why(engine, a, "close") == ["approval_missing", "approval_missing"]
+
     assert not engine.fire(a, "close", actor="mia").fired
     assert engine.fire(a, "close", actor="sven").fired
     assert engine.get_area(a, actor="mia").state == "abgeschlossen"
+    # closing is no change to what it documents: the record still stands
+    closed = engine.check_final_document(a, again.content, actor="audrey")
+    assert closed.matches and closed.recorded is not None and not closed.recorded.stale
+    assert engine.kg_facts(a, actor="tom").final_document == closed.recorded
 
 
 def test_an_engine_without_a_renderer_records_no_final_documentation() -> None:

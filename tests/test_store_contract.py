@@ -677,7 +677,9 @@ def test_audit_appends_with_head_and_queries(store: Store) -> None:
         uow.append_audit(e1)
         e2 = entry((e1.seq, e1.hash), T0 + timedelta(seconds=1), area="a2", actor="p2")
         uow.append_audit(e2)
-        e3 = entry((e2.seq, e2.hash), T0 + timedelta(seconds=2), area="a1", actor="p2")
+        e3 = entry(
+            (e2.seq, e2.hash), T0 + timedelta(seconds=2), area="a1", actor="p2", action="other"
+        )
         uow.append_audit(e3)
         assert uow.audit_head() == (e3.seq, e3.hash)
     with store.read() as uow:
@@ -690,6 +692,10 @@ def test_audit_appends_with_head_and_queries(store: Store) -> None:
         assert uow.query_audit(areas=["a2"]) == [e2]
         assert uow.query_audit(actor="p2", until=e2.at) == [e2]  # until is inclusive
         assert uow.query_audit(since=e2.at, until=e3.at) == [e2, e3]
+        assert uow.query_audit(area="a1", actions=["other"]) == [e3]
+        assert uow.query_audit(actions=["test", "other"], after=e1.seq) == [e2, e3]
+        assert uow.query_audit(area="a1", actions=["test"], after=e1.seq) == []
+        assert uow.query_audit(actions=[]) == []
         every = list(uow.iter_audit(batch=2))
         assert every[-3:] == [e1, e2, e3]
         rows = list(uow.iter_audit_rows(batch=2))

@@ -48,6 +48,7 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
     Example:
       regsam-flow dossier check hasenbergl-nord abschluss.html
     """
+    from regsam_flow.dates import format_datetime_de
     from regsam_flow.errors import InvalidInputError
 
     try:
@@ -74,6 +75,8 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
                     "sha256": rec.sha256,
                     "recorded_by": rec.recorded_by,
                     "recorded_at": rec.recorded_at.isoformat(),
+                    "stale": rec.stale,
+                    "changes_since": list(rec.changes_since),
                 },
             }
         )
@@ -82,8 +85,15 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
     elif result.matches:
         echo(
             f"OK: {file} is the final documentation of {area_id} recorded by "
-            f"{rec.recorded_by} on {rec.recorded_at:%Y-%m-%d %H:%M} UTC (sha256 {rec.sha256})."
+            f"{rec.recorded_by} on {format_datetime_de(rec.recorded_at)} (Berlin time; "
+            f"sha256 {rec.sha256})."
         )
+        if rec.stale:
+            echo(
+                f"Note: the area's data changed since it was recorded "
+                f"({', '.join(dict.fromkeys(rec.changes_since))}); it no longer shows the "
+                f"area as it is: record it again with `regsam-flow dossier {area_id} --final`."
+            )
     else:
         echo(
             f"DIFFERS: {file} is not the recorded final documentation of {area_id} "

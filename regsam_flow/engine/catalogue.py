@@ -211,20 +211,21 @@ class CatalogueService:
     def kg_facts(self, area_id: str, *, actor: str) -> KgFacts:
         """What the KG's guards look at (see :class:`~regsam_flow.kg.KgFacts`)."""
         with self.ctx.read() as uow:
-            area_for(self.ctx, uow, area_id, actor)
-            return kg_facts_in(uow, area_id)
+            area, _me, _roles, _assignments = area_for(self.ctx, uow, area_id, actor)
+            return kg_facts_in(uow, area_id, final=self.ctx.workflow(area).is_final(area.state))
 
 
-def kg_facts_in(uow: UnitOfWork, area_id: str) -> KgFacts:
+def kg_facts_in(uow: UnitOfWork, area_id: str, *, final: bool = False) -> KgFacts:
     """The KG's facts of an area, read in the caller's unit of work: the
     newest adopted version and whether the draft differs from it (by the
     hash of its canonical JSON), the draft's goals, the final documentation
-    recorded (:func:`~regsam_flow.engine.final_document.final_document_in`)."""
+    recorded (:func:`~regsam_flow.engine.final_document.final_document_in`;
+    ``final``: the area is in a final state, its closing changed nothing)."""
     from .final_document import final_document_in  # it needs EVALUATION_PHASE from here
 
     goals = tuple(uow.list_goals(area_id))
     versions = uow.catalogue_versions(area_id)
-    document = final_document_in(uow, area_id)
+    document = final_document_in(uow, area_id, final=final)
     if not versions:
         return KgFacts(goals=goals, final_document=document)
     latest = versions[-1]

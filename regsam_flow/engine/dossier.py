@@ -20,7 +20,62 @@ from ..workflows import Workflow
 from .access import area_for
 from .context import EngineContext
 
-__all__ = ["DossierService", "dossier_in", "kg_records", "phases_from"]
+__all__ = [
+    "DOSSIER_ACTIONS",
+    "OUTSIDE_DOSSIER",
+    "DossierService",
+    "dossier_in",
+    "kg_records",
+    "phases_from",
+]
+
+#: The audit actions that change what an area's dossier shows: after one of
+#: these, a recorded final documentation no longer shows the area as it is
+#: (:attr:`~regsam_flow.kg.FinalDocument.stale`).  A transition into a
+#: final state (closing the area) is the one exception: the documentation
+#: is recorded before it.
+DOSSIER_ACTIONS = frozenset(
+    {
+        "agreement_changed",
+        "agreement_signed",
+        "assigned",
+        "unassigned",
+        "meeting_recorded",
+        "meeting_planned",
+        "attachment_added",
+        "goal_added",
+        "measure_added",
+        "catalogue_adopted",
+        "goal_rated",
+        "order_issued",
+        "order_reported",
+        "resource_added",
+        "review_decided",
+        "transition",
+        "workflow_migrated",
+    }
+)
+#: The engine's other audit actions, which leave the dossier as it is
+#: (tests/test_dossier_final.py checks that every action the engine writes
+#: is in one of the two sets).
+OUTSIDE_DOSSIER = frozenset(
+    {
+        "area_created",  # before anything can be recorded
+        "final_documentation_recorded",  # the newest record is the one
+        "task_reported",
+        "task_reopened",
+        "fields_set",
+        "approval",
+        "vote_cast",
+        "reminder_sent",
+        "reminder_failed",
+        "reminder_requeued",
+        "reminder_restored",
+        "person_added",
+        "person_promoted",
+        "workflow_deployed",
+    }
+)
 
 
 class DossierService:

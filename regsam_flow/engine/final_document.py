@@ -20,7 +20,7 @@ from ..ports import UnitOfWork
 from .access import area_for, counted_change, member, pick_role
 from .catalogue import EVALUATION_PHASE
 from .context import EngineContext
-from .dossier import dossier_in
+from .dossier import DOSSIER_ACTIONS, dossier_in
 
 __all__ = [
     "DOCUMENT_ROLES",
@@ -98,8 +98,9 @@ class FinalDocumentService:
         (the same SHA-256); anyone who may read the area may check."""
         digest = hashlib.sha256(content).hexdigest()
         with self.ctx.read() as uow:
-            area_for(self.ctx, uow, area_id, actor)
-            recorded = final_document_in(uow, area_id)
+            area, _me, _roles, _assignments = area_for(self.ctx, uow, area_id, actor)
+            final = self.ctx.workflow(area).is_final(area.state)
+            recorded = final_document_in(uow, area_id, final=final)
         return DocumentCheck(
             area_id,
             len(content),
@@ -109,19 +110,27 @@ class FinalDocumentService:
         )
 
 
-def final_document_in(uow: UnitOfWork, area_id: str) -> FinalDocument | None:
+def final_document_in(
+    uow: UnitOfWork, area_id: str, *, final: bool = False
+) -> FinalDocument | None:
     """The area's final documentation as its newest audit entry
-    :data:`RECORDED` holds it (None: none recorded), read in ``uow``."""
-    for e in reversed(uow.query_audit(area=area_id)):
-        if e.action != RECORDED:
-            continue
-        d = e.to_dict()["details"]
-        return FinalDocument(
-            area=area_id,
-            format=str(d["format"]),
-            size=int(d["size"]),
-            sha256=str(d["sha256"]),
-            recorded_by=e.actor,
-            recorded_at=audit_mod.parse_ts(e.at),
-        )
-    return None
+    :data:`RECORDED` holds it (None: none recorded), read in ``uow``, with
+    the changes to its data since (:data:`~.dossier.DOSSIER_ACTIONS`); for
+    an area in a ``final`` state, transitions (its closing) do not count."""
+    recorded = uow.query_audit(area=area_id, actions=[RECORDED])
+    if not recorded:
+        return None
+    e = recorded[-1]
+    counted = DOSSIER_ACTIONS - {"transition"} if final else DOSSIER_ACTIONS
+    later = uow.query_audit(area=area_id, actions=sorted(counted), after=e.seq)
+    d = e.to_dict()["details"]
+    return FinalDocument(
+        area=area_id,
+        format=str(d["format"]),
+        size=int(d["size"]),
+        sha256=str(d["sha256"]),
+        recorded_by=e.actor,
+        recorded_at=audit_mod.parse_ts(e.at),
+        seq=e.seq,
+        changes_since=tuple(x.action for x in later),
+    )
