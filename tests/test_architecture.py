@@ -176,7 +176,7 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', *, actor: 'str', name: 'str', district: 'str' = '', "
         "workflow: 'str' = 'schwerpunktgebiet', agreement: 'Mapping[str, Any] | None' = "
         "None, members: 'Sequence[tuple[str, str]]' = (), fields: 'Mapping[str, Any] | "
-        "None' = None) -> 'Area'"
+        "None' = None, workflow_version: 'int | None' = None) -> 'Area'"
     ),
     "create_areas": "(self, areas: 'Sequence[NewArea]', *, actor: 'str') -> 'list[Area]'",
     "decide": (

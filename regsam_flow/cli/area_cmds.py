@@ -30,12 +30,23 @@ def area() -> None:
     "--workflow",
     default="schwerpunktgebiet",
     show_default=True,
-    help="Workflow to run (its newest version).",
+    help="Workflow to run (its newest version unless --workflow-version).",
+)
+@click.option(
+    "--workflow-version",
+    type=int,
+    metavar="N",
+    default=None,
+    help="Run on this deployed version of the workflow, e.g. 1 (default: the newest).",
 )
 @json_option
 @pass_ctx
-def area_create(obj: Ctx, area_id: str, name: str, district: str, workflow: str) -> None:
+def area_create(
+    obj: Ctx, area_id: str, name: str, district: str, workflow: str, workflow_version: int | None
+) -> None:
     """Create an area in its workflow's first phase (admins only).
+
+    A version that is not deployed: exit code 7, naming the deployed ones.
 
     \b
     Example:
@@ -43,7 +54,12 @@ def area_create(obj: Ctx, area_id: str, name: str, district: str, workflow: str)
           --district "24 Feldmoching-Hasenbergl"
     """
     a = obj.engine.create_area(
-        area_id, actor=obj.user, name=name, district=district, workflow=workflow
+        area_id,
+        actor=obj.user,
+        name=name,
+        district=district,
+        workflow=workflow,
+        workflow_version=workflow_version,
     )
     if obj.json:
         echo_json(

@@ -331,10 +331,13 @@ class Engine:
         agreement: Mapping[str, Any] | None = None,
         members: Sequence[tuple[str, str]] = (),
         fields: Mapping[str, Any] | None = None,
+        workflow_version: int | None = None,
     ) -> Area:
         """Create an area on the newest deployed version of ``workflow`` (admins only),
-        with its first ``members`` ((role, person) pairs), ``fields`` and
-        ``agreement``, all in one transaction: all of it, or nothing."""
+        or on ``workflow_version`` if given (one not deployed:
+        :class:`InvalidInputError` naming the deployed ones), with its first
+        ``members`` ((role, person) pairs), ``fields`` and ``agreement``, all
+        in one transaction: all of it, or nothing."""
         return self._areas.create_area(
             area_id,
             actor=actor,
@@ -344,6 +347,7 @@ class Engine:
             agreement=agreement,
             members=members,
             fields=fields,
+            workflow_version=workflow_version,
         )
 
     def create_areas(self, areas: Sequence[NewArea], *, actor: str) -> list[Area]:
