@@ -302,6 +302,7 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', goal: 'int', *, actor: 'str', rating: 'str', note: 'str') -> 'Goal'"
     ),
     "kg_facts": "(self, area_id: 'str', *, actor: 'str') -> 'KgFacts'",
+    "kg_state": "(self, area_id: 'str', *, actor: 'str') -> 'KgState'",
     "issue_order": (
         "(self, area_id: 'str', *, actor: 'str', meeting: 'int', title: 'str', addressee: "
         "'Responsible', due: 'date', kind: 'str' = 'order', goal: 'int | None' = None, "

@@ -8,7 +8,7 @@ The Engine is a facade: each method hands the call to the service for what
 it handles (``people``, ``definitions``, ``areas``, ``agreements``,
 ``tasks``, ``transitions``, ``instances`` for fields and votes,
 ``selection``, ``reminders``, ``auditing``, ``dossier``, ``migration``, the
-KG's ``meetings``, ``catalogue`` and ``orders``), a plain class in the
+KG's ``meetings``, ``catalogue``, ``orders`` and ``kg_state``), a plain class in the
 module of that name.  The services share one :class:`~.context.EngineContext` (the
 store, clock, notifier, guards, deployed workflows, callbacks and the units
 of work); helpers they share are functions (:mod:`.access`, and e.g.
@@ -33,6 +33,7 @@ from ..kg import (
     Dossier,
     Goal,
     KgFacts,
+    KgState,
     Measure,
     Meeting,
     MissingResource,
@@ -72,6 +73,7 @@ from .definitions import DefinitionService
 from .dossier import DossierService
 from .final_document import FinalDocumentService
 from .instances import InstanceService
+from .kg_state import KgStateService
 from .meetings import MeetingService
 from .migration import MigrationService
 from .orders import OrderService
@@ -147,6 +149,7 @@ class Engine:
         self._meetings = MeetingService(ctx)
         self._catalogue = CatalogueService(ctx)
         self._orders = OrderService(ctx)
+        self._kg_state = KgStateService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -770,6 +773,11 @@ class Engine:
     def kg_facts(self, area_id: str, *, actor: str) -> KgFacts:
         """What the KG's guards look at: adopted version, changes since, goals."""
         return self._catalogue.kg_facts(area_id, actor=actor)
+
+    def kg_state(self, area_id: str, *, actor: str) -> KgState:
+        """The KG's state at a glance: meetings, catalogue, goals, orders,
+        missing resources, final documentation (everyone who may read the area)."""
+        return self._kg_state.kg_state(area_id, actor=actor)
 
     # -------------------------------------------------- KG orders, resources
     def issue_order(
