@@ -97,26 +97,33 @@ def test_selection_api_example_runs(
     assert out[-1] == "vorlauf"
 
 
+def setup_lines(area: str, name: str, people: dict[str, str]) -> list[str]:
+    """Commands making a database (admin anna), the people (person -> their
+    role in the area; "" for an auditor) and the area with their roles."""
+    return [
+        "regsam-flow init --admin anna",
+        *(
+            f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
+            + ("" if role else " --auditor")
+            for p, role in people.items()
+        ),
+        f"regsam-flow --as anna area create {area} --name {name}",
+        *(
+            f"regsam-flow --as anna area assign {area} {role} {p}"
+            for p, role in people.items()
+            if role
+        ),
+    ]
+
+
 def test_kg_walkthrough_runs(tmp_path: Path) -> None:
     """The README's KG walk-through, run by bash after the people and the area it uses."""
     text = README.read_text(encoding="utf-8")
     section = text.split("## The Kooperationsgremium (KG)", 1)[1].split("\n## ", 1)[0]
     script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
     assert "regsam-flow kg adopt hasenbergl-nord" in script
-    preamble = "\n".join(
-        [
-            "regsam-flow init --admin anna",
-            *(
-                f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
-                + (" --auditor" if p == "audrey" else "")
-                for p in ("mia", "tom", "audrey")
-            ),
-            "regsam-flow --as anna area create hasenbergl-nord --name Hasenbergl-Nord",
-            "regsam-flow --as anna area assign hasenbergl-nord moderation mia",
-            "regsam-flow --as mia area assign hasenbergl-nord provider tom",
-            "",
-        ]
-    )
+    people = {"mia": "moderation", "tom": "provider", "audrey": ""}
+    preamble = "\n".join([*setup_lines("hasenbergl-nord", "Hasenbergl-Nord", people), ""])
     r = run_bash(preamble + script, tmp_path, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Catalogue version 2 of hasenbergl-nord adopted at meeting 1" in r.stdout
@@ -140,18 +147,7 @@ def test_kg_full_walkthrough_runs(tmp_path: Path) -> None:
     vorlauf += [("partner_verwaltung", "sven"), ("datenmaterial", "sven")]
     preamble = "\n".join(
         [
-            "regsam-flow init --admin anna",
-            *(
-                f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
-                + ("" if role else " --auditor")
-                for p, role in people.items()
-            ),
-            "regsam-flow --as anna area create am-hart --name 'Am Hart'",
-            *(
-                f"regsam-flow --as anna area assign am-hart {role} {p}"
-                for p, role in people.items()
-                if role
-            ),
+            *setup_lines("am-hart", "'Am Hart'", people),
             "regsam-flow --as mia agreement set am-hart --topic Jugend --scope 'Am Hart' "
             "--reasons Monitoring --duration '2 Jahre' --start 15.01.2026 --review 15.07.2026",
             "regsam-flow --as mia agreement sign am-hart",

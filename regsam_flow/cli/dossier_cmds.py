@@ -11,6 +11,7 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
+from .kg_view import final_document_json
 from .output import echo, echo_json
 
 __all__ = ["dossier", "dossier_check"]
@@ -66,15 +67,7 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
                 "size": result.size,
                 "sha256": result.sha256,
                 "matches": result.matches,
-                "recorded": None
-                if rec is None
-                else {
-                    "format": rec.format,
-                    "size": rec.size,
-                    "sha256": rec.sha256,
-                    "recorded_by": rec.recorded_by,
-                    "recorded_at": rec.recorded_at.isoformat(),
-                },
+                "recorded": final_document_json(rec),
             }
         )
     elif rec is None:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from .output import date_de, echo, time_de, wrapped
 
 if TYPE_CHECKING:
-    from regsam_flow.kg import KgState, Meeting
+    from regsam_flow.kg import FinalDocument, KgState, Meeting
 
-__all__ = ["kg_state_json", "print_kg_state"]
+__all__ = ["final_document_json", "kg_state_json", "print_kg_state"]
 
 
 def _meeting_json(m: Meeting | None) -> dict[str, Any] | None:
@@ -22,7 +22,6 @@ def _meeting_json(m: Meeting | None) -> dict[str, Any] | None:
 
 def kg_state_json(kg: KgState) -> dict[str, Any]:
     """The KG's state as JSON: stable English keys."""
-    doc = kg.final_document
     return {
         "guards": list(kg.guards),
         "meetings": {
@@ -47,15 +46,20 @@ def kg_state_json(kg: KgState) -> dict[str, Any]:
             "declined": kg.orders_declined,
         },
         "missing_resources": kg.missing_resources,
-        "final_document": None
-        if doc is None
-        else {
-            "format": doc.format,
-            "size": doc.size,
-            "sha256": doc.sha256,
-            "recorded_by": doc.recorded_by,
-            "recorded_at": doc.recorded_at.isoformat(),
-        },
+        "final_document": final_document_json(kg.final_document),
+    }
+
+
+def final_document_json(doc: FinalDocument | None) -> dict[str, Any] | None:
+    """The recorded final documentation as JSON (None: none recorded)."""
+    if doc is None:
+        return None
+    return {
+        "format": doc.format,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        "recorded_by": doc.recorded_by,
+        "recorded_at": doc.recorded_at.isoformat(),
     }
 
 
