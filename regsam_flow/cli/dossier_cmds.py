@@ -11,7 +11,6 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .kg_view import final_document_json
 from .output import echo, echo_json
 
 __all__ = ["dossier", "dossier_check"]
@@ -67,7 +66,15 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
                 "size": result.size,
                 "sha256": result.sha256,
                 "matches": result.matches,
-                "recorded": final_document_json(rec),
+                "recorded": None
+                if rec is None
+                else {
+                    "format": rec.format,
+                    "size": rec.size,
+                    "sha256": rec.sha256,
+                    "recorded_by": rec.recorded_by,
+                    "recorded_at": rec.recorded_at.isoformat(),
+                },
             }
         )
     elif rec is None:
