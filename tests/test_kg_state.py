@@ -137,6 +137,20 @@ def c(db_url: str, tmp_path: Path) -> Cli:
 def test_area_show_and_why_show_the_kg_and_its_blockers(c: Cli) -> None:
     setup_area(c)  # on version 1: no KG section while it has no record
     assert "\nKG" not in c.ok("area", "show", "hasenbergl-nord", user="mia").stdout
+    c.ok(
+        "kg",
+        "meeting",
+        "add",
+        "hasenbergl-nord",
+        "--date",
+        "12.03.2026",
+        "--place",
+        "ASZ",
+        user="mia",
+    )
+    v1 = c.ok("area", "show", "hasenbergl-nord", user="mia").stdout
+    assert "\nKG (its records guard no step of this workflow version)\n" in v1
+    assert "meetings:            1 held, 0 planned" in v1
     area = KG_AREA
     c.ok("area", "create", area, "--name", "Milbertshofen")
     for pid, (_n, _e, role) in PEOPLE.items():
