@@ -38,6 +38,7 @@ __all__ = [
     "KgFacts",
     "KgMessage",
     "KgRecords",
+    "KgState",
     "Measure",
     "Meeting",
     "MissingResource",
@@ -318,6 +319,43 @@ class KgFacts:
     changed_since_adoption: bool = False
     goals: tuple[Goal, ...] = ()
     final_document: FinalDocument | None = None
+
+
+@dataclass(frozen=True)
+class KgState:
+    """The KG's state of an area at a glance, as ``area show`` and ``why``
+    show it: meetings held and planned (the last held one, the next planned
+    one), the catalogue version adopted last (None: none) and whether the
+    draft changed since, how many goals there are, how many have a measure
+    and how many are rated, the work orders and recommendations by where
+    they stand (``orders_open``: open or in progress; ``orders_overdue``:
+    of those, the ones past their due date by the engine's clock, Berlin),
+    how many missing resources are documented, the final documentation
+    recorded (or None), and ``guards``: the KG guards the area's workflow
+    names (none on version 1 of the focus-area workflow: there the records
+    guard nothing)."""
+
+    meetings_held: int = 0
+    meetings_planned: int = 0
+    last_meeting: Meeting | None = None
+    next_meeting: Meeting | None = None
+    adopted_version: int | None = None
+    changed_since_adoption: bool = False
+    goals: int = 0
+    goals_with_measures: int = 0
+    goals_rated: int = 0
+    orders_open: int = 0
+    orders_overdue: int = 0
+    orders_done: int = 0
+    orders_declined: int = 0
+    missing_resources: int = 0
+    final_document: FinalDocument | None = None
+    guards: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded yet and no KG guard on the area's workflow."""
+        return self == KgState()
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,9 @@ class NewArea:
     """An area to create with :meth:`Engine.create_areas
     <regsam_flow.engine.Engine.create_areas>`: its id, name, workflow, first
     ``members`` ((role, person) pairs), ``fields`` and ``agreement``.
-    ``label`` names it in errors, e.g. "row 9 (quarter 10.31)"."""
+    ``label`` names it in errors, e.g. "row 9 (quarter 10.31)".
+    ``workflow_version``: the deployed version of the workflow to run on
+    (None: the newest)."""
 
     id: str
     name: str
@@ -146,6 +148,7 @@ class NewArea:
     fields: Mapping[str, Any] = field(default_factory=dict)
     agreement: Mapping[str, Any] | None = None
     label: str = ""
+    workflow_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', *, actor: 'str', name: 'str', district: 'str' = '', "
         "workflow: 'str' = 'schwerpunktgebiet', agreement: 'Mapping[str, Any] | None' = "
         "None, members: 'Sequence[tuple[str, str]]' = (), fields: 'Mapping[str, Any] | "
-        "None' = None) -> 'Area'"
+        "None' = None, workflow_version: 'int | None' = None) -> 'Area'"
     ),
     "create_areas": "(self, areas: 'Sequence[NewArea]', *, actor: 'str') -> 'list[Area]'",
     "decide": (
@@ -307,6 +307,7 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', goal: 'int', *, actor: 'str', rating: 'str', note: 'str') -> 'Goal'"
     ),
     "kg_facts": "(self, area_id: 'str', *, actor: 'str') -> 'KgFacts'",
+    "kg_state": "(self, area_id: 'str', *, actor: 'str') -> 'KgState'",
     "issue_order": (
         "(self, area_id: 'str', *, actor: 'str', meeting: 'int', title: 'str', addressee: "
         "'Responsible', due: 'date', kind: 'str' = 'order', goal: 'int | None' = None, "

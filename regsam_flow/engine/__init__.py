@@ -8,7 +8,7 @@ The Engine is a facade: each method hands the call to the service for what
 it handles (``people``, ``definitions``, ``areas``, ``agreements``,
 ``tasks``, ``transitions``, ``instances`` for fields and votes,
 ``selection``, ``reminders``, ``auditing``, ``dossier``, ``migration``, the
-KG's ``meetings``, ``catalogue`` and ``orders``), a plain class in the
+KG's ``meetings``, ``catalogue``, ``orders`` and ``kg_state``), a plain class in the
 module of that name.  The services share one :class:`~.context.EngineContext` (the
 store, clock, notifier, guards, deployed workflows, callbacks and the units
 of work); helpers they share are functions (:mod:`.access`, and e.g.
@@ -34,6 +34,7 @@ from ..kg import (
     Goal,
     KgFacts,
     KgMessage,
+    KgState,
     Measure,
     Meeting,
     MissingResource,
@@ -73,6 +74,7 @@ from .definitions import DefinitionService
 from .dossier import DossierService
 from .final_document import FinalDocumentService
 from .instances import InstanceService
+from .kg_state import KgStateService
 from .meetings import MeetingService
 from .migration import MigrationService
 from .orders import OrderService
@@ -148,6 +150,7 @@ class Engine:
         self._meetings = MeetingService(ctx)
         self._catalogue = CatalogueService(ctx)
         self._orders = OrderService(ctx)
+        self._kg_state = KgStateService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -339,10 +342,13 @@ class Engine:
         agreement: Mapping[str, Any] | None = None,
         members: Sequence[tuple[str, str]] = (),
         fields: Mapping[str, Any] | None = None,
+        workflow_version: int | None = None,
     ) -> Area:
         """Create an area on the newest deployed version of ``workflow`` (admins only),
-        with its first ``members`` ((role, person) pairs), ``fields`` and
-        ``agreement``, all in one transaction: all of it, or nothing."""
+        or on ``workflow_version`` if given (one not deployed:
+        :class:`InvalidInputError` naming the deployed ones), with its first
+        ``members`` ((role, person) pairs), ``fields`` and ``agreement``, all
+        in one transaction: all of it, or nothing."""
         return self._areas.create_area(
             area_id,
             actor=actor,
@@ -352,6 +358,7 @@ class Engine:
             agreement=agreement,
             members=members,
             fields=fields,
+            workflow_version=workflow_version,
         )
 
     def create_areas(self, areas: Sequence[NewArea], *, actor: str) -> list[Area]:
@@ -786,6 +793,11 @@ class Engine:
     def kg_facts(self, area_id: str, *, actor: str) -> KgFacts:
         """What the KG's guards look at: adopted version, changes since, goals."""
         return self._catalogue.kg_facts(area_id, actor=actor)
+
+    def kg_state(self, area_id: str, *, actor: str) -> KgState:
+        """The KG's state at a glance: meetings, catalogue, goals, orders,
+        missing resources, final documentation (everyone who may read the area)."""
+        return self._kg_state.kg_state(area_id, actor=actor)
 
     # -------------------------------------------------- KG orders, resources
     def issue_order(
