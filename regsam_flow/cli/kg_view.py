@@ -60,6 +60,8 @@ def final_document_json(doc: FinalDocument | None) -> dict[str, Any] | None:
         "sha256": doc.sha256,
         "recorded_by": doc.recorded_by,
         "recorded_at": doc.recorded_at.isoformat(),
+        "stale": doc.stale,
+        "changes_since": list(doc.changes_since),
     }
 
 
@@ -89,6 +91,12 @@ def print_kg_state(kg: KgState) -> None:
         if doc is None
         else f"recorded {time_de(doc.recorded_at)} by {doc.recorded_by}, {doc.format}, "
         f"sha256 {doc.sha256}"
+        + (
+            f"; STALE: the data changed since ({', '.join(dict.fromkeys(doc.changes_since))}), "
+            "record it again"
+            if doc.stale
+            else ""
+        )
     )
     rows = [
         ("meetings", meetings),

@@ -34,7 +34,8 @@ class KgStateService:
 
 def kg_state_in(uow: UnitOfWork, wf: Workflow, area_id: str, today: date) -> KgState:
     """The KG's state of an area, read in the caller's unit of work."""
-    facts = kg_facts_in(uow, area_id)
+    area = uow.get_area(area_id)
+    facts = kg_facts_in(uow, area_id, final=area is not None and wf.is_final(area.state))
     meetings = uow.list_meetings(area_id)
     held = [m for m in meetings if not m.planned]
     planned = [m for m in meetings if m.planned]
