@@ -49,9 +49,9 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
       regsam-flow dossier check hasenbergl-nord abschluss.html
     """
     from regsam_flow.dates import format_datetime_de
+    from regsam_flow.errors import InvalidInputError
 
     from .kg_view import final_document_json
-    from regsam_flow.errors import InvalidInputError
 
     try:
         content = file.read_bytes()
