@@ -261,7 +261,7 @@ def _kg_evaluation(engine: Engine, folder: Path, out: Callable[[str], None]) -> 
         start=1,
     ):
         engine.rate_goal(AREA, goal, actor="mia", rating=rating, note=note)
-    out("Goals rated: 1 achieved, 2 partly")
+    out("Goals rated: goal 1 achieved, goal 2 partly")
     final = engine.record_final_document(AREA, format="html", actor="mia")
     path = folder / FINAL_FILE
     path.write_bytes(final.content)
