@@ -23,12 +23,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from regsam_flow.ports import ReminderNotice
+from regsam_flow.ports import KgNotice, Recipient, ReminderNotice
 
 __all__ = [
     "LANGUAGES",
     "agreement_view",
     "format_date",
+    "kg_context",
     "language_of",
     "role_label",
     "template_context",
@@ -61,7 +62,7 @@ _ROLE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def language_of(notice: ReminderNotice) -> str:
+def language_of(notice: ReminderNotice | KgNotice) -> str:
     """The notice's language reduced to one of :data:`LANGUAGES` (``en-GB`` is
     ``en``); anything unknown is German."""
     code = notice.language.strip().lower().replace("_", "-").split("-")[0]
@@ -153,15 +154,77 @@ def template_context(notice: ReminderNotice) -> dict[str, Any]:
         "review_date": notice.review_date,
         "agreement": agreement_view(notice, lang),
         "open_tasks": [{"id": tid, "title": title or tid} for tid, title in notice.open_tasks],
-        "recipients": [
-            {
-                "name": r.name,
-                "email": r.email,
-                "role": r.role,
-                "role_label": role_label(r.role, lang),
-            }
-            for r in notice.recipients
-        ],
+        "recipients": _recipients(notice.recipients, lang),
         "commands": list(notice.commands),
         "reminder_id": notice.reminder_id,
+    }
+
+
+def _recipients(recipients: tuple[Recipient, ...], lang: str) -> list[dict[str, str]]:
+    return [
+        {
+            "name": r.name,
+            "email": r.email,
+            "role": r.role,
+            "role_label": role_label(r.role, lang) if r.role else "",
+        }
+        for r in recipients
+    ]
+
+
+_ORDER_KINDS = {
+    "order": {"de": ("Arbeitsauftrag", "der Arbeitsauftrag"), "en": ("work order", "work order")},
+    "recommendation": {
+        "de": ("Empfehlung", "die Empfehlung"),
+        "en": ("recommendation", "recommendation"),
+    },
+}
+_ORDER_STATUSES = {
+    "open": {"de": "offen", "en": "open"},
+    "in_progress": {"de": "in Arbeit", "en": "in progress"},
+    "done": {"de": "erledigt", "en": "done"},
+    "declined": {"de": "abgelehnt", "en": "declined"},
+}
+
+
+def kg_context(notice: KgNotice) -> dict[str, Any]:
+    """The variables of the KG mail templates (``kg_subject.*``, ``kg.*``).
+
+    ``notice``, ``lang``, ``kind``, ``area``, ``area_name``, ``district``,
+    ``message_id``, ``recipients`` (as in :func:`template_context`); for
+    meeting decisions ``meeting_id``, ``meeting_number``, ``meeting_date``,
+    ``meeting_place``, ``decisions``; for orders ``order_id``,
+    ``order_title``, ``order_kind_title`` (``Arbeitsauftrag``),
+    ``order_kind_label`` (``der Arbeitsauftrag``), ``order_due``,
+    ``order_status_label``, ``addressee``, ``days_overdue`` and
+    ``commands``."""
+    lang = language_of(notice)
+    title, label = _ORDER_KINDS.get(notice.order_kind, {}).get(
+        lang, (notice.order_kind, notice.order_kind)
+    )
+    return {
+        "notice": notice,
+        "lang": lang,
+        "kind": notice.kind,
+        "area": notice.area,
+        "area_name": notice.area_name,
+        "district": notice.district,
+        "message_id": notice.message_id,
+        "recipients": _recipients(notice.recipients, lang),
+        "meeting_id": notice.meeting_id,
+        "meeting_number": notice.meeting_number,
+        "meeting_date": notice.meeting_date,
+        "meeting_place": notice.meeting_place,
+        "decisions": list(notice.decisions),
+        "order_id": notice.order_id,
+        "order_title": notice.order_title,
+        "order_kind_title": title,
+        "order_kind_label": label,
+        "order_due": notice.order_due,
+        "order_status_label": _ORDER_STATUSES.get(notice.order_status, {}).get(
+            lang, notice.order_status
+        ),
+        "addressee": notice.addressee,
+        "days_overdue": max(-notice.days, 0),
+        "commands": list(notice.commands),
     }

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
-from regsam_flow.ports import Clock, Notifier, ReminderNotice, SystemClock
+from regsam_flow.ports import Clock, KgNotice, Notifier, ReminderNotice, SystemClock
 
 from .render import DEFAULT_SENDER, ReminderRenderer, parse_address
 from .transport import Transport, transport_from_url
@@ -36,7 +36,8 @@ ENV_TEMPLATES = "REGSAM_FLOW_TEMPLATES"
 
 
 class MailNotifier(Notifier):
-    """Sends each reminder as one email through ``transport``.
+    """Sends each reminder, and each mail of the KG, as one email through
+    ``transport``.
 
     ``sender`` is the From address; ``template_dir`` a folder of templates
     searched before the shipped ones; ``clock`` dates the message (the
@@ -66,6 +67,14 @@ class MailNotifier(Notifier):
     def notify(self, notice: ReminderNotice) -> None:
         """Render and deliver ``notice``; raises on any failure."""
         self.transport.send(self.render(notice))
+
+    def render_kg(self, notice: KgNotice) -> EmailMessage:
+        """The message :meth:`notify_kg` would send now."""
+        return self.renderer.render_kg(notice, now=self.clock.now(), sender=self.sender)
+
+    def notify_kg(self, notice: KgNotice) -> None:
+        """Render and deliver a mail of the KG; raises on any failure."""
+        self.transport.send(self.render_kg(notice))
 
 
 def notifier_from_env(

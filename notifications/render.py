@@ -6,6 +6,11 @@ plus the review date as an ``.ics`` attachment, all inside
 
 ``subject.<lang>.txt.j2``, ``reminder.<lang>.txt.j2``, ``reminder.<lang>.html.j2``
 
+and for the KG's mails (:class:`~regsam_flow.ports.KgNotice`: a meeting's
+decisions, due and overdue work orders; no attachment)
+
+``kg_subject.<lang>.txt.j2``, ``kg.<lang>.txt.j2``, ``kg.<lang>.html.j2``
+
 (``<lang>`` is ``de`` or ``en``; HTML templates are autoescaped).  A
 ``template_dir`` is searched before the templates shipped in this package, so
 a user overrides one file by putting one of that name there.  Variables: see
@@ -39,13 +44,14 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from regsam_flow.errors import InvalidInputError
-from regsam_flow.ports import Recipient, ReminderNotice
+from regsam_flow.ports import KgNotice, Recipient, ReminderNotice
 
-from .context import LANGUAGES, format_date, template_context
+from .context import LANGUAGES, format_date, kg_context, template_context
 from .ics import review_event
 
 __all__ = [
     "DEFAULT_SENDER",
+    "KG_TEMPLATE_NAMES",
     "PACKAGE_TEMPLATES",
     "TEMPLATE_NAMES",
     "ReminderRenderer",
@@ -60,6 +66,8 @@ DEFAULT_SENDER = "regsam-flow <regsam-flow@localhost>"
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The template files of one language (``{lang}`` is ``de`` or ``en``).
 TEMPLATE_NAMES = ("subject.{lang}.txt.j2", "reminder.{lang}.txt.j2", "reminder.{lang}.html.j2")
+#: The template files of the KG's mails.
+KG_TEMPLATE_NAMES = ("kg_subject.{lang}.txt.j2", "kg.{lang}.txt.j2", "kg.{lang}.html.j2")
 
 
 def make_address(name: str, addr: str, field: str = "address") -> Address:
@@ -132,7 +140,7 @@ class ReminderRenderer:
         """Compile every template; raise :class:`InvalidInputError` naming the
         file and line of the first that does not compile."""
         for lang in LANGUAGES:
-            for pattern in TEMPLATE_NAMES:
+            for pattern in TEMPLATE_NAMES + KG_TEMPLATE_NAMES:
                 name = pattern.format(lang=lang)
                 try:
                     self._env.get_template(name)
@@ -150,6 +158,16 @@ class ReminderRenderer:
     def _render(self, name: str, context: dict[str, Any]) -> str:
         return self._env.get_template(name).render(context)
 
+    def _texts(self, subject: str, body: str, context: dict[str, Any]) -> tuple[str, str, str]:
+        """The subject line, plain text and HTML from the templates named
+        ``<subject>.<lang>.txt.j2``, ``<body>.<lang>.txt.j2`` and
+        ``<body>.<lang>.html.j2``; the body templates see ``subject``."""
+        lang = context["lang"]
+        line = _one_line(self._render(f"{subject}.{lang}.txt.j2", context))
+        context["subject"] = line
+        text = self._render(f"{body}.{lang}.txt.j2", context)
+        return line, text, self._render(f"{body}.{lang}.html.j2", context)
+
     def subject(self, notice: ReminderNotice) -> str:
         """The subject line alone."""
         context = template_context(notice)
@@ -166,29 +184,58 @@ class ReminderRenderer:
         and the calendar DTSTAMP."""
         context = template_context(notice)
         lang = context["lang"]
-        subject = _one_line(self._render(f"subject.{lang}.txt.j2", context))
-        context["subject"] = subject
-        text = self._render(f"reminder.{lang}.txt.j2", context)
-        html = self._render(f"reminder.{lang}.html.j2", context)
+        subject, text, html = self._texts("subject", "reminder", context)
 
-        msg = EmailMessage()
-        msg["From"] = sender if isinstance(sender, Address) else parse_address(sender)
-        msg["To"] = _recipient_addresses(notice.recipients)
-        msg["Subject"] = subject
-        msg["Date"] = _local(now, notice.timezone)
-        msg["Message-ID"] = _message_id(notice.message_id)
-        msg["X-Regsam-Reminder"] = str(notice.reminder_id)
-        msg["X-Regsam-Area"] = _one_line(notice.area)
-        msg["X-Regsam-Reminder-Kind"] = _one_line(notice.kind)
-        msg["Auto-Submitted"] = "auto-generated"
-        msg.set_content(text, cte="quoted-printable")
-        msg.add_alternative(html, subtype="html", cte="quoted-printable")
+        msg = _mail(
+            sender,
+            notice.recipients,
+            subject,
+            _local(now, notice.timezone),
+            notice.message_id,
+            {
+                "X-Regsam-Reminder": str(notice.reminder_id),
+                "X-Regsam-Area": _one_line(notice.area),
+                "X-Regsam-Reminder-Kind": _one_line(notice.kind),
+            },
+            text,
+            html,
+        )
         msg.add_attachment(
             review_event(notice, now).encode("utf-8"),
             maintype="text",
             subtype="calendar",
             filename=_ics_filename(notice, lang),
             params={"method": "PUBLISH", "charset": "utf-8"},
+        )
+        msg["Content-Language"] = lang  # after the body: set_content clears Content-*
+        return msg
+
+    def render_kg(
+        self,
+        notice: KgNotice,
+        *,
+        now: datetime,
+        sender: str | Address = DEFAULT_SENDER,
+    ) -> EmailMessage:
+        """The complete message for a mail of the KG: plain text with an HTML
+        alternative; ``now`` sets the Date header."""
+        context = kg_context(notice)
+        lang = context["lang"]
+        subject, text, html = self._texts("kg_subject", "kg", context)
+
+        msg = _mail(
+            sender,
+            notice.recipients,
+            subject,
+            _local(now, notice.timezone),
+            notice.mail_id,
+            {
+                "X-Regsam-Message": str(notice.message_id),
+                "X-Regsam-Area": _one_line(notice.area),
+                "X-Regsam-Message-Kind": _one_line(notice.kind),
+            },
+            text,
+            html,
         )
         msg["Content-Language"] = lang  # after the body: set_content clears Content-*
         return msg
@@ -205,6 +252,31 @@ def render_reminder(
     return ReminderRenderer(template_dir).render(notice, now=now, sender=sender)
 
 
+def _mail(
+    sender: str | Address,
+    recipients: tuple[Recipient, ...],
+    subject: str,
+    date: datetime,
+    message_id: str,
+    headers: dict[str, str],
+    text: str,
+    html: str,
+) -> EmailMessage:
+    """A message with its headers, plain text and an HTML alternative."""
+    msg = EmailMessage()
+    msg["From"] = sender if isinstance(sender, Address) else parse_address(sender)
+    msg["To"] = _recipient_addresses(recipients)
+    msg["Subject"] = subject
+    msg["Date"] = date
+    msg["Message-ID"] = _message_id(message_id)
+    for name, value in headers.items():
+        msg[name] = value
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", cte="quoted-printable")
+    return msg
+
+
 def _recipient_addresses(recipients: tuple[Recipient, ...]) -> list[Address]:
     seen: set[str] = set()
     out: list[Address] = []
@@ -215,14 +287,14 @@ def _recipient_addresses(recipients: tuple[Recipient, ...]) -> list[Address]:
         seen.add(key)
         out.append(make_address(r.name, r.email, f"recipient {r.person or r.name}"))
     if not out:
-        raise InvalidInputError("the reminder has no recipients", field="recipients")
+        raise InvalidInputError("the message has no recipients", field="recipients")
     return out
 
 
 def _message_id(value: str) -> str:
     value = value.strip()
     if not value:
-        raise InvalidInputError("the reminder has no message id", field="message_id")
+        raise InvalidInputError("the message has no message id", field="message_id")
     return value if value.startswith("<") else f"<{value}>"
 
 

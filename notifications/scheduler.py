@@ -38,7 +38,7 @@ class ReminderScheduler:
     ) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        from regsam_flow.engine.reminders import worker_name
+        from regsam_flow.engine.delivery import worker_name
 
         if poll_seconds <= 0:
             raise ValueError("poll_seconds must be positive")
@@ -84,6 +84,15 @@ class ReminderScheduler:
                     report.retrying,
                     report.failed,
                     report.superseded,
+                )
+            m = report.messages
+            if m.sent or m.retrying or m.failed or m.cancelled:
+                log.info(
+                    "KG mails: sent %s, retrying %s, failed %s, cancelled %s",
+                    m.sent,
+                    m.retrying,
+                    m.failed,
+                    m.cancelled,
                 )
             if self.on_pass is not None:
                 self.on_pass(report)

@@ -14,7 +14,8 @@ mock; it enforces what the SQL schema enforces:
 * the audit log and the deployed workflow definitions are append-only: the
   port offers no way to change or remove them, and an entry or definition
   whose key exists is refused;
-* reminders are claimed with leases exactly as in the SQL store.
+* reminders and the KG's mails are claimed with leases exactly as in the
+  SQL store.
 
 Like an empty SQLite file, a new memory store is not initialised:
 :meth:`MemoryStore.upgrade` (or ``Engine.init``) creates it and deploys the
@@ -31,7 +32,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timezone
-from typing import Any, cast
+from typing import cast
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
@@ -41,6 +42,7 @@ from regsam_flow.kg import (
     Attendee,
     CatalogueVersion,
     Goal,
+    KgMessage,
     Measure,
     Meeting,
     MissingResource,
@@ -68,6 +70,8 @@ from regsam_flow.model import (
 from regsam_flow.ports import Store, UnitOfWork
 from regsam_flow.shipped import shipped_deployments
 
+from .memory_leases import claim_row, update_row
+from .memory_messages import MemoryKgMessages
 from .revision import HEAD_REVISION
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
@@ -118,6 +122,7 @@ class _State:
     orders: dict[int, WorkOrder] = field(default_factory=dict)
     resources: dict[int, MissingResource] = field(default_factory=dict)
     last_kg_id: dict[str, int] = field(default_factory=dict)  # table -> last id
+    kg_messages: dict[int, KgMessage] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(
@@ -160,7 +165,7 @@ def _next_at(r: Reminder) -> datetime:
     return r.next_attempt_at
 
 
-class MemoryUnitOfWork(UnitOfWork):
+class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
     """One unit of work on a :class:`_State` (a private copy when writing)."""
 
     def __init__(self, state: _State, writable: bool) -> None:
@@ -679,14 +684,7 @@ class MemoryUnitOfWork(UnitOfWork):
         ]
 
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
-        s = self._w()
-        r = s.reminders.get(reminder_id)
-        if r is None or r.status != "pending":
-            return False
-        if r.claimed_until is not None and r.claimed_until >= now:
-            return False
-        s.reminders[reminder_id] = replace(r, claimed_by=worker, claimed_until=_utc(until))
-        return True
+        return claim_row(self._w().reminders, reminder_id, worker, now, until)
 
     def update_reminder(
         self,
@@ -696,19 +694,7 @@ class MemoryUnitOfWork(UnitOfWork):
         *,
         when_status: str | None = None,
     ) -> bool:
-        s = self._w()
-        r = s.reminders.get(reminder_id)
-        if r is None:
-            return False
-        if worker is not None and r.claimed_by != worker:
-            return False
-        if when_status is not None and r.status != when_status:
-            return False
-        values: dict[str, Any] = {
-            k: _utc(v) if isinstance(v, datetime) else v for k, v in change.values().items()
-        }
-        s.reminders[reminder_id] = replace(r, **values)
-        return True
+        return update_row(self._w().reminders, reminder_id, worker, change, when_status)
 
     def get_reminder(self, reminder_id: int) -> Reminder | None:
         r = self._s.reminders.get(reminder_id)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
@@ -15,6 +15,7 @@ from regsam_flow.model import Reminder, ReminderChange, Review, UnreadableRemind
 from regsam_flow.ports import ReminderUnitOfWork
 
 from . import schema as s
+from .leases import claim_row, due_rows, update_row
 
 __all__ = ["SqlReminders"]
 
@@ -68,11 +69,6 @@ def _reminder(row: Any) -> Reminder:
     )
 
 
-def _values(change: ReminderChange) -> dict[str, Any]:
-    """The columns ``change`` sets, as stored."""
-    return {k: format_ts(v) if isinstance(v, datetime) else v for k, v in change.values().items()}
-
-
 def _readable(rows: Iterable[Any], warn: bool = True) -> list[Reminder]:
     """The rows that can be read; the others are left out, logged with
     ``warn`` (a send pass marks pending ones failed: ``unreadable_reminders``)."""
@@ -91,7 +87,6 @@ class SqlReminders(ReminderUnitOfWork):
     """Reminder reads and writes on the unit of work's connection."""
 
     conn: Connection
-    _sqlite: bool
 
     def add_reminders(self, reminders: Sequence[Reminder], at: datetime) -> None:
         r = s.reminders
@@ -136,23 +131,7 @@ class SqlReminders(ReminderUnitOfWork):
         return int(result.rowcount or 0)
 
     def due_reminders(self, now: datetime, limit: int) -> list[Reminder]:
-        r = s.reminders
-        t = format_ts(now)
-        q = (
-            select(r)
-            .where(
-                and_(
-                    r.c.status == "pending",
-                    r.c.next_attempt_at <= t,
-                    or_(r.c.claimed_until.is_(None), r.c.claimed_until < t),
-                )
-            )
-            .order_by(r.c.next_attempt_at, r.c.id)
-            .limit(limit)
-        )
-        if not self._sqlite:
-            q = q.with_for_update(skip_locked=True)
-        return _readable(self.conn.execute(q))
+        return _readable(due_rows(self.conn, s.reminders, now, limit))
 
     def due_for_date(self, area_id: str, review_date: date, now: datetime) -> list[Reminder]:
         r = s.reminders
@@ -203,20 +182,7 @@ class SqlReminders(ReminderUnitOfWork):
         return _readable(self.conn.execute(q.order_by(r.c.id)), warn=False)
 
     def claim_reminder(self, reminder_id: int, worker: str, now: datetime, until: datetime) -> bool:
-        r = s.reminders
-        t = format_ts(now)
-        result = self.conn.execute(
-            update(r)
-            .where(
-                and_(
-                    r.c.id == reminder_id,
-                    r.c.status == "pending",
-                    or_(r.c.claimed_until.is_(None), r.c.claimed_until < t),
-                )
-            )
-            .values(claimed_by=worker, claimed_until=format_ts(until))
-        )
-        return bool(result.rowcount == 1)
+        return claim_row(self.conn, s.reminders, reminder_id, worker, now, until)
 
     def update_reminder(
         self,
@@ -226,15 +192,7 @@ class SqlReminders(ReminderUnitOfWork):
         *,
         when_status: str | None = None,
     ) -> bool:
-        r = s.reminders
-        values = _values(change)
-        cond = r.c.id == reminder_id
-        if worker is not None:
-            cond = and_(cond, r.c.claimed_by == worker)
-        if when_status is not None:
-            cond = and_(cond, r.c.status == when_status)
-        result = self.conn.execute(update(r).where(cond).values(**values))
-        return bool(result.rowcount == 1)
+        return update_row(self.conn, s.reminders, reminder_id, worker, change, when_status)
 
     def get_reminder(self, reminder_id: int) -> Reminder | None:
         row = self.conn.execute(select(s.reminders).where(s.reminders.c.id == reminder_id)).first()

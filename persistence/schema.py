@@ -50,6 +50,7 @@ __all__ = [
     "kg_goals",
     "kg_measures",
     "kg_meetings",
+    "kg_messages",
     "kg_missing_resources",
     "kg_work_orders",
     "metadata",
@@ -91,6 +92,7 @@ _TABLES = (
     "kg_catalogue_versions",
     "kg_work_orders",
     "kg_missing_resources",
+    "kg_messages",
 )
 _lock = threading.Lock()
 
@@ -119,6 +121,7 @@ if TYPE_CHECKING:  # defined by _define() on first use
     kg_catalogue_versions: Table
     kg_work_orders: Table
     kg_missing_resources: Table
+    kg_messages: Table
 
 
 def __getattr__(name: str) -> Any:
@@ -128,6 +131,21 @@ def __getattr__(name: str) -> Any:
         if "metadata" not in globals():
             globals().update(_define())
     return globals()[name]
+
+
+def _delivery_columns() -> list[Column[Any]]:
+    """The columns of a message a send pass claims and sends (reminders,
+    the KG's mails): where it stands, its attempts, the lease on it."""
+    return [
+        Column("status", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("next_attempt_at", TS, nullable=False),
+        Column("claimed_by", String(128), nullable=True),
+        Column("claimed_until", TS, nullable=True),
+        Column("sent_at", TS, nullable=True),
+        Column("last_error", Text, nullable=False),
+        Column("created_at", TS, nullable=False),
+    ]
 
 
 def _define() -> dict[str, Any]:
@@ -143,6 +161,7 @@ def _define() -> dict[str, Any]:
         Column("admin", Boolean, nullable=False, default=False),
         Column("auditor", Boolean, nullable=False, default=False),
         Column("created_at", TS, nullable=False),
+        Column("decision_mails", Boolean, nullable=False, default=True),
     )
 
     areas = Table(
@@ -261,14 +280,7 @@ def _define() -> dict[str, Any]:
         Column("kind", String(16), nullable=False),
         Column("offset_days", Integer, nullable=False),
         Column("due_at", TS, nullable=False),
-        Column("status", String(16), nullable=False),
-        Column("attempts", Integer, nullable=False),
-        Column("next_attempt_at", TS, nullable=False),
-        Column("claimed_by", String(128), nullable=True),
-        Column("claimed_until", TS, nullable=True),
-        Column("sent_at", TS, nullable=True),
-        Column("last_error", Text, nullable=False),
-        Column("created_at", TS, nullable=False),
+        *_delivery_columns(),
         UniqueConstraint("area_id", "review_date", "offset_days", name="uq_reminders_slot"),
         Index("ix_reminders_due", "status", "next_attempt_at"),
     )
@@ -434,6 +446,20 @@ def _define() -> dict[str, Any]:
         Column("recorded_by", ID, nullable=False),
         Column("recorded_at", TS, nullable=False),
         Index("ix_kg_missing_resources_area", "area_id"),
+    )
+    # The KG's mails, a durable outbox claimed like the reminders; a message
+    # (area, kind, meeting or order, due time) is planned once.
+    kg_messages = Table(
+        "kg_messages",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("area_id", ID, ForeignKey("areas.id"), nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("ref", Integer, nullable=False),
+        Column("due_at", TS, nullable=False),
+        *_delivery_columns(),
+        UniqueConstraint("area_id", "kind", "ref", "due_at", name="uq_kg_messages_slot"),
+        Index("ix_kg_messages_due", "status", "next_attempt_at"),
     )
 
     return {name: value for name, value in locals().items() if name in _TABLES}

@@ -37,6 +37,7 @@ from . import schema as s
 from .database import WRITE_OPTION, create_db_engine, redact_url
 from .instance_data import SqlInstanceData
 from .kg import SqlKg
+from .kg_messages import SqlKgMessages
 from .reminders import SqlReminders
 from .storage import sqlite_path, storage_error
 
@@ -69,7 +70,15 @@ def _entry(row: Any) -> AuditEntry:
 
 
 def _person(row: Any) -> Person:
-    return Person(row.id, row.name, row.email, row.org, bool(row.admin), bool(row.auditor))
+    return Person(
+        row.id,
+        row.name,
+        row.email,
+        row.org,
+        bool(row.admin),
+        bool(row.auditor),
+        bool(row.decision_mails),
+    )
 
 
 # The reads behind every command (``area show`` runs each once) as plain SQL:
@@ -80,7 +89,9 @@ def _person(row: Any) -> Person:
 _AREA_COLS = (
     "id, name, district, workflow, workflow_version, state, version, round, created_at, updated_at"
 )
-_SQL_PERSON = text("SELECT id, name, email, org, admin, auditor FROM people WHERE id = :id")
+_SQL_PERSON = text(
+    "SELECT id, name, email, org, admin, auditor, decision_mails FROM people WHERE id = :id"
+)
 _SQL_ANY_ADMIN = text("SELECT id FROM people WHERE admin = :yes LIMIT 1")
 _SQL_DEFINITIONS = text(
     "SELECT name, version, hash, text, source, deployed_by, deployed_at "
@@ -109,7 +120,7 @@ _SQL_APPROVALS = text(
 _SQL_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 
 
-class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, UnitOfWork):
+class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, UnitOfWork):
     """One transaction on one SQLAlchemy connection."""
 
     def __init__(self, conn: Connection) -> None:
@@ -134,6 +145,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, UnitOfWork):
                 org=person.org,
                 admin=person.admin,
                 auditor=person.auditor,
+                decision_mails=person.decision_mails,
                 created_at=format_ts(at),
             )
         )

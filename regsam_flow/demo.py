@@ -1,5 +1,9 @@
 """A demo: a fresh database, people in all five roles, and one focus area
-walked through every phase, each step printed.
+walked through every phase on the newest focus-area workflow (version 2),
+each step printed: the agreement, a review reminder, the KG's work (its
+meetings with decisions, the catalogue of goals and measures adopted, a work
+order issued and reported, a missing resource, the goals rated) and the
+final documentation written as an HTML file into the demo's folder.
 
 Run it with ``regsam-flow demo`` (or ``python -m regsam_flow.demo``).
 """
@@ -9,12 +13,13 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .bootstrap import Engine, open_engine, read_mail
 from .dates import BERLIN, format_date_de
 from .errors import BlockedError
+from .kg import Responsible
 
 __all__ = ["run_demo"]
 
@@ -39,7 +44,6 @@ TASKS = {
     "diagnose": [
         ("kg_arbeitsweise", "mia"),
         ("bedarfsanalyse", "mia"),
-        ("ziel_handlungskatalog", "mia"),
         ("teilnahme_traeger", "tom"),
         ("teilnahme_sbh", "sabine"),
     ],
@@ -48,8 +52,24 @@ TASKS = {
         ("handlungsauftraege", "sven"),
         ("umsetzung_traeger", "tom"),
     ],
-    "auswertung": [("gemeinsame_auswertung", "mia"), ("abschlussdokumentation", "mia")],
+    "auswertung": [("gemeinsame_auswertung", "mia")],
 }
+#: The KG's catalogue: goals, each with its measures and who is responsible.
+CATALOGUE = [
+    (
+        "Begegnung der Generationen im Quartier",
+        [
+            ("Offener Nachbarschaftstreff dienstags", Responsible("role", "provider")),
+            ("Sitzbänke am Stanigplatz", Responsible("outside", "Baureferat")),
+        ],
+    ),
+    (
+        "Nachbarschaftskonflikte früh klären",
+        [("Sprechstunde der Konfliktvermittlung", Responsible("role", "social_planning"))],
+    ),
+]
+#: Where the demo's final documentation is written, in the demo's folder.
+FINAL_FILE = "abschlussdokumentation.html"
 
 
 def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> Engine:
@@ -126,18 +146,30 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
         out(f"    To: {msg['To']}")
         out(f"    Subject: {msg['Subject']}")
 
-    for phase, title in (
-        ("vorlauf", "Diagnose"),
-        ("diagnose", "Umsetzung"),
-        ("umsetzung", "Auswertung"),
-        ("auswertung", ""),
-    ):
-        for task, who in TASKS[phase]:
-            engine.report_task(AREA, task, actor=who)
-        out(f"  {len(TASKS[phase])} tasks of phase {phase} reported")
-        if title:
-            r = engine.advance(AREA, actor="mia")
-            out(f"mia advances: {r.from_state} -> {r.to_state}")
+    today = engine.clock.now().astimezone(BERLIN).date()
+    _tasks(engine, "vorlauf", out)
+    _advance(engine, out)
+    _tasks(engine, "diagnose", out)
+    meeting = _kg_diagnose(engine, today, out)
+    _advance(engine, out)
+    order = engine.issue_order(
+        AREA,
+        actor="mia",
+        meeting=meeting,
+        title="Nachbarschaftstreff im Jugendtreff öffnen",
+        addressee=Responsible("person", "tom"),
+        due=today + timedelta(days=28),
+        goal=1,
+    )
+    out(f"KG work order #{order.id} to tom: {order.title}, due {format_date_de(order.due)}")
+    order = engine.report_order(
+        AREA, order.id, actor="tom", status="done", note="Treff öffnet dienstags ab 15 Uhr"
+    )
+    out(f"tom reports order #{order.id}: {order.status} ({order.note})")
+    _tasks(engine, "umsetzung", out)
+    _advance(engine, out)
+    _tasks(engine, "auswertung", out)
+    _kg_evaluation(engine, folder, out)
 
     r = engine.advance(AREA, actor="mia")
     out(f"mia approves closing; still missing: {', '.join(r.missing)}")
@@ -157,7 +189,83 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
     )
     out(f"Try: regsam-flow --db {url} --as audrey log {AREA}")
     out(f"     regsam-flow --db {url} --as audrey reminders list")
+    out(f"     regsam-flow --db {url} --as audrey dossier check {AREA} {folder / FINAL_FILE}")
     return engine
+
+
+def _tasks(engine: Engine, phase: str, out: Callable[[str], None]) -> None:
+    for task, who in TASKS[phase]:
+        engine.report_task(AREA, task, actor=who)
+    n = len(TASKS[phase])
+    out(f"  {n} task{'' if n == 1 else 's'} of phase {phase} reported")
+
+
+def _advance(engine: Engine, out: Callable[[str], None]) -> None:
+    r = engine.advance(AREA, actor="mia")
+    out(f"mia advances: {r.from_state} -> {r.to_state}")
+
+
+def _kg_diagnose(engine: Engine, today: date, out: Callable[[str], None]) -> int:
+    """The KG's first meetings in diagnose: its working method, then the
+    catalogue adopted (leaving diagnose needs it).  Returns the second
+    meeting's id."""
+    first = engine.record_meeting(
+        AREA,
+        actor="mia",
+        held_on=today - timedelta(days=42),
+        place="Alten- und Service-Zentrum Hasenbergl",
+        attendees=["mia", "sven", "tom", "sabine"],
+        guests=["Frau Weber (Wohnungsbaugesellschaft)"],
+        decisions=[
+            "Arbeitsweise: das KG tagt monatlich, Teilnahme verbindlich",
+            "Bedarfsanalyse bis zur nächsten Sitzung",
+        ],
+    )
+    out(f"KG meeting {first.number} on {format_date_de(first.held_on)}: {first.decisions[0]}")
+    for title, measures in CATALOGUE:
+        goal = engine.add_goal(AREA, actor="mia", title=title)
+        for measure, responsible in measures:
+            engine.add_measure(
+                AREA, goal.number, actor="mia", title=measure, responsible=responsible
+            )
+    out(f"Catalogue drafted: {len(CATALOGUE)} goals with measures")
+    try:
+        engine.advance(AREA, actor="mia")
+    except BlockedError as exc:
+        out("mia tries to advance: refused, " + ", ".join(b.code for b in exc.blockers))
+    second = engine.record_meeting(
+        AREA,
+        actor="mia",
+        held_on=today - timedelta(days=14),
+        place="Jugendtreff Nord",
+        attendees=["mia", "sven", "tom", "sabine"],
+        decisions=["Ziele- und Maßnahmenkatalog beschlossen"],
+    )
+    adopted = engine.adopt_catalogue(AREA, actor="mia", meeting=second.id)
+    out(
+        f"KG meeting {second.number} adopts the catalogue: version {adopted.version} "
+        f"(SHA-256 {adopted.sha256[:12]})"
+    )
+    return second.id
+
+
+def _kg_evaluation(engine: Engine, folder: Path, out: Callable[[str], None]) -> None:
+    """The evaluation: a missing resource, every goal rated, the final
+    documentation recorded and written to a file."""
+    engine.add_missing_resource(
+        AREA, actor="mia", text="Halbe Stelle Konfliktvermittlung", estimate="0,5 Stellen"
+    )
+    out("Missing resource documented: Halbe Stelle Konfliktvermittlung (0,5 Stellen)")
+    for goal, (rating, note) in enumerate(
+        (("achieved", "Treff gut besucht"), ("partly", "Sprechstunde nur vierzehntäglich")),
+        start=1,
+    ):
+        engine.rate_goal(AREA, goal, actor="mia", rating=rating, note=note)
+    out("Goals rated: goal 1 achieved, goal 2 partly")
+    final = engine.record_final_document(AREA, format="html", actor="mia")
+    path = folder / FINAL_FILE
+    path.write_bytes(final.content)
+    out(f"Final documentation recorded (SHA-256 {final.document.sha256[:12]}): {path}")
 
 
 def main() -> None:

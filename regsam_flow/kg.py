@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from .model import Agreement, Area, Review
 
 __all__ = [
+    "MESSAGE_KINDS",
+    "MESSAGE_STATUSES",
     "ORDER_KINDS",
     "ORDER_STATUSES",
     "RATINGS",
@@ -33,7 +36,9 @@ __all__ = [
     "FinalDocument",
     "Goal",
     "KgFacts",
+    "KgMessage",
     "KgRecords",
+    "KgState",
     "Measure",
     "Meeting",
     "MissingResource",
@@ -56,6 +61,11 @@ ORDER_STATUSES = ("open", "in_progress", "done", "declined")
 #: area, or a named outside party (institution, city department, local
 #: politics, housing company ...).
 RESPONSIBLE_KINDS = ("role", "person", "outside")
+#: What the KG mails: a recorded meeting's decisions to the area's people,
+#: a work order on its due date, and an overdue one (weekly).
+MESSAGE_KINDS = ("meeting_decisions", "order_due", "order_overdue")
+#: Where a KG message stands.
+MESSAGE_STATUSES = ("pending", "sent", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -190,6 +200,52 @@ class WorkOrder:
 
 
 @dataclass(frozen=True)
+class KgMessage:
+    """One mail of the KG in the durable outbox: ``kind`` one of
+    :data:`MESSAGE_KINDS`, ``ref`` the meeting's id (``meeting_decisions``)
+    or the order's id, due at ``due_at`` (UTC).  It is claimed, sent and
+    retried like a review reminder (same lease, back-off and attempts);
+    ``status`` is one of :data:`MESSAGE_STATUSES`."""
+
+    id: int
+    area: str
+    kind: str
+    ref: int
+    due_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def message_id(self) -> str:
+        """Stable per message: a resend is recognisably the same mail."""
+        return f"<kg-{self.id}.{self.kind}.{self.area}@regsam-flow>"
+
+    def to_dict(self) -> dict[str, Any]:
+        def ts(v: datetime | None) -> str | None:
+            return v.strftime("%Y-%m-%dT%H:%M:%SZ") if v else None
+
+        return {
+            "id": self.id,
+            "area": self.area,
+            "kind": self.kind,
+            "ref": self.ref,
+            "due_at": ts(self.due_at),
+            "status": self.status,
+            "attempts": self.attempts,
+            "next_attempt_at": ts(self.next_attempt_at),
+            "sent_at": ts(self.sent_at),
+            "last_error": self.last_error or None,
+            "message_id": self.message_id,
+        }
+
+
+@dataclass(frozen=True)
 class MissingResource:
     """What the KG documents as lacking, with an optional estimate (free
     text: "0,5 Stellen", "12.000 EUR im Jahr")."""
@@ -263,6 +319,43 @@ class KgFacts:
     changed_since_adoption: bool = False
     goals: tuple[Goal, ...] = ()
     final_document: FinalDocument | None = None
+
+
+@dataclass(frozen=True)
+class KgState:
+    """The KG's state of an area at a glance, as ``area show`` and ``why``
+    show it: meetings held and planned (the last held one, the next planned
+    one), the catalogue version adopted last (None: none) and whether the
+    draft changed since, how many goals there are, how many have a measure
+    and how many are rated, the work orders and recommendations by where
+    they stand (``orders_open``: open or in progress; ``orders_overdue``:
+    of those, the ones past their due date by the engine's clock, Berlin),
+    how many missing resources are documented, the final documentation
+    recorded (or None), and ``guards``: the KG guards the area's workflow
+    names (none on version 1 of the focus-area workflow: there the records
+    guard nothing)."""
+
+    meetings_held: int = 0
+    meetings_planned: int = 0
+    last_meeting: Meeting | None = None
+    next_meeting: Meeting | None = None
+    adopted_version: int | None = None
+    changed_since_adoption: bool = False
+    goals: int = 0
+    goals_with_measures: int = 0
+    goals_rated: int = 0
+    orders_open: int = 0
+    orders_overdue: int = 0
+    orders_done: int = 0
+    orders_declined: int = 0
+    missing_resources: int = 0
+    final_document: FinalDocument | None = None
+    guards: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded yet and no KG guard on the area's workflow."""
+        return self == KgState()
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,8 @@ class Person:
     org: str = ""
     admin: bool = False
     auditor: bool = False
+    #: Whether they get the KG's meeting decisions by mail (they may opt out).
+    decision_mails: bool = True
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,9 @@ class NewArea:
     """An area to create with :meth:`Engine.create_areas
     <regsam_flow.engine.Engine.create_areas>`: its id, name, workflow, first
     ``members`` ((role, person) pairs), ``fields`` and ``agreement``.
-    ``label`` names it in errors, e.g. "row 9 (quarter 10.31)"."""
+    ``label`` names it in errors, e.g. "row 9 (quarter 10.31)".
+    ``workflow_version``: the deployed version of the workflow to run on
+    (None: the newest)."""
 
     id: str
     name: str
@@ -144,6 +148,7 @@ class NewArea:
     fields: Mapping[str, Any] = field(default_factory=dict)
     agreement: Mapping[str, Any] | None = None
     label: str = ""
+    workflow_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +268,8 @@ class AreaChange:
     the area's new ``state`` and ``round`` (its version goes from
     ``expected_version`` to the next), the ``tasks`` to put (replacing their
     status), an ``approval`` to add, and whether to cancel the area's
-    pending reminders.  The audit entries are appended apart from it."""
+    pending reminders and KG mails (it closes).  The audit entries are
+    appended apart from it."""
 
     area: str
     expected_version: int
@@ -280,10 +286,11 @@ class AreaChange:
 @dataclass(frozen=True)
 class SavedArea:
     """What saving an :class:`AreaChange` did: the area's new ``version`` and
-    how many pending reminders it cancelled."""
+    how many pending reminders and KG mails it cancelled."""
 
     version: int
     reminders_cancelled: int = 0
+    kg_messages_cancelled: int = 0
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from .kg import (
     CatalogueVersion,
     Dossier,
     Goal,
+    KgMessage,
     Measure,
     Meeting,
     MissingResource,
@@ -64,6 +65,8 @@ __all__ = [
     "DocumentRenderer",
     "FixedClock",
     "InstanceDataUnitOfWork",
+    "KgMessageUnitOfWork",
+    "KgNotice",
     "KgUnitOfWork",
     "Notifier",
     "Recipient",
@@ -144,6 +147,42 @@ class ReminderNotice:
     send_hour: int = 8
 
 
+@dataclass(frozen=True)
+class KgNotice:
+    """Everything a mail of the KG says, as plain facts (built by the
+    engine, rendered and delivered by a :class:`Notifier`).
+
+    ``kind`` is one of :data:`~regsam_flow.kg.MESSAGE_KINDS`.  A
+    ``meeting_decisions`` mail fills ``meeting_*`` (and ``decisions``); an
+    order reminder fills ``order_*`` and ``addressee`` (who it is for, as
+    people read it); ``days`` counts from the day of sending to the due
+    date (negative: overdue).  ``commands`` are the exact commands to
+    report on the order."""
+
+    message_id: int
+    mail_id: str
+    kind: str
+    area: str
+    area_name: str
+    district: str
+    recipients: tuple[Recipient, ...]
+    meeting_id: int = 0
+    meeting_number: int = 0
+    meeting_date: date | None = None
+    meeting_place: str = ""
+    decisions: tuple[str, ...] = ()
+    order_id: int = 0
+    order_title: str = ""
+    order_kind: str = ""
+    order_due: date | None = None
+    order_status: str = ""
+    addressee: str = ""
+    days: int = 0
+    commands: tuple[str, ...] = ()
+    language: str = "de"
+    timezone: str = "Europe/Berlin"
+
+
 class DeliveryError(Exception):
     """A notifier could not deliver a message.
 
@@ -159,11 +198,18 @@ class DeliveryError(Exception):
 
 
 class Notifier(ABC):
-    """Delivers reminders.  Raises :class:`DeliveryError` (or any other
-    exception, taken as temporary) when delivery failed."""
+    """Delivers reminders and the KG's mails.  Raises :class:`DeliveryError`
+    (or any other exception, taken as temporary) when delivery failed."""
 
     @abstractmethod
     def notify(self, notice: ReminderNotice) -> None: ...
+
+    def notify_kg(self, notice: KgNotice) -> None:
+        """Deliver a mail of the KG; a notifier that cannot refuses it for
+        good (:class:`DeliveryError`, permanent)."""
+        raise DeliveryError(
+            f"{type(self).__name__} does not deliver the KG's mails", permanent=True
+        )
 
 
 class DocumentRenderer(ABC):
@@ -379,7 +425,62 @@ class KgUnitOfWork(ABC):
         """The area's missing resources by id."""
 
 
-class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork, KgUnitOfWork):
+class KgMessageUnitOfWork(ABC):
+    """The durable outbox of the KG's mails (see :class:`~regsam_flow.kg.KgMessage`),
+    claimed and updated like reminders (:class:`ReminderUnitOfWork`), and
+    each person's choice whether to get the meetings' decisions by mail."""
+
+    @abstractmethod
+    def add_kg_message(
+        self, area_id: str, kind: str, ref: int, due_at: datetime, at: datetime
+    ) -> int | None:
+        """Plan a message, pending and due at ``due_at``; return its id, or
+        None when the same message (area, kind, ref, due time) is planned
+        already (in any status): a message is never planned twice."""
+
+    @abstractmethod
+    def cancel_kg_messages(
+        self, area_id: str, *, ref: int | None = None, kinds: Sequence[str] | None = None
+    ) -> int:
+        """Cancel the area's pending messages (only those of ``ref`` and of
+        ``kinds``, when given); return how many."""
+
+    @abstractmethod
+    def due_kg_messages(self, now: datetime, limit: int) -> list[KgMessage]:
+        """Pending messages whose next attempt is due at ``now`` and on
+        which no live lease holds, the earliest first."""
+
+    @abstractmethod
+    def claim_kg_message(
+        self, message_id: int, worker: str, now: datetime, until: datetime
+    ) -> bool:
+        """Take a lease on a due pending message; False if someone holds it."""
+
+    @abstractmethod
+    def update_kg_message(
+        self,
+        message_id: int,
+        worker: str | None,
+        change: ReminderChange,
+        *,
+        when_status: str | None = None,
+    ) -> bool:
+        """As :meth:`ReminderUnitOfWork.update_reminder`, for a message."""
+
+    @abstractmethod
+    def get_kg_message(self, message_id: int) -> KgMessage | None: ...
+    @abstractmethod
+    def list_kg_messages(
+        self, area: str | None = None, status: str | None = None
+    ) -> list[KgMessage]:
+        """Messages (of an area, in a status) by due time, then id."""
+
+    @abstractmethod
+    def set_decision_mails(self, person_id: str, on: bool) -> None:
+        """Set whether the person gets the meetings' decisions by mail."""
+
+
+class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork, KgUnitOfWork, KgMessageUnitOfWork):
     """One transaction against the store.
 
     Reads see a consistent snapshot; writes become visible together when the
@@ -466,7 +567,7 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork, KgUnitOfWork):
         :class:`~regsam_flow.errors.ConflictError` and writing nothing if the
         area's version is not ``change.expected_version`` any more), then the
         tasks, the approval, and the cancelling of the area's pending
-        reminders.  It runs in the caller's write unit of work, so it is
+        reminders and KG mails.  It runs in the caller's write unit of work, so it is
         written together with the audit entries the caller appends, or not
         at all.  The counterpart of :meth:`load_area`: load, decide in
         memory, save."""
@@ -483,8 +584,13 @@ class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork, KgUnitOfWork):
         a = change.approval
         if a is not None:
             self.add_approval(change.area, a.round, a.trigger, a.role, a.person, change.at)
-        cancelled = self.cancel_reminders(change.area) if change.cancel_reminders else 0
-        return SavedArea(version=version, reminders_cancelled=cancelled)
+        cancelled = messages = 0
+        if change.cancel_reminders:
+            cancelled = self.cancel_reminders(change.area)
+            messages = self.cancel_kg_messages(change.area)
+        return SavedArea(
+            version=version, reminders_cancelled=cancelled, kg_messages_cancelled=messages
+        )
 
     # assignments
     @abstractmethod

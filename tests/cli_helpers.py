@@ -42,7 +42,8 @@ class Cli:
 
 
 def setup_area(c: Cli, area: str = "hasenbergl-nord") -> str:
-    """People in all five roles and one area in vorlauf, through the CLI."""
+    """People in all five roles and one area in vorlauf (on version 1 of the
+    focus-area workflow, as the conftest's area), through the CLI."""
     c.ok("init", "--admin", "root", "--name", "Root Admin", "--email", "root@regsam.example")
     c.ok(
         "user",
@@ -64,6 +65,8 @@ def setup_area(c: Cli, area: str = "hasenbergl-nord") -> str:
         "Hasenbergl-Nord",
         "--district",
         "24 Feldmoching-Hasenbergl",
+        "--workflow-version",
+        "1",
     )
     for pid, (_n, _e, role) in PEOPLE.items():
         who = "root" if role in ("moderation", "social_planning") else "mia"

@@ -176,7 +176,7 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', *, actor: 'str', name: 'str', district: 'str' = '', "
         "workflow: 'str' = 'schwerpunktgebiet', agreement: 'Mapping[str, Any] | None' = "
         "None, members: 'Sequence[tuple[str, str]]' = (), fields: 'Mapping[str, Any] | "
-        "None' = None) -> 'Area'"
+        "None' = None, workflow_version: 'int | None' = None) -> 'Area'"
     ),
     "create_areas": "(self, areas: 'Sequence[NewArea]', *, actor: 'str') -> 'list[Area]'",
     "decide": (
@@ -202,6 +202,10 @@ PUBLIC_METHODS = {
     "init": (
         "(self, admin: 'str | None' = None, *, name: 'str' = '', email: 'str' = '', "
         "actor: 'str | None' = None, only_first: 'bool' = False) -> 'bool'"
+    ),
+    "kg_mails": (
+        "(self, *, actor: 'str', area: 'str | None' = None, status: 'str | None' = None) "
+        "-> 'list[KgMessage]'"
     ),
     "list_areas": "(self, *, actor: 'str', state: 'str | None' = None) -> 'list[Area]'",
     "list_people": "(self, *, actor: 'str') -> 'list[Person]'",
@@ -244,6 +248,7 @@ PUBLIC_METHODS = {
         "'int' = 200, actor: 'str | None' = None, dry_run: 'bool' = False) -> "
         "'SendReport'"
     ),
+    "set_decision_mails": "(self, person_id: 'str', on: 'bool', *, actor: 'str') -> 'Person'",
     "set_agreement": (
         "(self, area_id: 'str', *, actor: 'str', expected_version: 'int | None' = None, "
         "**changes: 'Any') -> 'Agreement'"
@@ -302,6 +307,7 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', goal: 'int', *, actor: 'str', rating: 'str', note: 'str') -> 'Goal'"
     ),
     "kg_facts": "(self, area_id: 'str', *, actor: 'str') -> 'KgFacts'",
+    "kg_state": "(self, area_id: 'str', *, actor: 'str') -> 'KgState'",
     "issue_order": (
         "(self, area_id: 'str', *, actor: 'str', meeting: 'int', title: 'str', addressee: "
         "'Responsible', due: 'date', kind: 'str' = 'order', goal: 'int | None' = None, "

@@ -73,7 +73,7 @@ def spied() -> Iterator[tuple[Engine, SpyStore]]:
     e.init("root", name="Root Admin", email="root@regsam.example")
     for pid, (name, email, _role) in PEOPLE.items():
         e.add_person(pid, actor="root", name=name, email=email)
-    e.create_area(AREA, actor="root", name="Hasenbergl-Nord", district="24")
+    e.create_area(AREA, actor="root", name="Hasenbergl-Nord", district="24", workflow_version=1)
     for pid, (_n, _e, role) in PEOPLE.items():
         e.assign(
             AREA, role, pid, actor="root" if role in ("moderation", "social_planning") else "mia"

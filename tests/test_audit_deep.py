@@ -35,7 +35,7 @@ def lived(engine: Engine, area: str) -> str:
     engine.fire(area, "close", actor="mia")
     engine.fire(area, "close", actor="sven")
     engine.add_person("eve", actor="root", name="Eve", email="eve@example.org")
-    engine.create_area("zweites", actor="root", name="Zweites")
+    engine.create_area("zweites", actor="root", name="Zweites", workflow_version=1)
     engine.assign("zweites", "moderation", "mia", actor="root")
     engine.assign("zweites", "social_planning", "sven", actor="root")
     engine.assign("zweites", "provider", "tom", actor="mia")

@@ -479,17 +479,21 @@ def test_workflows_folder_option(c: Cli, area: str, tmp_path: Path) -> None:
     folder = tmp_path / "wf"
     folder.mkdir()
     text = (BUILTIN_DIR / "schwerpunktgebiet.yaml").read_text(encoding="utf-8")
-    (folder / "v2.yaml").write_text(text.replace("version: 1", "version: 2"), encoding="utf-8")
+    (folder / "v3.yaml").write_text(text.replace("version: 1", "version: 3"), encoding="utf-8")
     listed = c.json("--workflows", str(folder), "workflow", "list")
     assert [
         (w["name"], w["version"], w["deployed"]) for w in listed if w["name"] == "schwerpunktgebiet"
-    ] == [("schwerpunktgebiet", 1, True), ("schwerpunktgebiet", 2, False)]
+    ] == [
+        ("schwerpunktgebiet", 1, True),
+        ("schwerpunktgebiet", 2, True),
+        ("schwerpunktgebiet", 3, False),
+    ]
     # a folder only proposes: new areas get the newest deployed version
     c.ok("--workflows", str(folder), "area", "create", "alt2", "--name", "Alt")
-    assert c.json("area", "show", "alt2")["workflow_version"] == 1
-    c.ok("workflow", "deploy", str(folder / "v2.yaml"))
+    assert c.json("area", "show", "alt2")["workflow_version"] == 2
+    c.ok("workflow", "deploy", str(folder / "v3.yaml"))
     c.ok("--workflows", str(folder), "area", "create", "neu", "--name", "Neu")
-    assert c.json("--workflows", str(folder), "area", "show", "neu")["workflow_version"] == 2
+    assert c.json("--workflows", str(folder), "area", "show", "neu")["workflow_version"] == 3
     assert c.json("--workflows", str(folder), "area", "show", area)["workflow_version"] == 1
 
 

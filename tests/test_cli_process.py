@@ -52,7 +52,24 @@ def test_demo_runs_and_reads_well(env: dict[str, str], tmp_path: Path) -> None:
     assert "vorlauf -> diagnose" in out and "auswertung -> abgeschlossen" in out
     assert "chain intact" in out and "Überprüfung" in out
     assert r.stderr == ""
+    # on version 2, with the KG's work
+    assert "mia tries to advance: refused, catalogue_not_adopted" in out
+    assert "KG meeting 2 adopts the catalogue: version 1" in out
+    assert "tom reports order #1: done" in out and "Goals rated" in out
+    final = tmp_path / "demo" / "abschlussdokumentation.html"
+    assert "Final documentation recorded (SHA-256 " in out and str(final) in out
+    assert "Ziele- und Maßnahmenkatalog beschlossen" in final.read_text(encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'demo' / 'demo.db'}"
+    check = run(
+        "--db", db, "--as", "audrey", "dossier", "check", "hasenbergl-nord", str(final), env=env
+    )
+    assert check.returncode == 0
+    show = json.loads(
+        run(
+            "--db", db, "--as", "audrey", "--json", "area", "show", "hasenbergl-nord", env=env
+        ).stdout
+    )
+    assert show["workflow_version"] == 2
     log = json.loads(run("--db", db, "--as", "audrey", "--json", "log", env=env).stdout)
     assert log[-1]["to_state"] == "abgeschlossen"
     verify = run("--db", db, "--as", "audrey", "audit", "verify", env=env)

@@ -85,14 +85,14 @@ def test_a_providers_evil_copy_cannot_cancel_the_area(
 def test_a_new_version_in_a_folder_does_not_change_running_areas(
     engine: Engine, area: str, c: Cli, tmp_path: Path
 ) -> None:
-    evil = evil_copy(tmp_path / "evil", version=2).parent
+    evil = evil_copy(tmp_path / "evil", version=3).parent
     before = state_of(engine.url, area)
     r = c.run("--workflows", str(evil), "transition", area, "cancel", "--reason", "weg", user="tom")
     assert r.exit_code == 3, r.output
     assert state_of(engine.url, area) == before
-    # nor do new areas get it: it is not deployed
+    # nor do new areas get it: it is not deployed (the newest deployed is the shipped 2)
     c.ok("--workflows", str(evil), "area", "create", "neu", "--name", "Neu")
-    assert c.json("area", "show", "neu")["workflow_version"] == 1
+    assert c.json("area", "show", "neu")["workflow_version"] == 2
 
 
 @pytest.mark.postgresql_only("database logins bound to people")
@@ -131,34 +131,34 @@ def test_init_stores_the_shipped_definitions(engine: Engine) -> None:
 
 @pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
 def test_deploy_is_an_admins_audited_act(engine: Engine, area: str, c: Cli, tmp_path: Path) -> None:
-    new = evil_copy(tmp_path / "proposal", version=2)
+    new = evil_copy(tmp_path / "proposal", version=3)
     digest = hashlib.sha256(new.read_bytes()).hexdigest()
     head = engine.head()
     r = c.run("workflow", "deploy", str(new), user="mia")
     assert r.exit_code == 3, r.output
-    assert ("schwerpunktgebiet", 2) not in stored(engine.url) and engine.head() == head
+    assert ("schwerpunktgebiet", 3) not in stored(engine.url) and engine.head() == head
 
     listed = c.json("--workflows", str(new.parent), "workflow", "list")
-    row = next(w for w in listed if (w["name"], w["version"]) == ("schwerpunktgebiet", 2))
+    row = next(w for w in listed if (w["name"], w["version"]) == ("schwerpunktgebiet", 3))
     assert row["deployed"] is False
-    assert all(w["deployed"] for w in listed if w["version"] == 1)
+    assert all(w["deployed"] for w in listed if w["version"] in (1, 2))
 
     r = c.ok("workflow", "deploy", str(new))
-    assert "Deployed schwerpunktgebiet version 2" in r.stdout
-    assert stored(engine.url)[("schwerpunktgebiet", 2)] == digest
+    assert "Deployed schwerpunktgebiet version 3" in r.stdout
+    assert stored(engine.url)[("schwerpunktgebiet", 3)] == digest
     last = engine.history(actor="root")[-1].to_dict()
     assert (last["action"], last["actor"]) == ("workflow_deployed", "root")
-    assert last["details"]["hash"] == digest and last["details"]["version"] == 2
+    assert last["details"]["hash"] == digest and last["details"]["version"] == 3
     # again: nothing new
     head = engine.head()
     assert c.json("workflow", "deploy", str(new))["deployed"] is False
     assert engine.head() == head
     # now new areas get it, the running one stays on version 1
     c.ok("area", "create", "neu", "--name", "Neu")
-    assert c.json("area", "show", "neu")["workflow_version"] == 2
+    assert c.json("area", "show", "neu")["workflow_version"] == 3
     assert c.json("area", "show", area)["workflow_version"] == 1
     listed = c.json("workflow", "list")
-    assert ("schwerpunktgebiet", 2) in {(w["name"], w["version"]) for w in listed if w["deployed"]}
+    assert ("schwerpunktgebiet", 3) in {(w["name"], w["version"]) for w in listed if w["deployed"]}
 
 
 @pytest.mark.sql("the CLI, raw SQL or a second engine on the database")
@@ -276,3 +276,71 @@ def test_an_evil_copy_of_the_selection_workflow_is_refused_too(
     # without it the candidate runs on the deployed definition
     c.ok("selection", "nominate", "2027-ramersdorf", *args)
     assert c.json("area", "show", "2027-ramersdorf")["workflow"] == "gebietsauswahl"
+
+
+# ------------------------------------------- a version shipped later
+def _init_before_and_after_v2(make: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """A database made by a regsam-flow that shipped no version 2 of the
+    focus-area workflow (the shipped folder without it), with an area on
+    version 1; then ``init`` of this one on it."""
+    import shutil
+
+    import regsam_flow.engine.definitions as definitions
+    import regsam_flow.workflows as workflows
+
+    before = tmp_path / "shipped-before"
+    before.mkdir()
+    for path in BUILTIN_DIR.glob("*.yaml"):
+        if path.name != "schwerpunktgebiet-v2.yaml":
+            shutil.copy(path, before / path.name)
+    with monkeypatch.context() as mp:
+        mp.setattr(workflows, "BUILTIN_DIR", before)
+        mp.setattr(definitions, "BUILTIN_DIR", before)
+        old = make()
+        old.init("root", name="Root Admin", email="root@regsam.example")
+        assert old.workflows.versions("schwerpunktgebiet") == [1]
+        assert old.create_area("alt", actor="root", name="Alt").workflow_version == 1
+        old.close()
+    e: Engine = make()
+    assert e.init("root", actor="root", only_first=True) is False
+    return e
+
+
+def _check_v2_deployed_by_init(e: Engine) -> None:
+    try:
+        assert e.workflows.versions("schwerpunktgebiet") == [1, 2]
+        last = e.history(actor="root")[-1].to_dict()
+        assert (last["action"], last["actor"]) == ("workflow_deployed", "regsam-flow")
+        assert (last["details"]["version"], last["details"]["source"]) == (
+            2,
+            "schwerpunktgebiet-v2.yaml",
+        )
+        # the running area keeps version 1, a new one takes version 2
+        assert e.get_area("alt", actor="root").workflow_version == 1
+        assert e.create_area("neu", actor="root", name="Neu").workflow_version == 2
+        # init again: nothing new
+        head = e.head()
+        e.init("root", actor="root", only_first=True)
+        assert e.head() == head
+        assert e.verify(deep=True).ok
+    finally:
+        e.close()
+
+
+def test_init_on_an_existing_database_deploys_the_newly_shipped_version_2(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _check_v2_deployed_by_init(
+        _init_before_and_after_v2(lambda: Engine(db_url), tmp_path, monkeypatch)
+    )
+
+
+def test_init_on_an_existing_memory_store_deploys_the_newly_shipped_version_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regsam_flow.persistence.memory import MemoryStore
+
+    store = MemoryStore()
+    _check_v2_deployed_by_init(
+        _init_before_and_after_v2(lambda: Engine(store=store), tmp_path, monkeypatch)
+    )

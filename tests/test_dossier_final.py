@@ -78,6 +78,11 @@ def test_final_documentation_recorded_and_checked(c: Cli, tmp_path: Path) -> Non
     assert checked["matches"] is True
     assert checked["recorded"]["stale"] is True
     assert checked["recorded"]["changes_since"] == ["resource_added"]
+    shown = c.json("area", "show", area, user="mia")["kg"]["final_document"]
+    assert shown["stale"] is True and shown["sha256"] == digest
+    r = c.ok("area", "show", area, user="mia")
+    said = " ".join(r.output.split())  # as wrapped to the terminal
+    assert "STALE: the data changed since (resource_added), record it again" in said
 
     # Markdown, recorded with --json; it replaces the HTML record
     md = tmp_path / "abschluss.md"

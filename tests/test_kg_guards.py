@@ -1,6 +1,6 @@
 """The KG's guards (``catalogue_adopted``, ``goals_rated``,
 ``final_documentation_recorded``) and version 2 of the focus-area workflow
-that names them (workflows/proposed/schwerpunktgebiet-v2.yaml): an area on
+that names them (workflows/schwerpunktgebiet-v2.yaml, shipped): an area on
 it leaves diagnose only with an adopted catalogue and closes only with
 every goal rated and the final documentation recorded."""
 
@@ -27,11 +27,9 @@ from regsam_flow.guards import (
 )
 from regsam_flow.kg import FinalDocument, Goal, KgFacts, Measure, Responsible
 from regsam_flow.persistence.memory import MemoryStore
-from regsam_flow.workflows.registry import PROPOSED_DIR
 
 from .conftest import PEOPLE, report, sign_agreement
 
-V2 = PROPOSED_DIR / "schwerpunktgebiet-v2.yaml"
 KG_AREA = "milbertshofen"
 PAST = date(2026, 3, 12)
 NOW = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
@@ -109,10 +107,9 @@ def test_final_documentation_recorded_needs_a_record_of_the_data_as_it_is() -> N
 # ------------------------------------------------- an area on version 2 walks
 @pytest.fixture
 def v2_area(engine: Engine, area: str) -> str:
-    """Version 2 deployed after ``area`` (on version 1); a second area
-    created on it (the newest version), the same people in the same roles."""
-    wf, fresh = engine.deploy_workflow(V2, actor="root")
-    assert (wf.name, wf.version, fresh) == ("schwerpunktgebiet", 2, True)
+    """Beside ``area`` (pinned to version 1) a second area on the newest
+    version, the shipped version 2, the same people in the same roles."""
+    assert engine.workflows.versions("schwerpunktgebiet") == [1, 2]
     engine.create_area(KG_AREA, actor="root", name="Milbertshofen")
     for pid, (_n, _e, role) in PEOPLE.items():
         engine.assign(KG_AREA, role, pid, actor="root")
@@ -310,7 +307,6 @@ def test_a_v1_area_in_diagnose_moved_to_v2_is_blocked_by_the_catalogue(
     report(engine, area, "vorlauf")
     engine.advance(area, actor="mia")
     report(engine, area, "diagnose")
-    engine.deploy_workflow(V2, actor="root")
     plan = engine.migrate_area(area, 2, actor="mia", dry_run=True)
     assert plan.can_move and plan.next_trigger == "start_umsetzung"
     assert [b.code for b in plan.blocked_by] == ["catalogue_not_adopted"]
@@ -328,7 +324,6 @@ def test_a_v1_area_in_umsetzung_moved_to_v2_closes_only_with_the_kg_records(
         engine.advance(area, actor="mia")
     engine.record_meeting(area, actor="mia", held_on=PAST, place="ASZ", decisions=["Arbeitsweise"])
     engine.add_goal(area, actor="mia", title="Treffpunkte")
-    engine.deploy_workflow(V2, actor="root")
     plan = engine.migrate_area(area, 2, actor="root")
     assert plan.next_trigger == "start_auswertung"
     assert {b.code for b in plan.blocked_by} == {"task_open"}  # no KG guard before close

@@ -97,26 +97,33 @@ def test_selection_api_example_runs(
     assert out[-1] == "vorlauf"
 
 
+def setup_lines(area: str, name: str, people: dict[str, str]) -> list[str]:
+    """Commands making a database (admin anna), the people (person -> their
+    role in the area; "" for an auditor) and the area with their roles."""
+    return [
+        "regsam-flow init --admin anna",
+        *(
+            f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
+            + ("" if role else " --auditor")
+            for p, role in people.items()
+        ),
+        f"regsam-flow --as anna area create {area} --name {name}",
+        *(
+            f"regsam-flow --as anna area assign {area} {role} {p}"
+            for p, role in people.items()
+            if role
+        ),
+    ]
+
+
 def test_kg_walkthrough_runs(tmp_path: Path) -> None:
     """The README's KG walk-through, run by bash after the people and the area it uses."""
     text = README.read_text(encoding="utf-8")
     section = text.split("## The Kooperationsgremium (KG)", 1)[1].split("\n## ", 1)[0]
     script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
     assert "regsam-flow kg adopt hasenbergl-nord" in script
-    preamble = "\n".join(
-        [
-            "regsam-flow init --admin anna",
-            *(
-                f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
-                + (" --auditor" if p == "audrey" else "")
-                for p in ("mia", "tom", "audrey")
-            ),
-            "regsam-flow --as anna area create hasenbergl-nord --name Hasenbergl-Nord",
-            "regsam-flow --as anna area assign hasenbergl-nord moderation mia",
-            "regsam-flow --as mia area assign hasenbergl-nord provider tom",
-            "",
-        ]
-    )
+    people = {"mia": "moderation", "tom": "provider", "audrey": ""}
+    preamble = "\n".join([*setup_lines("hasenbergl-nord", "Hasenbergl-Nord", people), ""])
     r = run_bash(preamble + script, tmp_path, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Catalogue version 2 of hasenbergl-nord adopted at meeting 1" in r.stdout
@@ -126,3 +133,39 @@ def test_kg_walkthrough_runs(tmp_path: Path) -> None:
     assert "Recommendation 2 of hasenbergl-nord to outside Baureferat, due 30.06.2026." in r.stdout
     assert "Missing resource 1 of hasenbergl-nord recorded." in r.stdout
     assert "1. Streetwork für Jugendliche (0,5 Stellen)" in r.stdout
+
+
+def test_kg_full_walkthrough_runs(tmp_path: Path) -> None:
+    """The README's KG walk-through on version 2, run by bash after the
+    people and an area in diagnose; it ends with the area closed."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## KG walk-through", 1)[1].split("\n## ", 1)[0]
+    script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    assert "regsam-flow dossier am-hart --final" in script
+    people = {"mia": "moderation", "sven": "social_planning", "tom": "provider", "audrey": ""}
+    vorlauf = [("schwerpunktziel", "mia"), ("partner_traeger", "mia"), ("kommunikation", "mia")]
+    vorlauf += [("partner_verwaltung", "sven"), ("datenmaterial", "sven")]
+    preamble = "\n".join(
+        [
+            *setup_lines("am-hart", "'Am Hart'", people),
+            "regsam-flow --as mia agreement set am-hart --topic Jugend --scope 'Am Hart' "
+            "--reasons Monitoring --duration '2 Jahre' --start 15.01.2026 --review 15.07.2026",
+            "regsam-flow --as mia agreement sign am-hart",
+            "regsam-flow --as sven agreement sign am-hart",
+            *(f"regsam-flow --as {who} task done am-hart {task}" for task, who in vorlauf),
+            "regsam-flow --as mia advance am-hart",
+            "echo WALK",
+            "",
+        ]
+    )
+    r = run_bash(preamble + script, tmp_path, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout.split("WALK", 1)[1]
+    assert "catalogue_not_adopted: " in out and "documentation_missing: " in out
+    assert "diagnose -> umsetzung" in out and "umsetzung -> auswertung" in out
+    assert "Order 1 of am-hart: done." in out
+    assert "OK: abschluss-am-hart.html is the final documentation of am-hart" in out
+    assert "auswertung -> abgeschlossen" in out
+    assert "catalogue:           version 1 adopted, unchanged" in out
+    assert "orders:              0 open (0 overdue), 1 done, 0 declined" in out
+    assert (tmp_path / "abschluss-am-hart.html").exists()

@@ -283,6 +283,7 @@ def test_cli_send_due_json_and_bad_now(c: Cli) -> None:
         "failed": [],
         "superseded": [],
         "lost": [],
+        "messages": {"sent": [], "retrying": [], "failed": [], "cancelled": [], "lost": []},
     }
     r = c.run("reminders", "send-due", "--now", "bald")
     assert r.exit_code == 7

@@ -1,10 +1,11 @@
 """Moving running areas to another deployed version of their workflow
 (``Engine.migrate_area``, ``regsam-flow workflow migrate``).
 
-Version 2 of the focus-area workflow (written here) replaces the diagnose
-task ``ziel_handlungskatalog`` by a required ``katalog_beschlossen``;
-version 3 renames the phase ``umsetzung``.  Areas not migrated keep their
-version; a move is one audit entry the log replays.
+Version 3 of the focus-area workflow (written here; 2 is the shipped one)
+replaces the diagnose task ``ziel_handlungskatalog`` of version 1 by a
+required ``katalog_beschlossen``; version 4 renames the phase ``umsetzung``.
+Areas not migrated keep their version; a move is one audit entry the log
+replays.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ KATALOG = {
 }
 
 
-def version_2() -> dict[str, Any]:
+def version_3() -> dict[str, Any]:
     data = builtin_data()
-    data["version"] = 2
+    data["version"] = 3
     diagnose = data["states"][1]
     assert diagnose["id"] == "diagnose"
     diagnose["tasks"] = [t for t in diagnose["tasks"] if t["id"] != "ziel_handlungskatalog"]
@@ -43,19 +44,19 @@ def version_2() -> dict[str, Any]:
     return data
 
 
-def version_3() -> dict[str, Any]:
-    """Version 2 with the phase umsetzung renamed durchfuehrung."""
-    text = json.dumps(version_2()).replace('"umsetzung"', '"durchfuehrung"')
+def version_4() -> dict[str, Any]:
+    """Version 3 with the phase umsetzung renamed durchfuehrung."""
+    text = json.dumps(version_3()).replace('"umsetzung"', '"durchfuehrung"')
     data: dict[str, Any] = json.loads(text)
-    data["version"] = 3
+    data["version"] = 4
     return data
 
 
 @pytest.fixture
 def deployed(engine: Engine, area: str, tmp_path: Path) -> Engine:
-    """Versions 2 and 3 deployed beside the shipped version 1, after the
+    """Versions 3 and 4 deployed beside the shipped versions 1 and 2, after the
     area was created (on version 1)."""
-    for n, data in ((2, version_2()), (3, version_3())):
+    for n, data in ((3, version_3()), (4, version_4())):
         path = write_yaml(tmp_path / "wf", f"schwerpunktgebiet-v{n}.yaml", data)
         engine.deploy_workflow(path, actor="root")
     return engine
@@ -83,7 +84,7 @@ def head(engine: Engine) -> tuple[int, str]:
 
 
 # ------------------------------------------------------------------ the move
-def test_an_area_in_diagnose_moves_to_version_2(deployed: Engine, area: str) -> None:
+def test_an_area_in_diagnose_moves_to_version_3(deployed: Engine, area: str) -> None:
     e = deployed
     to_diagnose(e, area)
     e.report_task(area, "kg_arbeitsweise", actor="mia")
@@ -92,13 +93,13 @@ def test_an_area_in_diagnose_moves_to_version_2(deployed: Engine, area: str) -> 
     events: list[Any] = []
     e.on("workflow", events.append)
 
-    plan = e.migrate_area(area, 2, actor="mia", reason="Katalog als eigene Aufgabe")
+    plan = e.migrate_area(area, 3, actor="mia", reason="Katalog als eigene Aufgabe")
 
     assert (plan.moved, plan.can_move, plan.problems) == (True, True, ())
     assert (plan.workflow, plan.from_version, plan.to_version, plan.phase) == (
         "schwerpunktgebiet",
         1,
-        2,
+        3,
         "diagnose",
     )
     assert plan.tasks_dropped == ("ziel_handlungskatalog",)
@@ -108,7 +109,7 @@ def test_an_area_in_diagnose_moves_to_version_2(deployed: Engine, area: str) -> 
     assert "bedarfsanalyse" in plan.blocked_by[0].message
     assert "katalog_beschlossen" in plan.blocked_by[1].message
     after = e.get_area(area, actor="mia")
-    assert (after.workflow_version, after.state, after.round) == (2, "diagnose", before.round)
+    assert (after.workflow_version, after.state, after.round) == (3, "diagnose", before.round)
     assert after.version == before.version + 1 == plan.version
     entry = e.history(actor="root", area=area)[-1].to_dict()
     assert (entry["seq"], entry["action"], entry["actor"], entry["role"]) == (
@@ -120,7 +121,7 @@ def test_an_area_in_diagnose_moves_to_version_2(deployed: Engine, area: str) -> 
     assert entry["reason"] == "Katalog als eigene Aufgabe"
     assert [(ev.area, ev.entry.action) for ev in events] == [(area, "workflow_migrated")]
     d = entry["details"]
-    assert (d["workflow"], d["from_version"], d["to_version"]) == ("schwerpunktgebiet", 1, 2)
+    assert (d["workflow"], d["from_version"], d["to_version"]) == ("schwerpunktgebiet", 1, 3)
     assert d["tasks_dropped"] == ["ziel_handlungskatalog"]
     assert d["tasks_new"] == ["katalog_beschlossen"]
     assert [b["code"] for b in d["blocked_by"]] == ["task_open", "task_open"]
@@ -141,12 +142,12 @@ def test_an_area_in_umsetzung_moves_and_others_keep_their_version(
     e = deployed
     to_umsetzung(e, area)
     e.create_area("nachbar", actor="root", name="Nachbargebiet")  # on the newest, 3
-    plan = e.migrate_area(area, 2, actor="root")
+    plan = e.migrate_area(area, 3, actor="root")
     assert plan.moved and plan.phase == "umsetzung"
     assert plan.next_trigger == "start_auswertung"
     assert codes(plan.blocked_by) == ["task_open", "task_open"]
-    assert e.get_area(area, actor="root").workflow_version == 2
-    assert e.get_area("nachbar", actor="root").workflow_version == 3
+    assert e.get_area(area, actor="root").workflow_version == 3
+    assert e.get_area("nachbar", actor="root").workflow_version == 4
     entry = e.history(actor="root", area=area)[-1]
     assert (entry.action, entry.role) == ("workflow_migrated", "admin")
     report(e, area, "umsetzung")
@@ -158,7 +159,7 @@ def test_a_dry_run_shows_the_plan_and_writes_nothing(deployed: Engine, area: str
     e = deployed
     to_diagnose(e, area)
     before, area_before = head(e), e.get_area(area, actor="mia")
-    plan = e.migrate_area(area, 2, actor="mia", dry_run=True)
+    plan = e.migrate_area(area, 3, actor="mia", dry_run=True)
     assert (plan.dry_run, plan.can_move, plan.moved, plan.seq) == (True, True, False, 0)
     assert plan.tasks_new == ("katalog_beschlossen",)
     assert codes(plan.blocked_by) == ["task_open"] * 3
@@ -175,10 +176,10 @@ def test_moving_back_to_a_lower_version_finds_the_kept_task_rows(
     e = deployed
     to_diagnose(e, area)
     e.report_task(area, "ziel_handlungskatalog", actor="mia")
-    e.migrate_area(area, 2, actor="mia")
+    e.migrate_area(area, 3, actor="mia")
     back = e.migrate_area(area, 1, actor="mia", reason="zurück")
     assert (back.from_version, back.to_version, back.tasks_dropped) == (
-        2,
+        3,
         1,
         ("katalog_beschlossen",),
     )
@@ -193,11 +194,11 @@ def test_as_of_replays_the_move(deployed: Engine, area: str) -> None:
     e.context.clock = clock
     to_diagnose(e, area)
     clock.set(datetime(2030, 1, 1, 10, tzinfo=timezone.utc))
-    e.migrate_area(area, 2, actor="mia")
+    e.migrate_area(area, 3, actor="mia")
     before = e.as_of(area, datetime(2030, 1, 1, 9, 30, tzinfo=timezone.utc), actor="mia")
     after = e.as_of(area, datetime(2030, 1, 1, 10, tzinfo=timezone.utc), actor="mia")
     assert (before.workflow_version, before.state) == (1, "diagnose")
-    assert (after.workflow_version, after.state) == (2, "diagnose")
+    assert (after.workflow_version, after.state) == (3, "diagnose")
     assert after.last_seq == e.history(actor="root", area=area)[-1].seq == before.last_seq + 1
 
 
@@ -207,12 +208,12 @@ def test_a_phase_missing_in_the_target_is_refused(deployed: Engine, area: str) -
     to_umsetzung(e, area)
     before = head(e)
     with pytest.raises(BlockedError) as info:
-        e.migrate_area(area, 3, actor="mia")
+        e.migrate_area(area, 4, actor="mia")
     assert codes(info.value.blockers) == ["state_missing"]
-    assert "'umsetzung' does not exist in schwerpunktgebiet version 3" in str(info.value)
+    assert "'umsetzung' does not exist in schwerpunktgebiet version 4" in str(info.value)
     assert head(e) == before
     assert e.get_area(area, actor="mia").workflow_version == 1
-    plan = e.migrate_area(area, 3, actor="mia", dry_run=True)
+    plan = e.migrate_area(area, 4, actor="mia", dry_run=True)
     assert codes(plan.problems) == ["state_missing"] and plan.blocked_by == ()
 
 
@@ -223,7 +224,7 @@ def test_only_an_admin_or_the_moderation_may_move_an_area(
     before = head(deployed)
     for dry_run in (False, True):
         with pytest.raises(NotAllowedError, match="admin or the area's moderation"):
-            deployed.migrate_area(area, 2, actor=who, dry_run=dry_run)
+            deployed.migrate_area(area, 3, actor=who, dry_run=dry_run)
     assert head(deployed) == before
     assert deployed.get_area(area, actor="root").workflow_version == 1
 
@@ -231,9 +232,9 @@ def test_only_an_admin_or_the_moderation_may_move_an_area(
 def test_an_outsider_is_told_there_is_no_such_area(deployed: Engine, area: str) -> None:
     deployed.add_person("otto", actor="root", name="Otto", email="otto@example.org")
     with pytest.raises(NotFoundError, match=f"no area '{area}'"):
-        deployed.migrate_area(area, 2, actor="otto")
+        deployed.migrate_area(area, 3, actor="otto")
     with pytest.raises(NotFoundError, match="no area 'nirgends'"):
-        deployed.migrate_area("nirgends", 2, actor="root")
+        deployed.migrate_area("nirgends", 3, actor="root")
 
 
 def test_an_unknown_version_another_workflow_and_a_final_area_are_refused(
@@ -244,15 +245,15 @@ def test_an_unknown_version_another_workflow_and_a_final_area_are_refused(
     with pytest.raises(BlockedError) as info:
         e.migrate_area(area, 9, actor="mia")
     assert codes(info.value.blockers) == ["version_not_deployed"]
-    assert "deployed: 1, 2, 3" in info.value.blockers[0].message
+    assert "deployed: 1, 2, 3, 4" in info.value.blockers[0].message
     with pytest.raises(BlockedError) as info:
-        e.migrate_area(area, 2, actor="mia", workflow="gebietsauswahl")
+        e.migrate_area(area, 3, actor="mia", workflow="gebietsauswahl")
     assert codes(info.value.blockers) == ["workflow_differs"]
     with pytest.raises(BlockedError) as info:
         e.migrate_area(area, 1, actor="mia")
     assert codes(info.value.blockers) == ["same_version"]
     with pytest.raises(InvalidInputError) as bad:
-        e.migrate_area(area, 2, actor="mia", reason="x" * 2001)
+        e.migrate_area(area, 3, actor="mia", reason="x" * 2001)
     assert bad.value.field == "reason"
     for version in (0, -1, "2", True):
         with pytest.raises(InvalidInputError) as bad:
@@ -261,25 +262,25 @@ def test_an_unknown_version_another_workflow_and_a_final_area_are_refused(
     assert head(e) == before
     e.fire(area, "cancel", actor="mia", reason="Träger zieht sich zurück")
     with pytest.raises(BlockedError) as info:
-        e.migrate_area(area, 2, actor="root")
+        e.migrate_area(area, 3, actor="root")
     assert codes(info.value.blockers) == ["area_final"]
 
 
 def test_a_role_the_target_does_not_know_is_refused(
     deployed: Engine, area: str, tmp_path: Path
 ) -> None:
-    data = version_2()
-    data["version"] = 4
+    data = version_3()
+    data["version"] = 5
     data["roles"] = [r for r in data["roles"] if r != "sbh"]
     for state in data["states"]:
         state["tasks"] = [t for t in state.get("tasks", []) if "sbh" not in t["roles"]]
-    deployed.deploy_workflow(write_yaml(tmp_path / "wf", "v4.yaml", data), actor="root")
+    deployed.deploy_workflow(write_yaml(tmp_path / "wf", "v5.yaml", data), actor="root")
     with pytest.raises(BlockedError) as info:
-        deployed.migrate_area(area, 4, actor="mia")
+        deployed.migrate_area(area, 5, actor="mia")
     assert codes(info.value.blockers) == ["role_not_in_target"]
     assert "sabine is sbh" in info.value.blockers[0].message
     deployed.unassign(area, "sbh", "sabine", actor="mia")
-    plan = deployed.migrate_area(area, 4, actor="mia")
+    plan = deployed.migrate_area(area, 5, actor="mia")
     assert plan.moved and "teilnahme_sbh" in plan.tasks_dropped
     assert deployed.verify(deep=True).ok
 
@@ -291,26 +292,26 @@ def test_the_cli_plans_moves_and_refuses(db_url: str, tmp_path: Path) -> None:
     sign(c, area)
     cli_report(c, area, "vorlauf")
     c.ok("advance", area, user="mia")
-    for n, data in ((2, version_2()), (3, version_3())):
+    for n, data in ((3, version_3()), (4, version_4())):
         c.ok("workflow", "deploy", str(write_yaml(tmp_path / "wf", f"v{n}.yaml", data)))
     c.ok("task", "done", area, "ziel_handlungskatalog", user="mia")
     head_before = c.json("audit", "head", user="audrey")
 
-    dry = c.ok("workflow", "migrate", area, "--to", "2", "--dry-run", user="mia").stdout
-    assert "Dry run: hasenbergl-nord (diagnose) can move from schwerpunktgebiet v1 -> v2" in dry
+    dry = c.ok("workflow", "migrate", area, "--to", "3", "--dry-run", user="mia").stdout
+    assert "Dry run: hasenbergl-nord (diagnose) can move from schwerpunktgebiet v1 -> v3" in dry
     assert "tasks only in the old version (rows kept, not shown): ziel_handlungskatalog" in dry
     assert "tasks only in the new version (open): katalog_beschlossen" in dry
     assert "start_umsetzung is then blocked by:" in dry and "katalog_beschlossen" in dry
-    plan = c.json("workflow", "migrate", area, "--to", "schwerpunktgebiet:2", "--dry-run")
+    plan = c.json("workflow", "migrate", area, "--to", "schwerpunktgebiet:3", "--dry-run")
     assert (plan["dry_run"], plan["can_move"], plan["moved"]) == (True, True, False)
     assert [b["code"] for b in plan["blocked_by"]] == ["task_open", "task_open", "task_open"]
     assert c.json("audit", "head", user="audrey") == head_before
     assert c.json("area", "show", area)["workflow_version"] == 1
 
     # refusals: their exit codes, nothing written
-    r = c.run("workflow", "migrate", area, "--to", "2", user="tom")
+    r = c.run("workflow", "migrate", area, "--to", "3", user="tom")
     assert r.exit_code == 3 and "admin or the area's moderation" in r.stderr
-    r = c.run("workflow", "migrate", "nirgends", "--to", "2")
+    r = c.run("workflow", "migrate", "nirgends", "--to", "3")
     assert r.exit_code == 6 and "no area 'nirgends'" in r.stderr
     for bad in ("zwei", "0", "-1", ":2", ""):
         r = c.run("workflow", "migrate", area, "--to", bad, user="mia")
@@ -324,20 +325,20 @@ def test_the_cli_plans_moves_and_refuses(db_url: str, tmp_path: Path) -> None:
     assert r.exit_code == 4 and "- version_not_deployed:" in r.stdout
     assert c.json("audit", "head", user="audrey") == head_before
 
-    moved = c.ok("workflow", "migrate", area, "--to", "2", "--reason", "neu", user="mia").stdout
-    assert "Moved hasenbergl-nord (diagnose) from schwerpunktgebiet v1 -> v2" in moved
+    moved = c.ok("workflow", "migrate", area, "--to", "3", "--reason", "neu", user="mia").stdout
+    assert "Moved hasenbergl-nord (diagnose) from schwerpunktgebiet v1 -> v3" in moved
     assert "start_umsetzung is now blocked by:" in moved
-    assert c.json("area", "show", area)["workflow_version"] == 2
+    assert c.json("area", "show", area)["workflow_version"] == 3
     log = c.json("log", area)
     assert log[-1]["action"] == "workflow_migrated" and log[-1]["reason"] == "neu"
-    assert "workflow_migrated  schwerpunktgebiet v1 -> v2" in c.ok("log", area).stdout
+    assert "workflow_migrated  schwerpunktgebiet v1 -> v3" in c.ok("log", area).stdout
     assert c.ok("audit", "verify", "--deep", user="audrey")
     c.ok("task", "done", area, "katalog_beschlossen", user="mia")
     report_rest = [t for t, _ in REQUIRED_TASKS["diagnose"] if t != "ziel_handlungskatalog"]
     for task in report_rest:
         c.ok("task", "done", area, task, user="mia")
     c.ok("advance", area, user="mia")
-    r = c.run("workflow", "migrate", area, "--to", "3", user="mia")
+    r = c.run("workflow", "migrate", area, "--to", "4", user="mia")
     assert r.exit_code == 4 and "state_missing" in r.stderr
 
 

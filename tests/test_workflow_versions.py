@@ -19,6 +19,7 @@ from regsam_flow import Engine
 from regsam_flow.errors import (
     BlockedError,
     Blocker,
+    InvalidInputError,
     InvalidWorkflowError,
     NotFoundError,
 )
@@ -86,13 +87,14 @@ def status_task_ids(engine: Engine, area: str) -> set[str]:
 
 @pytest.fixture
 def versioned(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Engine]:
-    """Area 'alt' created on version 1; then the database reopened with a
-    folder holding version 2."""
-    engine.create_area("alt", actor="root", name="Altes Gebiet")
+    """Area 'alt' created on version 1; then version 3 (version 1 with two
+    more tasks; 2 is the shipped one) deployed and the database reopened
+    with a folder holding it."""
+    engine.create_area("alt", actor="root", name="Altes Gebiet", workflow_version=1)
     staff(engine, "alt")
     assert engine.get_area("alt", actor="root").workflow_version == 1
-    v2 = write_yaml(tmp_path / "workflows", "schwerpunktgebiet-v2.yaml", schwerpunktgebiet_v(2))
-    engine.deploy_workflow(v2, actor="root")
+    v3 = write_yaml(tmp_path / "workflows", "schwerpunktgebiet-v3.yaml", schwerpunktgebiet_v(3))
+    engine.deploy_workflow(v3, actor="root")
     engine.close()
     e = Engine(db_url, workflow_dirs=[tmp_path / "workflows"])
     yield e
@@ -100,8 +102,8 @@ def versioned(engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Engine]:
 
 
 def test_both_versions_are_loaded(versioned: Engine) -> None:
-    assert versioned.workflows.versions("schwerpunktgebiet") == [1, 2]
-    assert versioned.workflows.get("schwerpunktgebiet").version == 2
+    assert versioned.workflows.versions("schwerpunktgebiet") == [1, 2, 3]
+    assert versioned.workflows.get("schwerpunktgebiet").version == 3
     assert BUILTIN_FILE.name in versioned.workflows.get("schwerpunktgebiet", 1).source
 
 
@@ -112,11 +114,11 @@ def test_running_area_keeps_its_version(versioned: Engine) -> None:
 
 def test_new_area_gets_the_newest_version(versioned: Engine) -> None:
     area = versioned.create_area("neu", actor="root", name="Neues Gebiet")
-    assert (area.workflow, area.workflow_version) == ("schwerpunktgebiet", 2)
-    assert versioned.get_area("neu", actor="root").workflow_version == 2
+    assert (area.workflow, area.workflow_version) == ("schwerpunktgebiet", 3)
+    assert versioned.get_area("neu", actor="root").workflow_version == 3
     created = versioned.history(actor="root", area="neu")[0].to_dict()
     assert created["action"] == "area_created"
-    assert created["details"]["workflow_version"] == 2
+    assert created["details"]["workflow_version"] == 3
 
 
 def test_tasks_and_status_show_the_areas_own_version(versioned: Engine) -> None:
@@ -143,7 +145,7 @@ def test_firing_works_on_both_versions(versioned: Engine) -> None:
     # version 1 knows no 'begehung': the old area advances
     assert versioned.advance("alt", actor="mia").to_state == "diagnose"
 
-    # version 2 requires it: the new area is blocked until it is reported
+    # version 3 requires it: the new area is blocked until it is reported
     with pytest.raises(BlockedError) as info:
         versioned.advance("neu", actor="mia")
     assert [b.code for b in info.value.blockers] == ["task_open"]
@@ -307,7 +309,7 @@ def test_get_returns_the_newest_version(tmp_path: Path) -> None:
 def test_builtin_only_registry() -> None:
     reg = WorkflowRegistry()
     assert reg.names() == ["gebietsauswahl", "schwerpunktgebiet"]
-    assert reg.versions("schwerpunktgebiet") == [1]
+    assert reg.versions("schwerpunktgebiet") == [1, 2]
 
 
 def test_unknown_workflow_name_lists_known_names(tmp_path: Path) -> None:
@@ -326,6 +328,46 @@ def test_create_area_with_unknown_workflow(engine: Engine) -> None:
         engine.create_area("x", actor="root", name="X", workflow="schwerpunkt")
     assert "schwerpunktgebiet" in str(info.value)
     assert engine.list_areas(actor="root") == []
+
+
+def test_new_areas_take_the_shipped_version_2_unless_pinned(engine: Engine) -> None:
+    assert engine.workflows.versions("schwerpunktgebiet") == [1, 2]
+    new = engine.create_area("neu", actor="root", name="Neu")
+    pinned = engine.create_area("alt", actor="root", name="Alt", workflow_version=1)
+    assert (new.workflow_version, pinned.workflow_version) == (2, 1)
+    assert engine.get_area("alt", actor="root").workflow_version == 1
+    created = engine.history(actor="root", area="alt")[0].to_dict()
+    assert (created["action"], created["details"]["workflow_version"]) == ("area_created", 1)
+    assert "ziel_handlungskatalog" in {t.id for t in engine.tasks("alt", actor="root")}
+    assert "ziel_handlungskatalog" not in {t.id for t in engine.tasks("neu", actor="root")}
+
+
+@pytest.mark.parametrize("version", [3, 0, -1])
+def test_a_version_not_deployed_is_refused_naming_the_deployed_ones(
+    engine: Engine, version: int
+) -> None:
+    head = engine.head()
+    with pytest.raises(InvalidInputError) as info:
+        engine.create_area("x", actor="root", name="X", workflow_version=version)
+    assert info.value.field == "workflow_version"
+    assert f"no version {version} deployed (deployed versions: 1, 2)" in str(info.value)
+    assert engine.list_areas(actor="root") == [] and engine.head() == head
+
+
+def test_the_cli_pins_an_area_to_a_version(db_url: str, tmp_path: Path) -> None:
+    from .cli_helpers import Cli
+
+    c = Cli(db_url, tmp_path / "home")
+    c.ok("init", "--admin", "root", "--name", "Root Admin", "--email", "root@regsam.example")
+    head = c.json("audit", "head")
+    r = c.run("area", "create", "x", "--name", "X", "--workflow-version", "5")
+    assert r.exit_code == 7, r.output
+    assert "workflow_version" in r.stderr and "deployed versions: 1, 2" in r.stderr
+    assert c.json("audit", "head") == head and c.json("area", "list") == []
+    made = c.json("area", "create", "alt", "--name", "Alt", "--workflow-version", "1")
+    assert made["workflow_version"] == 1
+    assert "on schwerpunktgebiet v2" in c.ok("area", "create", "neu", "--name", "Neu").stdout
+    assert "--workflow-version N" in c.ok("area", "create", "--help").stdout
 
 
 def test_unknown_version_names_name_and_version() -> None:

@@ -17,13 +17,9 @@ from .cache import load_cached
 from .loader import load_workflow
 from .spec import Workflow
 
-__all__ = ["BUILTIN_DIR", "PROPOSED_DIR", "WorkflowRegistry"]
+__all__ = ["BUILTIN_DIR", "WorkflowRegistry"]
 
 BUILTIN_DIR = Path(__file__).resolve().parent
-#: Definitions that ship with the package but are not deployed by ``init``
-#: (an admin deploys them): version 2 of the focus-area workflow, whose
-#: guards read the KG's records.
-PROPOSED_DIR = BUILTIN_DIR / "proposed"
 
 
 class WorkflowRegistry:

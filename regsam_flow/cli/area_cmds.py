@@ -9,6 +9,7 @@ import click
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
+from .kg_view import kg_state_json, print_kg_state
 from .output import date_de, echo, echo_json, kv, table, time_de, wrapped
 
 if TYPE_CHECKING:
@@ -30,12 +31,23 @@ def area() -> None:
     "--workflow",
     default="schwerpunktgebiet",
     show_default=True,
-    help="Workflow to run (its newest version).",
+    help="Workflow to run (its newest version unless --workflow-version).",
+)
+@click.option(
+    "--workflow-version",
+    type=int,
+    metavar="N",
+    default=None,
+    help="Run on this deployed version of the workflow, e.g. 1 (default: the newest).",
 )
 @json_option
 @pass_ctx
-def area_create(obj: Ctx, area_id: str, name: str, district: str, workflow: str) -> None:
+def area_create(
+    obj: Ctx, area_id: str, name: str, district: str, workflow: str, workflow_version: int | None
+) -> None:
     """Create an area in its workflow's first phase (admins only).
+
+    A version that is not deployed: exit code 7, naming the deployed ones.
 
     \b
     Example:
@@ -43,7 +55,12 @@ def area_create(obj: Ctx, area_id: str, name: str, district: str, workflow: str)
           --district "24 Feldmoching-Hasenbergl"
     """
     a = obj.engine.create_area(
-        area_id, actor=obj.user, name=name, district=district, workflow=workflow
+        area_id,
+        actor=obj.user,
+        name=name,
+        district=district,
+        workflow=workflow,
+        workflow_version=workflow_version,
     )
     if obj.json:
         echo_json(
@@ -143,16 +160,19 @@ def area_list(obj: Ctx, state: str | None) -> None:
 @json_option
 @pass_ctx
 def area_show(obj: Ctx, area_id: str) -> None:
-    """Phase, people by role, agreement, tasks, next review date and the
-    next steps with their blockers.
+    """Phase, people by role, agreement, tasks, next review date, the KG's
+    state (meetings, catalogue, goals, orders, missing resources, final
+    documentation; `--json`: the key "kg") and the next steps with their
+    blockers.
 
     \b
     Example:
       regsam-flow --as mia area show hasenbergl-nord
     """
     st = obj.engine.status(area_id, actor=obj.user)
+    kg = obj.engine.kg_state(area_id, actor=obj.user)
     if obj.json:
-        echo_json(status_json(st))
+        echo_json({**status_json(st), "kg": kg_state_json(kg)})
         return
     a = st.area
     ag = st.agreement
@@ -209,6 +229,7 @@ def area_show(obj: Ctx, area_id: str) -> None:
             ],
         )
         echo("  (x done, ! required and open)")
+    print_kg_state(kg)
     echo("\nNext steps")
     print_next(st.next)
 

@@ -51,6 +51,8 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
     from regsam_flow.dates import format_datetime_de
     from regsam_flow.errors import InvalidInputError
 
+    from .kg_view import final_document_json
+
     try:
         content = file.read_bytes()
     except OSError as exc:
@@ -67,17 +69,7 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
                 "size": result.size,
                 "sha256": result.sha256,
                 "matches": result.matches,
-                "recorded": None
-                if rec is None
-                else {
-                    "format": rec.format,
-                    "size": rec.size,
-                    "sha256": rec.sha256,
-                    "recorded_by": rec.recorded_by,
-                    "recorded_at": rec.recorded_at.isoformat(),
-                    "stale": rec.stale,
-                    "changes_since": list(rec.changes_since),
-                },
+                "recorded": final_document_json(rec),
             }
         )
     elif rec is None:

@@ -10,6 +10,7 @@ from .app import cli
 from .area_cmds import next_json, print_next
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
+from .kg_view import print_kg_state
 from .output import date_de, echo, echo_json, kv
 
 if TYPE_CHECKING:
@@ -84,7 +85,9 @@ def transition(obj: Ctx, area_id: str, trigger: str, reason: str) -> None:
 @json_option
 @pass_ctx
 def why(obj: Ctx, area_id: str) -> None:
-    """Every next step for you, allowed or not, with all blockers.
+    """Every next step for you, allowed or not, with all blockers, and the
+    KG's state their KG blockers come from (catalogue_not_adopted,
+    goals_not_rated, documentation_missing).  `--json`: the steps only.
 
     \b
     Example:
@@ -93,8 +96,9 @@ def why(obj: Ctx, area_id: str) -> None:
     steps = obj.engine.why(area_id, actor=obj.user)
     if obj.json:
         echo_json(next_json(steps))
-    else:
-        print_next(steps)
+        return
+    print_next(steps)
+    print_kg_state(obj.engine.kg_state(area_id, actor=obj.user))
 
 
 @cli.command("as-of")

@@ -1,4 +1,4 @@
-"""user add, user promote, user list."""
+"""user add, user promote, user mail, user list."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ __all__ = ["user"]
 
 @cli.group()
 def user() -> None:
-    """People: add them, promote them, list them (admins add and promote)."""
+    """People: add them, promote them, their mail choices, list them (admins
+    add and promote)."""
 
 
 @user.command("add")
@@ -68,11 +69,41 @@ def user_promote(obj: Ctx, user_id: str, admin: bool, auditor: bool) -> None:
         echo(f"{p.id} is {roles}.")
 
 
+@user.command("mail")
+@click.argument("user_id", metavar="USER")
+@click.option(
+    "--decisions/--no-decisions",
+    default=None,
+    help="Get the decisions of the KG's meetings by mail, or not (default: get them).",
+)
+@json_option
+@pass_ctx
+def user_mail(obj: Ctx, user_id: str, decisions: bool | None) -> None:
+    """Choose whether USER gets the KG meetings' decisions by mail (USER
+    themself or an admin; audited).  Reminders of work orders addressed to
+    USER always go out.
+
+    \b
+    Examples:
+      regsam-flow --as tom user mail tom --no-decisions
+      regsam-flow --as root user mail tom --decisions
+    """
+    if decisions is None:
+        raise click.UsageError("say which: --decisions or --no-decisions")
+    p = obj.engine.set_decision_mails(user_id, decisions, actor=obj.user)
+    if obj.json:
+        echo_json(_person(p))
+    elif p.decision_mails:
+        echo(f"{p.id} gets the KG meetings' decisions by mail.")
+    else:
+        echo(f"{p.id} gets no more KG meeting decisions by mail.")
+
+
 @user.command("list")
 @json_option
 @pass_ctx
 def user_list(obj: Ctx) -> None:
-    """List everybody.
+    """List everybody (and whether they get the KG's decisions by mail).
 
     \b
     Example:
@@ -83,7 +114,7 @@ def user_list(obj: Ctx) -> None:
         echo_json([_person(p) for p in people])
         return
     table(
-        ["user", "name", "email", "org", "global"],
+        ["user", "name", "email", "org", "global", "decisions"],
         [
             [
                 p.id,
@@ -91,6 +122,7 @@ def user_list(obj: Ctx) -> None:
                 p.email,
                 p.org,
                 ",".join(r for r, on in (("admin", p.admin), ("auditor", p.auditor)) if on),
+                "mail" if p.decision_mails else "no mail",
             ]
             for p in people
         ],

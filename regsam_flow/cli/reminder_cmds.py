@@ -1,4 +1,4 @@
-"""review, reminders list/retry/send-due, scheduler run."""
+"""review, reminders list/mails/retry/send-due, scheduler run."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def review(
 
 @cli.group()
 def reminders() -> None:
-    """Review-date reminders: list, retry, send what is due."""
+    """Review-date reminders and the KG's mails: list, retry, send what is due."""
 
 
 @reminders.command("list")
@@ -111,13 +111,56 @@ def _note(r: object) -> str:
     from regsam_flow.model import Reminder
 
     assert isinstance(r, Reminder)
+    return _progress(r) or f"review {date_de(r.review_date)}"
+
+
+def _progress(r: object) -> str:
+    """How far sending a reminder or KG mail got ("" while nothing was tried)."""
+    from regsam_flow.kg import KgMessage
+    from regsam_flow.model import Reminder
+
+    assert isinstance(r, (Reminder, KgMessage))
     if r.status == "sent":
         return f"sent {time_de(r.sent_at)}"
     if r.status == "pending" and r.attempts:
         return f"attempt {r.attempts + 1} at {time_de(r.next_attempt_at)}: {r.last_error}"
     if r.status == "failed":
         return f"after {r.attempts} attempts: {r.last_error}"
-    return f"review {date_de(r.review_date)}"
+    return ""
+
+
+@reminders.command("mails")
+@click.option("--area", "area_id", metavar="AREA", help="Only this area's mails.")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "sent", "failed", "cancelled"]),
+    help="Only mails in this status.",
+)
+@json_option
+@pass_ctx
+def reminders_mails(obj: Ctx, area_id: str | None, status: str | None) -> None:
+    """The KG's mails (a meeting's decisions, due and overdue work orders)
+    of the areas you may see, by due time.
+
+    \b
+    Example:
+      regsam-flow reminders mails --area hasenbergl-nord --status failed
+    """
+    mails = obj.engine.kg_mails(actor=obj.user, area=area_id, status=status)
+    if obj.json:
+        echo_json([m.to_dict() for m in mails])
+        return
+    rows = [
+        [m.id, m.area, time_de(m.due_at), _mail_kind(m.kind, m.ref), m.status, _progress(m)]
+        for m in mails
+    ]
+    table(["id", "area", "due", "kind", "status", "note"], rows, keep=(0, 1, 2, 3, 4))
+
+
+def _mail_kind(kind: str, ref: int) -> str:
+    if kind == "meeting_decisions":
+        return f"decisions of meeting {ref}"
+    return f"order {ref} {'due' if kind == 'order_due' else 'overdue'}"
 
 
 @reminders.command("retry")
@@ -152,8 +195,9 @@ def reminders_retry(obj: Ctx, reminder_id: int) -> None:
 @json_option
 @pass_ctx
 def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
-    """One send pass: every reminder due now, each exactly once.  For cron
-    or a systemd timer; several may run at once, under any login.
+    """One send pass: every reminder due now, and every mail of the KG
+    (meeting decisions, due and overdue work orders), each exactly once.
+    For cron or a systemd timer; several may run at once, under any login.
 
     --now is an admin's tool: a moment before the clock runs a real pass
     as of then; a moment after it only shows what would go out (a dry
@@ -176,8 +220,16 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
         f"sent {len(report.sent)}, retrying {len(report.retrying)}, "
         f"failed {len(report.failed)}, superseded {len(report.superseded)}"
     )
+    m = report.messages
+    if m.sent or m.retrying or m.failed or m.cancelled:
+        echo(
+            f"KG mails: sent {len(m.sent)}, retrying {len(m.retrying)}, "
+            f"failed {len(m.failed)}, cancelled {len(m.cancelled)}"
+        )
     if report.retrying or report.failed:
         echo("See `regsam-flow reminders list --status pending|failed` for the errors.", err=True)
+    if m.retrying or m.failed:
+        echo("See `regsam-flow reminders mails --status pending|failed` for the errors.", err=True)
 
 
 def _show_dry_run(report: object) -> None:
@@ -200,6 +252,23 @@ def _show_dry_run(report: object) -> None:
     ]
     if rows:
         table(["id", "area", "due", "kind", "to"], rows, keep=(0, 1, 2, 3))
+    mails = report.messages.would_send
+    if mails:
+        echo(f"KG mails: would send {len(mails)}.")
+        table(
+            ["id", "area", "due", "kind", "to"],
+            [
+                [
+                    w.id,
+                    w.area,
+                    time_de(w.due_at),
+                    _mail_kind(w.kind, w.ref),
+                    w.error or ", ".join(w.to),
+                ]
+                for w in mails
+            ],
+            keep=(0, 1, 2, 3),
+        )
 
 
 @cli.group()

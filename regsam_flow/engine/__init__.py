@@ -8,7 +8,7 @@ The Engine is a facade: each method hands the call to the service for what
 it handles (``people``, ``definitions``, ``areas``, ``agreements``,
 ``tasks``, ``transitions``, ``instances`` for fields and votes,
 ``selection``, ``reminders``, ``auditing``, ``dossier``, ``migration``, the
-KG's ``meetings``, ``catalogue`` and ``orders``), a plain class in the
+KG's ``meetings``, ``catalogue``, ``orders`` and ``kg_state``), a plain class in the
 module of that name.  The services share one :class:`~.context.EngineContext` (the
 store, clock, notifier, guards, deployed workflows, callbacks and the units
 of work); helpers they share are functions (:mod:`.access`, and e.g.
@@ -33,6 +33,8 @@ from ..kg import (
     Dossier,
     Goal,
     KgFacts,
+    KgMessage,
+    KgState,
     Measure,
     Meeting,
     MissingResource,
@@ -72,6 +74,7 @@ from .definitions import DefinitionService
 from .dossier import DossierService
 from .final_document import FinalDocumentService
 from .instances import InstanceService
+from .kg_state import KgStateService
 from .meetings import MeetingService
 from .migration import MigrationService
 from .orders import OrderService
@@ -147,6 +150,7 @@ class Engine:
         self._meetings = MeetingService(ctx)
         self._catalogue = CatalogueService(ctx)
         self._orders = OrderService(ctx)
+        self._kg_state = KgStateService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -210,7 +214,8 @@ class Engine:
         (one role's approval of a transition that needs several), ``task``,
         ``agreement`` (set or signed), ``assignment`` (a role given or taken),
         ``area`` (created), ``person`` (added or changed), ``review`` (a
-        review-date decision), ``reminder`` (sent, failed, superseded, ...),
+        review-date decision), ``reminder`` (sent, failed, superseded, ...,
+        and the KG's mails sent, failed or cancelled),
         ``fields`` (instance data set), ``vote`` (cast in a selection),
         ``workflow`` (a definition deployed, an area moved to another
         version), ``kg`` (the KG's work: a meeting recorded or planned, an
@@ -287,6 +292,12 @@ class Engine:
         """Everybody (any known person may look up whom to assign)."""
         return self._people.list_people(actor=actor)
 
+    def set_decision_mails(self, person_id: str, on: bool, *, actor: str) -> Person:
+        """Whether ``person_id`` gets the decisions of the KG's meetings by
+        mail (they may opt out; work order reminders always go out): the
+        person themself or an admin sets it; audited."""
+        return self._people.set_decision_mails(person_id, on, actor=actor)
+
     # ------------------------------------------------------------- definitions
     def deploy_workflow(self, path: Path | str, *, actor: str) -> tuple[Workflow, bool]:
         """Store the definition in ``path`` in the database (admins only;
@@ -331,10 +342,13 @@ class Engine:
         agreement: Mapping[str, Any] | None = None,
         members: Sequence[tuple[str, str]] = (),
         fields: Mapping[str, Any] | None = None,
+        workflow_version: int | None = None,
     ) -> Area:
         """Create an area on the newest deployed version of ``workflow`` (admins only),
-        with its first ``members`` ((role, person) pairs), ``fields`` and
-        ``agreement``, all in one transaction: all of it, or nothing."""
+        or on ``workflow_version`` if given (one not deployed:
+        :class:`InvalidInputError` naming the deployed ones), with its first
+        ``members`` ((role, person) pairs), ``fields`` and ``agreement``, all
+        in one transaction: all of it, or nothing."""
         return self._areas.create_area(
             area_id,
             actor=actor,
@@ -344,6 +358,7 @@ class Engine:
             agreement=agreement,
             members=members,
             fields=fields,
+            workflow_version=workflow_version,
         )
 
     def create_areas(self, areas: Sequence[NewArea], *, actor: str) -> list[Area]:
@@ -613,6 +628,13 @@ class Engine:
         social planning)."""
         return self._reminders.retry_reminder(reminder_id, actor=actor)
 
+    def kg_mails(
+        self, *, actor: str, area: str | None = None, status: str | None = None
+    ) -> list[KgMessage]:
+        """The KG's mails (planned, sent, failed, cancelled) of the areas
+        ``actor`` may see (admins, auditors: all), by due time."""
+        return self._reminders.kg_mail.messages(actor=actor, area=area, status=status)
+
     def next_reminder_at(self) -> datetime | None:
         """When the next pending reminder falls due (for schedulers)."""
         return self._reminders.next_reminder_at()
@@ -643,6 +665,11 @@ class Engine:
         then among them waits no longer than its due time), and after a
         reminder sent too early the weekly overdue series goes on from the
         present.
+
+        The same pass sends the KG's due mails (a recorded meeting's
+        decisions, due and overdue work orders: ``report.messages``) under
+        the same rules; one no longer owed (the order settled, the area
+        closed) is cancelled instead.
 
         ``now`` pretends another moment (tests, replays, embedding).  A
         person running a pass by hand passes ``actor``: then only an admin
@@ -766,6 +793,11 @@ class Engine:
     def kg_facts(self, area_id: str, *, actor: str) -> KgFacts:
         """What the KG's guards look at: adopted version, changes since, goals."""
         return self._catalogue.kg_facts(area_id, actor=actor)
+
+    def kg_state(self, area_id: str, *, actor: str) -> KgState:
+        """The KG's state at a glance: meetings, catalogue, goals, orders,
+        missing resources, final documentation (everyone who may read the area)."""
+        return self._kg_state.kg_state(area_id, actor=actor)
 
     # -------------------------------------------------- KG orders, resources
     def issue_order(

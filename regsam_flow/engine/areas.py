@@ -47,9 +47,19 @@ class AreaService:
         agreement: Mapping[str, Any] | None = None,
         members: Sequence[tuple[str, str]] = (),
         fields: Mapping[str, Any] | None = None,
+        workflow_version: int | None = None,
     ) -> Area:
         """Create one area (see :meth:`Engine.create_area`)."""
-        new = NewArea(area_id, name, district, workflow, tuple(members), fields or {}, agreement)
+        new = NewArea(
+            area_id,
+            name,
+            district,
+            workflow,
+            tuple(members),
+            fields or {},
+            agreement,
+            workflow_version=workflow_version,
+        )
         return self.create_areas([new], actor=actor)[0]
 
     def create_areas(self, areas: Sequence[NewArea], *, actor: str) -> list[Area]:
@@ -115,8 +125,9 @@ class AreaService:
 
 
 def check_new(ctx: EngineContext, areas: Sequence[NewArea]) -> list[tuple[NewArea, Workflow]]:
-    """The new areas checked, each with the newest deployed version of its
-    workflow; nothing is read from the database but the definitions."""
+    """The new areas checked, each with the deployed version of its workflow
+    it asks for (the newest if none); nothing is read from the database but
+    the definitions."""
     ctx.forget_workflows()  # the newest deployed version, as of now
     ctx.prepare()
     checked: list[tuple[NewArea, Workflow]] = []
@@ -126,7 +137,7 @@ def check_new(ctx: EngineContext, areas: Sequence[NewArea]) -> list[tuple[NewAre
             check_id(new.id, "area")
             name = check_text(new.name, "name", max_len=200, required=True, multiline=False)
             district = check_text(new.district, "district", max_len=200, multiline=False)
-            wf = ctx.workflows.get(new.workflow)
+            wf = _workflow(ctx, new)
             for role, _person in new.members:
                 _check_role(wf, role)
             if new.id in seen:
@@ -184,6 +195,22 @@ def _named(new: NewArea) -> Iterator[None]:
             exc.message = f"{new.label}: {exc.message}"
             exc.args = (exc.message, *exc.args[1:])
         raise
+
+
+def _workflow(ctx: EngineContext, new: NewArea) -> Workflow:
+    """The deployed workflow ``new`` runs on: the version it names, else the newest."""
+    wf = ctx.workflows.get(new.workflow)  # an unknown name: not found
+    version = new.workflow_version
+    if version is None or version == wf.version:
+        return wf
+    known = ctx.workflows.versions(new.workflow)
+    if version not in known:
+        raise InvalidInputError(
+            f"workflow_version: {new.workflow} has no version {version} deployed "
+            f"(deployed versions: {', '.join(map(str, known))})",
+            field="workflow_version",
+        )
+    return ctx.workflows.get(new.workflow, version)
 
 
 def _check_role(wf: Workflow, role: str) -> None:

@@ -71,8 +71,12 @@ OUTSIDE_DOSSIER = frozenset(
         "reminder_failed",
         "reminder_requeued",
         "reminder_restored",
+        "kg_mail_sent",  # a mail about the KG's work, not the work itself
+        "kg_mail_failed",
+        "kg_mail_cancelled",
         "person_added",
         "person_promoted",
+        "mail_preference_changed",
         "workflow_deployed",
     }
 )

@@ -15,6 +15,7 @@ from ..kg import Attachment, AttachmentFile, Attendee, Meeting
 from ..validation import check_text
 from .access import area_for, counted_change, member, pick_role
 from .context import EngineContext, Tx
+from .kg_mail import plan_decisions
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
@@ -53,7 +54,9 @@ class MeetingService:
         its date, place, attendees (people holding a role in the area, by
         id, and named guests), decisions, minutes and attachments.  A date
         after today (Berlin) is accepted only for a ``planned`` meeting,
-        which has no decisions and no minutes yet."""
+        which has no decisions and no minutes yet.  A recorded meeting
+        with decisions plans a mail of them to the area's people (sent by
+        the next send pass)."""
         held_on = check_date(held_on, "date")
         place = check_text(place, "place", max_len=200, required=True, multiline=False)
         guest_names = [
@@ -96,6 +99,8 @@ class MeetingService:
                 area_id, held_on, place, planned, people, texts, minutes, actor, tx.now
             )
             stored = [_store(tx, meeting_id, f) for f in files]
+            if texts and not planned:  # its decisions go to the area's people
+                plan_decisions(tx, area_id, meeting_id)
             counted_change(
                 tx,
                 area,

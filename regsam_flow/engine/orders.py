@@ -13,6 +13,7 @@ from ..validation import check_text
 from .access import area_for, counted_change, member, pick_role, refuse_if_final
 from .catalogue import check_responsible
 from .context import EngineContext
+from .kg_mail import cancel_order, plan_order
 from .meetings import held_meeting
 
 __all__ = [
@@ -64,7 +65,9 @@ class OrderService:
         (not planned) meeting of the area, to a person holding a role in
         the area, a role of its workflow or a named outside party, due on
         ``due`` (not before the meeting); optionally for goal number
-        ``goal`` and measure id ``measure`` of the area's catalogue."""
+        ``goal`` and measure id ``measure`` of the area's catalogue.  Its
+        addressee is reminded by mail on the due date and, while it is
+        open, the day after and weekly from then on."""
         if kind not in ORDER_KINDS:
             raise InvalidInputError(
                 f"kind: {kind!r} is not one of {', '.join(ORDER_KINDS)}", field="kind"
@@ -91,6 +94,7 @@ class OrderService:
             order = tx.uow.add_work_order(
                 area_id, kind, title, who, meeting, due, goal, measure, actor, tx.now
             )
+            plan_order(tx, wf, order)
             counted_change(
                 tx,
                 area,
@@ -116,7 +120,8 @@ class OrderService:
     ) -> WorkOrder:
         """Report where an order stands: by its addressee (the person, or
         anyone holding the addressed role) or the moderation (for outside
-        parties, and generally).  ``declined`` needs a note."""
+        parties, and generally).  ``declined`` needs a note.  Done or
+        declined cancels the order's pending reminder mails."""
         if status not in ORDER_STATUSES:
             raise InvalidInputError(
                 f"status: {status!r} is not one of {', '.join(ORDER_STATUSES)}", field="status"
@@ -140,8 +145,13 @@ class OrderService:
                     actor=actor,
                     area=area_id,
                 )
-            refuse_if_final(area, self.ctx.workflow(area))
+            wf = self.ctx.workflow(area)
+            refuse_if_final(area, wf)
             tx.uow.update_work_order(order.id, status, note, actor, tx.now)
+            if status in CLOSED_STATUSES:  # settled: no more reminders
+                cancel_order(tx, order)
+            elif order.status in CLOSED_STATUSES:  # open again: reminded again
+                plan_order(tx, wf, _find(tx.uow.list_work_orders(area_id), order_id, area_id))
             counted_change(
                 tx,
                 area,

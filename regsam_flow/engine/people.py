@@ -137,6 +137,33 @@ class PeopleService:
             tx.audit("person", actor=actor, action="person_added", details=_person_details(person))
         return person
 
+    def set_decision_mails(self, person_id: str, on: bool, *, actor: str) -> Person:
+        """Whether ``person_id`` gets the KG meetings' decisions by mail: set
+        by the person themself or an admin; audited (``mail_preference_changed``)."""
+        if not isinstance(on, bool):
+            raise InvalidInputError("decisions must be true or false", field="decisions")
+        with self.ctx.write() as tx:
+            me = access.person(self.ctx, tx.uow, actor)
+            if actor != person_id and not me.admin:
+                raise NotAllowedError(
+                    f"only {person_id} themself or an admin may change their mail "
+                    f"preferences ({actor} is neither)",
+                    actor=actor,
+                )
+            p = tx.uow.get_person(person_id)
+            if p is None:
+                raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+            if p.decision_mails != on:
+                tx.uow.set_decision_mails(person_id, on)
+                tx.audit(
+                    "person",
+                    actor=actor,
+                    role="" if actor == person_id else "admin",
+                    action="mail_preference_changed",
+                    details={"person": person_id, "decision_mails": on},
+                )
+        return replace(p, decision_mails=on)
+
     def get_person(self, person_id: str, *, actor: str) -> Person:
         with self.ctx.read() as uow:
             access.person(self.ctx, uow, actor)

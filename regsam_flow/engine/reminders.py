@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError, NotFoundError
 from ..model import AGREEMENT_SIGNERS, Reminder, ReminderChange
-from ..ports import DeliveryError, Recipient, ReminderNotice
+from ..ports import Recipient, ReminderNotice
 from ..schedule import backoff, next_overdue
 from ..validation import check_text
 from ..workflows import Workflow
 from .access import area_for, bump, member, person, pick_role
 from .agreements import store_agreement
 from .context import EngineContext, Tx
+from .delivery import LEASE, SYSTEM, error_text, failure_change, lease_end, worker_name
+from .kg_mail import KgMailService, MessageReport
 
 __all__ = ["PlannedSend", "ReminderService", "SendReport"]
 
 log = logging.getLogger("regsam_flow.reminders")
-SYSTEM = "regsam-flow"  # the actor of entries the scheduler writes
-LEASE = timedelta(minutes=10)
 #: How far ahead a pass's clock must have been to be given back: schedulers
 #: on several machines may differ by a little (as the lease assumes, too).
 AHEAD = LEASE
@@ -61,8 +58,10 @@ class PlannedSend:
 class SendReport:
     """What one send pass did; for a dry run (``dry_run``) what it would do:
     ``would_send`` (one :class:`PlannedSend` per message) and
-    ``would_supersede``; the other lists stay empty then.  The pass fills
-    the lists as it goes; callers only read them."""
+    ``would_supersede``; the other lists stay empty then.  ``messages`` is
+    the same for the KG's mails (:class:`~.kg_mail.MessageReport`, JSON key
+    ``messages``).  The pass fills the lists as it goes; callers only read
+    them."""
 
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
@@ -73,6 +72,7 @@ class SendReport:
     at: datetime | None = None
     would_send: list[PlannedSend] = field(default_factory=list)
     would_supersede: list[int] = field(default_factory=list)
+    messages: MessageReport = field(default_factory=MessageReport)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -89,11 +89,8 @@ class SendReport:
                 would_send=[w.to_dict() for w in self.would_send],
                 would_supersede=self.would_supersede,
             )
+        out["messages"] = self.messages.to_dict(self.dry_run)
         return out
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class ReminderService:
@@ -102,6 +99,7 @@ class ReminderService:
 
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
+        self.kg_mail = KgMailService(ctx)
 
     # -------------------------------------------------------------- decision
     def review(
@@ -289,7 +287,9 @@ class ReminderService:
             dry_run = dry_run or (now is not None and now > present)
         now = now or present
         if dry_run:
-            return self._preview(now, limit)
+            report = self._preview(now, limit)
+            self.kg_mail.preview(now, limit, report.messages)
+            return report
         worker = worker or worker_name()
         report = SendReport()
         with self.ctx.write() as tx:
@@ -318,6 +318,7 @@ class ReminderService:
             except Exception as exc:  # this reminder only: the others still go out
                 log.exception("reminder %s (%s) could not be processed", r.id, r.area)
                 self._give_up(r, worker, now, exc, report, delivered)
+        self.kg_mail.send(now, worker, limit, report.messages)
         return report
 
     def _may_pretend(self, actor: str) -> None:
@@ -530,8 +531,7 @@ class ReminderService:
         return report
 
     def _lease_end(self, now: datetime) -> datetime:
-        """Leases run on the engine's clock, also when a pass pretends another ``now``."""
-        return max(now, self.ctx.clock.now()) + LEASE
+        return lease_end(self.ctx, now)
 
     def _renew(self, r: Reminder, worker: str, now: datetime) -> bool:
         """Extend our lease just before sending; False if we no longer hold it."""
@@ -664,20 +664,16 @@ class ReminderService:
     def _record_failure(
         self, r: Reminder, worker: str, now: datetime, exc: Exception, report: SendReport
     ) -> None:
-        error = f"{type(exc).__name__}: {exc}"[:1000]
+        error = error_text(exc)
         with self.ctx.write() as tx:
             area = tx.uow.get_area(r.area)
             policy = self.ctx.workflow(area).definition.reminders if area else None
             attempts = r.attempts + 1
-            permanent = isinstance(exc, DeliveryError) and exc.permanent
-            if policy is None or permanent or attempts >= policy.max_attempts:
-                if tx.uow.update_reminder(
-                    r.id,
-                    worker,
-                    ReminderChange(
-                        status="failed", attempts=attempts, last_error=error, release=True
-                    ),
-                ):
+            change, final = failure_change(
+                attempts, exc, policy.max_attempts if policy else None, now
+            )
+            if final:
+                if tx.uow.update_reminder(r.id, worker, change):
                     report.failed.append(r.id)
                     tx.audit(
                         "reminder",
@@ -687,16 +683,7 @@ class ReminderService:
                         details={"reminder": r.id, "attempts": attempts, "error": error},
                     )
                     self._plan_next_overdue(tx, r, now)  # the weekly series goes on
-            elif tx.uow.update_reminder(
-                r.id,
-                worker,
-                ReminderChange(
-                    attempts=attempts,
-                    last_error=error,
-                    next_attempt_at=now + backoff(attempts),
-                    release=True,
-                ),
-            ):
+            elif tx.uow.update_reminder(r.id, worker, change):
                 report.retrying.append(r.id)
         log.warning(
             "reminder %s (%s) not delivered, attempt %s: %s", r.id, r.area, r.attempts + 1, error

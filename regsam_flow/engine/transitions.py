@@ -411,6 +411,8 @@ class _Move:
         details = self.details
         if saved.reminders_cancelled:
             details["reminders_cancelled"] = saved.reminders_cancelled
+        if saved.kg_messages_cancelled:
+            details["kg_mails_cancelled"] = saved.kg_messages_cancelled
         if self.reopened:
             details["reopened_tasks"] = self.reopened
         self.entry = tx.audit(
