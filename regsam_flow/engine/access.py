@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 from ..errors import BlockedError, Blocker, ConflictError, NotAllowedError, NotFoundError
+from ..i18n import _
 from ..model import Area, AreaAggregate, Person
 from ..ports import UnitOfWork
 from ..workflows import Workflow
@@ -25,6 +26,7 @@ __all__ = [
     "pick_role",
     "refuse_if_final",
     "reschedule",
+    "you_are",
 ]
 
 #: Roles an area's moderation may assign; the rest are assigned by an admin.
@@ -35,14 +37,18 @@ def person(ctx: EngineContext, uow: UnitOfWork, actor: str) -> Person:
     """The person acting; refused if unknown or (``bind_login``) not the login."""
     if ctx.bind_login and actor != ctx.login:
         raise NotAllowedError(
-            f"this database binds people to their database login: you are "
-            f"'{ctx.login}' and cannot act as '{actor}'",
+            _(
+                "this database binds people to their database login: you are "
+                "'{login}' and cannot act as '{actor}'"
+            ).format(login=ctx.login, actor=actor),
             actor=actor,
         )
     found = uow.get_person(actor)
     if found is None:
         raise NotAllowedError(
-            f"unknown user '{actor}': an admin must add you first (regsam-flow user add)",
+            _("unknown user '{actor}': an admin must add you first (regsam-flow user add)").format(
+                actor=actor
+            ),
             actor=actor,
         )
     return found
@@ -61,7 +67,7 @@ def area_for(
     assignments = uow.get_assignments(area_id) if area is not None else []
     roles = frozenset(r for r, p in assignments if p == actor)
     if area is None or not _may_read(me, roles):
-        raise NotFoundError(f"no area '{area_id}'", kind="area", key=area_id)
+        raise NotFoundError(_("no area '{area}'").format(area=area_id), kind="area", key=area_id)
     return area, me, roles, assignments
 
 
@@ -75,7 +81,7 @@ def aggregate_for(
     agg = uow.load_area(area_id)
     roles = agg.roles_of(actor) if agg is not None else frozenset()
     if agg is None or not _may_read(me, roles):
-        raise NotFoundError(f"no area '{area_id}'", kind="area", key=area_id)
+        raise NotFoundError(_("no area '{area}'").format(area=area_id), kind="area", key=area_id)
     return agg, roles
 
 
@@ -93,13 +99,15 @@ def member(
     what: str,
 ) -> tuple[Area, Workflow, frozenset[str]]:
     """The area for a change by a member holding one of ``allowed`` roles."""
-    area, _person, roles, _ = area_for(ctx, uow, area_id, actor)
+    area, _person, roles, _all = area_for(ctx, uow, area_id, actor)
     wf = ctx.workflow(area)
     allowed = tuple(allowed)
     if not roles & set(allowed):
         raise NotAllowedError(
-            f"{actor} may not {what} in area '{area_id}': that needs the role "
-            f"{' or '.join(allowed)}" + (f" (you are {', '.join(sorted(roles))})" if roles else ""),
+            _("{actor} may not {what} in area '{area}': that needs the role {roles}").format(
+                actor=actor, what=what, area=area_id, roles=_(" or ").join(allowed)
+            )
+            + (you_are(roles) if roles else ""),
             actor=actor,
             area=area_id,
         )
@@ -111,8 +119,10 @@ def expect(area: Area, expected_version: int | None) -> None:
     """Refuse if the area's version is not the one the caller saw."""
     if expected_version is not None and area.version != expected_version:
         raise ConflictError(
-            f"area '{area.id}' changed meanwhile (version {area.version}, you saw "
-            f"{expected_version}); nothing was written, look at it again and retry",
+            _(
+                "area '{area}' changed meanwhile (version {version}, you saw "
+                "{seen}); nothing was written, look at it again and retry"
+            ).format(area=area.id, version=area.version, seen=expected_version),
             area=area.id,
         )
 
@@ -166,10 +176,22 @@ def refuse_if_final(area: Area, wf: Workflow) -> None:
     """Refuse any change to an area in its final state."""
     if wf.is_final(area.state):
         raise BlockedError(
-            f"area '{area.id}' is {area.state}: nothing can change any more",
-            [Blocker("area_final", f"the area is in its final state '{area.state}'")],
+            _("area '{area}' is {state}: nothing can change any more").format(
+                area=area.id, state=area.state
+            ),
+            [
+                Blocker(
+                    "area_final",
+                    _("the area is in its final state '{state}'").format(state=area.state),
+                )
+            ],
             area=area.id,
         )
+
+
+def you_are(roles: Iterable[str]) -> str:
+    """`` (you are ROLE, ROLE)``: the actor's roles, for a refusal."""
+    return _(" (you are {roles})").format(roles=", ".join(sorted(roles)))
 
 
 def pick_role(roles: Iterable[str], preferred: Iterable[str]) -> str:

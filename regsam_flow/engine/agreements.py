@@ -13,6 +13,7 @@ from ..errors import (
     NotAllowedError,
     NotFoundError,
 )
+from ..i18n import _, format_date
 from ..model import (
     AGREEMENT_FIELDS,
     AGREEMENT_SIGNERS,
@@ -43,7 +44,9 @@ class AgreementService:
             ag = uow.get_agreement(area_id, version)
         if ag is None and version is not None:
             raise NotFoundError(
-                f"area '{area_id}' has no agreement version {version}",
+                _("area '{area}' has no agreement version {version}").format(
+                    area=area_id, version=version
+                ),
                 kind="agreement",
                 key=str(version),
             )
@@ -60,7 +63,7 @@ class AgreementService:
         """A new version of the agreement (see :meth:`Engine.set_agreement`)."""
         with self.ctx.write() as tx:
             area, _wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, "change the agreement"
+                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, _("change the agreement")
             )
             expect(area, expected_version)
             role = pick_role(roles, AGREEMENT_SIGNERS)
@@ -77,26 +80,33 @@ class AgreementService:
         """Sign the current agreement for your role (moderation or social planning)."""
         with self.ctx.write() as tx:
             area, _wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, "sign the agreement"
+                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, _("sign the agreement")
             )
             expect(area, expected_version)
             ag = tx.uow.get_agreement(area_id)
             candidates = [r for r in AGREEMENT_SIGNERS if r in roles and (role in (None, r))]
             if not candidates:
                 raise NotAllowedError(
-                    f"{actor} is not {role} in '{area_id}'", actor=actor, area=area_id
+                    _("{actor} is not {role} in '{area}'").format(
+                        actor=actor, role=role, area=area_id
+                    ),
+                    actor=actor,
+                    area=area_id,
                 )
             if ag is None:
                 raise BlockedError(
-                    "there is no agreement to sign",
-                    [Blocker("agreement_missing", "no cooperation agreement yet")],
+                    _("there is no agreement to sign"),
+                    [Blocker("agreement_missing", _("no cooperation agreement yet"))],
                     area=area_id,
                 )
             blockers = []
             if ag.missing_fields():
                 blockers.append(
                     Blocker(
-                        "agreement_incomplete", "agreement lacks: " + ", ".join(ag.missing_fields())
+                        "agreement_incomplete",
+                        _("agreement lacks: {fields}").format(
+                            fields=", ".join(ag.missing_fields())
+                        ),
                     )
                 )
             blockers.extend(both_roles((r, actor) for r in roles))
@@ -106,11 +116,13 @@ class AgreementService:
                 blockers.append(
                     Blocker(
                         "already_signed",
-                        f"version {ag.version} is signed by {candidates[0]} already",
+                        _("version {version} is signed by {role} already").format(
+                            version=ag.version, role=candidates[0]
+                        ),
                     )
                 )
             if blockers:
-                raise BlockedError("cannot sign the agreement", blockers, area=area_id)
+                raise BlockedError(_("cannot sign the agreement"), blockers, area=area_id)
             sign_as = open_roles[0]
             tx.uow.add_signature(area_id, ag.version, sign_as, actor, tx.now)
             bump(tx, area)
@@ -149,12 +161,14 @@ def store_agreement(
     new = base.with_changes(**clean)
     if new.start and new.review and new.review < new.start:
         raise InvalidInputError(
-            f"review date {new.review:%d.%m.%Y} lies before the start date {new.start:%d.%m.%Y}",
+            _("review date {review} lies before the start date {start}").format(
+                review=format_date(new.review), start=format_date(new.start)
+            ),
             field="review",
         )
     changed = [k for k in clean if getattr(base, k) != getattr(new, k)]
     if current is not None and not changed:
-        raise InvalidInputError("nothing to change: the agreement says that already")
+        raise InvalidInputError(_("nothing to change: the agreement says that already"))
     new = new.with_changes(
         version=base.version + 1, created_at=tx.now, created_by=actor, signatures={}
     )
@@ -187,25 +201,32 @@ def _clean_agreement_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in changes.items():
         if key not in allowed:
             raise InvalidInputError(
-                f"the agreement has no field '{key}' (fields: {', '.join(allowed)})", field=key
+                _("the agreement has no field '{field}' (fields: {fields})").format(
+                    field=key, fields=", ".join(allowed)
+                ),
+                field=key,
             )
         if value is None:
             continue
         if key in ("start", "review"):
             if isinstance(value, datetime):
-                raise InvalidInputError(f"{key} must be a date, not a date and time", field=key)
+                raise InvalidInputError(
+                    _("{field} must be a date, not a date and time").format(field=key), field=key
+                )
             if isinstance(value, date):
                 clean[key] = check_date(value, key)
             elif isinstance(value, str):
                 clean[key] = parse_date(value, key) if value.strip() else None
             else:
-                raise InvalidInputError(f"{key} must be a date", field=key)
+                raise InvalidInputError(_("{field} must be a date").format(field=key), field=key)
         else:
             if not isinstance(value, str):
-                raise InvalidInputError(f"{key} must be text", field=key)
+                raise InvalidInputError(_("{field} must be text").format(field=key), field=key)
             clean[key] = check_text(value, key, max_len=200 if key == "duration" else 10_000)
     if not clean:
         raise InvalidInputError(
-            f"nothing to change: give at least one field of the agreement ({', '.join(allowed)})"
+            _("nothing to change: give at least one field of the agreement ({fields})").format(
+                fields=", ".join(allowed)
+            )
         )
     return clean

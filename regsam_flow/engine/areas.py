@@ -14,6 +14,7 @@ from ..errors import (
     NotFoundError,
     RegsamFlowError,
 )
+from ..i18n import _
 from ..model import (
     Area,
     NewArea,
@@ -95,13 +96,22 @@ class AreaService:
             _check_role(wf, role)
             may = me.admin or ("moderation" in my_roles and role in MODERATION_ASSIGNS)
             if not may:
-                who = (
-                    "an admin"
-                    if role not in MODERATION_ASSIGNS
-                    else "an admin or the area's moderation"
-                )
+                if role not in MODERATION_ASSIGNS:
+                    text = (
+                        _("only an admin may assign {role} in '{area}'")
+                        if add
+                        else _("only an admin may unassign {role} in '{area}'")
+                    )
+                else:
+                    text = (
+                        _("only an admin or the area's moderation may assign {role} in '{area}'")
+                        if add
+                        else _(
+                            "only an admin or the area's moderation may unassign {role} in '{area}'"
+                        )
+                    )
                 raise NotAllowedError(
-                    f"only {who} may {'assign' if add else 'unassign'} {role} in '{area_id}'",
+                    text.format(role=role, area=area_id),
                     actor=actor,
                     area=area_id,
                 )
@@ -141,8 +151,14 @@ def check_new(ctx: EngineContext, areas: Sequence[NewArea]) -> list[tuple[NewAre
             for role, _person in new.members:
                 _check_role(wf, role)
             if new.id in seen:
-                also = f" (as {seen[new.id].label})" if seen[new.id].label else ""
-                raise InvalidInputError(f"area '{new.id}' is given twice{also}", field="area")
+                also = (
+                    _(" (as {label})").format(label=seen[new.id].label)
+                    if seen[new.id].label
+                    else ""
+                )
+                raise InvalidInputError(
+                    _("area '{area}' is given twice").format(area=new.id) + also, field="area"
+                )
         seen[new.id] = new
         checked.append((replace(new, name=name, district=district), wf))
     return checked
@@ -152,11 +168,15 @@ def write_new(tx: Tx, checked: Sequence[tuple[NewArea, Workflow]], actor: str) -
     """Write the areas :func:`check_new` checked (admins only)."""
     me = person(tx.ctx, tx.uow, actor)
     if not me.admin:
-        raise NotAllowedError(f"only an admin may create areas ({actor} is not)", actor=actor)
+        raise NotAllowedError(
+            _("only an admin may create areas ({actor} is not)").format(actor=actor), actor=actor
+        )
     for new, _wf in checked:
         if tx.uow.get_area(new.id) is not None:
             with _named(new):
-                raise InvalidInputError(f"area '{new.id}' exists already", field="area")
+                raise InvalidInputError(
+                    _("area '{area}' exists already").format(area=new.id), field="area"
+                )
     created: list[Area] = []
     for new, wf in checked:
         with _named(new):
@@ -206,8 +226,10 @@ def _workflow(ctx: EngineContext, new: NewArea) -> Workflow:
     known = ctx.workflows.versions(new.workflow)
     if version not in known:
         raise InvalidInputError(
-            f"workflow_version: {new.workflow} has no version {version} deployed "
-            f"(deployed versions: {', '.join(map(str, known))})",
+            _(
+                "workflow_version: {workflow} has no version {version} deployed "
+                "(deployed versions: {versions})"
+            ).format(workflow=new.workflow, version=version, versions=", ".join(map(str, known))),
             field="workflow_version",
         )
     return ctx.workflows.get(new.workflow, version)
@@ -216,8 +238,9 @@ def _workflow(ctx: EngineContext, new: NewArea) -> Workflow:
 def _check_role(wf: Workflow, role: str) -> None:
     if role not in wf.definition.roles:
         raise InvalidInputError(
-            f"'{role}' is no role of workflow {wf.name}: use one of "
-            + ", ".join(wf.definition.roles),
+            _("'{role}' is no role of workflow {workflow}: use one of {roles}").format(
+                role=role, workflow=wf.name, roles=", ".join(wf.definition.roles)
+            ),
             field="role",
         )
 
@@ -228,7 +251,13 @@ def _check_parties(
     """One person may not hold both parties' roles (moderation, social planning)."""
     blockers = new_role(assignments, role, person_id)
     if blockers:
-        raise BlockedError(f"cannot make {person_id} {role} in '{area_id}'", blockers, area=area_id)
+        raise BlockedError(
+            _("cannot make {person} {role} in '{area}'").format(
+                person=person_id, role=role, area=area_id
+            ),
+            blockers,
+            area=area_id,
+        )
 
 
 def _check_member(
@@ -241,11 +270,22 @@ def _check_member(
 ) -> None:
     """The person exists, and holds the role (to remove) or not yet (to add)."""
     if tx.uow.get_person(person_id) is None:
-        raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+        raise NotFoundError(
+            _("no user '{user}'").format(user=person_id), kind="user", key=person_id
+        )
     present = (role, person_id) in assignments
     if add and present:
-        raise InvalidInputError(f"{person_id} is {role} in '{area_id}' already", field="user")
+        raise InvalidInputError(
+            _("{person} is {role} in '{area}' already").format(
+                person=person_id, role=role, area=area_id
+            ),
+            field="user",
+        )
     if not add and not present:
         raise NotFoundError(
-            f"{person_id} is not {role} in '{area_id}'", kind="assignment", key=person_id
+            _("{person} is not {role} in '{area}'").format(
+                person=person_id, role=role, area=area_id
+            ),
+            kind="assignment",
+            key=person_id,
         )

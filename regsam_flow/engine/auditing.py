@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import audit as audit_mod
+from ..i18n import _
 from ..model import (
     AuditEntry,
     AuditHead,
@@ -134,11 +135,11 @@ class AuditService:
         """The chain's result against the head the engine keeps."""
         if head is None:
             n = result.entries
-            problem = (
-                f"the head the engine keeps (entry {n} as the newest) is missing, deleted "
-                f"behind its back: whether entries after {n} were cut cannot be told "
+            problem = _(
+                "the head the engine keeps (entry {n} as the newest) is missing, deleted "
+                "behind its back: whether entries after {n} were cut cannot be told "
                 "without a head printed earlier (--expect-head)"
-            )
+            ).format(n=n)
             result = audit_mod.add_findings(result, [(n + 1, problem)])
         elif result.ok and head != (result.entries, result.head):
             result = _head_mismatch(result, head[0])
@@ -160,18 +161,20 @@ def _head_mismatch(result: VerifyResult, head_seq: int) -> VerifyResult:
     """The chain is sound but disagrees with the head the engine keeps."""
     n = result.entries
     if head_seq > n:
-        problem = (
-            f"the log ends at entry {n} but its head says {head_seq}: entries were cut from the end"
-        )
+        problem = _(
+            "the log ends at entry {n} but its head says {head}: entries were cut from the end"
+        ).format(n=n, head=head_seq)
         bad = n + 1
     elif head_seq < n:
-        problem = (
-            f"the log has {n} entries but its head says {head_seq}: entries after "
-            f"{head_seq} were added behind the engine's back"
-        )
+        problem = _(
+            "the log has {n} entries but its head says {head}: entries after "
+            "{head} were added behind the engine's back"
+        ).format(n=n, head=head_seq)
         bad = head_seq + 1
     else:
-        problem = f"entry {n} does not match the head kept by the engine: the log was rewritten"
+        problem = _(
+            "entry {n} does not match the head kept by the engine: the log was rewritten"
+        ).format(n=n)
         bad = n
     return VerifyResult(False, n, result.head, bad, problem)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotFoundError
+from ..i18n import _
 from ..kg import (
     RATINGS,
     CatalogueVersion,
@@ -55,7 +56,7 @@ class CatalogueService:
         description = check_text(description, "description", max_len=10_000)
         with self.ctx.write() as tx:
             area, _wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "change the catalogue"
+                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, _("change the catalogue")
             )
             goal = tx.uow.add_goal(area_id, title, description)
             counted_change(
@@ -78,7 +79,7 @@ class CatalogueService:
         title = check_text(title, "title", max_len=500, required=True, multiline=False)
         with self.ctx.write() as tx:
             area, wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "change the catalogue"
+                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, _("change the catalogue")
             )
             found = _goal(tx.uow.list_goals(area_id), goal, area_id)
             who = check_responsible(responsible, wf, tx.uow.get_assignments(area_id), area_id)
@@ -112,16 +113,16 @@ class CatalogueService:
         goal or is the version adopted last."""
         with self.ctx.write() as tx:
             area, _wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, "adopt the catalogue"
+                self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, _("adopt the catalogue")
             )
             held_meeting(
-                tx.uow.list_meetings(area_id), meeting, area_id, "the catalogue is adopted"
+                tx.uow.list_meetings(area_id), meeting, area_id, _("the catalogue is adopted")
             )
             goals = tuple(tx.uow.list_goals(area_id))
             if not goals:
                 raise BlockedError(
-                    "the catalogue has no goal yet",
-                    [Blocker("catalogue_empty", "add a goal first (kg goal add)")],
+                    _("the catalogue has no goal yet"),
+                    [Blocker("catalogue_empty", _("add a goal first (kg goal add)"))],
                     area=area_id,
                 )
             text = catalogue_json(goals)
@@ -129,11 +130,15 @@ class CatalogueService:
             versions = tx.uow.catalogue_versions(area_id)
             if versions and versions[-1].sha256 == digest:
                 raise BlockedError(
-                    f"the catalogue is unchanged since version {versions[-1].version}",
+                    _("the catalogue is unchanged since version {version}").format(
+                        version=versions[-1].version
+                    ),
                     [
                         Blocker(
                             "catalogue_unchanged",
-                            f"version {versions[-1].version} is the adopted catalogue",
+                            _("version {version} is the adopted catalogue").format(
+                                version=versions[-1].version
+                            ),
                         )
                     ],
                     area=area_id,
@@ -177,19 +182,27 @@ class CatalogueService:
         replaces the old one (both are in the audit log)."""
         if rating not in RATINGS:
             raise InvalidInputError(
-                f"rating: {rating!r} is not one of {', '.join(RATINGS)}", field="rating"
+                _("rating: {value} is not one of {known}").format(
+                    value=repr(rating), known=", ".join(RATINGS)
+                ),
+                field="rating",
             )
         note = check_text(note, "note", max_len=4000, required=True)
         with self.ctx.write() as tx:
-            area, _wf, roles = member(self.ctx, tx.uow, area_id, actor, RATING_ROLES, "rate a goal")
+            area, _wf, roles = member(
+                self.ctx, tx.uow, area_id, actor, RATING_ROLES, _("rate a goal")
+            )
             if area.state != EVALUATION_PHASE:
                 raise BlockedError(
-                    f"goals are rated in the phase {EVALUATION_PHASE}; area '{area_id}' "
-                    f"is in {area.state}",
+                    _("goals are rated in the phase {phase}; area '{area}' is in {state}").format(
+                        phase=EVALUATION_PHASE, area=area_id, state=area.state
+                    ),
                     [
                         Blocker(
                             "not_in_evaluation",
-                            f"rating needs the phase {EVALUATION_PHASE} (now {area.state})",
+                            _("rating needs the phase {phase} (now {state})").format(
+                                phase=EVALUATION_PHASE, state=area.state
+                            ),
                         )
                     ],
                     area=area_id,
@@ -243,7 +256,9 @@ def _goal(goals: Sequence[Goal], number: int, area_id: str) -> Goal:
         if g.number == number:
             return g
     raise NotFoundError(
-        f"no goal {number} in area '{area_id}' (see `regsam-flow kg goal list {area_id}`)",
+        _("no goal {goal} in area '{area}' (see `regsam-flow kg goal list {area}`)").format(
+            goal=number, area=area_id
+        ),
         kind="goal",
         key=str(number),
     )
@@ -263,20 +278,25 @@ def check_responsible(
     if who.kind == "role":
         if name not in wf.definition.roles:
             raise InvalidInputError(
-                f"{field}: '{name}' is no role of {wf.name} "
-                f"(roles: {', '.join(wf.definition.roles)})",
+                _("{field}: '{name}' is no role of {workflow} (roles: {roles})").format(
+                    field=field, name=name, workflow=wf.name, roles=", ".join(wf.definition.roles)
+                ),
                 field=field,
             )
     elif who.kind == "person":
         if name not in {p for _r, p in assignments}:
             raise InvalidInputError(
-                f"{field}: '{name}' holds no role in area '{area_id}'; name an outside "
-                "party (--outside) or assign them a role first",
+                _(
+                    "{field}: '{name}' holds no role in area '{area}'; name an outside "
+                    "party (--outside) or assign them a role first"
+                ).format(field=field, name=name, area=area_id),
                 field=field,
             )
     elif who.kind != "outside":
         raise InvalidInputError(
-            f"{field}: kind {who.kind!r} is not one of role, person, outside",
+            _("{field}: kind {kind} is not one of role, person, outside").format(
+                field=field, kind=repr(who.kind)
+            ),
             field=field,
         )
     return Responsible(who.kind, name)

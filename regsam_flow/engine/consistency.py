@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from ..i18n import _
 from ..model import AuditEntry
 from ..ports import UnitOfWork
 from .auditing import AreaSnapshot, replay
@@ -49,7 +50,12 @@ def compare_live(uow: UnitOfWork, rows: Iterable[Sequence[Any]]) -> list[Finding
             snap = replay(area_id, _END, by_area.get(area_id, []))
         except (ValueError, TypeError, KeyError, AttributeError):
             found.append(
-                (None, f"area '{area_id}': its entries in the log are damaged, cannot replay them")
+                (
+                    None,
+                    _(
+                        "area '{area}': its entries in the log are damaged, cannot replay them"
+                    ).format(area=area_id),
+                )
             )
             continue
         area = live.get(area_id)
@@ -58,20 +64,32 @@ def compare_live(uow: UnitOfWork, rows: Iterable[Sequence[Any]]) -> list[Finding
                 found.append(
                     (
                         None,
-                        f"area '{area_id}' was created by entry {snap.created_seq} but is not "
-                        "in the areas table",
+                        _(
+                            "area '{area}' was created by entry {seq} but is not in the areas table"
+                        ).format(area=area_id, seq=snap.created_seq),
                     )
                 )
             continue
         if not snap.exists:
-            found.append((None, f"area '{area_id}' is in the areas table, but no entry created it"))
+            found.append(
+                (
+                    None,
+                    _("area '{area}' is in the areas table, but no entry created it").format(
+                        area=area_id
+                    ),
+                )
+            )
             continue
         if area.workflow_version != snap.workflow_version:
             found.append(
                 (
                     None,
-                    f"area '{area_id}': the areas table says workflow version "
-                    f"{area.workflow_version}, the log {snap.workflow_version}",
+                    _(
+                        "area '{area}': the areas table says workflow version "
+                        "{version}, the log {logged}"
+                    ).format(
+                        area=area_id, version=area.workflow_version, logged=snap.workflow_version
+                    ),
                 )
             )
         found.extend(_area(uow, area_id, area.state, area.round, snap))
@@ -89,9 +107,23 @@ def _people(uow: UnitOfWork, entries: list[AuditEntry]) -> list[Finding]:
     out: list[Finding] = []
     live = {p.id: p for p in uow.list_people()}
     for pid in sorted(set(live) - set(logged)):
-        out.append((None, f"person '{pid}' is in the people table, but no entry added them"))
+        out.append(
+            (
+                None,
+                _("person '{person}' is in the people table, but no entry added them").format(
+                    person=pid
+                ),
+            )
+        )
     for pid in sorted(set(logged) - set(live)):
-        out.append((None, f"person '{pid}' was added in the log but is not in the people table"))
+        out.append(
+            (
+                None,
+                _("person '{person}' was added in the log but is not in the people table").format(
+                    person=pid
+                ),
+            )
+        )
     for pid in sorted(set(live) & set(logged)):
         for flag in ("admin", "auditor"):
             have, want = bool(getattr(live[pid], flag)), bool(logged[pid].get(flag))
@@ -99,8 +131,10 @@ def _people(uow: UnitOfWork, entries: list[AuditEntry]) -> list[Finding]:
                 out.append(
                     (
                         None,
-                        f"person '{pid}': the people table says {flag} = {_yes(have)}, "
-                        f"the log {_yes(want)}",
+                        _(
+                            "person '{person}': the people table says {flag} = {have}, "
+                            "the log {logged}"
+                        ).format(person=pid, flag=flag, have=_yes(have), logged=_yes(want)),
                     )
                 )
     return out
@@ -110,29 +144,53 @@ def _area(uow: UnitOfWork, a: str, state: str, round: int, snap: AreaSnapshot) -
     out: list[Finding] = []
 
     def say(text: str) -> None:
-        out.append((None, f"area '{a}': {text}"))
+        out.append((None, _("area '{area}': {text}").format(area=a, text=text)))
 
     if state != snap.state:
-        say(f"the areas table says phase {state}, the log {snap.state}")
+        say(
+            _("the areas table says phase {state}, the log {logged}").format(
+                state=state, logged=snap.state
+            )
+        )
     if round != snap.round:
-        say(f"the areas table says round {round}, the log {snap.round}")
+        say(
+            _("the areas table says round {round}, the log {logged}").format(
+                round=round, logged=snap.round
+            )
+        )
     live_roles = set(uow.get_assignments(a))
     log_roles = {(r, p) for r, people in snap.roles.items() for p in people}
     for role, person in sorted(live_roles - log_roles):
-        say(f"{person} is {role} in the assignments table, but the log never made them that")
+        say(
+            _(
+                "{person} is {role} in the assignments table, but the log never made them that"
+            ).format(person=person, role=role)
+        )
     for role, person in sorted(log_roles - live_roles):
-        say(f"the log has {person} as {role}, the assignments table does not")
+        say(
+            _("the log has {person} as {role}, the assignments table does not").format(
+                person=person, role=role
+            )
+        )
     out.extend(_agreement(uow, a, snap))
     tasks = {t.task_id: t for t in uow.get_tasks(a).values() if t.done}
     for task in sorted(set(tasks) - set(snap.task_by)):
-        say(f"task '{task}' is done in the tasks table, but the log has it open")
+        say(
+            _("task '{task}' is done in the tasks table, but the log has it open").format(task=task)
+        )
     for task in sorted(set(snap.task_by) - set(tasks)):
-        say(f"the log has task '{task}' reported by {snap.task_by[task]}, the tasks table open")
+        say(
+            _("the log has task '{task}' reported by {person}, the tasks table open").format(
+                task=task, person=snap.task_by[task]
+            )
+        )
     for task in sorted(set(tasks) & set(snap.task_by)):
         if tasks[task].done_by != snap.task_by[task]:
             say(
-                f"task '{task}' was reported by {tasks[task].done_by} says the tasks table, "
-                f"by {snap.task_by[task]} says the log"
+                _(
+                    "task '{task}' was reported by {person} says the tasks table, "
+                    "by {logged} says the log"
+                ).format(task=task, person=tasks[task].done_by, logged=snap.task_by[task])
             )
     live_approvals = {
         (r, trigger, role, person)
@@ -142,20 +200,28 @@ def _area(uow: UnitOfWork, a: str, state: str, round: int, snap: AreaSnapshot) -
     }
     for r, trigger, role, person in sorted(live_approvals - snap.approvals):
         say(
-            f"the approvals table has {person} approving '{trigger}' as {role} (round {r}), "
-            "the log does not"
+            _(
+                "the approvals table has {person} approving '{trigger}' as {role} (round {round}), "
+                "the log does not"
+            ).format(person=person, trigger=trigger, role=role, round=r)
         )
     for r, trigger, role, person in sorted(snap.approvals - live_approvals):
         say(
-            f"the log has {person} approving '{trigger}' as {role} (round {r}), "
-            "the approvals table does not"
+            _(
+                "the log has {person} approving '{trigger}' as {role} (round {round}), "
+                "the approvals table does not"
+            ).format(person=person, trigger=trigger, role=role, round=r)
         )
     live_fields = _normal(uow.get_fields(a))
     if live_fields != _normal(snap.fields):
         for name in sorted(set(live_fields) | set(snap.fields)):
             have, want = live_fields.get(name), _normal(snap.fields).get(name)
             if have != want:
-                say(f"field '{name}' is {have!r} in the fields table, {want!r} in the log")
+                say(
+                    _("field '{field}' is {have} in the fields table, {logged} in the log").format(
+                        field=name, have=repr(have), logged=repr(want)
+                    )
+                )
     return out
 
 
@@ -169,11 +235,24 @@ def _agreement(uow: UnitOfWork, a: str, snap: AreaSnapshot) -> list[Finding]:
         if ag is None and logged is None:
             continue
         if ag is None:
-            out.append((None, f"area '{a}': the log has agreement version {v}, the table not"))
+            out.append(
+                (
+                    None,
+                    _(
+                        "area '{area}': the log has agreement version {version}, the table not"
+                    ).format(area=a, version=v),
+                )
+            )
             continue
         if logged is None:
             out.append(
-                (None, f"area '{a}': agreement version {v} is in the table, but not in the log")
+                (
+                    None,
+                    _(
+                        "area '{area}': agreement version {version} is in the table, "
+                        "but not in the log"
+                    ).format(area=a, version=v),
+                )
             )
             continue
         fields = ag.fields()
@@ -182,8 +261,16 @@ def _agreement(uow: UnitOfWork, a: str, snap: AreaSnapshot) -> list[Finding]:
                 out.append(
                     (
                         None,
-                        f"area '{a}': agreement version {v} says {name} = "
-                        f"{fields.get(name)!r} in the table, {logged.get(name)!r} in the log",
+                        _(
+                            "area '{area}': agreement version {version} says {field} = "
+                            "{have} in the table, {logged} in the log"
+                        ).format(
+                            area=a,
+                            version=v,
+                            field=name,
+                            have=repr(fields.get(name)),
+                            logged=repr(logged.get(name)),
+                        ),
                     )
                 )
         signed = snap.signatures.get(v, {})
@@ -193,9 +280,16 @@ def _agreement(uow: UnitOfWork, a: str, snap: AreaSnapshot) -> list[Finding]:
                 out.append(
                     (
                         None,
-                        f"area '{a}': agreement version {v} is signed as {role} by "
-                        f"{have or 'nobody'} in the signatures table, by {want or 'nobody'} "
-                        "in the log",
+                        _(
+                            "area '{area}': agreement version {version} is signed as {role} by "
+                            "{have} in the signatures table, by {logged} in the log"
+                        ).format(
+                            area=a,
+                            version=v,
+                            role=role,
+                            have=have or _("nobody"),
+                            logged=want or _("nobody"),
+                        ),
                     )
                 )
     return out
@@ -206,4 +300,4 @@ def _normal(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
+    return _("yes") if flag else _("no")

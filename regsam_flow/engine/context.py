@@ -21,6 +21,7 @@ from typing import Any
 from .. import audit as audit_mod
 from ..errors import InvalidInputError, InvalidWorkflowError, NotFoundError
 from ..guards import BUILTIN_GUARDS, Guard
+from ..i18n import _
 from ..machine import MachineCache
 from ..model import Area, AuditEntry
 from ..ports import Clock, DocumentRenderer, Notifier, Store, SystemClock, UnitOfWork
@@ -133,8 +134,10 @@ class EngineContext:
         """What renders the final documentation (``renderer`` given)."""
         if self._renderer is None:
             raise InvalidInputError(
-                "this engine has no document renderer for the final documentation: pass "
-                "renderer= (or use regsam_flow.Engine, which plugs in regsam_flow.documents)",
+                _(
+                    "this engine has no document renderer for the final documentation: pass "
+                    "renderer= (or use regsam_flow.Engine, which plugs in regsam_flow.documents)"
+                ),
                 field="renderer",
             )
         return self._renderer
@@ -145,8 +148,10 @@ class EngineContext:
         if self._notifier is None:
             if self._notifier_factory is None:
                 raise InvalidInputError(
-                    "this engine has no notifier to send reminders with: pass "
-                    "notifier= (or use regsam_flow.Engine, which reads the mail settings)",
+                    _(
+                        "this engine has no notifier to send reminders with: pass "
+                        "notifier= (or use regsam_flow.Engine, which reads the mail settings)"
+                    ),
                     field="notifier",
                 )
             self._notifier = self._notifier_factory(self.clock)
@@ -202,9 +207,11 @@ class EngineContext:
             return self.workflows.get(area.workflow, area.workflow_version)
         except NotFoundError:
             raise NotFoundError(
-                f"area '{area.id}' runs on workflow {area.workflow} version "
-                f"{area.workflow_version}, which is not deployed in this database: an admin "
-                "deploys its definition with `regsam-flow workflow deploy FILE`",
+                _(
+                    "area '{area}' runs on workflow {workflow} version "
+                    "{version}, which is not deployed in this database: an admin "
+                    "deploys its definition with `regsam-flow workflow deploy FILE`"
+                ).format(area=area.id, workflow=area.workflow, version=area.workflow_version),
                 kind="workflow",
                 key=area.workflow,
             ) from None
@@ -214,7 +221,9 @@ class EngineContext:
         """Run the callback after each committed change of that kind (or ``*``)."""
         if kind != "*" and kind not in EVENT_KINDS:
             raise InvalidInputError(
-                f"unknown event kind {kind!r}; use one of {', '.join(EVENT_KINDS)} or '*'",
+                _("unknown event kind {kind}; use one of {kinds} or '*'").format(
+                    kind=repr(kind), kinds=", ".join(EVENT_KINDS)
+                ),
                 field="kind",
             )
         self._callbacks.setdefault(kind, []).append(callback)
@@ -242,7 +251,7 @@ class EngineContext:
         """Before a unit of work: the schema checked, the deployed definitions
         read, the local proposals compared with them."""
         self.check_schema()
-        _ = self.workflows
+        self.workflows  # noqa: B018 - read the deployed definitions now
         if not self._proposals_ok:
             self._check_proposals()
             self._proposals_ok = True
@@ -262,11 +271,19 @@ class EngineContext:
                 continue
             if digest != stored.hash:
                 raise InvalidWorkflowError(
-                    f"{wf.source}: {wf.name} version {wf.version} is deployed with other "
-                    f"content (hash {stored.hash[:12]}, from {stored.source}): areas run on "
-                    "the deployed rules, a local file cannot change them; give your changes "
-                    "a new version and have an admin deploy it "
-                    "(`regsam-flow workflow deploy FILE`)",
+                    _(
+                        "{source}: {workflow} version {version} is deployed with other "
+                        "content (hash {hash}, from {stored}): areas run on "
+                        "the deployed rules, a local file cannot change them; give your changes "
+                        "a new version and have an admin deploy it "
+                        "(`regsam-flow workflow deploy FILE`)"
+                    ).format(
+                        source=wf.source,
+                        workflow=wf.name,
+                        version=wf.version,
+                        hash=stored.hash[:12],
+                        stored=stored.source,
+                    ),
                     source=wf.source,
                     element="version",
                 )

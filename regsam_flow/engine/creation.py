@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import BlockedError, Blocker
+from ..i18n import _
 from ..model import Area
 from ..validation import check_id
 from ..workflows import CreateAreaDef, Workflow
@@ -56,18 +57,20 @@ def create_from(tx: Tx, origin: Area, create: CreateAreaDef, actor: str) -> Area
     new_id = str(fields.get(create.id_field) or "")
     if not new_id:
         raise BlockedError(
-            f"field '{create.id_field}' names no area to create",
-            [Blocker("field_missing", f"field '{create.id_field}' not set")],
+            _("field '{field}' names no area to create").format(field=create.id_field),
+            [Blocker("field_missing", _("field '{field}' not set").format(field=create.id_field))],
             area=origin.id,
         )
     check_id(new_id, create.id_field)
     if tx.uow.get_area(new_id) is not None:
         raise BlockedError(
-            f"an area '{new_id}' exists already",
+            _("an area '{area}' exists already").format(area=new_id),
             [
                 Blocker(
                     "area_exists",
-                    f"area '{new_id}' exists already: change field '{create.id_field}'",
+                    _("area '{area}' exists already: change field '{field}'").format(
+                        area=new_id, field=create.id_field
+                    ),
                 )
             ],
             area=origin.id,

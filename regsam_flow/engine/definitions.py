@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InvalidWorkflowError, NotAllowedError
+from ..i18n import _
 from ..model import StoredWorkflow
 from ..shipped import SYSTEM_ACTOR
 from ..workflows import BUILTIN_DIR, Workflow, parse_workflow, text_hash
@@ -21,9 +22,9 @@ def read_definition(path: Path | str) -> str:
     try:
         return p.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        problem = "no such file"
+        problem = _("no such file")
     except UnicodeDecodeError as exc:
-        problem = f"not UTF-8 text ({exc.reason})"
+        problem = _("not UTF-8 text ({reason})").format(reason=exc.reason)
     except OSError as exc:
         problem = exc.strerror or str(exc)
     raise InvalidWorkflowError(f"{p}: (file): {problem}", source=str(p), element="(file)")
@@ -43,7 +44,9 @@ class DefinitionService:
             me = person(self.ctx, tx.uow, actor)
             if not me.admin:
                 raise NotAllowedError(
-                    f"only an admin may deploy workflow definitions ({actor} is not)",
+                    _("only an admin may deploy workflow definitions ({actor} is not)").format(
+                        actor=actor
+                    ),
                     actor=actor,
                 )
             new = deploy(tx, wf, text, Path(path).name, actor, "admin")
@@ -61,10 +64,19 @@ def deploy(tx: Tx, wf: Workflow, text: str, source: str, actor: str, role: str) 
         if old.hash == digest:
             return False
         raise InvalidWorkflowError(
-            f"{wf.source}: name/version: {wf.name} version {wf.version} is deployed "
-            f"already with other content (hash {old.hash[:12]}, from {old.source}, by "
-            f"{old.deployed_by}): a deployed definition never changes; give yours a new "
-            "version",
+            _(
+                "{source}: name/version: {workflow} version {version} is deployed "
+                "already with other content (hash {hash}, from {stored}, by "
+                "{by}): a deployed definition never changes; give yours a new "
+                "version"
+            ).format(
+                source=wf.source,
+                workflow=wf.name,
+                version=wf.version,
+                hash=old.hash[:12],
+                stored=old.source,
+                by=old.deployed_by,
+            ),
             source=wf.source,
             element="version",
         )
@@ -73,8 +85,9 @@ def deploy(tx: Tx, wf: Workflow, text: str, source: str, actor: str, role: str) 
         if st.create_area and st.create_area.workflow not in names:
             element = f"states[{i}] ({st.id}).create_area.workflow"
             raise InvalidWorkflowError(
-                f"{wf.source}: {element}: no workflow named "
-                f"'{st.create_area.workflow}' is deployed",
+                _("{source}: {element}: no workflow named '{workflow}' is deployed").format(
+                    source=wf.source, element=element, workflow=st.create_area.workflow
+                ),
                 source=wf.source,
                 element=element,
             )

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import InvalidInputError, NotAllowedError
+from ..i18n import _
 from ..validation import check_text
 from ..workflows import FieldDef, Workflow
 from .context import Tx
@@ -26,7 +27,10 @@ def parse_field_value(f: FieldDef, value: Any) -> Any:
         text = str(value).strip().lower()
         if text in YES | NO:
             return text in YES
-        raise InvalidInputError(f"field '{f.id}': {value!r} is not yes or no", field=f.id)
+        raise InvalidInputError(
+            _("field '{field}': {value} is not yes or no").format(field=f.id, value=repr(value)),
+            field=f.id,
+        )
     if f.type == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -34,7 +38,10 @@ def parse_field_value(f: FieldDef, value: Any) -> Any:
             return int(str(value).strip())
         except ValueError:
             raise InvalidInputError(
-                f"field '{f.id}': {value!r} is not a whole number", field=f.id
+                _("field '{field}': {value} is not a whole number").format(
+                    field=f.id, value=repr(value)
+                ),
+                field=f.id,
             ) from None
     if f.type == "date":
         from ..dates import check_date, parse_date
@@ -45,7 +52,10 @@ def parse_field_value(f: FieldDef, value: Any) -> Any:
     text = check_text(str(value), f.id, max_len=10_000)
     if f.type == "choice" and text not in f.choices:
         raise InvalidInputError(
-            f"field '{f.id}': {text!r} is not one of {', '.join(f.choices)}", field=f.id
+            _("field '{field}': {value} is not one of {choices}").format(
+                field=f.id, value=repr(text), choices=", ".join(f.choices)
+            ),
+            field=f.id,
         )
     return text
 
@@ -63,13 +73,18 @@ def clean_fields(
     for name, value in values.items():
         f = wf.fields.get(name)
         if f is None:
-            known = ", ".join(wf.fields) or "none"
+            known = ", ".join(wf.fields) or _("none")
             raise InvalidInputError(
-                f"workflow {wf.name} has no field '{name}' (fields: {known})", field=name
+                _("workflow {workflow} has no field '{field}' (fields: {known})").format(
+                    workflow=wf.name, field=name, known=known
+                ),
+                field=name,
             )
         if roles is not None and not roles & set(f.roles):
             raise NotAllowedError(
-                f"{actor} may not set '{name}': that needs the role {' or '.join(f.roles)}",
+                _("{actor} may not set '{field}': that needs the role {roles}").format(
+                    actor=actor, field=name, roles=_(" or ").join(f.roles)
+                ),
                 actor=actor,
                 area=area_id,
             )

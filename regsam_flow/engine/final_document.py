@@ -15,6 +15,7 @@ import hashlib
 
 from .. import audit as audit_mod
 from ..errors import BlockedError, Blocker, InvalidInputError
+from ..i18n import _
 from ..kg import DocumentCheck, FinalDocument, RenderedDocument
 from ..ports import UnitOfWork
 from .access import area_for, counted_change, member, pick_role
@@ -55,21 +56,33 @@ class FinalDocumentService:
         renderer = self.ctx.renderer
         if fmt not in renderer.formats:
             raise InvalidInputError(
-                f"format: {fmt!r} is not one of {', '.join(renderer.formats)}", field="format"
+                _("format: {value} is not one of {known}").format(
+                    value=repr(fmt), known=", ".join(renderer.formats)
+                ),
+                field="format",
             )
         with self.ctx.write() as tx:
             area, _wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, DOCUMENT_ROLES, "record the final documentation"
+                self.ctx,
+                tx.uow,
+                area_id,
+                actor,
+                DOCUMENT_ROLES,
+                _("record the final documentation"),
             )
             if area.state != EVALUATION_PHASE:
                 raise BlockedError(
-                    f"the final documentation is recorded in the phase {EVALUATION_PHASE}; "
-                    f"area '{area_id}' is in {area.state}; nothing was written",
+                    _(
+                        "the final documentation is recorded in the phase {phase}; "
+                        "area '{area}' is in {state}; nothing was written"
+                    ).format(phase=EVALUATION_PHASE, area=area_id, state=area.state),
                     [
                         Blocker(
                             "not_in_evaluation",
-                            f"recording the final documentation needs the phase "
-                            f"{EVALUATION_PHASE} (now {area.state})",
+                            _(
+                                "recording the final documentation needs the phase "
+                                "{phase} (now {state})"
+                            ).format(phase=EVALUATION_PHASE, state=area.state),
                         )
                     ],
                     area=area_id,

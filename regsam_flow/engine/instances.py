@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError
+from ..i18n import _
 from ..model import Ballot, FireResult, Vote
 from ..validation import check_text
 from .access import aggregate_for, area_for, bump, refuse_if_final
@@ -33,16 +34,16 @@ class InstanceService:
     def set_fields(self, area_id: str, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
         """Set fields of the instance; each by a role the field names."""
         if not values:
-            raise InvalidInputError("no field to set")
+            raise InvalidInputError(_("no field to set"))
         with self.ctx.write() as tx:
-            area, _p, roles, _ = area_for(self.ctx, tx.uow, area_id, actor)
+            area, _p, roles, _all = area_for(self.ctx, tx.uow, area_id, actor)
             wf = self.ctx.workflow(area)
             refuse_if_final(area, wf)
             clean = clean_fields(wf, values, roles, actor, area_id)
             current = tx.uow.get_fields(area_id)
             changed = {k: v for k, v in clean.items() if current.get(k) != v}
             if not changed:
-                raise InvalidInputError("nothing to change: the fields say that already")
+                raise InvalidInputError(_("nothing to change: the fields say that already"))
             bump(tx, area)
             role = next(r for r in sorted(roles) if any(r in wf.fields[k].roles for k in changed))
             write_fields(tx, area_id, changed, actor, role)
@@ -72,32 +73,42 @@ class InstanceService:
             vote = wf.state(area.state).vote
             if vote is None:
                 raise BlockedError(
-                    f"no vote is held in phase {area.state}",
-                    [Blocker("no_vote", f"phase {area.state} holds no vote")],
+                    _("no vote is held in phase {state}").format(state=area.state),
+                    [Blocker("no_vote", _("phase {state} holds no vote").format(state=area.state))],
                     area=area_id,
                 )
             seats = dict(vote.seats)
             mine = [r for r in seats if r in roles and (role is None or r == role)]
             if not mine:
                 raise NotAllowedError(
-                    f"{actor} has no seat in this vote (seats: "
-                    + ", ".join(f"{n} {r}" for r, n in vote.seats)
-                    + ")",
+                    _("{actor} has no seat in this vote (seats: {seats})").format(
+                        actor=actor, seats=", ".join(f"{n} {r}" for r, n in vote.seats)
+                    ),
                     actor=actor,
                     area=area_id,
                 )
             cast = tx.uow.get_votes(area_id, area.round)
             if any(v.person == actor for v in cast):
                 raise BlockedError(
-                    f"{actor} has voted already",
-                    [Blocker("voted", f"{actor} has voted in this round already")],
+                    _("{actor} has voted already").format(actor=actor),
+                    [
+                        Blocker(
+                            "voted",
+                            _("{actor} has voted in this round already").format(actor=actor),
+                        )
+                    ],
                     area=area_id,
                 )
             free = [r for r in mine if sum(v.role == r for v in cast) < seats[r]]
             if not free:
                 raise BlockedError(
-                    "every seat of your role has voted",
-                    [Blocker("seats_taken", f"all {', '.join(mine)} seats have voted")],
+                    _("every seat of your role has voted"),
+                    [
+                        Blocker(
+                            "seats_taken",
+                            _("all {roles} seats have voted").format(roles=", ".join(mine)),
+                        )
+                    ],
                     area=area_id,
                 )
             ballot = Vote(actor, free[0], yes, reason)

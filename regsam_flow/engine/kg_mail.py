@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import InvalidInputError, NotFoundError
+from ..i18n import _
 from ..kg import MESSAGE_STATUSES, KgMessage, WorkOrder
 from ..model import Person, ReminderChange
 from ..ports import KgNotice, Recipient, UnitOfWork
@@ -169,7 +170,10 @@ class KgMailService:
         """The messages of the areas ``actor`` may see (admins, auditors: all)."""
         if status is not None and status not in MESSAGE_STATUSES:
             raise InvalidInputError(
-                f"status: {status!r} is not one of {', '.join(MESSAGE_STATUSES)}", field="status"
+                _("status: {value} is not one of {known}").format(
+                    value=repr(status), known=", ".join(MESSAGE_STATUSES)
+                ),
+                field="status",
             )
         with self.ctx.read() as uow:
             me = person(self.ctx, uow, actor)

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from ..dates import BERLIN, check_date
 from ..errors import BlockedError, Blocker, InvalidInputError, NotFoundError
+from ..i18n import _, format_date
 from ..kg import Attachment, AttachmentFile, Attendee, Meeting
 from ..validation import check_text
 from .access import area_for, counted_change, member, pick_role
@@ -66,30 +67,36 @@ class MeetingService:
         minutes = check_text(minutes, "minutes", max_len=200_000)
         files = [check_file(f) for f in attachments]
         if len(set(attendees)) != len(attendees) or len(set(guest_names)) != len(guest_names):
-            raise InvalidInputError("an attendee is named twice", field="attendee")
+            raise InvalidInputError(_("an attendee is named twice"), field="attendee")
         with self.ctx.write() as tx:
             area, _wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, MEETING_ROLES, "record a meeting"
+                self.ctx, tx.uow, area_id, actor, MEETING_ROLES, _("record a meeting")
             )
             today = tx.now.astimezone(BERLIN).date()
             if planned and (texts or minutes):
                 raise InvalidInputError(
-                    "a planned meeting has no decisions and no minutes yet: record them "
-                    "once it has taken place",
+                    _(
+                        "a planned meeting has no decisions and no minutes yet: record them "
+                        "once it has taken place"
+                    ),
                     field="decision" if texts else "minutes",
                 )
             if held_on > today and not planned:
                 raise InvalidInputError(
-                    f"date: {held_on.isoformat()} lies in the future; a meeting ahead can "
-                    "only be recorded as planned (--planned)",
+                    _(
+                        "date: {date} lies in the future; a meeting ahead can "
+                        "only be recorded as planned (--planned)"
+                    ).format(date=format_date(held_on)),
                     field="date",
                 )
             members = {p for _r, p in tx.uow.get_assignments(area_id)}
             for pid in attendees:
                 if pid not in members:
                     raise InvalidInputError(
-                        f"attendee '{pid}' holds no role in area '{area_id}': name them "
-                        "as a guest (--guest) or assign them a role first",
+                        _(
+                            "attendee '{person}' holds no role in area '{area}': name them "
+                            "as a guest (--guest) or assign them a role first"
+                        ).format(person=pid, area=area_id),
                         field="attendee",
                     )
             people = [Attendee(person=p) for p in attendees] + [
@@ -126,7 +133,7 @@ class MeetingService:
         checked = check_file(file)
         with self.ctx.write() as tx:
             area, _wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, MEETING_ROLES, "attach a file"
+                self.ctx, tx.uow, area_id, actor, MEETING_ROLES, _("attach a file")
             )
             _find(tx.uow.list_meetings(area_id), meeting_id, area_id)
             stored = _store(tx, meeting_id, checked)
@@ -161,7 +168,9 @@ class MeetingService:
             content = uow.attachment_content(attachment_id) if attachment_id in ours else None
         if content is None:
             raise NotFoundError(
-                f"no attachment {attachment_id} in area '{area_id}'",
+                _("no attachment {attachment} in area '{area}'").format(
+                    attachment=attachment_id, area=area_id
+                ),
                 kind="attachment",
                 key=str(attachment_id),
             )
@@ -174,13 +183,22 @@ def check_file(file: AttachmentFile) -> AttachmentFile:
     name = PureWindowsPath(PurePosixPath(file.filename).name).name
     name = check_text(name, "attachment", max_len=255, required=True, multiline=False)
     if name in (".", ".."):
-        raise InvalidInputError(f"attachment: {name!r} is no file name", field="attachment")
+        raise InvalidInputError(
+            _("attachment: {name} is no file name").format(name=repr(name)), field="attachment"
+        )
     if not file.content:
-        raise InvalidInputError(f"attachment '{name}' is empty", field="attachment")
+        raise InvalidInputError(
+            _("attachment '{name}' is empty").format(name=name), field="attachment"
+        )
     if len(file.content) > MAX_ATTACHMENT_BYTES:
         raise InvalidInputError(
-            f"attachment '{name}' is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB "
-            f"({MAX_ATTACHMENT_BYTES} bytes); nothing was written",
+            _(
+                "attachment '{name}' is larger than {mb} MB ({bytes} bytes); nothing was written"
+            ).format(
+                name=name,
+                mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+                bytes=MAX_ATTACHMENT_BYTES,
+            ),
             field="attachment",
         )
     media = file.media_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -204,8 +222,15 @@ def held_meeting(meetings: Sequence[Meeting], meeting_id: int, area_id: str, wha
     found = _find(meetings, meeting_id, area_id)
     if found.planned:
         raise BlockedError(
-            f"meeting {meeting_id} is only planned: {what} at a meeting that took place",
-            [Blocker("meeting_planned", f"meeting {meeting_id} has not taken place")],
+            _("meeting {meeting} is only planned: {what} at a meeting that took place").format(
+                meeting=meeting_id, what=what
+            ),
+            [
+                Blocker(
+                    "meeting_planned",
+                    _("meeting {meeting} has not taken place").format(meeting=meeting_id),
+                )
+            ],
             area=area_id,
         )
     return found
@@ -216,8 +241,9 @@ def _find(meetings: Sequence[Meeting], meeting_id: int, area_id: str) -> Meeting
         if m.id == meeting_id:
             return m
     raise NotFoundError(
-        f"no meeting {meeting_id} in area '{area_id}' "
-        f"(see `regsam-flow kg meeting list {area_id}`)",
+        _(
+            "no meeting {meeting} in area '{area}' (see `regsam-flow kg meeting list {area}`)"
+        ).format(meeting=meeting_id, area=area_id),
         kind="meeting",
         key=str(meeting_id),
     )

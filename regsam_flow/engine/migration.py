@@ -31,12 +31,13 @@ from dataclasses import replace
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError, NotFoundError
 from ..guards import NO_KG_FACTS
+from ..i18n import _
 from ..kg import KgFacts
 from ..model import AreaAggregate, AreaChange, MigrationPlan
 from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import Workflow
-from .access import aggregate_for, person
+from .access import aggregate_for, person, you_are
 from .catalogue import kg_facts_in
 from .context import EngineContext, Tx
 from .fields import parse_field_value
@@ -69,7 +70,9 @@ class MigrationService:
         reason = check_text(reason, "reason", max_len=2000)
         if isinstance(to_version, bool) or not isinstance(to_version, int) or to_version < 1:
             raise InvalidInputError(
-                f"to_version: {to_version!r} is not a version number (1, 2, ...)",
+                _("to_version: {value} is not a version number (1, 2, ...)").format(
+                    value=repr(to_version)
+                ),
                 field="to_version",
             )
         if dry_run:
@@ -84,8 +87,10 @@ class MigrationService:
             plan = self._plan(agg, to_version, actor, agg.roles_of(actor), workflow, kg)
             if not plan.can_move:
                 raise BlockedError(
-                    f"area '{area_id}' cannot move to {plan.workflow} version {to_version}; "
-                    "nothing was written (a dry run shows the whole plan)",
+                    _(
+                        "area '{area}' cannot move to {workflow} version {version}; "
+                        "nothing was written (a dry run shows the whole plan)"
+                    ).format(area=area_id, workflow=plan.workflow, version=to_version),
                     plan.problems,
                     area=area_id,
                 )
@@ -97,9 +102,11 @@ class MigrationService:
         agg, roles = aggregate_for(self.ctx, uow, area_id, actor)
         if not (me.admin or MIGRATES in roles):
             raise NotAllowedError(
-                f"{actor} may not move area '{area_id}' to another workflow version: "
-                "that is for an admin or the area's moderation"
-                + (f" (you are {', '.join(sorted(roles))})" if roles else ""),
+                _(
+                    "{actor} may not move area '{area}' to another workflow version: "
+                    "that is for an admin or the area's moderation"
+                ).format(actor=actor, area=area_id)
+                + (you_are(roles) if roles else ""),
                 actor=actor,
                 area=area_id,
             )
@@ -150,7 +157,9 @@ def plan_migration(
             problems=(
                 Blocker(
                     "workflow_differs",
-                    f"the area runs on workflow {source.name}; it cannot move to {workflow}",
+                    _("the area runs on workflow {workflow}; it cannot move to {other}").format(
+                        workflow=source.name, other=workflow
+                    ),
                 ),
             ),
         )
@@ -160,7 +169,9 @@ def plan_migration(
             problems=(
                 Blocker(
                     "same_version",
-                    f"the area runs on {source.name} version {source.version} already",
+                    _("the area runs on {workflow} version {version} already").format(
+                        workflow=source.name, version=source.version
+                    ),
                 ),
             ),
         )
@@ -171,29 +182,46 @@ def plan_migration(
             problems=(
                 Blocker(
                     "version_not_deployed",
-                    f"{source.name} version {to_version} is not deployed "
-                    f"(deployed: {deployed}); an admin deploys it with "
-                    "`regsam-flow workflow deploy FILE`",
+                    _(
+                        "{workflow} version {version} is not deployed "
+                        "(deployed: {deployed}); an admin deploys it with "
+                        "`regsam-flow workflow deploy FILE`"
+                    ).format(workflow=source.name, version=to_version, deployed=deployed),
                 ),
             ),
         )
     problems: list[Blocker] = []
     if source.is_final(area.state):
         problems.append(
-            Blocker("area_final", f"the area is in its final phase '{area.state}': it stays")
+            Blocker(
+                "area_final",
+                _("the area is in its final phase '{state}': it stays").format(state=area.state),
+            )
         )
     known = {s.id for s in target.definition.states}
     if area.state not in known:
         problems.append(
             Blocker(
                 "state_missing",
-                f"phase '{area.state}' does not exist in {target.name} version "
-                f"{target.version} (it has: {', '.join(sorted(known))})",
+                _(
+                    "phase '{state}' does not exist in {workflow} version "
+                    "{version} (it has: {known})"
+                ).format(
+                    state=area.state,
+                    workflow=target.name,
+                    version=target.version,
+                    known=", ".join(sorted(known)),
+                ),
             )
         )
     elif not source.is_final(area.state) and target.is_final(area.state):
         problems.append(
-            Blocker("area_final", f"phase '{area.state}' is final in version {target.version}")
+            Blocker(
+                "area_final",
+                _("phase '{state}' is final in version {version}").format(
+                    state=area.state, version=target.version
+                ),
+            )
         )
     unknown_roles = tuple(
         (r, p) for r, p in agg.assignments if r not in set(target.definition.roles)
@@ -202,8 +230,10 @@ def plan_migration(
         problems.append(
             Blocker(
                 "role_not_in_target",
-                f"{p} is {r}, a role version {target.version} does not know: take it away "
-                f"first (regsam-flow area unassign {area.id} {r} {p})",
+                _(
+                    "{person} is {role}, a role version {version} does not know: take it away "
+                    "first (regsam-flow area unassign {area} {role} {person})"
+                ).format(person=p, role=r, version=target.version, area=area.id),
             )
         )
     for name, value in sorted(agg.fields.items()):
@@ -216,8 +246,10 @@ def plan_migration(
             problems.append(
                 Blocker(
                     "field_value_invalid",
-                    f"field '{name}' holds {value!r}, which version {target.version} does "
-                    f"not accept ({exc})",
+                    _(
+                        "field '{field}' holds {value}, which version {version} does "
+                        "not accept ({problem})"
+                    ).format(field=name, value=repr(value), version=target.version, problem=exc),
                 )
             )
     source_tasks = {t.id for s in source.definition.states for t in s.tasks}

@@ -8,6 +8,7 @@ from datetime import date
 
 from ..dates import BERLIN, check_date
 from ..errors import InvalidInputError, NotAllowedError, NotFoundError
+from ..i18n import _, format_date
 from ..kg import ORDER_KINDS, ORDER_STATUSES, Goal, MissingResource, Responsible, WorkOrder
 from ..validation import check_text
 from .access import area_for, counted_change, member, pick_role, refuse_if_final
@@ -70,21 +71,25 @@ class OrderService:
         open, the day after and weekly from then on."""
         if kind not in ORDER_KINDS:
             raise InvalidInputError(
-                f"kind: {kind!r} is not one of {', '.join(ORDER_KINDS)}", field="kind"
+                _("kind: {value} is not one of {known}").format(
+                    value=repr(kind), known=", ".join(ORDER_KINDS)
+                ),
+                field="kind",
             )
         title = check_text(title, "title", max_len=500, required=True, multiline=False)
         due = check_date(due, "due")
         with self.ctx.write() as tx:
             area, wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, ORDER_ROLES, "issue a work order"
+                self.ctx, tx.uow, area_id, actor, ORDER_ROLES, _("issue a work order")
             )
             held = held_meeting(
-                tx.uow.list_meetings(area_id), meeting, area_id, "orders are issued"
+                tx.uow.list_meetings(area_id), meeting, area_id, _("orders are issued")
             )
             if due < held.held_on:
                 raise InvalidInputError(
-                    f"due: {due.isoformat()} lies before the meeting that issues the order "
-                    f"({held.held_on.isoformat()})",
+                    _("due: {due} lies before the meeting that issues the order ({held})").format(
+                        due=format_date(due), held=format_date(held.held_on)
+                    ),
                     field="due",
                 )
             who = check_responsible(
@@ -124,7 +129,10 @@ class OrderService:
         declined cancels the order's pending reminder mails."""
         if status not in ORDER_STATUSES:
             raise InvalidInputError(
-                f"status: {status!r} is not one of {', '.join(ORDER_STATUSES)}", field="status"
+                _("status: {value} is not one of {known}").format(
+                    value=repr(status), known=", ".join(ORDER_STATUSES)
+                ),
+                field="status",
             )
         note = check_text(note, "note", max_len=4000, required=status == "declined")
         with self.ctx.write() as tx:
@@ -139,9 +147,11 @@ class OrderService:
                 role = pick_role(roles, ORDER_ROLES)
             else:
                 raise NotAllowedError(
-                    f"{actor} may not report on order {order_id} in area '{area_id}': it is "
-                    f"addressed to {to.kind} {to.name}; its addressee or the moderation "
-                    "reports on it",
+                    _(
+                        "{actor} may not report on order {order} in area '{area}': it is "
+                        "addressed to {kind} {name}; its addressee or the moderation "
+                        "reports on it"
+                    ).format(actor=actor, order=order_id, area=area_id, kind=to.kind, name=to.name),
                     actor=actor,
                     area=area_id,
                 )
@@ -178,7 +188,10 @@ class OrderService:
         to the actor (``mine``: to them or to a role they hold there)."""
         if status is not None and status not in ORDER_STATUSES:
             raise InvalidInputError(
-                f"status: {status!r} is not one of {', '.join(ORDER_STATUSES)}", field="status"
+                _("status: {value} is not one of {known}").format(
+                    value=repr(status), known=", ".join(ORDER_STATUSES)
+                ),
+                field="status",
             )
         today = self._today()
         with self.ctx.read() as uow:
@@ -201,7 +214,7 @@ class OrderService:
         estimate = check_text(estimate, "estimate", max_len=200, multiline=False)
         with self.ctx.write() as tx:
             area, _wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, RESOURCE_ROLES, "record a missing resource"
+                self.ctx, tx.uow, area_id, actor, RESOURCE_ROLES, _("record a missing resource")
             )
             found = tx.uow.add_missing_resource(area_id, text, estimate, actor, tx.now)
             counted_change(
@@ -233,7 +246,9 @@ def _check_goal_measure(
     measure of another goal than the one named."""
     if goal is not None and goal not in {g.number for g in known}:
         raise NotFoundError(
-            f"no goal {goal} in area '{area_id}' (see `regsam-flow kg goal list {area_id}`)",
+            _("no goal {goal} in area '{area}' (see `regsam-flow kg goal list {area}`)").format(
+                goal=goal, area=area_id
+            ),
             kind="goal",
             key=str(goal),
         )
@@ -242,13 +257,17 @@ def _check_goal_measure(
     owner = next((g for g in known for m in g.measures if m.id == measure), None)
     if owner is None:
         raise NotFoundError(
-            f"no measure {measure} in area '{area_id}' (see `regsam-flow kg goal list {area_id}`)",
+            _(
+                "no measure {measure} in area '{area}' (see `regsam-flow kg goal list {area}`)"
+            ).format(measure=measure, area=area_id),
             kind="measure",
             key=str(measure),
         )
     if goal is not None and owner.number != goal:
         raise InvalidInputError(
-            f"measure: measure {measure} belongs to goal {owner.number}, not to goal {goal}",
+            _("measure: measure {measure} belongs to goal {owner}, not to goal {goal}").format(
+                measure=measure, owner=owner.number, goal=goal
+            ),
             field="measure",
         )
 
@@ -258,7 +277,9 @@ def _find(orders: Sequence[WorkOrder], order_id: int, area_id: str) -> WorkOrder
         if o.id == order_id:
             return o
     raise NotFoundError(
-        f"no order {order_id} in area '{area_id}' (see `regsam-flow kg order list {area_id}`)",
+        _("no order {order} in area '{area}' (see `regsam-flow kg order list {area}`)").format(
+            order=order_id, area=area_id
+        ),
         kind="order",
         key=str(order_id),
     )

@@ -10,6 +10,7 @@ from ..errors import (
     NotAllowedError,
     NotFoundError,
 )
+from ..i18n import _
 from ..model import (
     Person,
 )
@@ -55,9 +56,11 @@ class PeopleService:
                 known = actor is not None and tx.uow.get_person(actor) is not None
                 if actor is None or not known or not access.person(self.ctx, tx.uow, actor).admin:
                     raise NotAllowedError(
-                        f"this database has an admin already: init only upgrades the schema; "
-                        f"only an admin may make {admin} an admin "
-                        "(regsam-flow user add --admin, regsam-flow user promote --admin)",
+                        _(
+                            "this database has an admin already: init only upgrades the schema; "
+                            "only an admin may make {user} an admin "
+                            "(regsam-flow user add --admin, regsam-flow user promote --admin)"
+                        ).format(user=admin),
                         actor=actor,
                     )
                 by, role = actor, "admin"
@@ -82,12 +85,16 @@ class PeopleService:
             me = access.person(self.ctx, tx.uow, actor)
             if not me.admin:
                 raise NotAllowedError(
-                    f"only an admin may make someone admin or auditor ({actor} is not)",
+                    _("only an admin may make someone admin or auditor ({actor} is not)").format(
+                        actor=actor
+                    ),
                     actor=actor,
                 )
             person = tx.uow.get_person(person_id)
             if person is None:
-                raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+                raise NotFoundError(
+                    _("no user '{user}'").format(user=person_id), kind="user", key=person_id
+                )
             admin, auditor = person.admin or admin, person.auditor or auditor
             if (admin, auditor) == (person.admin, person.auditor):
                 return person
@@ -130,9 +137,14 @@ class PeopleService:
         with self.ctx.write() as tx:
             me = access.person(self.ctx, tx.uow, actor)
             if not me.admin:
-                raise NotAllowedError(f"only an admin may add people ({actor} is not)", actor=actor)
+                raise NotAllowedError(
+                    _("only an admin may add people ({actor} is not)").format(actor=actor),
+                    actor=actor,
+                )
             if tx.uow.get_person(person_id) is not None:
-                raise InvalidInputError(f"user '{person_id}' exists already", field="user")
+                raise InvalidInputError(
+                    _("user '{user}' exists already").format(user=person_id), field="user"
+                )
             tx.uow.add_person(person, tx.now)
             tx.audit("person", actor=actor, action="person_added", details=_person_details(person))
         return person
@@ -141,18 +153,22 @@ class PeopleService:
         """Whether ``person_id`` gets the KG meetings' decisions by mail: set
         by the person themself or an admin; audited (``mail_preference_changed``)."""
         if not isinstance(on, bool):
-            raise InvalidInputError("decisions must be true or false", field="decisions")
+            raise InvalidInputError(_("decisions must be true or false"), field="decisions")
         with self.ctx.write() as tx:
             me = access.person(self.ctx, tx.uow, actor)
             if actor != person_id and not me.admin:
                 raise NotAllowedError(
-                    f"only {person_id} themself or an admin may change their mail "
-                    f"preferences ({actor} is neither)",
+                    _(
+                        "only {user} themself or an admin may change their mail "
+                        "preferences ({actor} is neither)"
+                    ).format(user=person_id, actor=actor),
                     actor=actor,
                 )
             p = tx.uow.get_person(person_id)
             if p is None:
-                raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+                raise NotFoundError(
+                    _("no user '{user}'").format(user=person_id), kind="user", key=person_id
+                )
             if p.decision_mails != on:
                 tx.uow.set_decision_mails(person_id, on)
                 tx.audit(
@@ -169,7 +185,9 @@ class PeopleService:
             access.person(self.ctx, uow, actor)
             p = uow.get_person(person_id)
         if p is None:
-            raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+            raise NotFoundError(
+                _("no user '{user}'").format(user=person_id), kind="user", key=person_id
+            )
         return p
 
     def list_people(self, *, actor: str) -> list[Person]:

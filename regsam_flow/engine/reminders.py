@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError, NotFoundError
+from ..i18n import _, format_date
 from ..model import AGREEMENT_SIGNERS, Reminder, ReminderChange
 from ..ports import Recipient, ReminderNotice
 from ..schedule import backoff, next_overdue
@@ -115,36 +116,42 @@ class ReminderService:
         from ..dates import check_date, parse_date
 
         if decision not in ("continue", "end"):
-            raise InvalidInputError("decision must be 'continue' or 'end'", field="decision")
+            raise InvalidInputError(_("decision must be 'continue' or 'end'"), field="decision")
         reason = check_text(reason, "reason", max_len=2000)
         nxt = parse_date(next_review, "next") if isinstance(next_review, str) else next_review
         if nxt is not None:
             if not isinstance(nxt, date) or isinstance(nxt, datetime):
-                raise InvalidInputError("the next review date must be a date", field="next")
+                raise InvalidInputError(_("the next review date must be a date"), field="next")
             check_date(nxt, "next")
         if decision == "continue" and nxt is None:
-            raise InvalidInputError("continuing needs the next review date (--next)", field="next")
+            raise InvalidInputError(
+                _("continuing needs the next review date (--next)"), field="next"
+            )
         if decision == "end" and nxt is not None:
-            raise InvalidInputError("ending takes no next review date", field="next")
+            raise InvalidInputError(_("ending takes no next review date"), field="next")
         with self.ctx.write() as tx:
             area, wf, roles = member(
-                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, "record a review decision"
+                self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, _("record a review decision")
             )
             ag = tx.uow.get_agreement(area_id)
             if ag is None or ag.review is None:
                 raise BlockedError(
-                    "there is no review date to decide on",
-                    [Blocker("no_review_date", "the agreement has no review date yet")],
+                    _("there is no review date to decide on"),
+                    [Blocker("no_review_date", _("the agreement has no review date yet"))],
                     area=area_id,
                 )
             done = tx.uow.get_review(area_id, ag.review)
             if done is not None:
                 raise BlockedError(
-                    f"the review of {ag.review:%d.%m.%Y} is decided already",
+                    _("the review of {date} is decided already").format(
+                        date=format_date(ag.review)
+                    ),
                     [
                         Blocker(
                             "review_decided",
-                            f"decided '{done.decision}' by {done.decided_by}",
+                            _("decided '{decision}' by {person}").format(
+                                decision=done.decision, person=done.decided_by
+                            ),
                         )
                     ],
                     area=area_id,
@@ -152,8 +159,10 @@ class ReminderService:
             today = tx.now.astimezone(self._zone(wf)).date()
             if nxt is not None and (nxt <= ag.review or nxt <= today):
                 raise InvalidInputError(
-                    f"the next review date {nxt:%d.%m.%Y} must lie after the current one "
-                    f"({ag.review:%d.%m.%Y}) and after today",
+                    _(
+                        "the next review date {next} must lie after the current one "
+                        "({current}) and after today"
+                    ).format(next=format_date(nxt), current=format_date(ag.review)),
                     field="next",
                 )
             role = pick_role(roles, AGREEMENT_SIGNERS)
@@ -197,7 +206,9 @@ class ReminderService:
             "superseded",
         ):
             raise InvalidInputError(
-                f"unknown status {status!r}: use pending, sent, failed, cancelled or superseded",
+                _(
+                    "unknown status {value}: use pending, sent, failed, cancelled or superseded"
+                ).format(value=repr(status)),
                 field="status",
             )
         with self.ctx.read() as uow:
@@ -216,25 +227,29 @@ class ReminderService:
             me = person(self.ctx, tx.uow, actor)
             rem = tx.uow.get_reminder(reminder_id)
             missing = NotFoundError(
-                f"no reminder {reminder_id}", kind="reminder", key=str(reminder_id)
+                _("no reminder {reminder}").format(reminder=reminder_id),
+                kind="reminder",
+                key=str(reminder_id),
             )
             if rem is None:
                 raise missing
             try:
-                area, _p, roles, _ = area_for(self.ctx, tx.uow, rem.area, actor)
+                area, _p, roles, _all = area_for(self.ctx, tx.uow, rem.area, actor)
             except NotFoundError:
                 raise missing from None  # an area they may not see: same answer
             role = pick_role(roles, AGREEMENT_SIGNERS)
             if not me.admin and role not in AGREEMENT_SIGNERS:
                 raise NotAllowedError(
-                    "only an admin or the area's moderation or social planning may retry",
+                    _("only an admin or the area's moderation or social planning may retry"),
                     actor=actor,
                     area=rem.area,
                 )
             if rem.status != "failed":
                 raise BlockedError(
-                    f"reminder {reminder_id} is {rem.status}, not failed",
-                    [Blocker("not_failed", "only failed reminders can be retried")],
+                    _("reminder {reminder} is {status}, not failed").format(
+                        reminder=reminder_id, status=rem.status
+                    ),
+                    [Blocker("not_failed", _("only failed reminders can be retried"))],
                     area=rem.area,
                 )
             tx.uow.update_reminder(
@@ -326,8 +341,10 @@ class ReminderService:
             me = person(self.ctx, uow, actor)
         if not me.admin:
             raise NotAllowedError(
-                f"only an admin may pretend another moment (--now) or make a dry run; "
-                f"{actor} is not one",
+                _(
+                    "only an admin may pretend another moment (--now) or make a dry run; "
+                    "{actor} is not one"
+                ).format(actor=actor),
                 actor=actor,
             )
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import BlockedError, Blocker, InvalidInputError, NotFoundError
+from ..i18n import _
 from ..model import Area, Assessment, Candidate, FireResult, NewArea, Nomination
 from ..validation import check_text
 from ..workflows import TransitionDef, Workflow
@@ -58,9 +59,11 @@ class SelectionService:
             if target in seen:
                 with _named(new):
                     raise InvalidInputError(
-                        f"it would become area '{target}', as {seen[target].label} would"
+                        _("it would become area '{area}', as {label} would").format(
+                            area=target, label=seen[target].label
+                        )
                         if new.label
-                        else f"area '{target}' is named by two candidates",
+                        else _("area '{area}' is named by two candidates").format(area=target),
                         field="area",
                     )
             seen[target] = new
@@ -72,7 +75,9 @@ class SelectionService:
             for new, target in targets:
                 if tx.uow.get_area(target) is not None:
                     with _named(new):
-                        raise InvalidInputError(f"an area '{target}' exists already", field="area")
+                        raise InvalidInputError(
+                            _("an area '{area}' exists already").format(area=target), field="area"
+                        )
             if panel:
                 checked = [(_with_panel(new, panel), w) for new, w in checked]
             areas = write_new(tx, checked, actor)
@@ -97,7 +102,7 @@ class SelectionService:
         """Record and conclude an assessment (see :meth:`Engine.assess`)."""
         reason = check_text(reason, "reason", max_len=2000)
         with self.ctx.write() as tx:
-            area, _p, roles, _ = area_for(self.ctx, tx.uow, candidate, actor)
+            area, _p, roles, _all = area_for(self.ctx, tx.uow, candidate, actor)
             wf = self.ctx.workflow(area)
             sel = _selection(wf, candidate)
             refuse_if_final(area, wf)
@@ -112,19 +117,27 @@ class SelectionService:
             current = tx.uow.get_fields(candidate)
             changed = {k: v for k, v in clean.items() if current.get(k) != v}
             if values and not changed:
-                raise InvalidInputError("nothing to change: the fields say that already")
+                raise InvalidInputError(_("nothing to change: the fields say that already"))
             merged = {**current, **changed}
             t = _concluding(wf, sel, area.state, merged)
             if t is None:
                 raise BlockedError(
-                    f"'{candidate}' is {area.state}: no assessment is taken there",
-                    [Blocker("wrong_state", f"phase {area.state} takes no assessment")],
+                    _("'{candidate}' is {state}: no assessment is taken there").format(
+                        candidate=candidate, state=area.state
+                    ),
+                    [
+                        Blocker(
+                            "wrong_state",
+                            _("phase {state} takes no assessment").format(state=area.state),
+                        )
+                    ],
                     area=candidate,
                 )
             missing = tuple(k for k in t.requires if merged.get(k) in (None, ""))
             if not missing and t.reason_required and not reason:
                 raise InvalidInputError(
-                    f"{t.title or t.trigger}: that needs a reason", field="reason"
+                    _("{transition}: that needs a reason").format(transition=t.title or t.trigger),
+                    field="reason",
                 )
             if changed:
                 area = bump(tx, area)
@@ -146,7 +159,9 @@ class SelectionService:
             trigger = _selection(wf, candidate).decision(area.state, decision)
             if trigger is None:
                 raise BlockedError(
-                    f"'{decision}' is not a decision to take in phase {area.state}",
+                    _("'{decision}' is not a decision to take in phase {state}").format(
+                        decision=decision, state=area.state
+                    ),
                     [Blocker("wrong_state", _who_decides(wf))],
                     area=candidate,
                 )
@@ -181,7 +196,9 @@ class SelectionService:
             return ()
         area, _p, _r, assignments = area_for(self.ctx, tx.uow, like, actor)
         if area.workflow != SELECTION_WORKFLOW:
-            raise InvalidInputError(f"{like} is no candidate of a selection", field="like")
+            raise InvalidInputError(
+                _("{like} is no candidate of a selection").format(like=like), field="like"
+            )
         return tuple((r, p) for r, p in assignments if r != "nominator")
 
 
@@ -189,7 +206,9 @@ def _selection(wf: Workflow, candidate: str = "") -> SelectionDef:
     sel = wf.selection
     if sel is None:
         raise NotFoundError(
-            f"{candidate or wf.name}: workflow {wf.name} version {wf.version} selects no areas",
+            _("{name}: workflow {workflow} version {version} selects no areas").format(
+                name=candidate or wf.name, workflow=wf.name, version=wf.version
+            ),
             kind="workflow",
             key=wf.name,
         )
@@ -255,7 +274,9 @@ def _concluding(
 def _who_decides(wf: Workflow) -> str:
     sel = _selection(wf)
     return "; ".join(
-        f"in phase {state}: {', '.join(d for d, _t in decisions)}"
+        _("in phase {state}: {decisions}").format(
+            state=state, decisions=", ".join(d for d, _t in decisions)
+        )
         for state, decisions in sel.decisions
     )
 

@@ -12,6 +12,7 @@ from ..errors import (
     NotAllowedError,
     NotFoundError,
 )
+from ..i18n import _
 from ..model import (
     Area,
     TaskRow,
@@ -40,7 +41,9 @@ class TaskService:
         wf = self.ctx.workflow(area)
         if phase is not None and phase not in wf.states:
             raise InvalidInputError(
-                f"'{phase}' is no phase of {wf.name}: use one of {', '.join(wf.states)}",
+                _("'{phase}' is no phase of {workflow}: use one of {phases}").format(
+                    phase=phase, workflow=wf.name, phases=", ".join(wf.states)
+                ),
                 field="phase",
             )
         return task_rows(wf, status, phase)
@@ -62,8 +65,15 @@ class TaskService:
             current = tx.uow.get_tasks(area_id).get(task_id)
             if current is not None and current.done:
                 raise BlockedError(
-                    f"task '{task_id}' is reported already",
-                    [Blocker("task_done", f"reported by {current.done_by}; reopen it first")],
+                    _("task '{task}' is reported already").format(task=task_id),
+                    [
+                        Blocker(
+                            "task_done",
+                            _("reported by {person}; reopen it first").format(
+                                person=current.done_by
+                            ),
+                        )
+                    ],
                     area=area_id,
                 )
             status = TaskStatus(task_id, True, actor, tx.now, note)
@@ -95,15 +105,15 @@ class TaskService:
             expect(area, expected_version)
             if not reason:
                 raise BlockedError(
-                    "reopening a task needs a reason",
-                    [Blocker("reason_required", "give a reason for reopening the task")],
+                    _("reopening a task needs a reason"),
+                    [Blocker("reason_required", _("give a reason for reopening the task"))],
                     area=area_id,
                 )
             current = tx.uow.get_tasks(area_id).get(task_id)
             if current is None or not current.done:
                 raise BlockedError(
-                    f"task '{task_id}' is open already",
-                    [Blocker("task_open", f"task '{task_id}' is not reported")],
+                    _("task '{task}' is open already").format(task=task_id),
+                    [Blocker("task_open", _("task '{task}' is not reported").format(task=task_id))],
                     area=area_id,
                 )
             status = TaskStatus(task_id, False)
@@ -123,13 +133,14 @@ class TaskService:
     def _task_access(
         self, tx: Tx, area_id: str, task_id: str, actor: str, reopen: bool = False
     ) -> tuple[Area, Workflow, frozenset[str], Any]:
-        area, _p, roles, _ = area_for(self.ctx, tx.uow, area_id, actor)
+        area, _p, roles, _all = area_for(self.ctx, tx.uow, area_id, actor)
         wf = self.ctx.workflow(area)
         found = wf.task(task_id)
         if found is None:
             raise NotFoundError(
-                f"workflow {wf.name} has no task '{task_id}'"
-                f" (see `regsam-flow task list {area_id}`)",
+                _(
+                    "workflow {workflow} has no task '{task}' (see `regsam-flow task list {area}`)"
+                ).format(workflow=wf.name, task=task_id, area=area_id),
                 kind="task",
                 key=task_id,
             )
@@ -138,15 +149,27 @@ class TaskService:
         allowed = set(task.roles) | ({"moderation"} if reopen else set())
         if not roles & allowed:
             raise NotAllowedError(
-                f"{actor} may not {'reopen' if reopen else 'report'} task '{task_id}': that needs "
-                f"the role {' or '.join(sorted(allowed))}",
+                (
+                    _("{actor} may not reopen task '{task}': that needs the role {roles}")
+                    if reopen
+                    else _("{actor} may not report task '{task}': that needs the role {roles}")
+                ).format(actor=actor, task=task_id, roles=_(" or ").join(sorted(allowed))),
                 actor=actor,
                 area=area_id,
             )
         if phase != area.state:
             raise BlockedError(
-                f"task '{task_id}' belongs to phase {phase}, the area is in {area.state}",
-                [Blocker("task_not_in_phase", f"task '{task_id}' belongs to phase {phase}")],
+                _("task '{task}' belongs to phase {phase}, the area is in {state}").format(
+                    task=task_id, phase=phase, state=area.state
+                ),
+                [
+                    Blocker(
+                        "task_not_in_phase",
+                        _("task '{task}' belongs to phase {phase}").format(
+                            task=task_id, phase=phase
+                        ),
+                    )
+                ],
                 area=area_id,
             )
         return area, wf, roles, task

@@ -13,6 +13,7 @@ from ..errors import (
     NotFoundError,
 )
 from ..guards import KG_GUARDS, NO_KG_FACTS, GuardContext
+from ..i18n import _
 from ..kg import KgFacts
 from ..model import (
     Approval,
@@ -70,8 +71,15 @@ class TransitionService:
         t = wf.advance_from(area.state)
         if t is None:
             raise BlockedError(
-                f"area '{area_id}' is {area.state}: there is no next phase",
-                [Blocker("no_forward_transition", f"phase {area.state} has no forward transition")],
+                _("area '{area}' is {state}: there is no next phase").format(
+                    area=area_id, state=area.state
+                ),
+                [
+                    Blocker(
+                        "no_forward_transition",
+                        _("phase {state} has no forward transition").format(state=area.state),
+                    )
+                ],
                 area=area_id,
             )
         with self.ctx.write() as tx:
@@ -197,10 +205,17 @@ def evaluate(
     if t.auto:
         vote = wf.state(area.state).vote
         seats = ", ".join(f"{n} {r}" for r, n in vote.seats) if vote else ""
-        blockers.append(Blocker("decided_by_vote", f"decided by the vote of {seats}"))
+        blockers.append(
+            Blocker("decided_by_vote", _("decided by the vote of {seats}").format(seats=seats))
+        )
     elif not roles & set(t.roles):
         blockers.append(
-            Blocker("role_missing", f"{actor} is not {' or '.join(t.roles)} in this area")
+            Blocker(
+                "role_missing",
+                _("{actor} is not {roles} in this area").format(
+                    actor=actor, roles=_(" or ").join(t.roles)
+                ),
+            )
         )
     blockers.extend(field_blockers(wf, t, agg.fields))
     facts = GuardContext(area, wf, t, actor, roles, agg.agreement, agg.tasks, kg)
@@ -217,8 +232,12 @@ def evaluate(
         blockers.extend(twice)
         mine = None if twice else mine
     for r in missing:
-        suffix = " (yours to give)" if r == mine else ""
-        blockers.append(Blocker("approval_missing", f"approval of {r} missing{suffix}"))
+        text = (
+            _("approval of {role} missing (yours to give)")
+            if r == mine
+            else _("approval of {role} missing")
+        )
+        blockers.append(Blocker("approval_missing", text.format(role=r)))
     return blockers, given, mine
 
 
@@ -242,7 +261,9 @@ def fire_in(
     expect(area, expected_version)
     if expected_state is not None and area.state != expected_state:
         raise ConflictError(
-            f"area '{area_id}' moved to {area.state} meanwhile; nothing was written",
+            _("area '{area}' moved to {state} meanwhile; nothing was written").format(
+                area=area_id, state=area.state
+            ),
             area=area_id,
         )
     wf = tx.ctx.workflow(area)
@@ -251,39 +272,55 @@ def fire_in(
         if not wf.has_trigger(trigger):
             triggers = sorted({x.trigger for x in wf.definition.transitions})
             raise NotFoundError(
-                f"workflow {wf.name} has no transition '{trigger}' (it has: {', '.join(triggers)})",
+                _("workflow {workflow} has no transition '{trigger}' (it has: {triggers})").format(
+                    workflow=wf.name, trigger=trigger, triggers=", ".join(triggers)
+                ),
                 kind="transition",
                 key=trigger,
             )
         raise BlockedError(
-            f"'{trigger}' is not possible from phase {area.state}",
-            [Blocker("wrong_state", f"'{trigger}' does not start from {area.state}")],
+            _("'{trigger}' is not possible from phase {state}").format(
+                trigger=trigger, state=area.state
+            ),
+            [
+                Blocker(
+                    "wrong_state",
+                    _("'{trigger}' does not start from {state}").format(
+                        trigger=trigger, state=area.state
+                    ),
+                )
+            ],
             area=area_id,
             trigger=trigger,
         )
     if role is not None and role not in roles:
-        raise NotAllowedError(f"{actor} is not {role} in '{area_id}'", actor=actor, area=area_id)
+        raise NotAllowedError(
+            _("{actor} is not {role} in '{area}'").format(actor=actor, role=role, area=area_id),
+            actor=actor,
+            area=area_id,
+        )
     acting_roles = frozenset([role]) if role else roles
     kg = kg_for(tx.uow, wf, area_id, area.state) if KG_GUARDS & set(t.guards) else NO_KG_FACTS
     blockers, given, mine = evaluate(tx.ctx, agg, wf, t, actor, acting_roles, kg)
     if t.reason_required and not reason:
-        blockers.append(Blocker("reason_required", f"'{trigger}' needs a reason"))
+        blockers.append(
+            Blocker("reason_required", _("'{trigger}' needs a reason").format(trigger=trigger))
+        )
     hard = [b for b in blockers if b.code != "approval_missing"]
     if any(b.code in ("role_missing", "decided_by_vote") for b in hard):
         raise NotAllowedError(
-            f"{actor} may not fire '{trigger}' in '{area_id}': "
-            + (
-                "it follows from the vote"
+            (
+                _("{actor} may not fire '{trigger}' in '{area}': it follows from the vote")
                 if t.auto
-                else f"that needs the role {' or '.join(t.roles)}"
-            ),
+                else _("{actor} may not fire '{trigger}' in '{area}': that needs the role {roles}")
+            ).format(actor=actor, trigger=trigger, area=area_id, roles=_(" or ").join(t.roles)),
             actor=actor,
             area=area_id,
             blockers=blockers,
         )
     if hard:
         raise BlockedError(
-            f"'{trigger}' is blocked in '{area_id}'",
+            _("'{trigger}' is blocked in '{area}'").format(trigger=trigger, area=area_id),
             blockers,
             area=area_id,
             trigger=trigger,
@@ -292,7 +329,7 @@ def fire_in(
     missing = [r for r in t.approvals if r not in given and r != mine]
     if mine is None and missing:
         raise BlockedError(
-            f"'{trigger}' waits for other approvals",
+            _("'{trigger}' waits for other approvals").format(trigger=trigger),
             blockers,
             area=area_id,
             trigger=trigger,
@@ -351,7 +388,11 @@ def apply(
     move = _Move(tx, agg, wf, t, actor, role, reason, details, approval)
     dest = tx.ctx.machines.get(wf).fire(area.state, t.trigger, move)
     if dest is None or move.entry is None:  # pragma: no cover - the guards passed already
-        raise BlockedError(f"'{t.trigger}' refused by the state machine", [], area=area.id)
+        raise BlockedError(
+            _("'{trigger}' refused by the state machine").format(trigger=t.trigger),
+            [],
+            area=area.id,
+        )
     return FireResult(area.id, t.trigger, True, area.state, dest, role, (), move.entry.seq)
 
 
@@ -439,22 +480,29 @@ def field_blockers(wf: Workflow, t: TransitionDef, fields: Mapping[str, Any]) ->
     for name in t.requires:
         if fields.get(name) in (None, ""):
             title = wf.fields[name].title if name in wf.fields else name
-            out.append(Blocker("field_missing", f"field '{name}' not set: {title}"))
+            out.append(
+                Blocker(
+                    "field_missing",
+                    _("field '{field}' not set: {title}").format(field=name, title=title),
+                )
+            )
     for name, want in t.when:
         have = fields.get(name)
         if have is not None and have != want:
             out.append(
                 Blocker(
                     "field_value",
-                    f"field '{name}' is {_show(have)}, '{t.trigger}' needs {_show(want)}",
+                    _("field '{field}' is {have}, '{trigger}' needs {want}").format(
+                        field=name, have=_show(have), trigger=t.trigger, want=_show(want)
+                    ),
                 )
             )
         elif have is None and name not in t.requires:
-            out.append(Blocker("field_missing", f"field '{name}' not set"))
+            out.append(Blocker("field_missing", _("field '{field}' not set").format(field=name)))
     return out
 
 
 def _show(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
