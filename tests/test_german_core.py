@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from regsam_flow import BlockedError, Engine, InvalidInputError, SchemaError
+from regsam_flow import BlockedError, Engine, InvalidInputError, InvalidWorkflowError, SchemaError
 from regsam_flow.cli import cli
 from regsam_flow.dates import parse_date
 from regsam_flow.i18n import use_language
@@ -20,6 +20,7 @@ from regsam_flow.screen import (
     screen,
 )
 from regsam_flow.validation import check_id
+from regsam_flow.workflows import parse_workflow
 
 from .conftest import AGREEMENT, report
 
@@ -167,3 +168,23 @@ def test_a_problem_in_the_monitoring_file_in_german_and_english(lang: str, expec
         parse_quarters(header + row, source="m.csv")
     assert exc.value.message == f"m.csv: {expected}"
     assert exc.value.field == "population"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("de", "bad.yaml: transitions[0] (go).dest: unbekannter Zustand 'nirgends'"),
+        ("en", "bad.yaml: transitions[0] (go).dest: unknown state 'nirgends'"),
+    ],
+)
+def test_a_workflow_definition_error_in_german_and_english(lang: str, expected: str) -> None:
+    text = (
+        "name: w\nversion: 1\ntitle: W\nroles: [moderation]\ninitial: a\n"
+        "states:\n  - {id: a, title: A}\n  - {id: b, title: B, final: true}\n"
+        "transitions:\n  - {trigger: go, source: a, dest: nirgends, roles: [moderation]}\n"
+    )
+    with use_language(lang), pytest.raises(InvalidWorkflowError) as exc:
+        parse_workflow(text, "bad.yaml")
+    assert exc.value.message == expected
+    assert exc.value.element == "transitions[0] (go).dest"
+    assert exc.value.exit_code == 7

@@ -120,7 +120,11 @@ def parse_workflow(
         data = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        where = (
+            _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else "YAML"
+        )
         problem = getattr(exc, "problem", None) or str(exc)
         raise _fail(
             source, where, _("YAML syntax error: {problem}").format(problem=problem)
