@@ -44,6 +44,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from regsam_flow.errors import InvalidInputError
+from regsam_flow.i18n import _
 from regsam_flow.ports import KgNotice, Recipient, ReminderNotice
 
 from .context import LANGUAGES, format_date, kg_context, template_context
@@ -80,7 +81,10 @@ def make_address(name: str, addr: str, field: str = "address") -> Address:
         return Address(display_name=_one_line(name), addr_spec=addr)
     except (ValueError, IndexError, HeaderParseError) as exc:
         raise InvalidInputError(
-            f"{field}: {addr!r} is not an email address ({exc})", field=field
+            _("{field}: {value!r} is not an email address ({problem})").format(
+                field=field, value=addr, problem=exc
+            ),
+            field=field,
         ) from None
 
 
@@ -89,7 +93,10 @@ def parse_address(text: str, field: str = "sender") -> Address:
     :class:`InvalidInputError` when it is no usable address."""
     name, addr = parseaddr(text)
     if not addr:
-        raise InvalidInputError(f"{field}: {text!r} is not an email address", field=field)
+        raise InvalidInputError(
+            _("{field}: {value!r} is not an email address").format(field=field, value=text),
+            field=field,
+        )
     return make_address(name, addr, field)
 
 
@@ -116,7 +123,9 @@ class ReminderRenderer:
             folder = Path(template_dir).expanduser()
             if not folder.is_dir():
                 raise InvalidInputError(
-                    f"template folder {str(folder)!r} does not exist or is not a folder",
+                    _("template folder {folder!r} does not exist or is not a folder").format(
+                        folder=str(folder)
+                    ),
                     field="template_dir",
                 )
             loaders.append(FileSystemLoader(str(folder)))
@@ -147,12 +156,15 @@ class ReminderRenderer:
                 except TemplateSyntaxError as exc:
                     where = exc.filename or name
                     raise InvalidInputError(
-                        f"template {where}, line {exc.lineno}: {exc.message}",
+                        _("template {name}, line {line}: {problem}").format(
+                            name=where, line=exc.lineno, problem=exc.message
+                        ),
                         field="template_dir",
                     ) from None
                 except TemplateError as exc:
                     raise InvalidInputError(
-                        f"template {name}: {exc}", field="template_dir"
+                        _("template {name}: {problem}").format(name=name, problem=exc),
+                        field="template_dir",
                     ) from None
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
@@ -287,14 +299,14 @@ def _recipient_addresses(recipients: tuple[Recipient, ...]) -> list[Address]:
         seen.add(key)
         out.append(make_address(r.name, r.email, f"recipient {r.person or r.name}"))
     if not out:
-        raise InvalidInputError("the message has no recipients", field="recipients")
+        raise InvalidInputError(_("the message has no recipients"), field="recipients")
     return out
 
 
 def _message_id(value: str) -> str:
     value = value.strip()
     if not value:
-        raise InvalidInputError("the message has no message id", field="message_id")
+        raise InvalidInputError(_("the message has no message id"), field="message_id")
     return value if value.startswith("<") else f"<{value}>"
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from regsam_flow.errors import InvalidInputError
+from regsam_flow.i18n import _
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -93,7 +94,7 @@ def redact(url: str) -> str:
         if "@" in tail:  # an unencoded / ? or # inside the password
             return f"{head}://***@{rest.rpartition('@')[2]}"
         return url if _port_ok(authority) else f"{head}://***"
-    userinfo, _, hostport = authority.rpartition("@")
+    userinfo, _at, hostport = authority.rpartition("@")
     if ":" not in userinfo:
         return url
     user = userinfo.partition(":")[0]
@@ -139,7 +140,9 @@ class SmtpSettings:
 
 
 def _bad(url: str, problem: str) -> InvalidInputError:
-    return InvalidInputError(f"SMTP URL {redact(url)!r}: {problem}", field=_FIELD)
+    return InvalidInputError(
+        _("SMTP URL {url!r}: {problem}").format(url=redact(url), problem=problem), field=_FIELD
+    )
 
 
 def _options(url: str, scheme: str, query: str) -> tuple[str, float]:
@@ -148,14 +151,16 @@ def _options(url: str, scheme: str, query: str) -> tuple[str, float]:
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
-        raise _bad(url, f"cannot read the options {query!r}") from None
+        raise _bad(url, _("cannot read the options {query!r}").format(query=query)) from None
     for key, value in pairs:
         if key == "starttls":
             if scheme == "smtps":
-                raise _bad(url, "smtps:// is TLS from the start; starttls= does not apply")
+                raise _bad(url, _("smtps:// is TLS from the start; starttls= does not apply"))
             mode = _STARTTLS.get(value.strip().lower())
             if mode is None:
-                raise _bad(url, f"starttls={value!r}: use auto, require or never")
+                raise _bad(
+                    url, _("starttls={value!r}: use auto, require or never").format(value=value)
+                )
             tls = mode
         elif key == "timeout":
             try:
@@ -163,9 +168,12 @@ def _options(url: str, scheme: str, query: str) -> tuple[str, float]:
             except ValueError:
                 timeout = -1.0
             if not timeout > 0 or timeout == float("inf"):
-                raise _bad(url, f"timeout={value!r}: give a number of seconds above 0")
+                raise _bad(
+                    url,
+                    _("timeout={value!r}: give a number of seconds above 0").format(value=value),
+                )
         else:
-            raise _bad(url, f"unknown option {key!r} (known: starttls, timeout)")
+            raise _bad(url, _("unknown option {key!r} (known: starttls, timeout)").format(key=key))
     return tls, timeout
 
 
@@ -174,7 +182,9 @@ def _credential(url: str, raw: str | None, what: str) -> str | None:
         return None
     value = unquote(raw)
     if not value.isascii():
-        raise _bad(url, f"the {what} must be ASCII (SMTP AUTH sends it as ASCII)")
+        raise _bad(
+            url, _("the {what} must be ASCII (SMTP AUTH sends it as ASCII)").format(what=what)
+        )
     return value
 
 
@@ -188,34 +198,43 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     userinfo = rest.rpartition("@")[0] if sep else ""
     if any(c in userinfo for c in "/?#"):
         raise InvalidInputError(
-            f"SMTP URL ({_FIELD}, not shown: it may hold a password): a '/', '?' or '#' "
-            "comes before the last '@'; percent-encode them in the user name and password "
-            "(%2F, %3F, %23)",
+            _(
+                "SMTP URL ({field}, not shown: it may hold a password): a '/', '?' or '#' "
+                "comes before the last '@'; percent-encode them in the user name and password "
+                "(%2F, %3F, %23)"
+            ).format(field=_FIELD),
             field=_FIELD,
         )
     try:
         parts = urlsplit(text)
     except ValueError:
-        raise _bad(text, "not a URL") from None
+        raise _bad(text, _("not a URL")) from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        shown = f"{parts.scheme!r}" if parts.scheme and "@" not in parts.scheme else "none"
-        raise _bad(text, f"unknown scheme {shown} (use smtp:// or smtps://)")
+        shown = f"{parts.scheme!r}" if parts.scheme and "@" not in parts.scheme else _("none")
+        raise _bad(
+            text, _("unknown scheme {scheme} (use smtp:// or smtps://)").format(scheme=shown)
+        )
     if "://" not in text:
-        raise _bad(text, f"write {scheme}://HOST[:PORT]")
+        raise _bad(text, _("write {scheme}://HOST[:PORT]").format(scheme=scheme))
     try:
         port = parts.port
     except ValueError:
-        raise _bad(text, "bad port (give a number from 1 to 65535)") from None
+        raise _bad(text, _("bad port (give a number from 1 to 65535)")) from None
     if port == 0:
-        raise _bad(text, "bad port (0)")
+        raise _bad(text, _("bad port (0)"))
     host = parts.hostname
     if not host:
-        raise _bad(text, "the host is missing")
+        raise _bad(text, _("the host is missing"))
     if parts.path not in ("", "/"):
-        raise _bad(text, f"unexpected path {parts.path!r} (percent-encode '/' in a password)")
+        raise _bad(
+            text,
+            _("unexpected path {path!r} (percent-encode '/' in a password)").format(
+                path=parts.path
+            ),
+        )
     if parts.fragment:
-        raise _bad(text, "unexpected '#' (percent-encode it in a password as %23)")
+        raise _bad(text, _("unexpected '#' (percent-encode it in a password as %23)"))
     tls, timeout = _options(text, scheme, parts.query)
     return SmtpSettings(
         url=redact(text),
@@ -224,6 +243,6 @@ def parse_smtp_url(url: str) -> SmtpSettings:
         port=port or _DEFAULT_PORTS[scheme],
         tls=tls,
         timeout=timeout,
-        username=_credential(text, parts.username, "user name"),
-        password=_credential(text, parts.password, "password"),
+        username=_credential(text, parts.username, _("user name")),
+        password=_credential(text, parts.password, _("password")),
     )

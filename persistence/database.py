@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from regsam_flow.errors import InvalidInputError
+from regsam_flow.i18n import _
 
 __all__ = ["UNREADABLE", "WRITE_OPTION", "create_db_engine", "redact_url", "scrub"]
 
@@ -93,10 +94,12 @@ def create_db_engine(url: str) -> Engine:
     parsed = _parse(url)
     if parsed is None:
         raise InvalidInputError(
-            "not a database URL, or one that cannot be read (it is not shown: it may hold "
-            "a password); "
-            "write it as sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname, "
-            "with '@', ':', '/' in user name or password percent-encoded (%40, %3A, %2F)",
+            _(
+                "not a database URL, or one that cannot be read (it is not shown: it may hold "
+                "a password); "
+                "write it as sqlite:///path/to/file.db or postgresql+psycopg://user@host/dbname, "
+                "with '@', ':', '/' in user name or password percent-encoded (%40, %3A, %2F)"
+            ),
             field="db",
         )
     if parsed.get_backend_name() != "sqlite":
@@ -104,7 +107,10 @@ def create_db_engine(url: str) -> Engine:
             return create_engine(parsed, pool_pre_ping=True)
         except Exception as exc:  # missing driver and the like
             raise InvalidInputError(
-                f"cannot use database {redact_url(url)}: {scrub(str(exc), url)}", field="db"
+                _("cannot use database {where}: {detail}").format(
+                    where=redact_url(url), detail=scrub(str(exc), url)
+                ),
+                field="db",
             ) from None
 
     db = parsed.database or ""
@@ -112,7 +118,10 @@ def create_db_engine(url: str) -> Engine:
     if db and db != ":memory:" and not db.startswith("file:"):
         folder = Path(db).expanduser().resolve().parent
         if not folder.is_dir():
-            raise InvalidInputError(f"folder {folder} for the database does not exist", field="db")
+            raise InvalidInputError(
+                _("folder {folder} for the database does not exist").format(folder=folder),
+                field="db",
+            )
         query = _read_only_query(Path(db).expanduser().resolve())
         if query is not None:
             uri = quote(str(Path(db).expanduser().resolve()), safe="/")

@@ -37,6 +37,7 @@ from typing import cast
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
 from regsam_flow.errors import AuditError, ConflictError, InvalidInputError, SchemaError
+from regsam_flow.i18n import _
 from regsam_flow.kg import (
     Attachment,
     Attendee,
@@ -139,8 +140,10 @@ class _State:
 
 def _conflict(what: str) -> ConflictError:
     return ConflictError(
-        f"the change collides with another one made meanwhile ({what}); "
-        "nothing was written, try again"
+        _(
+            "the change collides with another one made meanwhile ({detail}); "
+            "nothing was written, try again"
+        ).format(detail=what)
     )
 
 
@@ -254,8 +257,10 @@ class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
         area = s.areas.get(area_id)
         if area is None or area.version != expected_version:
             raise ConflictError(
-                f"area '{area_id}' was changed by someone else meanwhile; nothing was written,"
-                " look at it again and retry",
+                _(
+                    "area '{area}' was changed by someone else meanwhile; nothing was written,"
+                    " look at it again and retry"
+                ).format(area=area_id),
                 area=area_id,
             )
         if workflow_version is None:
@@ -349,8 +354,10 @@ class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
     def audit_head(self) -> tuple[int, str]:
         if self._s.head is None:
             raise AuditError(
-                "the audit log's head record is missing: nothing can be written; "
-                "run `regsam-flow audit verify`"
+                _(
+                    "the audit log's head record is missing: nothing can be written; "
+                    "run `regsam-flow audit verify`"
+                )
             )
         return self._s.head
 
@@ -751,7 +758,7 @@ class MemoryStore(Store):
     def _check_ready(self) -> None:
         if self._state.revision is None:
             raise SchemaError(
-                "the memory store is not initialised: run init (Engine.init) first",
+                _("the memory store is not initialised: run init (Engine.init) first"),
                 found=None,
                 expected=HEAD_REVISION,
             )
@@ -762,7 +769,7 @@ class MemoryStore(Store):
         timeout gets the SQL store's answer (a nested write in one thread)."""
         if not self._writer.acquire(timeout=BUSY_TIMEOUT_S):
             raise ConflictError(
-                "the store stayed busy with other writers; nothing was written, try again"
+                _("the store stayed busy with other writers; nothing was written, try again")
             )
         try:
             yield
@@ -824,8 +831,10 @@ class MemoryStore(Store):
 
     def login(self) -> str:
         raise InvalidInputError(
-            "binding people to their database login needs a database with logins "
-            "(PostgreSQL), not a memory store",
+            _(
+                "binding people to their database login needs a database with logins "
+                "(PostgreSQL), not a memory store"
+            ),
             field="bind_login",
         )
 

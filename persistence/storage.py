@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from regsam_flow.errors import StorageError
+from regsam_flow.i18n import _
 
 __all__ = ["LOW_SPACE", "sqlite_path", "storage_error"]
 
@@ -62,21 +63,21 @@ def storage_error(exc: DBAPIError, where: str, path: Path | None) -> StorageErro
     """The :class:`StorageError` ``exc`` stands for, if it is a storage problem."""
     problem = _problem(exc, path)
     if problem == "disk_full":
-        text = (
-            f"the disk of the database {where} is full: nothing was written; "
+        text = _(
+            "the disk of the database {where} is full: nothing was written; "
             "free some space and try again"
-        )
+        ).format(where=where)
     elif problem == "read_only":
-        text = (
-            f"the database {where} is read-only (a read-only file system, no write "
+        text = _(
+            "the database {where} is read-only (a read-only file system, no write "
             "permission, or a read-only server): nothing was written; reading works, "
             "changes need a writable database"
-        )
+        ).format(where=where)
     elif problem == "io_error":
-        text = (
-            f"the disk of the database {where} reported an I/O error: nothing was "
+        text = _(
+            "the disk of the database {where} reported an I/O error: nothing was "
             "written; check the disk and try again"
-        )
+        ).format(where=where)
     else:
         return None
     return StorageError(text, problem=problem)

@@ -20,6 +20,7 @@ from regsam_flow.errors import (
     SchemaError,
     UnavailableError,
 )
+from regsam_flow.i18n import _
 from regsam_flow.model import (
     AUDIT_FIELDS,
     Agreement,
@@ -34,7 +35,7 @@ from regsam_flow.model import (
 from regsam_flow.ports import Store, UnitOfWork
 
 from . import schema as s
-from .database import WRITE_OPTION, create_db_engine, redact_url
+from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
 from .instance_data import SqlInstanceData
 from .kg import SqlKg
 from .kg_messages import SqlKgMessages
@@ -242,8 +243,10 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, UnitOfW
         )
         if result.rowcount != 1:
             raise ConflictError(
-                f"area '{area_id}' was changed by someone else meanwhile; nothing was written,"
-                " look at it again and retry",
+                _(
+                    "area '{area}' was changed by someone else meanwhile; nothing was written,"
+                    " look at it again and retry"
+                ).format(area=area_id),
                 area=area_id,
             )
         return expected_version + 1
@@ -372,8 +375,10 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, UnitOfW
         ).first()
         if row is None or row.seq is None or row.hash is None:
             raise AuditError(
-                "the audit log's head record is missing (deleted behind the engine's back): "
-                "nothing can be written; run `regsam-flow audit verify`"
+                _(
+                    "the audit log's head record is missing (deleted behind the engine's back): "
+                    "nothing can be written; run `regsam-flow audit verify`"
+                )
             )
         return int(row.seq), str(row.hash)
 
@@ -523,6 +528,24 @@ class SqlStore(Store):
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._path = sqlite_path(self.engine.url.database) if self._sqlite else None
 
+    def _connect(self) -> Connection:
+        """A connection, or one clear error when the database cannot be
+        reached: a storage problem as :class:`StorageError`, anything else
+        (server down, wrong password, unknown database) as
+        :class:`UnavailableError` naming the database (without password) and
+        the driver's first line."""
+        try:
+            return self.engine.connect()
+        except DBAPIError as exc:
+            err = storage_error(exc, redact_url(self.url), self._path)
+            if err is not None:
+                raise err from None
+            raise UnavailableError(
+                _("cannot connect to the database {where}: {detail}").format(
+                    where=redact_url(self.url), detail=scrub(_first_line(exc.orig), self.url)
+                )
+            ) from None
+
     @contextmanager
     def _storage(self) -> Iterator[None]:
         """Storage problems (disk full, read-only) as :class:`StorageError`."""
@@ -538,7 +561,7 @@ class SqlStore(Store):
     def _unit(self, write: bool, migrate: bool = False) -> Iterator[UnitOfWork]:
         committing = False
         try:
-            with self.engine.connect() as conn:
+            with self._connect() as conn:
                 if write:
                     conn = conn.execution_options(**{WRITE_OPTION: True})
                 elif not self._sqlite:
@@ -562,8 +585,10 @@ class SqlStore(Store):
             raise
         except IntegrityError as exc:
             raise ConflictError(
-                f"the change collides with another one made meanwhile ({exc.orig}); "
-                "nothing was written, try again"
+                _(
+                    "the change collides with another one made meanwhile ({detail}); "
+                    "nothing was written, try again"
+                ).format(detail=exc.orig)
             ) from None
         except DBAPIError as exc:
             err = storage_error(exc, redact_url(self.url), self._path)
@@ -571,21 +596,25 @@ class SqlStore(Store):
                 raise err from None
             if isinstance(exc, OperationalError) and _is_locked(exc):
                 raise ConflictError(
-                    "the database stayed busy with other writers; nothing was written, try again"
+                    _("the database stayed busy with other writers; nothing was written, try again")
                 ) from None
             if committing and (exc.connection_invalidated or _is_disconnect(exc)):
                 # COMMIT may have reached the server and been carried out
                 # before the connection broke: nobody can tell from here
                 raise OutcomeUnknownError(
-                    f"the connection to the database {redact_url(self.url)} was lost while "
-                    f"the change was being committed ({_first_line(exc.orig)}): it may or may "
-                    "not have been written. Look before trying again: `regsam-flow area show "
-                    "AREA` and `regsam-flow log AREA` show whether it is there"
+                    _(
+                        "the connection to the database {where} was lost while "
+                        "the change was being committed ({detail}): it may or may "
+                        "not have been written. Look before trying again: `regsam-flow area show "
+                        "AREA` and `regsam-flow log AREA` show whether it is there"
+                    ).format(where=redact_url(self.url), detail=_first_line(exc.orig))
                 ) from None
             if exc.connection_invalidated or _is_disconnect(exc):
                 raise UnavailableError(
-                    f"the connection to the database {redact_url(self.url)} was lost during "
-                    f"the change ({_first_line(exc.orig)}); nothing was written, try again"
+                    _(
+                        "the connection to the database {where} was lost during "
+                        "the change ({detail}); nothing was written, try again"
+                    ).format(where=redact_url(self.url), detail=_first_line(exc.orig))
                 ) from None
             raise
 
@@ -615,7 +644,7 @@ class SqlStore(Store):
     def schema_status(self) -> tuple[str | None, str]:
         if self._missing_file():
             return None, s.HEAD_REVISION
-        with self._storage(), self.engine.connect() as conn:
+        with self._storage(), self._connect() as conn:
             try:
                 # one query; asking first (reflection: has_table) costs as much again
                 row = conn.execute(_SQL_SCHEMA_VERSION).first()
@@ -635,20 +664,26 @@ class SqlStore(Store):
             return
         if found is None:
             raise SchemaError(
-                f"database {where} is not initialised: run `regsam-flow init` first",
+                _("database {where} is not initialised: run `regsam-flow init` first").format(
+                    where=where
+                ),
                 found=None,
                 expected=expected,
             )
         if found < expected:
             raise SchemaError(
-                f"database {where} has schema {found}, this regsam-flow needs {expected}: "
-                "run `regsam-flow init` to upgrade it (back it up first)",
+                _(
+                    "database {where} has schema {found}, this regsam-flow needs {expected}: "
+                    "run `regsam-flow init` to upgrade it (back it up first)"
+                ).format(where=where, found=found, expected=expected),
                 found=found,
                 expected=expected,
             )
         raise SchemaError(
-            f"database {where} has schema {found}, newer than this regsam-flow knows "
-            f"({expected}): upgrade regsam-flow",
+            _(
+                "database {where} has schema {found}, newer than this regsam-flow knows "
+                "({expected}): upgrade regsam-flow"
+            ).format(where=where, found=found, expected=expected),
             found=found,
             expected=expected,
         )
@@ -656,7 +691,7 @@ class SqlStore(Store):
     def upgrade(self, target: str = "head") -> tuple[str | None, str]:
         """Run the migrations up to ``target`` (tests use older targets)."""
         before, _ = self.schema_status()
-        with self._storage(), self.engine.connect() as conn:
+        with self._storage(), self._connect() as conn:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 self._migrate(conn, target)
@@ -679,11 +714,13 @@ class SqlStore(Store):
             from regsam_flow.errors import InvalidInputError
 
             raise InvalidInputError(
-                "binding people to their database login needs a database with logins "
-                "(PostgreSQL), not SQLite",
+                _(
+                    "binding people to their database login needs a database with logins "
+                    "(PostgreSQL), not SQLite"
+                ),
                 field="bind_login",
             )
-        with self._storage(), self.engine.connect() as conn:
+        with self._storage(), self._connect() as conn:
             return str(conn.execute(text("SELECT session_user")).scalar_one())
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, TypeAlias
 
+from .i18n import _
 from .model import AUDIT_FIELDS, AuditEntry, VerifyResult
 
 __all__ = [
@@ -155,7 +156,7 @@ def add_findings(result: VerifyResult, findings: Sequence[tuple[int | None, str]
         ok=False,
         first_bad_seq=first_seq,
         problem=first,
-        problems=tuple(text for _, text in found),
+        problems=tuple(text for _seq, text in found),
     )
 
 
@@ -186,7 +187,7 @@ def _walk(
     if want_seq == 0 or (want_seq is None and want_hash == GENESIS):
         # the head of an empty log: any log starts from it
         if want_hash != GENESIS:
-            return VerifyResult(False, 0, GENESIS, None, "an empty log's head hash is all zeros")
+            return VerifyResult(False, 0, GENESIS, None, _("an empty log's head hash is all zeros"))
         seen_hash = True
     for row in rows:
         try:
@@ -195,12 +196,18 @@ def _walk(
             if seq != expected:
                 if seq > expected:
                     problem = (
-                        f"entry {expected} is missing (deleted?): the log goes on at {seq}"
+                        _("entry {seq} is missing (deleted?): the log goes on at {next}").format(
+                            seq=expected, next=seq
+                        )
                         if seq == expected + 1
-                        else f"entries {expected} to {seq - 1} are missing (deleted?)"
+                        else _("entries {first} to {last} are missing (deleted?)").format(
+                            first=expected, last=seq - 1
+                        )
                     )
                     return VerifyResult(False, count, prev, expected, problem)
-                return VerifyResult(False, count, prev, seq, f"entry {seq} out of order")
+                return VerifyResult(
+                    False, count, prev, seq, _("entry {seq} out of order").format(seq=seq)
+                )
             text = (
                 f"{prev}|{seq}|{len(at)}:{at}|{len(actor)}:{actor}|{len(role)}:{role}"
                 f"|{len(area)}:{area}|{len(action)}:{action}|{len(trigger)}:{trigger}"
@@ -211,19 +218,28 @@ def _walk(
         except (TypeError, ValueError):  # not text, invalid UTF-8, too few fields
             return VerifyResult(False, count, prev, expected, _damage(row, expected))
         if computed != h:
-            problem = (
-                f"entry {seq} does not match its hash: it was edited, inserted or moved"
+            problem = _(
+                "entry {seq} does not match its hash: it was edited, inserted or moved"
                 " (or the entry before it was)"
-            )
+            ).format(seq=seq)
             return VerifyResult(False, count, prev, seq, problem)
         if not ts_ok(at):
-            times.append((seq, f"entry {seq}: its time {at!r} is not a time the log writes"))
+            times.append(
+                (
+                    seq,
+                    _("entry {seq}: its time {at!r} is not a time the log writes").format(
+                        seq=seq, at=at
+                    ),
+                )
+            )
         elif at < prev_at:
             times.append(
                 (
                     seq,
-                    f"entry {seq} is dated {at}, before entry {seq - 1} ({prev_at}): "
-                    "the log's time goes back",
+                    _(
+                        "entry {seq} is dated {at}, before entry {before} ({before_at}): "
+                        "the log's time goes back"
+                    ).format(seq=seq, at=at, before=seq - 1, before_at=prev_at),
                 )
             )
         else:
@@ -232,19 +248,21 @@ def _walk(
             if computed == want_hash:
                 seen_hash = True
             elif want_seq is not None:
-                problem = f"entry {seq} is not the expected head: the log was rewritten"
+                problem = _("entry {seq} is not the expected head: the log was rewritten").format(
+                    seq=seq
+                )
                 return VerifyResult(False, count, prev, seq, problem)
         prev = computed
         expected += 1
         count += 1
     if not seen_hash:
         if want_seq is not None:
-            problem = (
-                f"the log has {count} entries, the expected head has {want_seq}:"
+            problem = _(
+                "the log has {count} entries, the expected head has {expected}:"
                 " entries were cut from the end"
-            )
+            ).format(count=count, expected=want_seq)
             return VerifyResult(False, count, prev, count + 1, problem)
-        return VerifyResult(False, count, prev, None, "the expected head hash is not in the log")
+        return VerifyResult(False, count, prev, None, _("the expected head hash is not in the log"))
     return VerifyResult(True, count, prev)
 
 
@@ -252,25 +270,31 @@ def _damage(row: AuditRow, expected: int) -> str:
     """Why an entry could not even be hashed: name the entry and the column."""
     values = list(row)
     if len(values) != len(AUDIT_FIELDS):
-        return f"entry {expected} has {len(values)} fields, not {len(AUDIT_FIELDS)}"
+        return _("entry {seq} has {found} fields, not {wanted}").format(
+            seq=expected, found=len(values), wanted=len(AUDIT_FIELDS)
+        )
     seq = values[0]
     if not isinstance(seq, int) or isinstance(seq, bool):
-        return f"the entry after {expected - 1} has the sequence number {seq!r}, not a number"
+        return _("the entry after {before} has the sequence number {seq!r}, not a number").format(
+            before=expected - 1, seq=seq
+        )
     for name, value in zip(AUDIT_FIELDS[1:], values[1:], strict=True):
         if value is None:
-            return f"entry {seq}: its {name} is empty (NULL): edited behind the engine's back"
+            return _(
+                "entry {seq}: its {name} is empty (NULL): edited behind the engine's back"
+            ).format(seq=seq, name=name)
         if not isinstance(value, str):
-            return (
-                f"entry {seq}: its {name} is {type(value).__name__} {value!r}, not text: "
+            return _(
+                "entry {seq}: its {name} is {type} {value!r}, not text: "
                 "edited behind the engine's back"
-            )
+            ).format(seq=seq, name=name, type=type(value).__name__, value=value)
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return (
-                f"entry {seq}: its {name} is not valid UTF-8 text: edited behind the engine's back"
-            )
-    return f"entry {seq} cannot be read"
+            return _(
+                "entry {seq}: its {name} is not valid UTF-8 text: edited behind the engine's back"
+            ).format(seq=seq, name=name)
+    return _("entry {seq} cannot be read").format(seq=seq)
 
 
 def parse_head(text: str) -> tuple[int | None, str]:
@@ -280,7 +304,9 @@ def parse_head(text: str) -> tuple[int | None, str]:
         from .errors import InvalidInputError
 
         raise InvalidInputError(
-            f"expected head {text!r} is not N:HASH (as `regsam-flow audit head` prints)",
+            _("expected head {text!r} is not N:HASH (as `regsam-flow audit head` prints)").format(
+                text=text
+            ),
             field="expect_head",
         )
     return (int(m.group(1)) if m.group(1) else None), m.group(2).lower()

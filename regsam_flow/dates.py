@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidInputError
+from .i18n import N_, _
 
 __all__ = [
     "BERLIN",
@@ -30,7 +31,7 @@ __all__ = [
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_HINT = "use 2027-07-15 or 15.07.2027"
+_HINT = N_("use 2027-07-15 or 15.07.2027")
 #: The years a date may lie in (both included).
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
@@ -39,7 +40,9 @@ def check_date(value: date, field: str = "date") -> date:
     """``value`` if its year lies in 1900-2200, else an InvalidInputError naming ``field``."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise InvalidInputError(
-            f"{field}: {value.isoformat()} lies outside the years {FIRST_YEAR}-{LAST_YEAR}",
+            _("{field}: {date} lies outside the years {first}-{last}").format(
+                field=field, date=value.isoformat(), first=FIRST_YEAR, last=LAST_YEAR
+            ),
             field=field,
         )
     return value
@@ -49,7 +52,9 @@ def check_moment(value: datetime, field: str = "time") -> datetime:
     """``value`` (a date and time) if it lies in the years 1900-2200; a time
     without a zone is refused, as the engine could not tell when it is."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInputError(f"{field}: a date and time needs a time zone", field=field)
+        raise InvalidInputError(
+            _("{field}: a date and time needs a time zone").format(field=field), field=field
+        )
     check_date(value.date(), field)
     return value
 
@@ -65,9 +70,15 @@ def parse_date(text: str, field: str = "date") -> date:
             return check_date(date.fromisoformat(value), field)
     except ValueError as exc:
         raise InvalidInputError(
-            f"{field}: {text!r} is not a valid date ({exc})", field=field
+            _("{field}: {text!r} is not a valid date ({problem})").format(
+                field=field, text=text, problem=exc
+            ),
+            field=field,
         ) from None
-    raise InvalidInputError(f"{field}: {text!r} is not a date ({_HINT})", field=field)
+    raise InvalidInputError(
+        _("{field}: {text!r} is not a date ({hint})").format(field=field, text=text, hint=_(_HINT)),
+        field=field,
+    )
 
 
 def parse_when(text: str, field: str = "time", end_of_day: bool = False) -> datetime:
@@ -76,7 +87,7 @@ def parse_when(text: str, field: str = "time", end_of_day: bool = False) -> date
     value = text.strip()
     for sep in ("T", " "):
         if sep in value:
-            day_text, _, time_text = value.partition(sep)
+            day_text, _sep, time_text = value.partition(sep)
             day = parse_date(day_text, field)
             try:
                 if time_text.endswith("Z"):
@@ -85,7 +96,10 @@ def parse_when(text: str, field: str = "time", end_of_day: bool = False) -> date
                 t = time.fromisoformat(time_text)
             except ValueError:
                 raise InvalidInputError(
-                    f"{field}: {text!r} has no valid time (use 10:30 or 10:30:00)", field=field
+                    _("{field}: {text!r} has no valid time (use 10:30 or 10:30:00)").format(
+                        field=field, text=text
+                    ),
+                    field=field,
                 ) from None
             local = datetime.combine(day, t)
             if t.tzinfo is None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from .dates import format_datetime_de
 from .errors import Blocker
+from .i18n import _, format_datetime
 from .kg import KgFacts
 from .model import AGREEMENT_SIGNERS, Agreement, Area, TaskStatus
 from .parties import same_signer
@@ -61,14 +61,24 @@ def agreement_signed(ctx: GuardContext) -> list[Blocker]:
     different people."""
     ag = ctx.agreement
     if ag is None:
-        return [Blocker("agreement_missing", "no cooperation agreement yet")]
+        return [Blocker("agreement_missing", _("no cooperation agreement yet"))]
     out = []
     missing = ag.missing_fields()
     if missing:
-        out.append(Blocker("agreement_incomplete", "agreement lacks: " + ", ".join(missing)))
+        out.append(
+            Blocker(
+                "agreement_incomplete",
+                _("agreement lacks: {fields}").format(fields=", ".join(missing)),
+            )
+        )
     for role in AGREEMENT_SIGNERS:
         if role not in ag.signatures:
-            out.append(Blocker("agreement_unsigned", f"agreement not yet signed by {role}"))
+            out.append(
+                Blocker(
+                    "agreement_unsigned",
+                    _("agreement not yet signed by {role}").format(role=role),
+                )
+            )
     out.extend(same_signer(ag.signatures))
     return out
 
@@ -81,7 +91,12 @@ def required_tasks_done(ctx: GuardContext) -> list[Blocker]:
             status = ctx.tasks.get(task.id)
             if status is None or not status.done:
                 out.append(
-                    Blocker("task_open", f"required task '{task.id}' not reported: {task.title}")
+                    Blocker(
+                        "task_open",
+                        _("required task '{task}' not reported: {title}").format(
+                            task=task.id, title=task.title
+                        ),
+                    )
                 )
     return out
 
@@ -95,7 +110,7 @@ def catalogue_adopted(ctx: GuardContext) -> list[Blocker]:
         return [
             Blocker(
                 "catalogue_not_adopted",
-                "the KG has not adopted a catalogue of goals and measures at a recorded meeting",
+                _("the KG has not adopted a catalogue of goals and measures at a recorded meeting"),
             )
         ]
     out = []
@@ -103,13 +118,17 @@ def catalogue_adopted(ctx: GuardContext) -> list[Blocker]:
         out.append(
             Blocker(
                 "catalogue_not_adopted",
-                f"the catalogue changed since version {kg.adopted_version} was adopted: "
-                "the KG must adopt it again",
+                _(
+                    "the catalogue changed since version {version} was adopted: "
+                    "the KG must adopt it again"
+                ).format(version=kg.adopted_version),
             )
         )
     if not any(g.measures for g in kg.goals):
         out.append(
-            Blocker("catalogue_not_adopted", "the catalogue has no goal with at least one measure")
+            Blocker(
+                "catalogue_not_adopted", _("the catalogue has no goal with at least one measure")
+            )
         )
     return out
 
@@ -121,7 +140,7 @@ def goals_rated(ctx: GuardContext) -> list[Blocker]:
     if not open_goals:
         return []
     named = ", ".join(f"{g.number} ({g.title})" for g in open_goals)
-    return [Blocker("goals_not_rated", f"goals not rated yet: {named}")]
+    return [Blocker("goals_not_rated", _("goals not rated yet: {goals}").format(goals=named))]
 
 
 def final_documentation_recorded(ctx: GuardContext) -> list[Blocker]:
@@ -133,7 +152,7 @@ def final_documentation_recorded(ctx: GuardContext) -> list[Blocker]:
         return [
             Blocker(
                 "documentation_missing",
-                "the final documentation is not recorded yet (regsam-flow dossier AREA --final)",
+                _("the final documentation is not recorded yet (regsam-flow dossier AREA --final)"),
             )
         ]
     if doc.stale:
@@ -141,9 +160,11 @@ def final_documentation_recorded(ctx: GuardContext) -> list[Blocker]:
         return [
             Blocker(
                 "documentation_stale",
-                f"the data changed since the final documentation was recorded on "
-                f"{format_datetime_de(doc.recorded_at)} ({changes}): record it again "
-                "(regsam-flow dossier AREA --final)",
+                _(
+                    "the data changed since the final documentation was recorded on "
+                    "{recorded} ({changes}): record it again "
+                    "(regsam-flow dossier AREA --final)"
+                ).format(recorded=format_datetime(doc.recorded_at), changes=changes),
             )
         ]
     return []

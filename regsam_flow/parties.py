@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .errors import Blocker
+from .i18n import _
 from .model import AGREEMENT_SIGNERS
 
 __all__ = ["CODE", "PARTIES", "both_roles", "new_role", "same_signer", "second_approval"]
@@ -31,8 +32,10 @@ def both_roles(assignments: Iterable[tuple[str, str]]) -> list[Blocker]:
     return [
         Blocker(
             CODE,
-            f"{person} holds both {' and '.join(PARTIES)} in this area: an admin must "
-            "give one of the two roles to someone else",
+            _(
+                "{person} holds both {first} and {second} in this area: an admin must "
+                "give one of the two roles to someone else"
+            ).format(person=person, first=PARTIES[0], second=PARTIES[1]),
         )
         for person, roles in sorted(held.items())
         if len(roles) == len(PARTIES)
@@ -49,8 +52,10 @@ def new_role(assignments: Iterable[tuple[str, str]], role: str, person: str) -> 
     return [
         Blocker(
             CODE,
-            f"{person} is {other[0]} in this area and cannot be {role} too: "
-            "REGSAM and the social department must be two different people",
+            _(
+                "{person} is {other} in this area and cannot be {role} too: "
+                "REGSAM and the social department must be two different people"
+            ).format(person=person, other=other[0], role=role),
         )
     ]
 
@@ -64,8 +69,10 @@ def same_signer(signatures: Mapping[str, str], person: str | None = None) -> lis
             return [
                 Blocker(
                     CODE,
-                    f"{person} signed this version as {signed[0]} already: the other "
-                    "party's signature must come from someone else",
+                    _(
+                        "{person} signed this version as {role} already: the other "
+                        "party's signature must come from someone else"
+                    ).format(person=person, role=signed[0]),
                 )
             ]
         return []
@@ -74,8 +81,10 @@ def same_signer(signatures: Mapping[str, str], person: str | None = None) -> lis
         return [
             Blocker(
                 CODE,
-                f"both signatures are by {people.pop()}: the two parties must sign as "
-                "two different people",
+                _(
+                    "both signatures are by {person}: the two parties must sign as "
+                    "two different people"
+                ).format(person=people.pop()),
             )
         ]
     return []
@@ -89,7 +98,9 @@ def second_approval(given: Mapping[str, str], person: str, trigger: str) -> list
     return [
         Blocker(
             CODE,
-            f"{person} approved '{trigger}' as {done[0]} already: the other party's "
-            "approval must come from someone else",
+            _(
+                "{person} approved '{trigger}' as {role} already: the other party's "
+                "approval must come from someone else"
+            ).format(person=person, trigger=trigger, role=done[0]),
         )
     ]

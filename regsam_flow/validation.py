@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidInputError
+from .i18n import _
 
 __all__ = ["check_email", "check_guard_name", "check_id", "check_text", "check_unicode"]
 
@@ -22,8 +23,10 @@ def check_unicode(value: str, field: str) -> str:
     not quoted in the message: it cannot be printed as it is."""
     if _SURROGATE.search(value):
         raise InvalidInputError(
-            f"{field} is not valid UTF-8 text: it holds bytes that cannot be decoded "
-            "(is your terminal or file set to another encoding than UTF-8?)",
+            _(
+                "{field} is not valid UTF-8 text: it holds bytes that cannot be decoded "
+                "(is your terminal or file set to another encoding than UTF-8?)"
+            ).format(field=field),
             field=field,
         )
     return value
@@ -34,8 +37,10 @@ def check_id(value: str, field: str) -> str:
     check_unicode(value, field)
     if not _ID.fullmatch(value):
         raise InvalidInputError(
-            f"{field} {value!r} is not a valid id: use letters, digits, '.', '_', '@' or '-',"
-            " starting with a letter or digit, at most 64 characters",
+            _(
+                "{field} {value!r} is not a valid id: use letters, digits, '.', '_', '@' or '-',"
+                " starting with a letter or digit, at most 64 characters"
+            ).format(field=field, value=value),
             field=field,
         )
     return value
@@ -48,8 +53,10 @@ def check_guard_name(name: str) -> str:
     """A guard name as workflow files write it: lower case, digits, '_'."""
     if not _GUARD.fullmatch(name):
         raise InvalidInputError(
-            f"guard name {name!r} cannot be used in a workflow file: use lower-case letters,"
-            " digits and '_', starting with a letter",
+            _(
+                "guard name {name!r} cannot be used in a workflow file: use lower-case letters,"
+                " digits and '_', starting with a letter"
+            ).format(name=name),
             field="guard",
         )
     return name
@@ -58,7 +65,10 @@ def check_guard_name(name: str) -> str:
 def check_email(value: str, field: str = "email") -> str:
     v = check_unicode(value, field).strip()
     if not _EMAIL.fullmatch(v):
-        raise InvalidInputError(f"{field}: {value!r} is not an email address", field=field)
+        raise InvalidInputError(
+            _("{field}: {value!r} is not an email address").format(field=field, value=value),
+            field=field,
+        )
     return v
 
 
@@ -68,15 +78,20 @@ def check_text(
     """Free text: valid Unicode, stripped, no control characters, bounded in length."""
     v = check_unicode(value, field).strip()
     if required and not v:
-        raise InvalidInputError(f"{field} must not be empty", field=field)
+        raise InvalidInputError(_("{field} must not be empty").format(field=field), field=field)
     bad = _CONTROL.search(v)
     if bad or (not multiline and ("\n" in v or "\t" in v)):
         raise InvalidInputError(
-            f"{field} contains a control character or line break where none is allowed",
+            _("{field} contains a control character or line break where none is allowed").format(
+                field=field
+            ),
             field=field,
         )
     if len(v) > max_len:
         raise InvalidInputError(
-            f"{field} is {len(v)} characters long; at most {max_len} are allowed", field=field
+            _("{field} is {length} characters long; at most {max} are allowed").format(
+                field=field, length=len(v), max=max_len
+            ),
+            field=field,
         )
     return v

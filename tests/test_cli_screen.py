@@ -462,7 +462,9 @@ def test_works_without_a_database(tmp_path: Path) -> None:
 
 def test_screen_imports_neither_sqlalchemy_nor_the_engine(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGSAM_FLOW_")}
-    env.update(REGSAM_FLOW_HOME=str(tmp_path / "home"), PYTHONIOENCODING="utf-8")
+    env.update(
+        REGSAM_FLOW_HOME=str(tmp_path / "home"), REGSAM_FLOW_LANG="en", PYTHONIOENCODING="utf-8"
+    )
     code = (
         "import sys\n"
         "from regsam_flow.cli import main\n"

@@ -101,7 +101,7 @@ def test_final_documentation_recorded_needs_a_record_of_the_data_as_it_is() -> N
     )
     blockers = final_documentation_recorded(_ctx(KgFacts(final_document=old)))
     assert _codes(blockers) == ["documentation_stale"]
-    assert "30.11.2026 13:00 (goal_rated): record it again" in blockers[0].message
+    assert "2026-11-30 13:00 (goal_rated): record it again" in blockers[0].message
 
 
 # ------------------------------------------------- an area on version 2 walks

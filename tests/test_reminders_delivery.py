@@ -615,6 +615,7 @@ def _env(tmp_path: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGSAM_FLOW_")}
     env.update(
         REGSAM_FLOW_HOME=str(tmp_path / "home"),
+        REGSAM_FLOW_LANG="en",
         REGSAM_FLOW_SMTP_URL=f"smtp://127.0.0.1:{port}",
         PYTHONIOENCODING="utf-8",
         PYTHONUNBUFFERED="1",

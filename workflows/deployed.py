@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable
 
 from regsam_flow.errors import InvalidWorkflowError, NotFoundError
+from regsam_flow.i18n import _
 from regsam_flow.model import StoredWorkflow
 
 from .cache import load_stored
@@ -40,7 +41,7 @@ class DeployedWorkflows:
         return self._stored.get((name, version))
 
     def names(self) -> list[str]:
-        return sorted({name for name, _ in self._stored})
+        return sorted({name for name, _v in self._stored})
 
     def versions(self, name: str) -> list[int]:
         return sorted(v for n, v in self._stored if n == name)
@@ -52,10 +53,12 @@ class DeployedWorkflows:
         """The deployed workflow of that name and version; the newest if None."""
         versions = self.versions(name)
         if not versions:
-            known = ", ".join(self.names()) or "none"
+            known = ", ".join(self.names()) or _("none")
             raise NotFoundError(
-                f"no workflow named '{name}' (not deployed; deployed: {known}): an admin "
-                "deploys a definition with `regsam-flow workflow deploy FILE`",
+                _(
+                    "no workflow named '{name}' (not deployed; deployed: {known}): an admin "
+                    "deploys a definition with `regsam-flow workflow deploy FILE`"
+                ).format(name=name, known=known),
                 kind="workflow",
                 key=name,
             )
@@ -66,24 +69,30 @@ class DeployedWorkflows:
         d = self._stored.get(key)
         if d is None:
             raise NotFoundError(
-                f"workflow '{name}' version {version} is not deployed "
-                f"(deployed versions: {', '.join(map(str, versions))}); an admin deploys "
-                "it with `regsam-flow workflow deploy FILE`",
+                _(
+                    "workflow '{name}' version {version} is not deployed "
+                    "(deployed versions: {versions}); an admin deploys "
+                    "it with `regsam-flow workflow deploy FILE`"
+                ).format(name=name, version=version, versions=", ".join(map(str, versions))),
                 kind="workflow",
                 key=name,
             )
         source = f"{d.name} v{d.version} as deployed (from {d.source})"
         if text_hash(d.text) != d.hash:
             raise InvalidWorkflowError(
-                f"{source}: its text in the database does not match its hash {d.hash[:12]}: "
-                "it was changed after it was deployed",
+                _(
+                    "{source}: its text in the database does not match its hash {hash}: "
+                    "it was changed after it was deployed"
+                ).format(source=source, hash=d.hash[:12]),
                 source=source,
                 element="(text)",
             )
         wf = load_stored(d.text, d.hash, source, self._guards)
         if wf.key != key:
             raise InvalidWorkflowError(
-                f"{source}: name/version: the text defines {wf.name} version {wf.version}",
+                _("{source}: name/version: the text defines {name} version {version}").format(
+                    source=source, name=wf.name, version=wf.version
+                ),
                 source=source,
                 element="version",
             )

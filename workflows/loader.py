@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from regsam_flow.errors import InvalidWorkflowError
+from regsam_flow.i18n import _
 
 from .spec import FieldDef, StateDef, TaskDef, TransitionDef, Workflow, WorkflowDef
 
@@ -51,7 +52,9 @@ def _unique_key_loader() -> type[yaml.SafeLoader]:
                 raise yaml.composer.ComposerError(
                     None,
                     None,
-                    f"lists and mappings nested too deeply (more than {MAX_DEPTH} levels)",
+                    _("lists and mappings nested too deeply (more than {max} levels)").format(
+                        max=MAX_DEPTH
+                    ),
                     self.peek_event().start_mark,  # type: ignore[no-untyped-call]
                 )
             self._depth += 1
@@ -67,13 +70,13 @@ def _unique_key_loader() -> type[yaml.SafeLoader]:
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    "a key must be a plain value such as a name, not a list or mapping",
+                    _("a key must be a plain value such as a name, not a list or mapping"),
                     key_node.start_mark,
                 )
             key = loader.construct_object(key_node)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                    None, None, _("duplicate key '{key}'").format(key=key), key_node.start_mark
                 )
             seen.add(key)
         return loader.construct_mapping(node)
@@ -90,7 +93,7 @@ UNKNOWN_KEY = ("unexpected_keyword_argument", "extra_forbidden")
 
 def _problem(err: Any) -> str:
     if err["type"] in UNKNOWN_KEY:
-        return f"unknown field '{err['loc'][-1]}'"
+        return _("unknown field '{field}'").format(field=err["loc"][-1])
     return str(err["msg"])
 
 
@@ -117,11 +120,17 @@ def parse_workflow(
         data = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        where = (
+            _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else "YAML"
+        )
         problem = getattr(exc, "problem", None) or str(exc)
-        raise _fail(source, where, f"YAML syntax error: {problem}") from None
+        raise _fail(
+            source, where, _("YAML syntax error: {problem}").format(problem=problem)
+        ) from None
     if not isinstance(data, dict):
-        raise _fail(source, "(top level)", "expected a mapping with name, version, states, ...")
+        raise _fail(source, "(top level)", _("expected a mapping with name, version, states, ..."))
     try:
         definition = validate_definition(data)
     except ValidationError as exc:
@@ -143,9 +152,11 @@ def load_workflow(path: Path | str, known_guards: Iterable[str] | None = None) -
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise _fail(str(p), "(file)", "no such file") from None
+        raise _fail(str(p), "(file)", _("no such file")) from None
     except UnicodeDecodeError as exc:
-        raise _fail(str(p), "(file)", f"not UTF-8 text ({exc.reason})") from None
+        raise _fail(
+            str(p), "(file)", _("not UTF-8 text ({reason})").format(reason=exc.reason)
+        ) from None
     except OSError as exc:
         raise _fail(str(p), "(file)", exc.strerror or str(exc)) from None
     return parse_workflow(text, str(p), known_guards)
@@ -155,27 +166,33 @@ def _check(d: WorkflowDef, source: str, known_guards: Iterable[str] | None) -> W
     roles = set(d.roles)
     if len(roles) != len(d.roles):
         dup = next(r for r in d.roles if d.roles.count(r) > 1)
-        raise _fail(source, "roles", f"duplicate role '{dup}'")
+        raise _fail(source, "roles", _("duplicate role '{role}'").format(role=dup))
 
     states: dict[str, StateDef] = {}
     tasks: dict[str, tuple[str, TaskDef]] = {}
     for i, s in enumerate(d.states):
         if s.id in states:
-            raise _fail(source, f"states[{i}]", f"duplicate state id '{s.id}'")
+            raise _fail(
+                source, f"states[{i}]", _("duplicate state id '{state}'").format(state=s.id)
+            )
         states[s.id] = s
         if s.final and s.tasks:
-            raise _fail(source, f"states[{i}] ({s.id})", "a final state cannot have tasks")
+            raise _fail(source, f"states[{i}] ({s.id})", _("a final state cannot have tasks"))
         for j, t in enumerate(s.tasks):
             where = f"states[{i}] ({s.id}).tasks[{j}] ({t.id})"
             if t.id in tasks:
-                raise _fail(source, where, f"duplicate task id '{t.id}'")
+                raise _fail(source, where, _("duplicate task id '{task}'").format(task=t.id))
             tasks[t.id] = (s.id, t)
             for r in t.roles:
                 if r not in roles:
-                    raise _fail(source, where + ".roles", f"unknown role '{r}'")
+                    raise _fail(source, where + ".roles", _("unknown role '{role}'").format(role=r))
 
     if d.initial not in states:
-        raise _fail(source, "initial", f"no initial state: '{d.initial}' is not a state")
+        raise _fail(
+            source,
+            "initial",
+            _("no initial state: '{state}' is not a state").format(state=d.initial),
+        )
 
     guard_names = None if known_guards is None else set(known_guards)
     outgoing: dict[str, list[TransitionDef]] = {}
@@ -183,38 +200,50 @@ def _check(d: WorkflowDef, source: str, known_guards: Iterable[str] | None) -> W
         where = f"transitions[{i}] ({tr.trigger})"
         for src in tr.source:
             if src not in states:
-                raise _fail(source, where + ".source", f"unknown state '{src}'")
+                raise _fail(
+                    source, where + ".source", _("unknown state '{state}'").format(state=src)
+                )
             if states[src].final:
                 raise _fail(
                     source,
                     where + ".source",
-                    f"final state '{src}' cannot have outgoing transitions",
+                    _("final state '{state}' cannot have outgoing transitions").format(state=src),
                 )
             for other in outgoing.get(src, []):
                 if other.trigger == tr.trigger:
                     raise _fail(
-                        source, where, f"duplicate trigger '{tr.trigger}' from state '{src}'"
+                        source,
+                        where,
+                        _("duplicate trigger '{trigger}' from state '{state}'").format(
+                            trigger=tr.trigger, state=src
+                        ),
                     )
                 if tr.advance and other.advance:
                     raise _fail(
                         source,
                         where + ".advance",
-                        f"state '{src}' already has a forward transition '{other.trigger}'",
+                        _("state '{state}' already has a forward transition '{trigger}'").format(
+                            state=src, trigger=other.trigger
+                        ),
                     )
             outgoing.setdefault(src, []).append(tr)
         if tr.dest not in states:
-            raise _fail(source, where + ".dest", f"unknown state '{tr.dest}'")
+            raise _fail(source, where + ".dest", _("unknown state '{state}'").format(state=tr.dest))
         for attr in ("roles", "approvals"):
             for r in getattr(tr, attr):
                 if r not in roles:
-                    raise _fail(source, f"{where}.{attr}", f"unknown role '{r}'")
+                    raise _fail(
+                        source, f"{where}.{attr}", _("unknown role '{role}'").format(role=r)
+                    )
         if guard_names is not None:
             for g in tr.guards:
                 if g not in guard_names:
                     raise _fail(
                         source,
                         where + ".guards",
-                        f"unknown guard '{g}' (known: {', '.join(sorted(guard_names))})",
+                        _("unknown guard '{guard}' (known: {known})").format(
+                            guard=g, known=", ".join(sorted(guard_names))
+                        ),
                     )
 
     for i, s in enumerate(d.states):
@@ -222,7 +251,7 @@ def _check(d: WorkflowDef, source: str, known_guards: Iterable[str] | None) -> W
             raise _fail(
                 source,
                 f"states[{i}] ({s.id})",
-                "not final but has no outgoing transition (mark it final: true)",
+                _("not final but has no outgoing transition (mark it final: true)"),
             )
 
     reached = {d.initial}
@@ -235,13 +264,17 @@ def _check(d: WorkflowDef, source: str, known_guards: Iterable[str] | None) -> W
     for i, s in enumerate(d.states):
         if s.id not in reached:
             raise _fail(
-                source, f"states[{i}] ({s.id})", f"unreachable from the initial state '{d.initial}'"
+                source,
+                f"states[{i}] ({s.id})",
+                _("unreachable from the initial state '{state}'").format(state=d.initial),
             )
 
     if d.reminders is not None:
         for r in d.reminders.recipients:
             if r not in roles:
-                raise _fail(source, "reminders.recipients", f"unknown role '{r}'")
+                raise _fail(
+                    source, "reminders.recipients", _("unknown role '{role}'").format(role=r)
+                )
         tz = d.reminders.timezone
         try:
             from zoneinfo import ZoneInfo
@@ -251,7 +284,9 @@ def _check(d: WorkflowDef, source: str, known_guards: Iterable[str] | None) -> W
             ZoneInfo(tz)
         except Exception:
             raise _fail(
-                source, "reminders.timezone", f"unknown time zone '{d.reminders.timezone}'"
+                source,
+                "reminders.timezone",
+                _("unknown time zone '{zone}'").format(zone=d.reminders.timezone),
             ) from None
 
     _check_data(d, source, roles, states)
@@ -269,34 +304,40 @@ def _check_data(d: WorkflowDef, source: str, roles: set[str], states: dict[str, 
     for i, f in enumerate(d.fields):
         where = f"fields[{i}] ({f.id})"
         if f.id in fields:
-            raise _fail(source, where, f"duplicate field id '{f.id}'")
+            raise _fail(source, where, _("duplicate field id '{field}'").format(field=f.id))
         fields[f.id] = f
         for r in f.roles:
             if r not in roles:
-                raise _fail(source, where + ".roles", f"unknown role '{r}'")
+                raise _fail(source, where + ".roles", _("unknown role '{role}'").format(role=r))
         if (f.type == "choice") != bool(f.choices):
             raise _fail(
                 source,
                 where + ".choices",
-                "a choice field needs choices, and only a choice field has them",
+                _("a choice field needs choices, and only a choice field has them"),
             )
     kinds = {"bool": bool, "int": int}
     for i, tr in enumerate(d.transitions):
         where = f"transitions[{i}] ({tr.trigger})"
         for name in tr.requires:
             if name not in fields:
-                raise _fail(source, where + ".requires", f"unknown field '{name}'")
+                raise _fail(
+                    source, where + ".requires", _("unknown field '{field}'").format(field=name)
+                )
         for name, value in tr.when:
             cond = fields.get(name)
             if cond is None:
-                raise _fail(source, where + ".when", f"unknown field '{name}'")
+                raise _fail(
+                    source, where + ".when", _("unknown field '{field}'").format(field=name)
+                )
             want = kinds.get(cond.type, str)
             ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
             if not ok or (cond.type == "choice" and value not in cond.choices):
                 raise _fail(
                     source,
                     f"{where}.when.{name}",
-                    f"{value!r} is no value of the {cond.type} field '{name}'",
+                    _("{value!r} is no value of the {type} field '{field}'").format(
+                        value=value, type=cond.type, field=name
+                    ),
                 )
         if tr.auto and not any(
             s.vote and tr.trigger in (s.vote.all_yes, s.vote.all_no, s.vote.otherwise)
@@ -305,16 +346,18 @@ def _check_data(d: WorkflowDef, source: str, roles: set[str], states: dict[str, 
             raise _fail(
                 source,
                 where + ".auto",
-                "an automatic transition must be the outcome of a vote in its source",
+                _("an automatic transition must be the outcome of a vote in its source"),
             )
     for i, s in enumerate(d.states):
         where = f"states[{i}] ({s.id})"
         if s.vote is not None:
             if s.final:
-                raise _fail(source, where + ".vote", "a final state holds no vote")
+                raise _fail(source, where + ".vote", _("a final state holds no vote"))
             for r, _n in s.vote.seats:
                 if r not in roles:
-                    raise _fail(source, where + ".vote.seats", f"unknown role '{r}'")
+                    raise _fail(
+                        source, where + ".vote.seats", _("unknown role '{role}'").format(role=r)
+                    )
             for outcome in ("all_yes", "all_no", "otherwise"):
                 trigger = getattr(s.vote, outcome)
                 outcome_tr = next(
@@ -324,25 +367,33 @@ def _check_data(d: WorkflowDef, source: str, roles: set[str], states: dict[str, 
                     raise _fail(
                         source,
                         f"{where}.vote.{outcome}",
-                        f"'{trigger}' must be an automatic transition (auto: true) from '{s.id}'",
+                        _(
+                            "'{trigger}' must be an automatic transition (auto: true) "
+                            "from '{state}'"
+                        ).format(trigger=trigger, state=s.id),
                     )
         if s.create_area is not None:
             c = s.create_area
             if c.id_field not in fields:
                 raise _fail(
-                    source, where + ".create_area.id_field", f"unknown field '{c.id_field}'"
+                    source,
+                    where + ".create_area.id_field",
+                    _("unknown field '{field}'").format(field=c.id_field),
                 )
             for target, field_id in c.agreement:
                 if target not in AGREEMENT_TEXT_FIELDS:
                     raise _fail(
                         source,
                         where + ".create_area.agreement",
-                        f"'{target}' is no agreement text field "
-                        f"({', '.join(AGREEMENT_TEXT_FIELDS)})",
+                        _("'{name}' is no agreement text field ({known})").format(
+                            name=target, known=", ".join(AGREEMENT_TEXT_FIELDS)
+                        ),
                     )
                 if field_id not in fields:
                     raise _fail(
-                        source, where + ".create_area.agreement", f"unknown field '{field_id}'"
+                        source,
+                        where + ".create_area.agreement",
+                        _("unknown field '{field}'").format(field=field_id),
                     )
     if d.selection is not None:
         _check_selection(d, source, fields, states)
@@ -356,17 +407,29 @@ def _check_selection(
     assert sel is not None
     for name, field_id in dataclasses.asdict(sel.fields).items():
         if field_id not in fields:
-            raise _fail(source, f"selection.fields.{name}", f"unknown field '{field_id}'")
+            raise _fail(
+                source,
+                f"selection.fields.{name}",
+                _("unknown field '{field}'").format(field=field_id),
+            )
     for trigger in sel.assess:
         if not any(t.trigger == trigger for t in d.transitions):
-            raise _fail(source, "selection.assess", f"unknown transition '{trigger}'")
+            raise _fail(
+                source,
+                "selection.assess",
+                _("unknown transition '{trigger}'").format(trigger=trigger),
+            )
     for state, decisions in sel.decisions:
         if state not in states:
-            raise _fail(source, "selection.decisions", f"unknown state '{state}'")
+            raise _fail(
+                source, "selection.decisions", _("unknown state '{state}'").format(state=state)
+            )
         for decision, trigger in decisions:
             if not any(t.trigger == trigger and state in t.source for t in d.transitions):
                 raise _fail(
                     source,
                     f"selection.decisions.{state}.{decision}",
-                    f"no transition '{trigger}' leaves state '{state}'",
+                    _("no transition '{trigger}' leaves state '{state}'").format(
+                        trigger=trigger, state=state
+                    ),
                 )

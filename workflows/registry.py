@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from regsam_flow.errors import InvalidWorkflowError, NotFoundError
+from regsam_flow.i18n import _
 
 from .cache import load_cached
 from .loader import load_workflow
@@ -44,7 +45,9 @@ class WorkflowRegistry:
         for folder in dirs:
             if not folder.is_dir():
                 raise NotFoundError(
-                    f"workflow folder {folder} does not exist", kind="folder", key=str(folder)
+                    _("workflow folder {folder} does not exist").format(folder=folder),
+                    kind="folder",
+                    key=str(folder),
                 )
             in_folder: dict[tuple[str, int], Workflow] = {}
             for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
@@ -52,8 +55,10 @@ class WorkflowRegistry:
                 twin = in_folder.get(wf.key)
                 if twin is not None:
                     raise InvalidWorkflowError(
-                        f"{path}: name/version: {wf.name} version {wf.version} is defined "
-                        f"in {twin.source} too; give one of them another version",
+                        _(
+                            "{source}: name/version: {name} version {version} is defined "
+                            "in {other} too; give one of them another version"
+                        ).format(source=path, name=wf.name, version=wf.version, other=twin.source),
                         source=str(path),
                         element="version",
                     )
@@ -66,8 +71,12 @@ class WorkflowRegistry:
             for i, st in enumerate(wf.definition.states):
                 if st.create_area and st.create_area.workflow not in names:
                     raise InvalidWorkflowError(
-                        f"{wf.source}: states[{i}] ({st.id}).create_area.workflow: no workflow "
-                        f"named '{st.create_area.workflow}' is loaded",
+                        _(
+                            "{source}: states[{i}] ({state}).create_area.workflow: no workflow "
+                            "named '{workflow}' is loaded"
+                        ).format(
+                            source=wf.source, i=i, state=st.id, workflow=st.create_area.workflow
+                        ),
                         source=wf.source,
                         element=f"states[{i}] ({st.id}).create_area.workflow",
                     )
@@ -76,7 +85,7 @@ class WorkflowRegistry:
         self._by_key[workflow.key] = workflow
 
     def names(self) -> list[str]:
-        return sorted({name for name, _ in self._by_key})
+        return sorted({name for name, _v in self._by_key})
 
     def versions(self, name: str) -> list[int]:
         return sorted(v for n, v in self._by_key if n == name)
@@ -88,15 +97,18 @@ class WorkflowRegistry:
         """The workflow of that name and version; the newest if version is None."""
         versions = self.versions(name)
         if not versions:
-            known = ", ".join(self.names()) or "none"
+            known = ", ".join(self.names()) or _("none")
             raise NotFoundError(
-                f"no workflow named '{name}' (known: {known})", kind="workflow", key=name
+                _("no workflow named '{name}' (known: {known})").format(name=name, known=known),
+                kind="workflow",
+                key=name,
             )
         wf = self._by_key.get((name, versions[-1] if version is None else version))
         if wf is None:
             raise NotFoundError(
-                f"workflow '{name}' has no version {version} "
-                f"(versions: {', '.join(map(str, versions))})",
+                _("workflow '{name}' has no version {version} (versions: {versions})").format(
+                    name=name, version=version, versions=", ".join(map(str, versions))
+                ),
                 kind="workflow",
                 key=name,
             )

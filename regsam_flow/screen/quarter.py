@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from regsam_flow.errors import InvalidInputError
+from regsam_flow.i18n import _
 
 from .indicators import INDICATOR_IDS
 
@@ -35,24 +36,35 @@ class Quarter:
     row: int | None = None
 
     def __post_init__(self) -> None:
-        where = f"quarter {self.id!r}" + (f" (row {self.row})" if self.row else "")
+        where = (
+            _("quarter {id!r} (row {row})").format(id=self.id, row=self.row)
+            if self.row
+            else _("quarter {id!r}").format(id=self.id)
+        )
         if not self.id.strip():
-            raise InvalidInputError("a quarter has an empty id", field="id")
+            raise InvalidInputError(_("a quarter has an empty id"), field="id")
         p = self.population
         if isinstance(p, bool) or not isinstance(p, int) or p < 0:
             raise InvalidInputError(
-                f"{where}: population must be a whole number of at least 0, not {p!r}"[:300],
+                _("{where}: population must be a whole number of at least 0, not {value!r}").format(
+                    where=where, value=p
+                )[:300],
                 field="population",
             )
         if p > MAX_POPULATION:
             raise InvalidInputError(
-                f"{where}: population is more than {MAX_POPULATION} inhabitants",
+                _("{where}: population is more than {max} inhabitants").format(
+                    where=where, max=MAX_POPULATION
+                ),
                 field="population",
             )
         unknown = sorted(set(self.values) - set(INDICATOR_IDS))
         if unknown:
             raise InvalidInputError(
-                f"{where}: unknown variable(s) {', '.join(unknown)}", field=unknown[0]
+                _("{where}: unknown variable(s) {names}").format(
+                    where=where, names=", ".join(unknown)
+                ),
+                field=unknown[0],
             )
         full: dict[str, Decimal | None] = {}
         for column in INDICATOR_IDS:
@@ -64,8 +76,10 @@ class Quarter:
                 or value >= MAX_VALUE
             ):
                 raise InvalidInputError(
-                    f"{where}: {column} must be a decimal of at least 0 and below {MAX_VALUE:f},"
-                    f" not {value!r}"[:300],
+                    _(
+                        "{where}: {column} must be a decimal of at least 0 and below {max},"
+                        " not {value!r}"
+                    ).format(where=where, column=column, max=f"{MAX_VALUE:f}", value=value)[:300],
                     field=column,
                 )
             full[column] = value

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from regsam_flow.errors import InvalidInputError
+from regsam_flow.i18n import _
 
 from .indicators import INDICATOR_IDS, LABELS, REQUIRED_COLUMNS, column_for_header
 from .quarter import MAX_POPULATION, MAX_VALUE, Quarter
@@ -45,9 +46,9 @@ class Problem:
     def __str__(self) -> str:
         where = []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column is not None:
-            where.append(f"column {self.column}")
+            where.append(_("column {column}").format(column=self.column))
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
@@ -83,10 +84,10 @@ def _file_error(
     if len(problems) == 1:
         message = f"{source}: {problems[0]}"
     else:
-        lines = [f"{source}: {len(problems)} problems:"]
+        lines = [_("{source}: {n} problems:").format(source=source, n=len(problems))]
         lines += [f"  {p}" for p in problems[:_MAX_LISTED]]
         if len(problems) > _MAX_LISTED:
-            lines.append(f"  ... and {len(problems) - _MAX_LISTED} more")
+            lines.append("  " + _("... and {n} more").format(n=len(problems) - _MAX_LISTED))
         message = "\n".join(lines)
     if note:
         message += "\n" + note
@@ -114,7 +115,9 @@ _GERMAN_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d*")
 def _shown(raw: str, quote: bool = True) -> str:
     """A cell as quoted in a message: at most 30 characters."""
     q = '"' if quote else ""
-    return f"{q}{raw}{q}" if len(raw) <= 30 else f'"{raw[:27]}..." ({len(raw)} characters)'
+    if len(raw) <= 30:
+        return f"{q}{raw}{q}"
+    return f'"{raw[:27]}..." ' + _("({n} characters)").format(n=len(raw))
 
 
 def _parse_number(text: str, decimal_comma: bool) -> Decimal | None:
@@ -142,7 +145,9 @@ def read_quarters(path: str | os.PathLike[str]) -> list[Quarter]:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ScreenFileError(
-            f"{source}: cannot read the file: {reason}", source=source, field="file"
+            _("{source}: cannot read the file: {reason}").format(source=source, reason=reason),
+            source=source,
+            field="file",
         ) from exc
     return parse_quarters(data, source=source)
 
@@ -158,8 +163,10 @@ def _decode(data: bytes, source: str) -> str:
                     1,
                     None,
                     None,
-                    "the file is UTF-16 encoded (Excel: 'Unicode text'); "
-                    'save it as "CSV UTF-8" instead',
+                    _(
+                        "the file is UTF-16 encoded (Excel: 'Unicode text'); "
+                        'save it as "CSV UTF-8" instead'
+                    ),
                 )
             ],
         )
@@ -183,9 +190,11 @@ def _decode(data: bytes, source: str) -> str:
                     row,
                     _column(index, header_text.split(delimiter)),
                     None,
-                    f"byte 0x{bad.hex().upper()} is not UTF-8 (in Windows-1252/Latin-1 it "
-                    f'would be "{guess}"): the file must be UTF-8 encoded; '
-                    'in Excel save it as "CSV UTF-8"',
+                    _(
+                        "byte 0x{byte} is not UTF-8 (in Windows-1252/Latin-1 it "
+                        'would be "{guess}"): the file must be UTF-8 encoded; '
+                        'in Excel save it as "CSV UTF-8"'
+                    ).format(byte=bad.hex().upper(), guess=guess),
                 )
             ],
         ) from None
@@ -232,7 +241,9 @@ def _read_header(text: str, delimiter: str) -> _Header | None:
                     row,
                     _column(i, cells),
                     column,
-                    f'means the same as column {_column(index[column], cells)} ("{column}")',
+                    _('means the same as column {other} ("{column}")').format(
+                        other=_column(index[column], cells), column=column
+                    ),
                 )
             )
         else:
@@ -243,16 +254,16 @@ def _read_header(text: str, delimiter: str) -> _Header | None:
 def _detect_header(text: str, source: str) -> _Header:
     candidates = [h for h in (_read_header(text, d) for d in (",", ";")) if h is not None]
     if not candidates:
-        raise _file_error(source, [Problem(1, None, None, "the file cannot be read as CSV")])
+        raise _file_error(source, [Problem(1, None, None, _("the file cannot be read as CSV"))])
     best = max(candidates, key=lambda h: len(h.index))  # a tie keeps ","
     if len(best.cells) <= 1 and not best.index:
         header = best.cells[0] if best.cells else ""
         if "\t" in header:
-            hint = "it seems to be separated by tabs"
+            hint = _("it seems to be separated by tabs")
         elif "|" in header:
-            hint = 'it seems to be separated by "|"'
+            hint = _('it seems to be separated by "|"')
         else:
-            hint = "no known column name was found"
+            hint = _("no known column name was found")
         shown = header if len(header) <= 60 else header[:57] + "..."
         raise _file_error(
             source,
@@ -261,8 +272,10 @@ def _detect_header(text: str, source: str) -> _Header:
                     best.row,
                     "A",
                     None,
-                    f"the header {shown!r} does not split into columns with ',' or ';' "
-                    f"({hint}); save the file as CSV separated by commas or semicolons",
+                    _(
+                        "the header {header!r} does not split into columns with ',' or ';' "
+                        "({hint}); save the file as CSV separated by commas or semicolons"
+                    ).format(header=shown, hint=hint),
                 )
             ],
         )
@@ -275,16 +288,18 @@ def _detect_header(text: str, source: str) -> _Header:
                 best.row,
                 None,
                 column,
-                f'column "{column}" is missing (German header: "{LABELS[column]}")',
+                _('column "{column}" is missing (German header: "{label}")').format(
+                    column=column, label=LABELS[column]
+                ),
             )
         )
     if missing:
-        unknown = ", ".join(f'"{u}"' for u in best.unknown) or "none"
-        sep = "semicolons" if best.delimiter == ";" else "commas"
-        note = (
-            f"The header was read as separated by {sep}; columns not recognised: {unknown}. "
-            "See docs/screening.md for the accepted column names."
-        )
+        unknown = ", ".join(f'"{u}"' for u in best.unknown) or _("none")
+        sep = _("semicolons") if best.delimiter == ";" else _("commas")
+        note = _(
+            "The header was read as separated by {separator}; columns not recognised: "
+            "{unknown}. See docs/screening.md for the accepted column names."
+        ).format(separator=sep, unknown=unknown)
     if problems:
         raise _file_error(source, problems, note)
     return best
@@ -297,13 +312,14 @@ def _check_shape(row: int, cells: list[str], header: _Header, width: int) -> Pro
             row,
             _column(len(cells), header.cells),
             None,
-            f"the row has only {len(cells)} cells, the header needs {width}; "
-            "is a separator missing?",
+            _(
+                "the row has only {cells} cells, the header needs {width}; is a separator missing?"
+            ).format(cells=len(cells), width=width),
         )
     extra = [i for i in range(len(header.cells), len(cells)) if cells[i].strip()]
     if extra:
         hint = (
-            " (a decimal comma? in a comma-separated file write 12.5, or separate with ';')"
+            _(" (a decimal comma? in a comma-separated file write 12.5, or separate with ';')")
             if header.delimiter == ","
             else ""
         )
@@ -311,7 +327,9 @@ def _check_shape(row: int, cells: list[str], header: _Header, width: int) -> Pro
             row,
             _column_letter(extra[0]),
             None,
-            f"the row has {len(cells)} cells but the header only {len(header.cells)}{hint}",
+            _("the row has {cells} cells but the header only {width}{hint}").format(
+                cells=len(cells), width=len(header.cells), hint=hint
+            ),
         )
     return None
 
@@ -332,33 +350,42 @@ def _parse_row(
 
     quarter_id, name, district = text("id"), text("name"), text("district")
     if not quarter_id:
-        bad("id", "the quarter id is missing")
+        bad("id", _("the quarter id is missing"))
     elif quarter_id in seen:
-        bad("id", f'quarter id "{quarter_id}" already appears in row {seen[quarter_id]}')
+        bad(
+            "id",
+            _('quarter id "{id}" already appears in row {row}').format(
+                id=quarter_id, row=seen[quarter_id]
+            ),
+        )
     else:
         seen[quarter_id] = row
     if not name:
-        bad("name", "the quarter name is missing")
+        bad("name", _("the quarter name is missing"))
 
     raw = text("population")
     population = 0
     number = _parse_number(raw, decimal_comma)
     if not raw:
-        bad("population", "the number of inhabitants is missing")
+        bad("population", _("the number of inhabitants is missing"))
     elif number is None:
-        bad("population", f"{_shown(raw)} is not a number")
+        bad("population", _("{value} is not a number").format(value=_shown(raw)))
     elif number < 0:
-        bad("population", f"{_shown(raw, quote=False)} is negative")
+        bad("population", _("{value} is negative").format(value=_shown(raw, quote=False)))
     elif number > MAX_POPULATION:
         bad(
             "population",
-            f"{_shown(raw)} is more inhabitants than a quarter has (at most {MAX_POPULATION})",
+            _("{value} is more inhabitants than a quarter has (at most {max})").format(
+                value=_shown(raw), max=MAX_POPULATION
+            ),
         )
     elif number != number.to_integral_value():
         bad(
             "population",
-            f"{_shown(raw)} is not a whole number of inhabitants "
-            "(write it without thousands separators)",
+            _(
+                "{value} is not a whole number of inhabitants "
+                "(write it without thousands separators)"
+            ).format(value=_shown(raw)),
         )
     else:
         population = int(number)
@@ -372,15 +399,25 @@ def _parse_row(
         number = _parse_number(raw, decimal_comma)
         if number is None:
             hint = (
-                "; a decimal comma is only read in files separated by ';'"
+                _("; a decimal comma is only read in files separated by ';'")
                 if "," in raw and not decimal_comma
-                else "; leave the cell empty if the value is missing"
+                else _("; leave the cell empty if the value is missing")
             )
-            bad(column, f"{_shown(raw)} is not a number{hint}")
+            bad(column, _("{value} is not a number").format(value=_shown(raw)) + hint)
         elif number < 0:
-            bad(column, f"{_shown(raw, quote=False)} is negative; a share cannot be negative")
+            bad(
+                column,
+                _("{value} is negative; a share cannot be negative").format(
+                    value=_shown(raw, quote=False)
+                ),
+            )
         elif number >= MAX_VALUE:
-            bad(column, f"{_shown(raw)} is too large (give less than {MAX_VALUE:f})")
+            bad(
+                column,
+                _("{value} is too large (give less than {max})").format(
+                    value=_shown(raw), max=f"{MAX_VALUE:f}"
+                ),
+            )
         else:
             values[column] = number
     if problems:
@@ -412,8 +449,9 @@ def parse_quarters(data: bytes | str, *, source: str = "<input>") -> list[Quarte
                     1,
                     None,
                     None,
-                    "the file is empty; row 1 must be a header naming the columns "
-                    + ", ".join(REQUIRED_COLUMNS),
+                    _(
+                        "the file is empty; row 1 must be a header naming the columns {columns}"
+                    ).format(columns=", ".join(REQUIRED_COLUMNS)),
                 )
             ],
         )
@@ -421,7 +459,7 @@ def parse_quarters(data: bytes | str, *, source: str = "<input>") -> list[Quarte
         row = text.count("\n", 0, text.index("\x00")) + 1
         raise _file_error(
             source,
-            [Problem(row, None, None, 'the file contains NUL bytes; save it as "CSV UTF-8"')],
+            [Problem(row, None, None, _('the file contains NUL bytes; save it as "CSV UTF-8"'))],
         )
     header = _detect_header(text, source)
     width = max(header.index.values()) + 1
@@ -442,13 +480,20 @@ def parse_quarters(data: bytes | str, *, source: str = "<input>") -> list[Quarte
             if quarter is not None:
                 quarters.append(quarter)
     except csv.Error as exc:  # e.g. a cell beyond the csv module's size limit
-        problems.append(Problem(row + 1, None, None, f"the row cannot be read as CSV: {exc}"))
+        problems.append(
+            Problem(
+                row + 1,
+                None,
+                None,
+                _("the row cannot be read as CSV: {problem}").format(problem=exc),
+            )
+        )
 
     if problems:
         raise _file_error(source, problems)
     if not quarters:
         raise _file_error(
             source,
-            [Problem(header.row + 1, None, None, "the file has a header but no data rows")],
+            [Problem(header.row + 1, None, None, _("the file has a header but no data rows"))],
         )
     return quarters

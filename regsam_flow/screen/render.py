@@ -10,6 +10,7 @@ from typing import Any
 
 from regsam_flow.csv_export import write_csv
 from regsam_flow.errors import InvalidInputError
+from regsam_flow.i18n import N_, _, language
 
 from .indicators import INDICATOR_IDS
 from .rule import QuarterResult, ScreenOptions, ScreenResult
@@ -20,7 +21,12 @@ __all__ = ["render_csv", "render_table", "result_to_json"]
 def _number(value: Decimal | None) -> str:
     if value is None:
         return "-"
-    return f"{float(value):.6g}"
+    return _comma(f"{float(value):.6g}")
+
+
+def _comma(number: str) -> str:
+    """A number's decimal point as people of the current language write it."""
+    return number if language() == "en" else number.replace(".", ",")
 
 
 def _percent(threshold: float) -> str:
@@ -29,23 +35,29 @@ def _percent(threshold: float) -> str:
 
 def _describe_mean(options: ScreenOptions) -> str:
     how = (
-        "weighted by population"
+        _("weighted by population")
         if options.weighted_mean
-        else "unweighted (every quarter counts once)"
+        else _("unweighted (every quarter counts once)")
     )
     over = (
-        "over all quarters in the file"
+        _("over all quarters in the file")
         if options.floor_counts_for_mean
-        else f"over the quarters with at least {options.min_population} inhabitants"
+        else _("over the quarters with at least {n} inhabitants").format(n=options.min_population)
     )
-    return f"{how}, {over}; quarters without a value are left out of that variable's mean"
+    return _("{how}, {over}; quarters without a value are left out of that variable's mean").format(
+        how=how, over=over
+    )
 
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-_TABLE_STATUS = {"qualifies": "yes", "too_small": "too small", "incomplete": "incomplete"}
+_TABLE_STATUS = {
+    "qualifies": N_("yes"),
+    "too_small": N_("too small"),
+    "incomplete": N_("incomplete"),
+}
 
 
 def _listed(result: ScreenResult, only_qualifying: bool) -> tuple[QuarterResult, ...]:
@@ -67,22 +79,31 @@ def render_table(result: ScreenResult, *, width: int = 80, only_qualifying: bool
     listed = _listed(result, only_qualifying)
     n = len(INDICATOR_IDS)
     lines: list[str] = []
-    title = f"Monitoring screen: {len(result.quarters)} quarters, {len(result.qualifying)} qualify."
-    rule = (
-        f"A value counts when it is at least {_percent(o.threshold)} % above the mean. "
-        f"A quarter qualifies with at least {o.min_count} of {n} counting values and "
-        f"at least {o.min_population} inhabitants."
+    title = _("Monitoring screen: {quarters} quarters, {qualifying} qualify.").format(
+        quarters=len(result.quarters), qualifying=len(result.qualifying)
+    )
+    rule = _(
+        "A value counts when it is at least {percent} % above the mean. "
+        "A quarter qualifies with at least {count} of {n} counting values and "
+        "at least {population} inhabitants."
+    ).format(
+        percent=_comma(_percent(o.threshold)),
+        count=o.min_count,
+        n=n,
+        population=o.min_population,
     )
     lines += textwrap.wrap(title, width)
     if result.source:  # a long path is broken, not cut: it stays complete
-        lines += textwrap.wrap(f"File: {result.source}", width, break_on_hyphens=False)
-    for paragraph in (rule, "Mean: " + _describe_mean(o) + "."):
+        lines += textwrap.wrap(
+            _("File: {path}").format(path=result.source), width, break_on_hyphens=False
+        )
+    for paragraph in (rule, _("Mean: {how}.").format(how=_describe_mean(o))):
         lines += textwrap.wrap(paragraph, width)
     if only_qualifying:
-        lines.append("Only the qualifying quarters are listed.")
+        lines.append(_("Only the qualifying quarters are listed."))
     lines.append("")
 
-    headers = ("ID", "Name", "District", "Pop.", "Count", "Qualifies")
+    headers = (_("ID"), _("Name"), _("District"), _("Pop."), _("Count"), _("Qualifies"))
     rows = [
         (
             _one_line(q.id),
@@ -90,7 +111,7 @@ def render_table(result: ScreenResult, *, width: int = 80, only_qualifying: bool
             _one_line(q.district),
             str(q.population),
             f"{q.count}/{q.present}",
-            _TABLE_STATUS.get(q.status, "no"),
+            _(_TABLE_STATUS.get(q.status, N_("no"))),
         )
         for q in listed
     ]
@@ -116,7 +137,7 @@ def render_table(result: ScreenResult, *, width: int = 80, only_qualifying: bool
     indent = " " * (widths[0] + 2)
     for q, cells in zip(listed, rows, strict=True):
         lines.append(line(cells))
-        for label, names in (("counts", q.counted), ("missing", q.missing)):
+        for label, names in ((_("counts"), q.counted), (_("missing"), q.missing)):
             if names:
                 lines += textwrap.wrap(
                     f"{label}: {', '.join(names)}",
@@ -126,20 +147,23 @@ def render_table(result: ScreenResult, *, width: int = 80, only_qualifying: bool
                     break_on_hyphens=False,
                 )
     if not rows:
-        lines.append("(none)")
+        lines.append(_("(none)"))
     lines.append("")
     lines += textwrap.wrap(
-        f"Count: counting values / values present. too small: enough values count, but "
-        f"fewer than {o.min_population} inhabitants. incomplete: missing values could "
-        "still make it qualify.",
+        _(
+            "Count: counting values / values present. too small: enough values count, but "
+            "fewer than {population} inhabitants. incomplete: missing values could "
+            "still make it qualify."
+        ).format(population=o.min_population),
         width,
     )
     lines.append("")
-    lines.append(f"Means used (cutoff = mean x {_number(o.factor)}):")
+    lines.append(_("Means used (cutoff = mean x {factor}):").format(factor=_number(o.factor)))
     var_w = max(len(c) for c in INDICATOR_IDS)
+    variable, mean, cutoff = _("Variable"), _("Mean"), _("Cutoff")
+    quarters, counting = _("Quarters"), _("Counting")
     lines.append(
-        f"{'#':>2}  {'Variable':<{var_w}}  {'Mean':>10}  {'Cutoff':>10}  "
-        f"{'Quarters':>8}  {'Counting':>8}"
+        f"{'#':>2}  {variable:<{var_w}}  {mean:>10}  {cutoff:>10}  {quarters:>8}  {counting:>8}"
     )
     for i, column in enumerate(INDICATOR_IDS, start=1):
         m = result.means[column]
@@ -206,7 +230,7 @@ def render_csv(result: ScreenResult, *, delimiter: str = ",", only_qualifying: b
     (:mod:`regsam_flow.csv_export`).
     """
     if delimiter not in (",", ";"):
-        raise InvalidInputError("the CSV delimiter must be ',' or ';'", field="delimiter")
+        raise InvalidInputError(_("the CSV delimiter must be ',' or ';'"), field="delimiter")
     rows: list[list[object]] = [
         [
             "rank",

@@ -29,6 +29,7 @@ from decimal import (
 from typing import Any
 
 from regsam_flow.errors import InvalidInputError
+from regsam_flow.i18n import _
 
 from .indicators import INDICATOR_IDS, INDICATORS
 from .quarter import Quarter
@@ -66,11 +67,15 @@ class ScreenOptions:
     def __post_init__(self) -> None:
         t = self.threshold
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
-            raise InvalidInputError(f"threshold must be a number, not {t!r}", field="threshold")
+            raise InvalidInputError(
+                _("threshold must be a number, not {value!r}").format(value=t), field="threshold"
+            )
         if not 0 <= t < 10:
             raise InvalidInputError(
-                f"threshold {t!r} is out of range: give a fraction from 0 to below 10 "
-                "(0.30 means 30 % above the mean)",
+                _(
+                    "threshold {value!r} is out of range: give a fraction from 0 to below 10 "
+                    "(0.30 means 30 % above the mean)"
+                ).format(value=t),
                 field="threshold",
             )
         n = len(INDICATORS)
@@ -80,13 +85,17 @@ class ScreenOptions:
             or not (1 <= self.min_count <= n)
         ):
             raise InvalidInputError(
-                f"min_count must be a whole number from 1 to {n}, not {self.min_count!r}",
+                _("min_count must be a whole number from 1 to {n}, not {value!r}").format(
+                    n=n, value=self.min_count
+                ),
                 field="min_count",
             )
         p = self.min_population
         if isinstance(p, bool) or not isinstance(p, int) or p < 0:
             raise InvalidInputError(
-                f"min_population must be a whole number of at least 0, not {p!r}",
+                _("min_population must be a whole number of at least 0, not {value!r}").format(
+                    value=p
+                ),
                 field="min_population",
             )
 
@@ -210,11 +219,13 @@ def screen(quarters: Iterable[Quarter], options: ScreenOptions | None = None) ->
     options = options or ScreenOptions()
     qs = list(quarters)
     if not qs:
-        raise InvalidInputError("there are no quarters to screen", field="quarters")
+        raise InvalidInputError(_("there are no quarters to screen"), field="quarters")
     seen: set[str] = set()
     for q in qs:
         if q.id in seen:
-            raise InvalidInputError(f'quarter id "{q.id}" appears twice', field="id")
+            raise InvalidInputError(
+                _('quarter id "{id}" appears twice').format(id=q.id), field="id"
+            )
         seen.add(q.id)
 
     basis = (
