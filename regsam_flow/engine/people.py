@@ -8,7 +8,6 @@ from typing import Any
 from ..errors import (
     InvalidInputError,
     NotAllowedError,
-    NotFoundError,
 )
 from ..model import (
     Person,
@@ -17,6 +16,7 @@ from ..validation import check_email, check_id, check_text
 from . import access
 from .context import EngineContext, Tx, WriteScope
 from .definitions import deploy_shipped
+from .suggest import no_user
 
 __all__ = ["PeopleService"]
 
@@ -87,7 +87,7 @@ class PeopleService:
                 )
             person = tx.uow.get_person(person_id)
             if person is None:
-                raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+                raise no_user(tx.uow, person_id)
             admin, auditor = person.admin or admin, person.auditor or auditor
             if (admin, auditor) == (person.admin, person.auditor):
                 return person
@@ -152,7 +152,7 @@ class PeopleService:
                 )
             p = tx.uow.get_person(person_id)
             if p is None:
-                raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+                raise no_user(tx.uow, person_id)
             if p.decision_mails != on:
                 tx.uow.set_decision_mails(person_id, on)
                 tx.audit(
@@ -168,8 +168,8 @@ class PeopleService:
         with self.ctx.read() as uow:
             access.person(self.ctx, uow, actor)
             p = uow.get_person(person_id)
-        if p is None:
-            raise NotFoundError(f"no user '{person_id}'", kind="user", key=person_id)
+            if p is None:
+                raise no_user(uow, person_id)
         return p
 
     def list_people(self, *, actor: str) -> list[Person]:

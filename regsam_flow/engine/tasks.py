@@ -21,6 +21,7 @@ from ..validation import check_text
 from ..workflows import Workflow
 from .access import area_for, bump, expect, pick_role, refuse_if_final
 from .context import EngineContext, Tx
+from .suggest import did_you_mean
 
 __all__ = ["TaskService", "task_rows"]
 
@@ -129,7 +130,8 @@ class TaskService:
         if found is None:
             raise NotFoundError(
                 f"workflow {wf.name} has no task '{task_id}'"
-                f" (see `regsam-flow task list {area_id}`)",
+                + did_you_mean(task_id, wf.tasks)
+                + f" (see `regsam-flow task list {area_id}`)",
                 kind="task",
                 key=task_id,
             )

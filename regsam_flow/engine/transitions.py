@@ -32,6 +32,7 @@ from .access import aggregate_for, area_for, expect, pick_role
 from .catalogue import kg_facts_in
 from .context import EngineContext, Tx
 from .creation import create_from
+from .suggest import did_you_mean
 from .tasks import task_rows
 
 __all__ = [
@@ -251,7 +252,9 @@ def fire_in(
         if not wf.has_trigger(trigger):
             triggers = sorted({x.trigger for x in wf.definition.transitions})
             raise NotFoundError(
-                f"workflow {wf.name} has no transition '{trigger}' (it has: {', '.join(triggers)})",
+                f"workflow {wf.name} has no transition '{trigger}'"
+                + did_you_mean(trigger, triggers)
+                + f" (it has: {', '.join(triggers)})",
                 kind="transition",
                 key=trigger,
             )
