@@ -274,16 +274,16 @@ class _Area:
             return  # a selection's steps are assessments and decisions
         kg = kg_for(self.uow, self.wf, a.id, a.state)
         for step in next_steps(self.ctx, self.agg, self.actor, self.roles, kg):
-            t = self.wf.transition(step.trigger, a.state)
+            fwd = self.wf.transition(step.trigger, a.state)
             if (
                 step.allowed
                 and step.advance
-                and t is not None
-                and not self.agg.approvals.get(t.trigger)
+                and fwd is not None
+                and not self.agg.approvals.get(fwd.trigger)
             ):
                 title = _("Advance to the next phase: {step}").format(step=step.title)
                 cmd = f"regsam-flow advance {a.id}"
-                self._add("advance", step.trigger, self._mine(t.roles), title, cmd)
+                self._add("advance", step.trigger, self._mine(fwd.roles), title, cmd)
 
     def _vote(self) -> None:
         a = self.agg.area
