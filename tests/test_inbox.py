@@ -186,3 +186,50 @@ def test_did_you_mean_suggests_no_area_the_caller_may_not_see(engine: Engine, ar
     with pytest.raises(NotFoundError) as err:
         engine.status("hasenbergl-nrd", actor="ute")
     assert err.value.message == "no area 'hasenbergl-nrd'"
+
+
+def test_a_selection_panels_inbox_assessment_vote_decision(engine: Engine) -> None:
+    from .test_selection import PANEL, assess, vote_all
+
+    cand = "auswahl-2027-moosach"
+    for pid in PANEL:
+        engine.add_person(pid, actor="root", name=pid.title(), email=f"{pid}@example.org")
+    engine.create_area(cand, actor="root", name="Moosach", workflow="gebietsauswahl")
+    engine.assign(cand, "nominator", "root", actor="root")
+    for pid, role in PANEL.items():
+        engine.assign(cand, role, pid, actor="root")
+    engine.set_fields(
+        cand,
+        {"runde": "2027", "quelle": "monitoring", "gebiet": "moosach", "viertel": "10.31",
+         "umgriff": "Moosach", "gruende": "Monitoring"},
+        actor="root",
+    )  # fmt: skip
+    assert [(i.kind, i.command) for i in engine.inbox(actor="rita")] == [
+        ("assessment", f"regsam-flow selection assess {cand} ...")
+    ]
+    assert engine.inbox(actor="arne") == []
+    assess(engine, cand)
+    engine.fire(cand, "bewerten", actor="sara")
+    assert [i.kind for i in engine.inbox(actor="rolf")] == ["vote"]
+    engine.vote(cand, True, actor="rolf")
+    assert engine.inbox(actor="rolf") == []
+    assert [r.kind for r in engine.area_overview(actor="root")] == ["selection"]
+    assert engine.area_overview(actor="root")[0].owed_by == ("rita", "sara", "stefan")
+    vote_all(engine, cand, {"rita": True, "sara": False, "stefan": True})
+    assert [(i.kind, i.command) for i in engine.inbox(actor="arne")] == [
+        ("decision", f"regsam-flow selection decide {cand} select|reject")
+    ]
+
+
+def test_inbox_texts_and_did_you_mean_in_german(engine: Engine, area: str) -> None:
+    from regsam_flow.i18n import use_language
+
+    _two_areas(engine, area)
+    with use_language("de"):
+        items = engine.inbox(actor="tom")
+        with pytest.raises(NotFoundError) as err:
+            engine.status("hasenbergl-nrd", actor="mia")
+    assert items[0].title == "Arbeitsauftrag 1: Räume suchen"
+    assert items[0].kind == "order" and items[0].urgency == "overdue"
+    assert err.value.message == "kein Gebiet „hasenbergl-nrd“; meinten Sie 'hasenbergl-nord'?"
+    assert err.value.code == "not_found"
