@@ -333,6 +333,13 @@ PUBLIC_METHODS = {
     "check_final_document": (
         "(self, area_id: 'str', content: 'bytes', *, actor: 'str') -> 'DocumentCheck'"
     ),
+    # issue 12: the views a moderator expects on day one
+    "area_overview": (
+        "(self, *, actor: 'str', state: 'str | None' = None, review_within: 'int | None' = None, "
+        "owes: 'str | None' = None) -> 'list[AreaOverview]'"
+    ),
+    "known_states": "(self) -> 'list[str]'",
+    "inbox": "(self, *, actor: 'str') -> 'list[InboxItem]'",
 }
 #: Its public properties, and whether they can be set.
 PUBLIC_PROPERTIES = {

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (register the commands)
     audit_cmds,
     dossier_cmds,
     flow_cmds,
+    inbox_cmds,
     kg_catalogue_cmds,
     kg_cmds,
     kg_meeting_cmds,
@@ -27,6 +28,9 @@ from . import (  # noqa: F401  (register the commands)
     workflow_cmds,
 )
 from .app import cli
+from .completion import install
+
+install(cli)
 
 
 def main() -> None:

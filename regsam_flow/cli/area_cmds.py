@@ -6,13 +6,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from regsam_flow.i18n import _, ngettext
+
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
 from .kg_view import kg_state_json, print_kg_state
-from .output import date_de, echo, echo_json, kv, table, time_de, wrapped
+from .output import date_de, echo, echo_json, kv, table, wrapped
 
 if TYPE_CHECKING:
+    from regsam_flow.engine import AreaOverview
     from regsam_flow.model import Agreement, AreaStatus, NextStep
 
 __all__ = ["agreement_json", "area", "next_json", "print_next"]
@@ -122,37 +125,79 @@ def _change_assignment(obj: Ctx, area_id: str, role: str, user_id: str, add: boo
 
 
 @area.command("list")
-@click.option("--state", metavar="STATE", help="Only areas in this phase, e.g. diagnose.")
+@click.option(
+    "--state",
+    metavar="STATE",
+    help="Only areas in this phase, e.g. diagnose (an unknown one: exit 7, listing the known).",
+)
+@click.option(
+    "--review-within",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Only areas whose review date is at most DAYS away (or past), e.g. 30.",
+)
+@click.option("--owes", metavar="USER", help="Only areas whose next step USER owes.")
 @json_option
 @pass_ctx
-def area_list(obj: Ctx, state: str | None) -> None:
-    """The areas you may see (admins and auditors: all).
+def area_list(obj: Ctx, state: str | None, review_within: int | None, owes: str | None) -> None:
+    """The areas you may see (admins and auditors: all) at a glance: the
+    workflow (a selection's candidates run on gebietsauswahl, focus areas on
+    schwerpunktgebiet), the phase, the next step and who owes it, the open
+    required tasks, the review date and the days left till then.
 
     \b
     Example:
       regsam-flow area list --state umsetzung
+      regsam-flow area list --review-within 30 --owes mia
     """
-    areas = obj.engine.list_areas(actor=obj.user, state=state)
-    if obj.json:
-        echo_json(
-            [
-                {
-                    "area": a.id,
-                    "name": a.name,
-                    "district": a.district,
-                    "workflow": a.workflow,
-                    "workflow_version": a.workflow_version,
-                    "state": a.state,
-                    "version": a.version,
-                }
-                for a in areas
-            ]
-        )
-        return
-    table(
-        ["area", "name", "district", "phase", "changed"],
-        [[a.id, a.name, a.district, a.state, time_de(a.updated_at)] for a in areas],
+    rows = obj.engine.area_overview(
+        actor=obj.user, state=state, review_within=review_within, owes=owes
     )
+    if obj.json:
+        echo_json([r.to_dict() for r in rows])
+        return
+    if not rows:
+        echo(_("No areas."))
+    for i, r in enumerate(rows):
+        if i:
+            echo("")
+        echo(f"{r.area}  {r.name}  ({r.workflow} v{r.workflow_version})")
+        for line in _overview_lines(r):
+            echo(wrapped(line, 2))
+
+
+def _overview_lines(r: AreaOverview) -> list[str]:
+    """What `area list` says of one area below its id and name."""
+    if r.final:
+        return [_("phase {phase} (final)").format(phase=r.state)]
+    people = ", ".join(r.owed_by) or "-"
+    if r.next_step:
+        lines = [
+            _("phase {phase}; next step {step}, owed by {people}").format(
+                phase=r.state, step=r.next_step, people=people
+            )
+        ]
+    else:
+        lines = [_("phase {phase}; owed by {people}").format(phase=r.state, people=people)]
+    if r.open_tasks:
+        n = len(r.open_tasks)
+        lines.append(
+            ngettext(
+                "{n} required task open: {tasks}", "{n} required tasks open: {tasks}", n
+            ).format(n=n, tasks=", ".join(r.open_tasks))
+        )
+    if r.review is not None and r.days_left is not None:
+        d = r.days_left
+        lines.append(
+            (
+                ngettext("review {date}, {n} day overdue", "review {date}, {n} days overdue", -d)
+                if d < 0
+                else _("review {date}, today")
+                if d == 0
+                else ngettext("review {date}, in {n} day", "review {date}, in {n} days", d)
+            ).format(date=date_de(r.review), n=abs(d))
+        )
+    return lines
 
 
 @area.command("show")

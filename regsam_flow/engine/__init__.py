@@ -73,11 +73,13 @@ from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
 from .dossier import DossierService
 from .final_document import FinalDocumentService
+from .inbox import InboxItem, InboxService
 from .instances import InstanceService
 from .kg_state import KgStateService
 from .meetings import MeetingService
 from .migration import MigrationService
 from .orders import OrderService
+from .overview import AreaOverview, OverviewService
 from .people import PeopleService
 from .reminders import PlannedSend, ReminderService, SendReport
 from .selection import SelectionService
@@ -86,10 +88,12 @@ from .transitions import TransitionService
 
 __all__ = [
     "EVENT_KINDS",
+    "AreaOverview",
     "AreaSnapshot",
     "ChangeEvent",
     "Engine",
     "EngineContext",
+    "InboxItem",
     "PlannedSend",
     "SendReport",
     "replay",
@@ -151,6 +155,8 @@ class Engine:
         self._catalogue = CatalogueService(ctx)
         self._orders = OrderService(ctx)
         self._kg_state = KgStateService(ctx)
+        self._inbox = InboxService(ctx)
+        self._overview = OverviewService(ctx)
 
     # ---------------------------------------------------------------- adapters
     @property
@@ -370,6 +376,33 @@ class Engine:
     def list_areas(self, *, actor: str, state: str | None = None) -> list[Area]:
         """The areas ``actor`` may see (admins and auditors: all)."""
         return self._areas.list_areas(actor=actor, state=state)
+
+    def area_overview(
+        self,
+        *,
+        actor: str,
+        state: str | None = None,
+        review_within: int | None = None,
+        owes: str | None = None,
+    ) -> list[AreaOverview]:
+        """The areas ``actor`` may see at a glance: phase, next step and who
+        owes it, open required tasks, review date and days left; only those
+        in ``state`` (a phase of a deployed workflow, else
+        :class:`InvalidInputError` listing them), with a review date at most
+        ``review_within`` days away or past, whose next step ``owes`` owes."""
+        return self._overview.overview(
+            actor=actor, state=state, review_within=review_within, owes=owes
+        )
+
+    def known_states(self) -> list[str]:
+        """Every phase of every deployed workflow version, sorted."""
+        return self._overview.known_states()
+
+    def inbox(self, *, actor: str) -> list[InboxItem]:
+        """Everything waiting for ``actor`` across the areas they hold a role
+        in, most urgent first, each with the command that does it (see
+        :mod:`regsam_flow.engine.inbox`)."""
+        return self._inbox.inbox(actor=actor)
 
     def get_area(self, area_id: str, *, actor: str) -> Area:
         """The area, if ``actor`` may see it (else: no such area)."""

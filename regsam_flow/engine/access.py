@@ -13,6 +13,7 @@ from ..model import Area, AreaAggregate, Person
 from ..ports import UnitOfWork
 from ..workflows import Workflow
 from .context import EngineContext, Tx
+from .suggest import did_you_mean
 
 __all__ = [
     "MODERATION_ASSIGNS",
@@ -67,7 +68,7 @@ def area_for(
     assignments = uow.get_assignments(area_id) if area is not None else []
     roles = frozenset(r for r, p in assignments if p == actor)
     if area is None or not _may_read(me, roles):
-        raise NotFoundError(_("no area '{area}'").format(area=area_id), kind="area", key=area_id)
+        raise _no_area(uow, me, area_id)
     return area, me, roles, assignments
 
 
@@ -81,8 +82,20 @@ def aggregate_for(
     agg = uow.load_area(area_id)
     roles = agg.roles_of(actor) if agg is not None else frozenset()
     if agg is None or not _may_read(me, roles):
-        raise NotFoundError(_("no area '{area}'").format(area=area_id), kind="area", key=area_id)
+        raise _no_area(uow, me, area_id)
     return agg, roles
+
+
+def _no_area(uow: UnitOfWork, me: Person, area_id: str) -> NotFoundError:
+    """ "No area": suggesting only areas ``me`` may read, so the answer does
+    not reveal which others exist."""
+    member = None if (me.admin or me.auditor) else me.id
+    known = [a.id for a in uow.list_areas(member=member)]
+    return NotFoundError(
+        _("no area '{area}'").format(area=area_id) + did_you_mean(area_id, known),
+        kind="area",
+        key=area_id,
+    )
 
 
 def _may_read(me: Person, roles: frozenset[str]) -> bool:

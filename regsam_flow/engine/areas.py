@@ -26,6 +26,7 @@ from .access import MODERATION_ASSIGNS, area_for, bump, person, refuse_if_final
 from .context import EngineContext, Tx
 from .creation import insert_area
 from .fields import clean_fields, write_fields
+from .suggest import no_user
 
 __all__ = ["AreaService", "check_new", "write_new"]
 
@@ -270,9 +271,7 @@ def _check_member(
 ) -> None:
     """The person exists, and holds the role (to remove) or not yet (to add)."""
     if tx.uow.get_person(person_id) is None:
-        raise NotFoundError(
-            _("no user '{user}'").format(user=person_id), kind="user", key=person_id
-        )
+        raise no_user(tx.uow, person_id)
     present = (role, person_id) in assignments
     if add and present:
         raise InvalidInputError(

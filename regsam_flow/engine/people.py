@@ -8,7 +8,6 @@ from typing import Any
 from ..errors import (
     InvalidInputError,
     NotAllowedError,
-    NotFoundError,
 )
 from ..i18n import _
 from ..model import (
@@ -18,6 +17,7 @@ from ..validation import check_email, check_id, check_text
 from . import access
 from .context import EngineContext, Tx, WriteScope
 from .definitions import deploy_shipped
+from .suggest import no_user
 
 __all__ = ["PeopleService"]
 
@@ -92,9 +92,7 @@ class PeopleService:
                 )
             person = tx.uow.get_person(person_id)
             if person is None:
-                raise NotFoundError(
-                    _("no user '{user}'").format(user=person_id), kind="user", key=person_id
-                )
+                raise no_user(tx.uow, person_id)
             admin, auditor = person.admin or admin, person.auditor or auditor
             if (admin, auditor) == (person.admin, person.auditor):
                 return person
@@ -166,9 +164,7 @@ class PeopleService:
                 )
             p = tx.uow.get_person(person_id)
             if p is None:
-                raise NotFoundError(
-                    _("no user '{user}'").format(user=person_id), kind="user", key=person_id
-                )
+                raise no_user(tx.uow, person_id)
             if p.decision_mails != on:
                 tx.uow.set_decision_mails(person_id, on)
                 tx.audit(
@@ -184,10 +180,8 @@ class PeopleService:
         with self.ctx.read() as uow:
             access.person(self.ctx, uow, actor)
             p = uow.get_person(person_id)
-        if p is None:
-            raise NotFoundError(
-                _("no user '{user}'").format(user=person_id), kind="user", key=person_id
-            )
+            if p is None:
+                raise no_user(uow, person_id)
         return p
 
     def list_people(self, *, actor: str) -> list[Person]:

@@ -22,6 +22,7 @@ from ..validation import check_text
 from ..workflows import Workflow
 from .access import area_for, bump, expect, pick_role, refuse_if_final
 from .context import EngineContext, Tx
+from .suggest import did_you_mean
 
 __all__ = ["TaskService", "task_rows"]
 
@@ -139,8 +140,14 @@ class TaskService:
         if found is None:
             raise NotFoundError(
                 _(
-                    "workflow {workflow} has no task '{task}' (see `regsam-flow task list {area}`)"
-                ).format(workflow=wf.name, task=task_id, area=area_id),
+                    "workflow {workflow} has no task '{task}'{suggestion} "
+                    "(see `regsam-flow task list {area}`)"
+                ).format(
+                    workflow=wf.name,
+                    task=task_id,
+                    area=area_id,
+                    suggestion=did_you_mean(task_id, wf.tasks),
+                ),
                 kind="task",
                 key=task_id,
             )

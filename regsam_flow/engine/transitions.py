@@ -33,6 +33,7 @@ from .access import aggregate_for, area_for, expect, pick_role
 from .catalogue import kg_facts_in
 from .context import EngineContext, Tx
 from .creation import create_from
+from .suggest import did_you_mean
 from .tasks import task_rows
 
 __all__ = [
@@ -272,8 +273,14 @@ def fire_in(
         if not wf.has_trigger(trigger):
             triggers = sorted({x.trigger for x in wf.definition.transitions})
             raise NotFoundError(
-                _("workflow {workflow} has no transition '{trigger}' (it has: {triggers})").format(
-                    workflow=wf.name, trigger=trigger, triggers=", ".join(triggers)
+                _(
+                    "workflow {workflow} has no transition '{trigger}'{suggestion} "
+                    "(it has: {triggers})"
+                ).format(
+                    workflow=wf.name,
+                    trigger=trigger,
+                    triggers=", ".join(triggers),
+                    suggestion=did_you_mean(trigger, triggers),
                 ),
                 kind="transition",
                 key=trigger,
