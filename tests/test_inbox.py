@@ -231,5 +231,5 @@ def test_inbox_texts_and_did_you_mean_in_german(engine: Engine, area: str) -> No
             engine.status("hasenbergl-nrd", actor="mia")
     assert items[0].title == "Arbeitsauftrag 1: Räume suchen"
     assert items[0].kind == "order" and items[0].urgency == "overdue"
-    assert err.value.message == "kein Gebiet „hasenbergl-nrd“; meinten Sie 'hasenbergl-nord'?"
+    assert err.value.message == "Kein Gebiet 'hasenbergl-nrd'; meinten Sie 'hasenbergl-nord'?"
     assert err.value.code == "not_found"
