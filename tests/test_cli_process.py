@@ -24,7 +24,10 @@ def run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.Compl
 def env(tmp_path: Path) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("REGSAM_FLOW_")}
     e.update(
-        REGSAM_FLOW_HOME=str(tmp_path / "home"), REGSAM_FLOW_USER="anna", PYTHONIOENCODING="utf-8"
+        REGSAM_FLOW_HOME=str(tmp_path / "home"),
+        REGSAM_FLOW_USER="anna",
+        REGSAM_FLOW_LANG="en",  # the texts below are the English ones
+        PYTHONIOENCODING="utf-8",
     )
     return e
 

@@ -30,6 +30,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         REGSAM_FLOW_HOME=str(tmp_path / "home"),
         REGSAM_FLOW_DB=f"sqlite:///{tmp_path / 'regsam.db'}",
         REGSAM_FLOW_USER="anna",
+        REGSAM_FLOW_LANG="en",  # the texts below are the English ones
         PYTHONIOENCODING="utf-8",
     )
     for args in (
