@@ -1,0 +1,228 @@
+"""The CLI speaks German by default and English when asked (``--lang en``,
+``REGSAM_FLOW_LANG=en``, an English ``LANG``): help texts, output, errors.
+Exit codes, JSON keys and codes stay the same in both."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from regsam_flow.cli import cli
+
+from .cli_helpers import Cli, setup_area, sign
+
+AREA = "hasenbergl-nord"
+#: No language asked for anywhere: the default (German).
+NO_LANGUAGE: dict[str, str | None] = {
+    "REGSAM_FLOW_LANG": None,
+    "LC_ALL": None,
+    "LC_MESSAGES": None,
+    "LANG": None,
+    "LANGUAGE": None,
+}
+
+
+def run(c: Cli, *args: str, user: str = "root", **env: str | None) -> Result:
+    """The CLI with the language chosen by ``env`` (on top of "none asked")."""
+    return CliRunner().invoke(
+        cli,
+        list(args),
+        env={
+            "REGSAM_FLOW_DB": c.db,
+            "REGSAM_FLOW_USER": user,
+            "REGSAM_FLOW_HOME": str(c.home),
+            "REGSAM_FLOW_SMTP_URL": None,
+            **NO_LANGUAGE,
+            **env,
+        },
+        catch_exceptions=False,
+    )
+
+
+@pytest.fixture
+def c(db_url: str, tmp_path: Path) -> Cli:
+    return Cli(db_url, tmp_path / "home")
+
+
+@pytest.fixture
+def area(c: Cli) -> str:
+    return setup_area(c)
+
+
+# ------------------------------------------------------------------- help
+
+
+@pytest.mark.sql("runs the CLI")
+def test_the_help_is_german_by_default_and_english_with_lang_en(c: Cli) -> None:
+    de = run(c, "--help")
+    assert de.exit_code == 0
+    assert "Schwerpunktgebiete durch Vorlauf, Diagnose, Umsetzung" in de.output
+    assert "Exit-Codes: 0 in Ordnung" in de.output
+    assert "Maschinenlesbares JSON auf stdout" in de.output
+    assert "Machine-readable" not in de.output
+
+    en = run(c, "--lang", "en", "--help")
+    assert en.exit_code == 0
+    assert "focus areas (Schwerpunktgebiete) through Vorlauf" in en.output
+    assert "Exit codes: 0 ok" in en.output
+    assert "Machine-readable JSON on stdout" in en.output
+
+
+@pytest.mark.sql("runs the CLI")
+def test_area_show_help_in_german_and_english(c: Cli) -> None:
+    de = run(c, "area", "show", "--help")
+    assert de.exit_code == 0
+    assert "Phase, Personen nach Rolle, Kooperationsvereinbarung" in de.output
+    assert "Beispiel:\n    regsam-flow --as mia area show hasenbergl-nord" in de.output
+
+    en = run(c, "--lang", "en", "area", "show", "--help")
+    assert en.exit_code == 0
+    assert "Phase, people by role, agreement, tasks" in en.output
+    assert "Example:\n    regsam-flow --as mia area show hasenbergl-nord" in en.output
+
+
+# ------------------------------------------------------------- a blocker
+
+
+@pytest.mark.sql("runs the CLI")
+def test_a_blocked_advance_in_german_and_english_exit_4_both(c: Cli, area: str) -> None:
+    de = run(c, "advance", area, user="mia")
+    assert de.exit_code == 4
+    assert "Es wurde nichts geändert." in de.stderr
+    assert "- agreement_missing: " in de.stderr  # codes stay English
+
+    en = run(c, "advance", area, user="mia", REGSAM_FLOW_LANG="en")
+    assert en.exit_code == 4
+    assert en.stderr.startswith("error: ")
+    assert "Nothing was changed." in en.stderr
+    assert "- agreement_missing: " in en.stderr
+
+
+@pytest.mark.sql("runs the CLI")
+def test_a_blocked_advance_as_json_has_the_same_keys_and_codes_in_both(c: Cli, area: str) -> None:
+    de = run(c, "--json", "advance", area, user="mia")
+    en = run(c, "--json", "--lang", "en", "advance", area, user="mia")
+    assert de.exit_code == en.exit_code == 4
+    out_de, out_en = json.loads(de.stdout), json.loads(en.stdout)
+    assert set(out_de) == set(out_en) == {"error", "message", "blockers"}
+    assert out_de["error"] == out_en["error"] == "blocked"
+    codes = [b["code"] for b in out_en["blockers"]]
+    assert [b["code"] for b in out_de["blockers"]] == codes
+    assert "agreement_missing" in codes
+    assert [set(b) for b in out_de["blockers"]] == [set(b) for b in out_en["blockers"]]
+
+
+# ----------------------------------------------------------------- errors
+
+
+@pytest.mark.sql("runs the CLI")
+def test_an_error_in_german_and_english(c: Cli, area: str) -> None:
+    args = ("log", area, "--since", "01.03.2027", "--until", "01.02.2027")
+    de = run(c, *args, user="audrey")
+    assert de.exit_code == 7
+    assert "--until liegt vor --since" in de.stderr
+
+    en = run(c, *args, user="audrey", REGSAM_FLOW_LANG="en")
+    assert en.exit_code == 7
+    assert "error: --until lies before --since" in en.stderr
+
+    usage = run(c, "agreement", "set", area, user="mia")
+    assert usage.exit_code == 2
+    assert "Geben Sie mindestens ein Feld zum Ändern an" in usage.output
+
+
+# ---------------------------------------------------------------- output
+
+
+@pytest.mark.sql("runs the CLI")
+def test_agreement_show_german_labels_and_dates_english_on_request(c: Cli, area: str) -> None:
+    sign(c, area)
+    de = run(c, "agreement", "show", area, user="mia")
+    assert de.exit_code == 0
+    assert "Überprüfung:" in de.output
+    assert "15.07.2027" in de.output
+    assert "unterschrieben von:" in de.output
+
+    en = run(c, "--lang", "en", "agreement", "show", area, user="mia")
+    assert "review:" in en.output
+    assert "2027-07-15" in en.output
+    assert "signed by:" in en.output
+
+
+@pytest.mark.sql("runs the CLI")
+def test_area_show_and_task_done_in_german(c: Cli, area: str) -> None:
+    shown = run(c, "area", "show", area, user="mia")
+    assert shown.exit_code == 0
+    for heading in ("Personen", "Aufgaben von vorlauf", "Nächste Schritte"):
+        assert heading in shown.output
+    assert "start_diagnose -> diagnose: blockiert" in shown.output
+
+    done = run(c, "task", "done", area, "schwerpunktziel", user="mia")
+    assert done.exit_code == 0
+    assert done.output == (
+        "Aufgabe schwerpunktziel von hasenbergl-nord als erledigt gemeldet von mia.\n"
+    )
+
+
+# ------------------------------------------------------- which language
+
+
+@pytest.mark.sql("runs the CLI")
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"REGSAM_FLOW_LANG": "en"},
+        {"LANG": "en_GB.UTF-8"},
+        {"LC_MESSAGES": "en_US.UTF-8", "LANG": "de_DE.UTF-8"},
+    ],
+    ids=["REGSAM_FLOW_LANG", "LANG", "LC_MESSAGES"],
+)
+def test_the_environment_asks_for_english(c: Cli, area: str, env: dict[str, str]) -> None:
+    r = run(c, "task", "done", area, "schwerpunktziel", user="mia", **env)
+    assert r.exit_code == 0
+    assert r.output == "Task schwerpunktziel of hasenbergl-nord reported done by mia.\n"
+    assert "Show tracebacks of unexpected errors." in run(c, "--help", **env).output
+
+
+@pytest.mark.sql("runs the CLI")
+def test_a_german_lang_and_lang_de_over_an_english_environment(c: Cli, area: str) -> None:
+    r = run(c, "task", "done", area, "schwerpunktziel", user="mia", LANG="de_DE.UTF-8")
+    assert r.output.startswith("Aufgabe schwerpunktziel")
+    r = run(c, "--lang", "de", "task", "reopen", area, "schwerpunktziel", "--reason", "x",
+            user="mia", REGSAM_FLOW_LANG="en")  # fmt: skip
+    assert r.output == "Aufgabe schwerpunktziel von hasenbergl-nord ist wieder offen.\n"
+
+
+def test_dates_people_read_are_berlin_days_in_their_language() -> None:
+    from datetime import date, datetime, timezone
+
+    from regsam_flow.cli.output import day, moment
+    from regsam_flow.i18n import use_language
+
+    just_after_midnight = datetime(2026, 11, 30, 23, 11, tzinfo=timezone.utc)  # 00:11 in Berlin
+    with use_language("de"):
+        assert day(just_after_midnight) == "01.12.2026"
+        assert day(date(2027, 7, 15)) == day("2027-07-15") == "15.07.2027"
+        assert moment(just_after_midnight) == "01.12.2026 00:11"
+        assert moment("2027-07-15T06:30:00Z") == "15.07.2027 08:30"
+    with use_language("en"):
+        assert day(just_after_midnight) == "2026-12-01"
+        assert moment(just_after_midnight) == "2026-12-01 00:11"
+        assert day(None) == moment(None) == "-"
+
+
+def test_the_demo_in_german(tmp_path: Path) -> None:
+    from regsam_flow.demo import run_demo
+    from regsam_flow.i18n import use_language
+
+    lines: list[str] = []
+    with use_language("de"):
+        run_demo(tmp_path / "demo", out=lines.append).close()
+    out = "\n".join(lines)
+    assert "Kooperationsvereinbarung Version 1 geschrieben: Start 15.01.2027" in out
+    assert "mia schaltet weiter: vorlauf -> diagnose" in out
+    assert " Einträge, Kette intakt, Kopf " in out
+    assert "Zum Ausprobieren: regsam-flow --db sqlite:///" in out
