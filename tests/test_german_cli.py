@@ -226,3 +226,33 @@ def test_the_demo_in_german(tmp_path: Path) -> None:
     assert "mia schaltet weiter: vorlauf -> diagnose" in out
     assert " Einträge, Kette intakt, Kopf " in out
     assert "Zum Ausprobieren: regsam-flow --db sqlite:///" in out
+
+
+# ------------------------------------------------- the hint that fits
+
+
+@pytest.mark.sql("runs the CLI")
+def test_a_refusal_ends_with_the_hint_that_fits_in_both_languages(c: Cli, area: str) -> None:
+    blocked = run(c, "advance", area, user="mia", REGSAM_FLOW_LANG="en")
+    assert blocked.exit_code == 4
+    assert blocked.stderr.endswith(
+        "Nothing was changed. `regsam-flow why hasenbergl-nord` lists every blocker.\n"
+    )
+    assert "why AREA" not in blocked.stderr
+    de = run(c, "advance", area, user="mia")
+    assert de.stderr.endswith(
+        "Es wurde nichts geändert. `regsam-flow why hasenbergl-nord` nennt alle Hindernisse.\n"
+    )
+
+    no_reason = run(c, "transition", area, "cancel", user="mia", REGSAM_FLOW_LANG="en")
+    assert no_reason.exit_code == 4
+    assert "- reason_required: " in no_reason.stderr
+    assert no_reason.stderr.endswith('Nothing was changed. Give the reason with --reason "...".\n')
+
+    run(c, "task", "done", area, "schwerpunktziel", user="mia")
+    again = run(c, "task", "done", area, "schwerpunktziel", user="mia", REGSAM_FLOW_LANG="en")
+    assert again.exit_code == 4
+    assert "- task_done: " in again.stderr
+    assert "`regsam-flow task reopen hasenbergl-nord TASK --reason ...`" in again.stderr
+    de = run(c, "task", "done", area, "schwerpunktziel", user="mia")
+    assert "öffnet eine erledigt gemeldete Aufgabe wieder" in de.stderr
