@@ -256,3 +256,39 @@ def test_a_refusal_ends_with_the_hint_that_fits_in_both_languages(c: Cli, area: 
     assert "`regsam-flow task reopen hasenbergl-nord TASK --reason ...`" in again.stderr
     de = run(c, "task", "done", area, "schwerpunktziel", user="mia")
     assert "öffnet eine erledigt gemeldete Aufgabe wieder" in de.stderr
+
+
+# ------------------------------------- agreement show, area show when closed
+
+
+@pytest.mark.sql("runs the CLI")
+def test_agreement_show_names_missing_signatures_and_fields_apart(c: Cli, area: str) -> None:
+    first = run(c, "agreement", "set", area, "--topic", "Ältere", user="mia", REGSAM_FLOW_LANG="en")
+    assert first.exit_code == 0
+    assert "is now version 1; it needs signing." in first.output
+    assert "again" not in first.output
+    shown = run(c, "agreement", "show", area, user="mia", REGSAM_FLOW_LANG="en").output
+    assert "signed by:          nobody yet\n" in shown
+    assert "signatures missing: moderation, social_planning\n" in shown
+    assert "fields missing:     scope, reasons" in shown
+
+    sign(c, area)
+    second = run(c, "agreement", "set", area, "--topic", "Jüngere", user="mia")
+    assert "ist jetzt Version 3; sie muss erneut unterschrieben werden." in second.output
+    run(c, "agreement", "sign", area, user="sven")
+    shown = run(c, "agreement", "show", area, user="mia").output
+    assert "fehlende Unterschriften: moderation\n" in shown
+    assert "fehlende Felder:         -\n" in shown
+
+
+@pytest.mark.sql("runs the CLI")
+def test_area_show_on_a_closed_area_has_no_review_date_and_names_the_phase_once(
+    c: Cli, area: str
+) -> None:
+    sign(c, area)
+    r = run(c, "transition", area, "cancel", "--reason", "Sanierungsgebiet", user="mia")
+    assert r.exit_code == 0, r.output
+    shown = run(c, "area", "show", area, user="mia", REGSAM_FLOW_LANG="en").output
+    assert "next review" not in shown
+    assert "phase:    abgebrochen  [final]\n" in shown
+    assert "abgebrochen (abgebrochen)" not in shown

@@ -69,11 +69,12 @@ def agreement_set(
     if obj.json:
         echo_json(agreement_json(ag))
         return
-    echo(
-        _("Agreement of {area} is now version {version}; it needs signing again.").format(
-            area=area_id, version=ag.version
-        )
+    signing = (
+        _("Agreement of {area} is now version {version}; it needs signing.")
+        if ag.version == 1
+        else _("Agreement of {area} is now version {version}; it needs signing again.")
     )
+    echo(signing.format(area=area_id, version=ag.version))
     if ag.missing_fields():
         echo(
             _("Still missing before it can be signed: {fields}").format(
@@ -124,6 +125,9 @@ def agreement_show(obj: Ctx, area_id: str, version: int | None) -> None:
         echo(_("{area} has no agreement yet.").format(area=area_id))
         return
     sigs = ", ".join(f"{role} ({who})" for role, who in sorted(ag.signatures.items()))
+    from regsam_flow.model import AGREEMENT_SIGNERS
+
+    unsigned = [r for r in AGREEMENT_SIGNERS if r not in ag.signatures]
     kv(
         [
             (_("area"), area_id),
@@ -142,6 +146,7 @@ def agreement_show(obj: Ctx, area_id: str, version: int | None) -> None:
             (_("start"), day(ag.start)),
             (_("review"), day(ag.review)),
             (_("signed by"), sigs or _("nobody yet")),
-            (_("missing"), ", ".join(ag.missing_fields())),
+            (_("signatures missing"), ", ".join(unsigned) or "-"),
+            (_("fields missing"), ", ".join(ag.missing_fields()) or "-"),
         ]
     )

@@ -189,15 +189,20 @@ def area_show(obj: Ctx, area_id: str) -> None:
     a = st.area
     ag = st.agreement
     uses_agreement = ag is not None or not st.fields  # candidates of a selection have none
+    phase = st.state_title if st.state_title == a.state else f"{st.state_title} ({a.state})"
     kv(
         [
             (_("area"), f"{a.id} ({a.name})"),
             (_("district"), a.district),
             (_("workflow"), f"{a.workflow} v{a.workflow_version}"),
-            (_("phase"), f"{st.state_title} ({a.state})" + (_("  [final]") if st.final else "")),
+            (_("phase"), phase + (_("  [final]") if st.final else "")),
             (_("version"), a.version),
         ]
-        + ([(_("next review"), day(ag.review) if ag else "-")] if uses_agreement else [])
+        + (
+            [(_("next review"), day(ag.review) if ag else "-")]
+            if uses_agreement and not st.final
+            else []
+        )
     )
     echo("\n" + _("People"))
     role_w = max((len(r) for r in st.roles), default=0) + 1
