@@ -44,12 +44,10 @@ def run(c: Cli, *args: str, user: str = "root", **env: str | None) -> Result:
 
 @pytest.fixture
 def c(db_url: str, tmp_path: Path) -> Cli:
-    return Cli(db_url, tmp_path / "home")
-
-
-@pytest.fixture
-def area(c: Cli) -> str:
-    return setup_area(c)
+    """The CLI on a database with people in every role and the area in vorlauf."""
+    cli = Cli(db_url, tmp_path / "home")
+    setup_area(cli, AREA)
+    return cli
 
 
 # ------------------------------------------------------------------- help
@@ -88,13 +86,13 @@ def test_area_show_help_in_german_and_english(c: Cli) -> None:
 
 
 @pytest.mark.sql("runs the CLI")
-def test_a_blocked_advance_in_german_and_english_exit_4_both(c: Cli, area: str) -> None:
-    de = run(c, "advance", area, user="mia")
+def test_a_blocked_advance_in_german_and_english_exit_4_both(c: Cli) -> None:
+    de = run(c, "advance", AREA, user="mia")
     assert de.exit_code == 4
     assert "Es wurde nichts geändert." in de.stderr
     assert "- agreement_missing: " in de.stderr  # codes stay English
 
-    en = run(c, "advance", area, user="mia", REGSAM_FLOW_LANG="en")
+    en = run(c, "advance", AREA, user="mia", REGSAM_FLOW_LANG="en")
     assert en.exit_code == 4
     assert en.stderr.startswith("error: ")
     assert "Nothing was changed." in en.stderr
@@ -102,9 +100,9 @@ def test_a_blocked_advance_in_german_and_english_exit_4_both(c: Cli, area: str) 
 
 
 @pytest.mark.sql("runs the CLI")
-def test_a_blocked_advance_as_json_has_the_same_keys_and_codes_in_both(c: Cli, area: str) -> None:
-    de = run(c, "--json", "advance", area, user="mia")
-    en = run(c, "--json", "--lang", "en", "advance", area, user="mia")
+def test_a_blocked_advance_as_json_has_the_same_keys_and_codes_in_both(c: Cli) -> None:
+    de = run(c, "--json", "advance", AREA, user="mia")
+    en = run(c, "--json", "--lang", "en", "advance", AREA, user="mia")
     assert de.exit_code == en.exit_code == 4
     out_de, out_en = json.loads(de.stdout), json.loads(en.stdout)
     assert set(out_de) == set(out_en) == {"error", "message", "blockers"}
@@ -119,8 +117,8 @@ def test_a_blocked_advance_as_json_has_the_same_keys_and_codes_in_both(c: Cli, a
 
 
 @pytest.mark.sql("runs the CLI")
-def test_an_error_in_german_and_english(c: Cli, area: str) -> None:
-    args = ("log", area, "--since", "01.03.2027", "--until", "01.02.2027")
+def test_an_error_in_german_and_english(c: Cli) -> None:
+    args = ("log", AREA, "--since", "01.03.2027", "--until", "01.02.2027")
     de = run(c, *args, user="audrey")
     assert de.exit_code == 7
     assert "--until liegt vor --since" in de.stderr
@@ -129,7 +127,7 @@ def test_an_error_in_german_and_english(c: Cli, area: str) -> None:
     assert en.exit_code == 7
     assert "error: --until lies before --since" in en.stderr
 
-    usage = run(c, "agreement", "set", area, user="mia")
+    usage = run(c, "agreement", "set", AREA, user="mia")
     assert usage.exit_code == 2
     assert "Geben Sie mindestens ein Feld zum Ändern an" in usage.output
 
@@ -138,29 +136,29 @@ def test_an_error_in_german_and_english(c: Cli, area: str) -> None:
 
 
 @pytest.mark.sql("runs the CLI")
-def test_agreement_show_german_labels_and_dates_english_on_request(c: Cli, area: str) -> None:
-    sign(c, area)
-    de = run(c, "agreement", "show", area, user="mia")
+def test_agreement_show_german_labels_and_dates_english_on_request(c: Cli) -> None:
+    sign(c, AREA)
+    de = run(c, "agreement", "show", AREA, user="mia")
     assert de.exit_code == 0
     assert "Überprüfung:" in de.output
     assert "15.07.2027" in de.output
     assert "unterschrieben von:" in de.output
 
-    en = run(c, "--lang", "en", "agreement", "show", area, user="mia")
+    en = run(c, "--lang", "en", "agreement", "show", AREA, user="mia")
     assert "review:" in en.output
     assert "2027-07-15" in en.output
     assert "signed by:" in en.output
 
 
 @pytest.mark.sql("runs the CLI")
-def test_area_show_and_task_done_in_german(c: Cli, area: str) -> None:
-    shown = run(c, "area", "show", area, user="mia")
+def test_area_show_and_task_done_in_german(c: Cli) -> None:
+    shown = run(c, "area", "show", AREA, user="mia")
     assert shown.exit_code == 0
     for heading in ("Personen", "Aufgaben von vorlauf", "Nächste Schritte"):
         assert heading in shown.output
     assert "start_diagnose -> diagnose: blockiert" in shown.output
 
-    done = run(c, "task", "done", area, "schwerpunktziel", user="mia")
+    done = run(c, "task", "done", AREA, "schwerpunktziel", user="mia")
     assert done.exit_code == 0
     assert done.output == (
         "Aufgabe schwerpunktziel von hasenbergl-nord als erledigt gemeldet von mia.\n"
@@ -180,19 +178,19 @@ def test_area_show_and_task_done_in_german(c: Cli, area: str) -> None:
     ],
     ids=["REGSAM_FLOW_LANG", "LANG", "LC_MESSAGES"],
 )
-def test_the_environment_asks_for_english(c: Cli, area: str, env: dict[str, str]) -> None:
-    r = run(c, "task", "done", area, "schwerpunktziel", user="mia", **env)
+def test_the_environment_asks_for_english(c: Cli, env: dict[str, str]) -> None:
+    r = run(c, "task", "done", AREA, "schwerpunktziel", user="mia", **env)
     assert r.exit_code == 0
     assert r.output == "Task schwerpunktziel of hasenbergl-nord reported done by mia.\n"
     assert "Show tracebacks of unexpected errors." in run(c, "--help", **env).output
 
 
 @pytest.mark.sql("runs the CLI")
-def test_a_german_lang_and_lang_de_over_an_english_environment(c: Cli, area: str) -> None:
-    r = run(c, "task", "done", area, "schwerpunktziel", user="mia", LANG="de_DE.UTF-8")
+def test_a_german_lang_and_lang_de_over_an_english_environment(c: Cli) -> None:
+    r = run(c, "task", "done", AREA, "schwerpunktziel", user="mia", LANG="de_DE.UTF-8")
     assert r.output.startswith("Aufgabe schwerpunktziel")
-    r = run(c, "--lang", "de", "task", "reopen", area, "schwerpunktziel", "--reason", "x",
-            user="mia", REGSAM_FLOW_LANG="en")  # fmt: skip
+    reopen = ("task", "reopen", AREA, "schwerpunktziel", "--reason", "x")
+    r = run(c, "--lang", "de", *reopen, user="mia", REGSAM_FLOW_LANG="en")
     assert r.output == "Aufgabe schwerpunktziel von hasenbergl-nord ist wieder offen.\n"
 
 
@@ -232,29 +230,29 @@ def test_the_demo_in_german(tmp_path: Path) -> None:
 
 
 @pytest.mark.sql("runs the CLI")
-def test_a_refusal_ends_with_the_hint_that_fits_in_both_languages(c: Cli, area: str) -> None:
-    blocked = run(c, "advance", area, user="mia", REGSAM_FLOW_LANG="en")
+def test_a_refusal_ends_with_the_hint_that_fits_in_both_languages(c: Cli) -> None:
+    blocked = run(c, "advance", AREA, user="mia", REGSAM_FLOW_LANG="en")
     assert blocked.exit_code == 4
     assert blocked.stderr.endswith(
         "Nothing was changed. `regsam-flow why hasenbergl-nord` lists every blocker.\n"
     )
     assert "why AREA" not in blocked.stderr
-    de = run(c, "advance", area, user="mia")
+    de = run(c, "advance", AREA, user="mia")
     assert de.stderr.endswith(
         "Es wurde nichts geändert. `regsam-flow why hasenbergl-nord` nennt alle Hindernisse.\n"
     )
 
-    no_reason = run(c, "transition", area, "cancel", user="mia", REGSAM_FLOW_LANG="en")
+    no_reason = run(c, "transition", AREA, "cancel", user="mia", REGSAM_FLOW_LANG="en")
     assert no_reason.exit_code == 4
     assert "- reason_required: " in no_reason.stderr
     assert no_reason.stderr.endswith('Nothing was changed. Give the reason with --reason "...".\n')
 
-    run(c, "task", "done", area, "schwerpunktziel", user="mia")
-    again = run(c, "task", "done", area, "schwerpunktziel", user="mia", REGSAM_FLOW_LANG="en")
+    run(c, "task", "done", AREA, "schwerpunktziel", user="mia")
+    again = run(c, "task", "done", AREA, "schwerpunktziel", user="mia", REGSAM_FLOW_LANG="en")
     assert again.exit_code == 4
     assert "- task_done: " in again.stderr
     assert "`regsam-flow task reopen hasenbergl-nord TASK --reason ...`" in again.stderr
-    de = run(c, "task", "done", area, "schwerpunktziel", user="mia")
+    de = run(c, "task", "done", AREA, "schwerpunktziel", user="mia")
     assert "öffnet eine erledigt gemeldete Aufgabe wieder" in de.stderr
 
 
@@ -262,33 +260,33 @@ def test_a_refusal_ends_with_the_hint_that_fits_in_both_languages(c: Cli, area: 
 
 
 @pytest.mark.sql("runs the CLI")
-def test_agreement_show_names_missing_signatures_and_fields_apart(c: Cli, area: str) -> None:
-    first = run(c, "agreement", "set", area, "--topic", "Ältere", user="mia", REGSAM_FLOW_LANG="en")
+def test_agreement_show_names_missing_signatures_and_fields_apart(c: Cli) -> None:
+    first = run(c, "agreement", "set", AREA, "--topic", "Ältere", user="mia", REGSAM_FLOW_LANG="en")
     assert first.exit_code == 0
     assert "is now version 1; it needs signing." in first.output
     assert "again" not in first.output
-    shown = run(c, "agreement", "show", area, user="mia", REGSAM_FLOW_LANG="en").output
+    shown = run(c, "agreement", "show", AREA, user="mia", REGSAM_FLOW_LANG="en").output
     assert "signed by:          nobody yet\n" in shown
     assert "signatures missing: moderation, social_planning\n" in shown
     assert "fields missing:     scope, reasons" in shown
 
-    sign(c, area)
-    second = run(c, "agreement", "set", area, "--topic", "Jüngere", user="mia")
+    sign(c, AREA)
+    second = run(c, "agreement", "set", AREA, "--topic", "Jüngere", user="mia")
     assert "ist jetzt Version 3; sie muss erneut unterschrieben werden." in second.output
-    run(c, "agreement", "sign", area, user="sven")
-    shown = run(c, "agreement", "show", area, user="mia").output
+    run(c, "agreement", "sign", AREA, user="sven")
+    shown = run(c, "agreement", "show", AREA, user="mia").output
     assert "fehlende Unterschriften: moderation\n" in shown
     assert "fehlende Felder:         -\n" in shown
 
 
 @pytest.mark.sql("runs the CLI")
 def test_area_show_on_a_closed_area_has_no_review_date_and_names_the_phase_once(
-    c: Cli, area: str
+    c: Cli,
 ) -> None:
-    sign(c, area)
-    r = run(c, "transition", area, "cancel", "--reason", "Sanierungsgebiet", user="mia")
+    sign(c, AREA)
+    r = run(c, "transition", AREA, "cancel", "--reason", "Sanierungsgebiet", user="mia")
     assert r.exit_code == 0, r.output
-    shown = run(c, "area", "show", area, user="mia", REGSAM_FLOW_LANG="en").output
+    shown = run(c, "area", "show", AREA, user="mia", REGSAM_FLOW_LANG="en").output
     assert "next review" not in shown
     assert "phase:    abgebrochen  [final]\n" in shown
     assert "abgebrochen (abgebrochen)" not in shown
