@@ -73,8 +73,14 @@ CATALOGUE = [
 FINAL_FILE = "abschlussdokumentation.html"
 
 
-def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> Engine:
-    """Build the demo in ``folder`` (a new temporary folder if None); return the engine."""
+def run_demo(
+    folder: Path | None = None,
+    out: Callable[[str], None] = print,
+    program: str = "regsam-flow",
+) -> Engine:
+    """Build the demo in ``folder`` (a new temporary folder if None); return
+    the engine.  ``program`` is how the closing "Try:" lines call
+    regsam-flow (e.g. ``.venv/bin/regsam-flow`` when that is not on PATH)."""
     folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="regsam-flow-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "demo.db"
@@ -224,9 +230,9 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
     )
     try_ = _("Try:")
     pad = " " * len(try_)
-    out(f"{try_} regsam-flow --db {url} --as audrey log {AREA}")
-    out(f"{pad} regsam-flow --db {url} --as audrey reminders list")
-    out(f"{pad} regsam-flow --db {url} --as audrey dossier check {AREA} {folder / FINAL_FILE}")
+    out(f"{try_} {program} --db {url} --as audrey log {AREA}")
+    out(f"{pad} {program} --db {url} --as audrey reminders list")
+    out(f"{pad} {program} --db {url} --as audrey dossier check {AREA} {folder / FINAL_FILE}")
     return engine
 
 

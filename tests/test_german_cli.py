@@ -290,3 +290,30 @@ def test_area_show_on_a_closed_area_has_no_review_date_and_names_the_phase_once(
     assert "next review" not in shown
     assert "phase:    abgebrochen  [final]\n" in shown
     assert "abgebrochen (abgebrochen)" not in shown
+
+
+def test_the_demo_tells_how_to_call_regsam_flow_as_it_was_called(tmp_path: Path) -> None:
+    """The README's one-liner runs `.venv/bin/regsam-flow demo` with the
+    venv not on PATH: the "Try:" lines say `.venv/bin/regsam-flow` then."""
+    import os
+    import subprocess
+    import sys
+
+    venv_bin = Path(sys.executable).parent
+    path = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != venv_bin
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGSAM_FLOW_")}
+    env.update(PATH=path, REGSAM_FLOW_HOME=str(tmp_path / "home"), REGSAM_FLOW_LANG="en")
+    typed = os.path.relpath(venv_bin / "regsam-flow", tmp_path)
+    r = subprocess.run(
+        [typed, "demo", "--dir", "demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert f"Try: {typed} --db sqlite:///" in r.stdout
+    assert f"     {typed} --db sqlite:///" in r.stdout

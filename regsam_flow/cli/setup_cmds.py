@@ -156,4 +156,21 @@ def demo(folder: str | None) -> None:
 
     from regsam_flow.demo import run_demo
 
-    run_demo(Path(folder) if folder else None, out=echo).close()
+    run_demo(Path(folder) if folder else None, out=echo, program=program_name()).close()
+
+
+def program_name() -> str:
+    """How to call regsam-flow again, as this run was called: ``regsam-flow``
+    where that is on PATH, else the path typed (``.venv/bin/regsam-flow``,
+    as the README's one-liner does)."""
+    import os
+    import shutil
+    import sys
+
+    typed = sys.argv[0] if sys.argv else ""
+    if os.path.basename(typed) != "regsam-flow" or os.sep not in typed:
+        return "regsam-flow"
+    found = shutil.which("regsam-flow")
+    if found and os.path.exists(typed) and os.path.samefile(found, typed):
+        return "regsam-flow"
+    return typed
