@@ -317,3 +317,20 @@ def test_the_demo_tells_how_to_call_regsam_flow_as_it_was_called(tmp_path: Path)
     assert r.returncode == 0, r.stderr
     assert f"Try: {typed} --db sqlite:///" in r.stdout
     assert f"     {typed} --db sqlite:///" in r.stdout
+
+
+# ------------------------------------------------------- the terminal's width
+
+
+@pytest.mark.sql("runs the CLI")
+def test_tables_use_the_terminal_width_and_keep_ids_whole(c: Cli) -> None:
+    email = "maximiliane.mustermann-obermaier@sozialreferat.muenchen.example"
+    c.ok("user", "add", "maximiliane-mustermann", "--name", "Maxi", "--email", email)
+    wide = run(c, "user", "list", REGSAM_FLOW_LANG="en", COLUMNS="200").output
+    assert email in wide
+    assert max(len(line) for line in wide.splitlines()) > 80
+    default = run(c, "user", "list", REGSAM_FLOW_LANG="en", COLUMNS=None).output
+    assert email not in default
+    assert all(len(line) <= 80 for line in default.splitlines())
+    narrow = run(c, "user", "list", REGSAM_FLOW_LANG="en", COLUMNS="50").output
+    assert "maximiliane-mustermann " in narrow  # the id whole

@@ -1,4 +1,4 @@
-"""Printing for people (tables that fit 80 columns, dates as the reader's
+"""Printing for people (tables that fit the terminal, dates as the reader's
 language writes them: :func:`day`, :func:`moment`) and for programs (JSON
 on stdout).
 
@@ -70,8 +70,18 @@ class SafeFormatter(logging.Formatter):
 
 
 def width() -> int:
-    """The terminal width, at most 80 (and 80 when not a terminal)."""
-    return min(80, shutil.get_terminal_size((80, 24)).columns)
+    """The width to print in: ``COLUMNS`` when set, else the terminal's
+    when stdout is one, else 80; never below 40 (tables keep ids whole
+    anyway, see :func:`table`)."""
+    import os
+    import sys
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 40)
+    if sys.stdout is not None and sys.stdout.isatty():
+        return max(shutil.get_terminal_size((80, 24)).columns, 40)
+    return 80
 
 
 def _default(value: Any) -> Any:
