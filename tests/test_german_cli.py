@@ -334,3 +334,19 @@ def test_tables_use_the_terminal_width_and_keep_ids_whole(c: Cli) -> None:
     assert all(len(line) <= 80 for line in default.splitlines())
     narrow = run(c, "user", "list", REGSAM_FLOW_LANG="en", COLUMNS="50").output
     assert "maximiliane-mustermann " in narrow  # the id whole
+
+
+@pytest.mark.sql("runs the CLI")
+def test_area_show_and_task_list_show_titles_and_notes(c: Cli) -> None:
+    note = "Monitoring 2026"
+    c.ok("task", "done", AREA, "datenmaterial", "--note", note, user="sven")
+    shown = run(c, "area", "show", AREA, user="mia", REGSAM_FLOW_LANG="en").output
+    assert "Schwerpunktziel festgelegt" in shown
+    assert "(note: Monitoring 2026)" in " ".join(shown.split())
+    listed = run(c, "task", "list", AREA, "--phase", "vorlauf", REGSAM_FLOW_LANG="en").output
+    flowing = " ".join(listed.split())  # the title column wraps
+    assert "Schwerpunktziel festgelegt (moderation, social_planning)" in flowing
+    assert "(note: Monitoring 2026)" in flowing
+    assert all(len(line) <= 80 for line in listed.splitlines() + shown.splitlines())
+    german = run(c, "task", "list", AREA, "--phase", "vorlauf").output
+    assert "(Notiz: Monitoring 2026)" in " ".join(german.split())

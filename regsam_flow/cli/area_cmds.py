@@ -240,17 +240,19 @@ def area_show(obj: Ctx, area_id: str) -> None:
         if missing:
             line += _("; lacks: {fields}").format(fields=", ".join(missing))
         echo("  " + line)
+    from .task_cmds import titled
+
     rows = [t for t in st.tasks if t.phase == a.state]
     if rows and not st.final:
         echo("\n" + _("Tasks of {state}").format(state=a.state))
         table(
-            ["", _("task"), _("roles"), _("done by")],
+            ["", _("task"), _("done by"), _("title")],
             [
                 [
                     "x" if t.done else ("!" if t.required else " "),
                     t.id,
-                    ",".join(t.roles),
                     t.done_by or "",
+                    titled(t),
                 ]
                 for t in rows
             ],

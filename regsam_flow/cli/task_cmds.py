@@ -46,19 +46,26 @@ def task_list(obj: Ctx, area_id: str, phase: str | None) -> None:
     for i, (ph, tasks) in enumerate(phases.items()):
         echo(("\n" if i else "") + f"{ph}:")
         table(
-            [_("task"), _("req"), _("done"), _("by"), _("roles")],
+            [_("task"), _("req"), _("done"), _("by"), _("title")],
             [
                 [
                     t.id,
                     _("yes") if t.required else "",
                     day(t.done_at) if t.done else "",
                     t.done_by or "",
-                    ", ".join(t.roles),
+                    titled(t, with_roles=True),
                 ]
                 for t in tasks
             ],
             keep=(0, 2),
         )
+
+
+def titled(t: TaskRow, with_roles: bool = False) -> str:
+    """A task's title (with the roles that report it), and its note once
+    reported."""
+    text = t.title + (f" ({', '.join(t.roles)})" if with_roles and t.roles else "")
+    return text + (" " + _("(note: {note})").format(note=t.note) if t.note else "")
 
 
 @task.command("done")
