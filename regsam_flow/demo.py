@@ -17,8 +17,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .bootstrap import Engine, open_engine, read_mail
-from .dates import BERLIN, format_date_de
+from .dates import BERLIN
 from .errors import BlockedError
+from .i18n import _, format_date, format_datetime, ngettext
 from .kg import Responsible
 
 __all__ = ["run_demo"]
@@ -72,8 +73,14 @@ CATALOGUE = [
 FINAL_FILE = "abschlussdokumentation.html"
 
 
-def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> Engine:
-    """Build the demo in ``folder`` (a new temporary folder if None); return the engine."""
+def run_demo(
+    folder: Path | None = None,
+    out: Callable[[str], None] = print,
+    program: str = "regsam-flow",
+) -> Engine:
+    """Build the demo in ``folder`` (a new temporary folder if None); return
+    the engine.  ``program`` is how the closing "Try:" lines call
+    regsam-flow (e.g. ``.venv/bin/regsam-flow`` when that is not on PATH)."""
     folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="regsam-flow-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "demo.db"
@@ -81,13 +88,16 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
         from .errors import InvalidInputError
 
         raise InvalidInputError(
-            f"{db} exists already: give an empty folder (or remove the old demo)", field="dir"
+            _("{path} exists already: give an empty folder (or remove the old demo)").format(
+                path=db
+            ),
+            field="dir",
         )
     url = f"sqlite:///{db}"
     maildir = folder / "maildir"
     engine = open_engine(url, maildir=maildir, bind_login=False)
     engine.init("admin", name="Demo Admin", email="admin@regsam.example")
-    out(f"Demo database: {db}")
+    out(_("Demo database: {path}").format(path=db))
     for pid, name, email, org, _role in PEOPLE:
         engine.add_person(pid, actor="admin", name=name, email=email, org=org)
     engine.add_person(
@@ -97,7 +107,11 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
         email="audrey@regsam.example",
         auditor=True,
     )
-    out("People: " + ", ".join(f"{p[0]} ({p[4]})" for p in PEOPLE) + ", audrey (auditor)")
+    out(
+        _("People: {people}, audrey (auditor)").format(
+            people=", ".join(f"{p[0]} ({p[4]})" for p in PEOPLE)
+        )
+    )
 
     engine.create_area(
         AREA, actor="admin", name="Hasenbergl-Nord", district="24 Feldmoching-Hasenbergl"
@@ -105,12 +119,19 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
     for pid, *_rest, role in PEOPLE:
         actor = "admin" if role in ("moderation", "social_planning") else "mia"
         engine.assign(AREA, role, pid, actor=actor)
-    out(f"Area {AREA} created in phase Vorlauf; roles assigned")
+    out(_("Area {area} created in phase Vorlauf; roles assigned").format(area=AREA))
 
     try:
         engine.advance(AREA, actor="mia")
     except BlockedError as exc:
-        out(f"mia tries to advance: refused, {len(exc.blockers)} blockers, e.g.")
+        n = len(exc.blockers)
+        out(
+            ngettext(
+                "mia tries to advance: refused, {n} blocker, e.g.",
+                "mia tries to advance: refused, {n} blockers, e.g.",
+                n,
+            ).format(n=n)
+        )
         for b in exc.blockers[:3]:
             out(f"    {b.code}: {b.message}")
 
@@ -127,21 +148,31 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
         review=date(2027, 7, 15),
     )
     out(
-        f"Agreement version {ag.version} written: start {format_date_de(ag.start)}, "
-        f"review (Überprüfung) {format_date_de(ag.review)}"
+        _(
+            "Agreement version {version} written: start {start}, review (Überprüfung) {review}"
+        ).format(version=ag.version, start=format_date(ag.start), review=format_date(ag.review))
     )
     engine.sign_agreement(AREA, actor="mia")
     engine.sign_agreement(AREA, actor="sven")
-    out("Agreement signed by moderation (mia) and social_planning (sven)")
+    out(_("Agreement signed by moderation (mia) and social_planning (sven)"))
 
     planned = engine.reminders(actor="admin", area=AREA, status="pending")
     out(
-        f"{len(planned)} reminders planned for the review: "
-        + ", ".join(f"{r.due_at.astimezone(BERLIN):%d.%m.%Y %H:%M}" for r in planned)
+        ngettext(
+            "{n} reminder planned for the review: {when}",
+            "{n} reminders planned for the review: {when}",
+            len(planned),
+        ).format(n=len(planned), when=", ".join(format_datetime(r.due_at) for r in planned))
     )
     at = datetime(2027, 6, 17, 8, 0, tzinfo=BERLIN)
     report = engine.send_due(at)
-    out(f"The scheduler at {at:%d.%m.%Y %H:%M} sends {len(report.sent)} reminder into {maildir}:")
+    out(
+        ngettext(
+            "The scheduler at {when} sends {n} reminder into {path}:",
+            "The scheduler at {when} sends {n} reminders into {path}:",
+            len(report.sent),
+        ).format(when=format_datetime(at), n=len(report.sent), path=maildir)
+    )
     for msg in read_mail(maildir):
         out(f"    To: {msg['To']}")
         out(f"    Subject: {msg['Subject']}")
@@ -161,35 +192,47 @@ def run_demo(folder: Path | None = None, out: Callable[[str], None] = print) -> 
         due=today + timedelta(days=28),
         goal=1,
     )
-    out(f"KG work order #{order.id} to tom: {order.title}, due {format_date_de(order.due)}")
+    out(
+        _("KG work order #{id} to tom: {title}, due {due}").format(
+            id=order.id, title=order.title, due=format_date(order.due)
+        )
+    )
     order = engine.report_order(
         AREA, order.id, actor="tom", status="done", note="Treff öffnet dienstags ab 15 Uhr"
     )
-    out(f"tom reports order #{order.id}: {order.status} ({order.note})")
+    out(
+        _("tom reports order #{id}: {status} ({note})").format(
+            id=order.id, status=order.status, note=order.note
+        )
+    )
     _tasks(engine, "umsetzung", out)
     _advance(engine, out)
     _tasks(engine, "auswertung", out)
     _kg_evaluation(engine, folder, out)
 
     r = engine.advance(AREA, actor="mia")
-    out(f"mia approves closing; still missing: {', '.join(r.missing)}")
+    out(_("mia approves closing; still missing: {missing}").format(missing=", ".join(r.missing)))
     r = engine.fire(AREA, "close", actor="sven")
-    out(f"sven approves closing: {r.from_state} -> {r.to_state}")
+    out(_("sven approves closing: {source} -> {dest}").format(source=r.from_state, dest=r.to_state))
 
     result = engine.verify()
-    out(
-        f"Audit log: {result.entries} entries, chain {'intact' if result.ok else 'BROKEN'}, "
-        f"head {engine.head()}"
+    chain = (
+        _("Audit log: {n} entries, chain intact, head {head}")
+        if result.ok
+        else _("Audit log: {n} entries, chain BROKEN, head {head}")
     )
+    out(chain.format(n=result.entries, head=engine.head()))
     rems = engine.reminders(actor="admin", area=AREA)
     out(
-        "Reminders: "
-        + ", ".join(f"#{r.id} {r.status}" for r in rems)
-        + " (closing the area cancelled the pending ones)"
+        _("Reminders: {reminders} (closing the area cancelled the pending ones)").format(
+            reminders=", ".join(f"#{r.id} {r.status}" for r in rems)
+        )
     )
-    out(f"Try: regsam-flow --db {url} --as audrey log {AREA}")
-    out(f"     regsam-flow --db {url} --as audrey reminders list")
-    out(f"     regsam-flow --db {url} --as audrey dossier check {AREA} {folder / FINAL_FILE}")
+    try_ = _("Try:")
+    pad = " " * len(try_)
+    out(f"{try_} {program} --db {url} --as audrey log {AREA}")
+    out(f"{pad} {program} --db {url} --as audrey reminders list")
+    out(f"{pad} {program} --db {url} --as audrey dossier check {AREA} {folder / FINAL_FILE}")
     return engine
 
 
@@ -197,12 +240,17 @@ def _tasks(engine: Engine, phase: str, out: Callable[[str], None]) -> None:
     for task, who in TASKS[phase]:
         engine.report_task(AREA, task, actor=who)
     n = len(TASKS[phase])
-    out(f"  {n} task{'' if n == 1 else 's'} of phase {phase} reported")
+    out(
+        "  "
+        + ngettext(
+            "{n} task of phase {phase} reported", "{n} tasks of phase {phase} reported", n
+        ).format(n=n, phase=phase)
+    )
 
 
 def _advance(engine: Engine, out: Callable[[str], None]) -> None:
     r = engine.advance(AREA, actor="mia")
-    out(f"mia advances: {r.from_state} -> {r.to_state}")
+    out(_("mia advances: {source} -> {dest}").format(source=r.from_state, dest=r.to_state))
 
 
 def _kg_diagnose(engine: Engine, today: date, out: Callable[[str], None]) -> int:
@@ -221,18 +269,26 @@ def _kg_diagnose(engine: Engine, today: date, out: Callable[[str], None]) -> int
             "Bedarfsanalyse bis zur nächsten Sitzung",
         ],
     )
-    out(f"KG meeting {first.number} on {format_date_de(first.held_on)}: {first.decisions[0]}")
+    out(
+        _("KG meeting {number} on {date}: {decision}").format(
+            number=first.number, date=format_date(first.held_on), decision=first.decisions[0]
+        )
+    )
     for title, measures in CATALOGUE:
         goal = engine.add_goal(AREA, actor="mia", title=title)
         for measure, responsible in measures:
             engine.add_measure(
                 AREA, goal.number, actor="mia", title=measure, responsible=responsible
             )
-    out(f"Catalogue drafted: {len(CATALOGUE)} goals with measures")
+    out(_("Catalogue drafted: {n} goals with measures").format(n=len(CATALOGUE)))
     try:
         engine.advance(AREA, actor="mia")
     except BlockedError as exc:
-        out("mia tries to advance: refused, " + ", ".join(b.code for b in exc.blockers))
+        out(
+            _("mia tries to advance: refused, {codes}").format(
+                codes=", ".join(b.code for b in exc.blockers)
+            )
+        )
     second = engine.record_meeting(
         AREA,
         actor="mia",
@@ -243,8 +299,9 @@ def _kg_diagnose(engine: Engine, today: date, out: Callable[[str], None]) -> int
     )
     adopted = engine.adopt_catalogue(AREA, actor="mia", meeting=second.id)
     out(
-        f"KG meeting {second.number} adopts the catalogue: version {adopted.version} "
-        f"(SHA-256 {adopted.sha256[:12]})"
+        _("KG meeting {number} adopts the catalogue: version {version} (SHA-256 {hash})").format(
+            number=second.number, version=adopted.version, hash=adopted.sha256[:12]
+        )
     )
     return second.id
 
@@ -255,17 +312,21 @@ def _kg_evaluation(engine: Engine, folder: Path, out: Callable[[str], None]) -> 
     engine.add_missing_resource(
         AREA, actor="mia", text="Halbe Stelle Konfliktvermittlung", estimate="0,5 Stellen"
     )
-    out("Missing resource documented: Halbe Stelle Konfliktvermittlung (0,5 Stellen)")
+    out(_("Missing resource documented: Halbe Stelle Konfliktvermittlung (0,5 Stellen)"))
     for goal, (rating, note) in enumerate(
         (("achieved", "Treff gut besucht"), ("partly", "Sprechstunde nur vierzehntäglich")),
         start=1,
     ):
         engine.rate_goal(AREA, goal, actor="mia", rating=rating, note=note)
-    out("Goals rated: goal 1 achieved, goal 2 partly")
+    out(_("Goals rated: goal 1 achieved, goal 2 partly"))
     final = engine.record_final_document(AREA, format="html", actor="mia")
     path = folder / FINAL_FILE
     path.write_bytes(final.content)
-    out(f"Final documentation recorded (SHA-256 {final.document.sha256[:12]}): {path}")
+    out(
+        _("Final documentation recorded (SHA-256 {hash}): {path}").format(
+            hash=final.document.sha256[:12], path=path
+        )
+    )
 
 
 def main() -> None:

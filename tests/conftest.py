@@ -73,6 +73,7 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGSAM_FLOW_HOME", str(tmp_path_factory.mktemp("regsam-flow-home")))
         mp.setenv("REGSAM_FLOW_LANG", "en")
+        mp.delenv("COLUMNS", raising=False)  # tables 80 wide, whatever the terminal
         yield
 
 

@@ -59,9 +59,10 @@ SPELLED_OUT = re.compile(
     r"|Pruef\w*|pruef\w*|gueltig\w*|ungueltig\w*|Massnahme\w*|Schluessel\w*|Loesch\w*|loesch\w*"
     r"|spaeter|Gruende?n?|groess\w*|Groesse|hoechst\w*|naechst\w*|zurueck\w*|wuerde\w*)\b"
 )
-#: The familiar "du": the users are addressed formally (Sie) or neutrally.
+#: The familiar "du": the users are addressed formally (Sie) or neutrally
+#: (an option such as ``--dir`` in an example is no "dir").
 PLACEHOLDER = r"\{[^{}]*\}|%\(\w+\)s"
-FAMILIAR = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b")
+FAMILIAR = re.compile(r"(?<!-)\b(du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b")
 
 
 def test_the_german_is_written_with_care() -> None:

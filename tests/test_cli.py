@@ -181,7 +181,7 @@ def test_agreement_set_sign_show_versions(c: Cli, area: str) -> None:
     old = c.json("agreement", "show", area, "--version", "1", user="tom")
     assert old["review"] == "2027-07-15" and old["signed_by"] == ["moderation", "social_planning"]
     r = c.ok("agreement", "show", area, user="tom")
-    assert "01.09.2027" in r.stdout and "nobody yet" in r.stdout
+    assert "2027-09-01" in r.stdout and "nobody yet" in r.stdout
     r = c.run("agreement", "show", area, "--version", "9")
     assert r.exit_code == 6
 

@@ -26,7 +26,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     e.update(
         REGSAM_FLOW_HOME=str(tmp_path / "home"),
         REGSAM_FLOW_USER="anna",
-        REGSAM_FLOW_LANG="en",
+        REGSAM_FLOW_LANG="en",  # the texts below are the English ones
         PYTHONIOENCODING="utf-8",
     )
     return e

@@ -31,6 +31,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         REGSAM_FLOW_LANG="en",
         REGSAM_FLOW_DB=f"sqlite:///{tmp_path / 'regsam.db'}",
         REGSAM_FLOW_USER="anna",
+        REGSAM_FLOW_LANG="en",  # the texts below are the English ones
         PYTHONIOENCODING="utf-8",
     )
     for args in (

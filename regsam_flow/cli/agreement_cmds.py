@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
+from regsam_flow.i18n import _
+
 from .app import cli
 from .area_cmds import agreement_json
 from .common import date_arg, json_option
 from .context import Ctx, pass_ctx
-from .output import date_de, echo, echo_json, kv, time_de
+from .output import day, echo, echo_json, kv, moment
 
 __all__ = ["agreement"]
 
@@ -62,14 +64,23 @@ def agreement_set(
         "review": date_arg(review, "review"),
     }
     if all(v is None for v in changes.values()):
-        raise click.UsageError("give at least one field to change, e.g. --topic or --review")
+        raise click.UsageError(_("give at least one field to change, e.g. --topic or --review"))
     ag = obj.engine.set_agreement(area_id, actor=obj.user, **changes)
     if obj.json:
         echo_json(agreement_json(ag))
         return
-    echo(f"Agreement of {area_id} is now version {ag.version}; it needs signing again.")
+    signing = (
+        _("Agreement of {area} is now version {version}; it needs signing.")
+        if ag.version == 1
+        else _("Agreement of {area} is now version {version}; it needs signing again.")
+    )
+    echo(signing.format(area=area_id, version=ag.version))
     if ag.missing_fields():
-        echo(f"Still missing before it can be signed: {', '.join(ag.missing_fields())}")
+        echo(
+            _("Still missing before it can be signed: {fields}").format(
+                fields=", ".join(ag.missing_fields())
+            )
+        )
 
 
 @agreement.command("sign")
@@ -88,8 +99,9 @@ def agreement_sign(obj: Ctx, area_id: str) -> None:
         echo_json(agreement_json(ag))
         return
     echo(
-        f"Signed version {ag.version} of the agreement of {area_id}; "
-        f"signed by: {', '.join(sorted(ag.signatures))}."
+        _("Signed version {version} of the agreement of {area}; signed by: {people}.").format(
+            version=ag.version, area=area_id, people=", ".join(sorted(ag.signatures))
+        )
     )
 
 
@@ -110,22 +122,31 @@ def agreement_show(obj: Ctx, area_id: str, version: int | None) -> None:
         echo_json(agreement_json(ag))
         return
     if ag is None:
-        echo(f"{area_id} has no agreement yet.")
+        echo(_("{area} has no agreement yet.").format(area=area_id))
         return
     sigs = ", ".join(f"{role} ({who})" for role, who in sorted(ag.signatures.items()))
+    from regsam_flow.model import AGREEMENT_SIGNERS
+
+    unsigned = [r for r in AGREEMENT_SIGNERS if r not in ag.signatures]
     kv(
         [
-            ("area", area_id),
-            ("version", f"{ag.version} of {time_de(ag.created_at)} by {ag.created_by}"),
-            ("topic", ag.topic),
-            ("scope", ag.scope),
-            ("reasons", ag.reasons),
-            ("partners", ag.partners),
-            ("terms", ag.terms),
-            ("duration", ag.duration),
-            ("start", date_de(ag.start)),
-            ("review", date_de(ag.review)),
-            ("signed by", sigs or "nobody yet"),
-            ("missing", ", ".join(ag.missing_fields())),
+            (_("area"), area_id),
+            (
+                _("version"),
+                _("{version} of {when} by {who}").format(
+                    version=ag.version, when=moment(ag.created_at), who=ag.created_by
+                ),
+            ),
+            (_("topic"), ag.topic),
+            (_("scope"), ag.scope),
+            (_("reasons"), ag.reasons),
+            (_("partners"), ag.partners),
+            (_("terms"), ag.terms),
+            (_("duration"), ag.duration),
+            (_("start"), day(ag.start)),
+            (_("review"), day(ag.review)),
+            (_("signed by"), sigs or _("nobody yet")),
+            (_("signatures missing"), ", ".join(unsigned) or "-"),
+            (_("fields missing"), ", ".join(ag.missing_fields()) or "-"),
         ]
     )

@@ -212,12 +212,34 @@ def report(exc: Exception, as_json: bool, debug: bool) -> int:
         echo(_("error: {message}").format(message=message), err=True)
         for b in blockers:
             echo(wrapped(f"- {b['code']}: {b['message']}", 2), err=True)
-        hint = HINTS.get(code)
+        hint = _hint(exc, code)
         if hint:
-            echo(_(hint), err=True)
+            echo(hint, err=True)
         if code == "unexpected" and not debug:
             echo(_("(run again with --debug for the traceback)"), err=True)
     return exit_code
+
+
+def _hint(exc: Exception, code: str) -> str:
+    """What to do next, after the error ("" when nothing fits): for a
+    refusal, give the missing --reason, reopen a task reported already, or
+    look at every blocker of the real area."""
+    if code != "blocked":
+        return _(HINTS[code]) if code in HINTS else ""
+    codes = {b.code for b in getattr(exc, "blockers", ())}
+    area = getattr(exc, "area", None)
+    if "reason_required" in codes:
+        return _('Nothing was changed. Give the reason with --reason "...".')
+    if "task_done" in codes and area:
+        return _(
+            "Nothing was changed. `regsam-flow task reopen {area} TASK --reason ...` "
+            "opens a reported task again."
+        ).format(area=area)
+    if area:
+        return _("Nothing was changed. `regsam-flow why {area}` lists every blocker.").format(
+            area=area
+        )
+    return _(HINTS["blocked"])
 
 
 #: The order of the commands in --help: the way a moderator meets them.

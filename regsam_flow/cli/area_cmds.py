@@ -12,7 +12,7 @@ from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
 from .kg_view import kg_state_json, print_kg_state
-from .output import date_de, echo, echo_json, kv, table, wrapped
+from .output import date_de, day, echo, echo_json, kv, table, wrapped
 
 if TYPE_CHECKING:
     from regsam_flow.engine import AreaOverview
@@ -76,7 +76,15 @@ def area_create(
             }
         )
     else:
-        echo(f"Created {a.id} ({a.name}) on {a.workflow} v{a.workflow_version}, phase {a.state}.")
+        echo(
+            _("Created {area} ({name}) on {workflow} v{version}, phase {state}.").format(
+                area=a.id,
+                name=a.name,
+                workflow=a.workflow,
+                version=a.workflow_version,
+                state=a.state,
+            )
+        )
 
 
 @area.command("assign")
@@ -119,9 +127,11 @@ def _change_assignment(obj: Ctx, area_id: str, role: str, user_id: str, add: boo
     if obj.json:
         echo_json({"area": area_id, "role": role, "user": user_id, "assigned": add})
     elif add:
-        echo(f"{user_id} is now {role} in {area_id}.")
+        echo(_("{user} is now {role} in {area}.").format(user=user_id, role=role, area=area_id))
     else:
-        echo(f"{user_id} is no longer {role} in {area_id}.")
+        echo(
+            _("{user} is no longer {role} in {area}.").format(user=user_id, role=role, area=area_id)
+        )
 
 
 @area.command("list")
@@ -222,69 +232,86 @@ def area_show(obj: Ctx, area_id: str) -> None:
     a = st.area
     ag = st.agreement
     uses_agreement = ag is not None or not st.fields  # candidates of a selection have none
+    phase = st.state_title if st.state_title == a.state else f"{st.state_title} ({a.state})"
     kv(
         [
-            ("area", f"{a.id} ({a.name})"),
-            ("district", a.district),
-            ("workflow", f"{a.workflow} v{a.workflow_version}"),
-            ("phase", f"{st.state_title} ({a.state})" + ("  [final]" if st.final else "")),
-            ("version", a.version),
+            (_("area"), f"{a.id} ({a.name})"),
+            (_("district"), a.district),
+            (_("workflow"), f"{a.workflow} v{a.workflow_version}"),
+            (_("phase"), phase + (_("  [final]") if st.final else "")),
+            (_("version"), a.version),
         ]
-        + ([("next review", date_de(ag.review) if ag else "-")] if uses_agreement else [])
+        + (
+            [(_("next review"), day(ag.review) if ag else "-")]
+            if uses_agreement and not st.final
+            else []
+        )
     )
-    echo("\nPeople")
+    echo("\n" + _("People"))
     role_w = max((len(r) for r in st.roles), default=0) + 1
     for role, people in st.roles.items():
         echo(f"  {role:{role_w}} {', '.join(people) if people else '-'}")
     if st.fields:
-        echo("\nFields")
+        echo("\n" + _("Fields"))
         for key, value in st.fields.items():
-            shown = ("yes" if value else "no") if isinstance(value, bool) else value
+            shown = (_("yes") if value else _("no")) if isinstance(value, bool) else value
             echo(wrapped(f"{key}: {shown}", 2))
     if st.votes:
-        echo("\nVotes")
+        echo("\n" + _("Votes"))
         for v in st.votes:
-            echo(f"  {v.person} ({v.role}): {'yes' if v.yes else 'no'}")
+            echo(f"  {v.person} ({v.role}): {_('yes') if v.yes else _('no')}")
     if uses_agreement and ag is None:
-        echo("\nAgreement")
-        echo("  none yet (regsam-flow agreement set ...)")
+        echo("\n" + _("Agreement"))
+        echo("  " + _("none yet (regsam-flow agreement set ...)"))
     elif ag is not None:
-        echo("\nAgreement")
+        echo("\n" + _("Agreement"))
         missing = ag.missing_fields()
-        signed = ", ".join(sorted(ag.signatures)) or "nobody"
-        echo(f"  version {ag.version}, topic: {ag.topic or '-'}")
+        signed = ", ".join(sorted(ag.signatures)) or _("nobody")
         echo(
-            f"  start {date_de(ag.start)}, review {date_de(ag.review)}, "
-            f"duration {ag.duration or '-'}"
+            "  "
+            + _("version {version}, topic: {topic}").format(
+                version=ag.version, topic=ag.topic or "-"
+            )
         )
-        echo(f"  signed by: {signed}" + (f"; lacks: {', '.join(missing)}" if missing else ""))
+        echo(
+            "  "
+            + _("start {start}, review {review}, duration {duration}").format(
+                start=day(ag.start), review=day(ag.review), duration=ag.duration or "-"
+            )
+        )
+        line = _("signed by: {people}").format(people=signed)
+        if missing:
+            line += _("; lacks: {fields}").format(fields=", ".join(missing))
+        echo("  " + line)
+    from .task_cmds import titled
+
     rows = [t for t in st.tasks if t.phase == a.state]
     if rows and not st.final:
-        echo(f"\nTasks of {a.state}")
+        echo("\n" + _("Tasks of {state}").format(state=a.state))
         table(
-            ["", "task", "roles", "done by"],
+            ["", _("task"), _("done by"), _("title")],
             [
                 [
                     "x" if t.done else ("!" if t.required else " "),
                     t.id,
-                    ",".join(t.roles),
                     t.done_by or "",
+                    titled(t),
                 ]
                 for t in rows
             ],
         )
-        echo("  (x done, ! required and open)")
+        echo("  " + _("(x done, ! required and open)"))
     print_kg_state(kg)
-    echo("\nNext steps")
+    echo("\n" + _("Next steps"))
     print_next(st.next)
 
 
 def print_next(steps: list[NextStep]) -> None:
     if not steps:
-        echo("  none: the area is in a final phase")
+        echo("  " + _("none: the area is in a final phase"))
     for s in steps:
-        flag = "allowed" if s.allowed else "blocked"
-        extra = " (needs --reason)" if s.reason_required else ""
+        flag = _("allowed") if s.allowed else _("blocked")
+        extra = _(" (needs --reason)") if s.reason_required else ""
         echo(f"  {s.trigger} -> {s.dest}: {flag}{extra}")
         for b in s.blockers:
             echo(wrapped(f"{b.code}: {b.message}", 6))

@@ -7,10 +7,12 @@ from typing import Any
 
 import click
 
+from regsam_flow.i18n import _
+
 from .app import cli
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
-from .output import echo, echo_json, table, time_de
+from .output import echo, echo_json, moment, table
 
 __all__ = ["audit", "log"]
 
@@ -52,7 +54,7 @@ def log(
     if start and end and end < start:
         from regsam_flow.errors import InvalidInputError
 
-        raise InvalidInputError("--until lies before --since", field="until")
+        raise InvalidInputError(_("--until lies before --since"), field="until")
     entries = obj.engine.history(actor=obj.user, area=area_id, since=start, until=end, by=by)
     fmt = fmt or ("json" if obj.json else "table")
     rows = [e.to_dict() for e in entries]
@@ -75,14 +77,14 @@ def log(
     else:
         if area_id:  # one area: no need to repeat it on every line
             table(
-                ["seq", "when", "actor", "action", "what"],
-                [[r["seq"], time_de(r["at"]), r["actor"], r["action"], _what(r)] for r in rows],
+                [_("seq"), _("when"), _("actor"), _("action"), _("what")],
+                [[r["seq"], moment(r["at"]), r["actor"], r["action"], _what(r)] for r in rows],
             )
         else:
             table(
-                ["seq", "when", "area", "actor", "action", "what"],
+                [_("seq"), _("when"), _("area"), _("actor"), _("action"), _("what")],
                 [
-                    [r["seq"], time_de(r["at"]), r["area"] or "", r["actor"], r["action"], _what(r)]
+                    [r["seq"], moment(r["at"]), r["area"] or "", r["actor"], r["action"], _what(r)]
                     for r in rows
                 ],
             )
@@ -97,13 +99,17 @@ def _what(r: dict[str, Any]) -> str:
     elif action in ("assigned", "unassigned"):
         text = f"{d.get('role')}: {d.get('person')}"
     elif action == "agreement_changed":
-        text = f"version {d.get('version')}: {', '.join(d.get('changed', []))}"
+        text = _("version {version}: {fields}").format(
+            version=d.get("version"), fields=", ".join(d.get("changed", []))
+        )
     elif action == "agreement_signed":
-        text = f"version {d.get('version')} as {r['role']}"
+        text = _("version {version} as {role}").format(version=d.get("version"), role=r["role"])
     elif action in ("task_reported", "task_reopened"):
         text = str(d.get("task", ""))
     elif action == "approval":
-        text = f"{r['trigger']} as {r['role']}; missing {', '.join(d.get('missing', []))}"
+        text = _("{trigger} as {role}; missing {missing}").format(
+            trigger=r["trigger"], role=r["role"], missing=", ".join(d.get("missing", []))
+        )
     elif action == "area_created":
         text = f"{d.get('name')} ({d.get('workflow')} v{d.get('workflow_version')})"
     elif action == "person_added":
@@ -161,18 +167,27 @@ def audit_verify(obj: Ctx, expect_head: str | None, deep: bool) -> None:
     if obj.json:
         echo_json(result.to_dict())
     elif result.ok:
-        echo(f"OK: {result.entries} entries, chain intact; head {result.entries}:{result.head}")
         echo(
-            "The live tables agree with the log."
+            _("OK: {n} entries, chain intact; head {n}:{head}").format(
+                n=result.entries, head=result.head
+            )
+        )
+        echo(
+            _("The live tables agree with the log.")
             if deep
-            else "(live tables not compared with the log: use --deep)"
+            else _("(live tables not compared with the log: use --deep)")
         )
     else:
-        where = f" at entry {result.first_bad_seq}" if result.first_bad_seq else ""
-        echo(f"FAILED{where}: {result.problem}", err=True)
+        if result.first_bad_seq:
+            failed = _("FAILED at entry {seq}: {problem}").format(
+                seq=result.first_bad_seq, problem=result.problem
+            )
+        else:
+            failed = _("FAILED: {problem}").format(problem=result.problem)
+        echo(failed, err=True)
         for more in result.problems[1:]:
-            echo(f"also: {more}", err=True)
-        echo(f"({result.entries} entries in an intact chain)", err=True)
+            echo(_("also: {problem}").format(problem=more), err=True)
+        echo(_("({n} entries in an intact chain)").format(n=result.entries), err=True)
     if not result.ok:
         raise click.exceptions.Exit(8)
 

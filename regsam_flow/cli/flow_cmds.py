@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from regsam_flow.i18n import _
+
 from .app import cli
 from .area_cmds import next_json, print_next
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
 from .kg_view import print_kg_state
-from .output import date_de, echo, echo_json, kv
+from .output import day, echo, echo_json, kv
 
 if TYPE_CHECKING:
     from regsam_flow.model import FireResult
@@ -34,11 +36,17 @@ def _result(obj: Ctx, r: FireResult) -> None:
             }
         )
     elif r.fired:
-        echo(f"{r.area}: {r.from_state} -> {r.to_state} ({r.trigger}, as {r.role}).")
+        echo(
+            _("{area}: {source} -> {dest} ({trigger}, as {role}).").format(
+                area=r.area, source=r.from_state, dest=r.to_state, trigger=r.trigger, role=r.role
+            )
+        )
     else:
         echo(
-            f"{r.area}: your approval of '{r.trigger}' is recorded ({r.role}); "
-            f"still missing: {', '.join(r.missing)}."
+            _(
+                "{area}: your approval of '{trigger}' is recorded ({role}); "
+                "still missing: {missing}."
+            ).format(area=r.area, trigger=r.trigger, role=r.role, missing=", ".join(r.missing))
         )
 
 
@@ -122,20 +130,23 @@ def as_of(obj: Ctx, area_id: str, when: str) -> None:
         echo_json(snap.to_dict())
         return
     if not snap.exists:
-        echo(f"{area_id} did not exist yet at {when}.")
+        echo(_("{area} did not exist yet at {when}.").format(area=area_id, when=when))
         return
     ag = snap.agreement
     kv(
         [
-            ("area", f"{snap.area} ({snap.name})"),
-            ("as of", when),
-            ("phase", snap.state),
-            ("people", "; ".join(f"{r}: {', '.join(p)}" for r, p in snap.roles.items())),
-            ("agreement", f"version {snap.agreement_version}" if ag else "none"),
-            ("topic", ag.get("topic") if ag else None),
-            ("review", date_de(ag.get("review")) if ag else None),
-            ("signed by", ", ".join(snap.signed_by)),
-            ("tasks done", ", ".join(snap.tasks_done)),
-            ("log entry", snap.last_seq),
+            (_("area"), f"{snap.area} ({snap.name})"),
+            (_("as of"), when),
+            (_("phase"), snap.state),
+            (_("people"), "; ".join(f"{r}: {', '.join(p)}" for r, p in snap.roles.items())),
+            (
+                _("agreement"),
+                _("version {version}").format(version=snap.agreement_version) if ag else _("none"),
+            ),
+            (_("topic"), ag.get("topic") if ag else None),
+            (_("review"), day(ag.get("review")) if ag else None),
+            (_("signed by"), ", ".join(snap.signed_by)),
+            (_("tasks done"), ", ".join(snap.tasks_done)),
+            (_("log entry"), snap.last_seq),
         ]
     )

@@ -1,5 +1,6 @@
-"""Printing for people (tables that fit 80 columns, German dates) and for
-programs (JSON on stdout).
+"""Printing for people (tables that fit the terminal, dates as the reader's
+language writes them: :func:`day`, :func:`moment`) and for programs (JSON
+on stdout).
 
 Everything the CLI prints goes through :func:`echo` (or :func:`echo_json`),
 which shows control characters escaped (``\\x1b``, ``\\u202e``): a name or a
@@ -19,13 +20,17 @@ from typing import Any
 
 import click
 
+from regsam_flow.i18n import _, format_date, format_datetime
+
 __all__ = [
     "SafeFormatter",
     "clean",
     "date_de",
+    "day",
     "echo",
     "echo_json",
     "kv",
+    "moment",
     "table",
     "time_de",
     "width",
@@ -65,8 +70,18 @@ class SafeFormatter(logging.Formatter):
 
 
 def width() -> int:
-    """The terminal width, at most 80 (and 80 when not a terminal)."""
-    return min(80, shutil.get_terminal_size((80, 24)).columns)
+    """The width to print in: ``COLUMNS`` when set, else the terminal's
+    when stdout is one, else 80; never below 40 (tables keep ids whole
+    anyway, see :func:`table`)."""
+    import os
+    import sys
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 40)
+    if sys.stdout is not None and sys.stdout.isatty():
+        return max(shutil.get_terminal_size((80, 24)).columns, 40)
+    return 80
 
 
 def _default(value: Any) -> Any:
@@ -85,7 +100,8 @@ def echo_json(data: Any, *, err: bool = False) -> None:
 
 
 def date_de(value: date | str | None) -> str:
-    """15.07.2027 from a date or ISO date text; '-' for none."""
+    """15.07.2027 from a date or ISO date text; '-' for none (German in
+    every language: :func:`day` follows the reader's)."""
     if value is None or value == "":
         return "-"
     if isinstance(value, str):
@@ -94,7 +110,8 @@ def date_de(value: date | str | None) -> str:
 
 
 def time_de(value: datetime | str | None) -> str:
-    """A UTC moment as Berlin wall time: 15.07.2027 10:30."""
+    """A UTC moment as Berlin wall time: 15.07.2027 10:30 (German in every
+    language: :func:`moment` follows the reader's)."""
     if value is None or value == "":
         return "-"
     from regsam_flow.dates import BERLIN
@@ -102,6 +119,31 @@ def time_de(value: datetime | str | None) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
     return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
+
+
+def day(value: date | datetime | str | None) -> str:
+    """A date (or ISO date text) as people of the current language write
+    it: 15.07.2027 (German), 2027-07-15 (English); '-' for none.  A moment
+    gives its day in Berlin."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    elif isinstance(value, datetime):
+        from regsam_flow.dates import BERLIN
+
+        value = value.astimezone(BERLIN).date()
+    return format_date(value)
+
+
+def moment(value: datetime | str | None) -> str:
+    """A UTC moment (or ISO text) as Berlin wall time in the current
+    language: 15.07.2027 10:30 (German), 2027-07-15 10:30 (English)."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.removesuffix("Z") + "+00:00")
+    return format_datetime(value)
 
 
 def _cut(text: str, n: int) -> str:
@@ -156,14 +198,14 @@ def table(
     for row in cells:
         emit(row)
     if not cells:
-        echo("(none)")
+        echo(_("(none)"))
 
 
 def kv(pairs: Sequence[tuple[str, Any]]) -> None:
     """Aligned 'label: value' lines, values wrapped to the width."""
     import textwrap
 
-    label_w = max(len(k) for k, _ in pairs) + 1
+    label_w = max(len(k) for k, _v in pairs) + 1
     for key, value in pairs:
         text = "-" if value in (None, "") else str(value)
         wrapped = textwrap.wrap(text, width=max(width() - label_w - 1, 20)) or ["-"]

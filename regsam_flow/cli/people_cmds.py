@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from regsam_flow.i18n import _
+
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
@@ -43,7 +45,7 @@ def user_add(
     if obj.json:
         echo_json(_person(p))
     else:
-        echo(f"Added {p.id} ({p.name}).")
+        echo(_("Added {user} ({name}).").format(user=p.id, name=p.name))
 
 
 @user.command("promote")
@@ -60,13 +62,17 @@ def user_promote(obj: Ctx, user_id: str, admin: bool, auditor: bool) -> None:
       regsam-flow --as anna user promote mia --admin
     """
     if not (admin or auditor):
-        raise click.UsageError("say which role: --admin and/or --auditor")
+        raise click.UsageError(_("say which role: --admin and/or --auditor"))
     p = obj.engine.promote(user_id, actor=obj.user, admin=admin, auditor=auditor)
     if obj.json:
         echo_json(_person(p))
     else:
-        roles = " and ".join(r for r, on in (("admin", p.admin), ("auditor", p.auditor)) if on)
-        echo(f"{p.id} is {roles}.")
+        if p.admin and p.auditor:
+            echo(_("{user} is admin and auditor.").format(user=p.id))
+        elif p.admin:
+            echo(_("{user} is admin.").format(user=p.id))
+        else:
+            echo(_("{user} is auditor.").format(user=p.id))
 
 
 @user.command("mail")
@@ -89,14 +95,14 @@ def user_mail(obj: Ctx, user_id: str, decisions: bool | None) -> None:
       regsam-flow --as root user mail tom --decisions
     """
     if decisions is None:
-        raise click.UsageError("say which: --decisions or --no-decisions")
+        raise click.UsageError(_("say which: --decisions or --no-decisions"))
     p = obj.engine.set_decision_mails(user_id, decisions, actor=obj.user)
     if obj.json:
         echo_json(_person(p))
     elif p.decision_mails:
-        echo(f"{p.id} gets the KG meetings' decisions by mail.")
+        echo(_("{user} gets the KG meetings' decisions by mail.").format(user=p.id))
     else:
-        echo(f"{p.id} gets no more KG meeting decisions by mail.")
+        echo(_("{user} gets no more KG meeting decisions by mail.").format(user=p.id))
 
 
 @user.command("list")
@@ -114,7 +120,7 @@ def user_list(obj: Ctx) -> None:
         echo_json([_person(p) for p in people])
         return
     table(
-        ["user", "name", "email", "org", "global", "decisions"],
+        [_("user"), _("name"), _("email"), _("org"), _("global"), _("decisions")],
         [
             [
                 p.id,
@@ -122,7 +128,7 @@ def user_list(obj: Ctx) -> None:
                 p.email,
                 p.org,
                 ",".join(r for r, on in (("admin", p.admin), ("auditor", p.auditor)) if on),
-                "mail" if p.decision_mails else "no mail",
+                _("mail") if p.decision_mails else _("no mail"),
             ]
             for p in people
         ],

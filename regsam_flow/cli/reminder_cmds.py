@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from regsam_flow.i18n import _, ngettext
+
 from .app import cli
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
-from .output import date_de, echo, echo_json, table, time_de
+from .output import day, echo, echo_json, moment, table
 
 __all__ = ["reminders", "review", "scheduler"]
 
@@ -38,7 +40,7 @@ def review(
       regsam-flow review hasenbergl-nord --end --reason "Ziele erreicht"
     """
     if cont == end:
-        raise click.UsageError("give exactly one of --continue or --end")
+        raise click.UsageError(_("give exactly one of --continue or --end"))
     obj.engine.review(
         area_id,
         actor=obj.user,
@@ -57,13 +59,17 @@ def review(
         )
     elif cont:
         echo(
-            f"Recorded: {area_id} continues; next review {date_de(ag.review if ag else None)}"
-            " (the agreement needs signing again)."
+            _(
+                "Recorded: {area} continues; next review {review}"
+                " (the agreement needs signing again)."
+            ).format(area=area_id, review=day(ag.review if ag else None))
         )
     else:
         echo(
-            f"Recorded: the process of {area_id} is to end. Close or cancel it with "
-            f"`regsam-flow transition {area_id} close|cancel`."
+            _(
+                "Recorded: the process of {area} is to end. Close or cancel it with "
+                "`regsam-flow transition {area} close|cancel`."
+            ).format(area=area_id)
         )
 
 
@@ -89,10 +95,10 @@ def reminders_list(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([r.to_dict() for r in rems])
         return
     rows = [
-        [r.id, r.area, time_de(r.due_at), _kind(r.kind, r.offset_days), r.status, _note(r)]
+        [r.id, r.area, moment(r.due_at), _kind(r.kind, r.offset_days), r.status, _note(r)]
         for r in rems
     ]
-    headers = ["id", "area", "due", "kind", "status", "note"]
+    headers = [_("id"), _("area"), _("due"), _("kind"), _("status"), _("note")]
     if area_id:  # one area: leave its name out
         headers.pop(1)
         rows = [row[:1] + row[2:] for row in rows]
@@ -101,17 +107,17 @@ def reminders_list(obj: Ctx, area_id: str | None, status: str | None) -> None:
 
 def _kind(kind: str, offset: int) -> str:
     if kind == "before":
-        return f"{offset} d before"
+        return _("{days} d before").format(days=offset)
     if kind == "on_day":
-        return "on the day"
-    return f"{-offset} d overdue"
+        return _("on the day")
+    return _("{days} d overdue").format(days=-offset)
 
 
 def _note(r: object) -> str:
     from regsam_flow.model import Reminder
 
     assert isinstance(r, Reminder)
-    return _progress(r) or f"review {date_de(r.review_date)}"
+    return _progress(r) or _("review {date}").format(date=day(r.review_date))
 
 
 def _progress(r: object) -> str:
@@ -121,11 +127,15 @@ def _progress(r: object) -> str:
 
     assert isinstance(r, (Reminder, KgMessage))
     if r.status == "sent":
-        return f"sent {time_de(r.sent_at)}"
+        return _("sent {when}").format(when=moment(r.sent_at))
     if r.status == "pending" and r.attempts:
-        return f"attempt {r.attempts + 1} at {time_de(r.next_attempt_at)}: {r.last_error}"
+        return _("attempt {n} at {when}: {error}").format(
+            n=r.attempts + 1, when=moment(r.next_attempt_at), error=r.last_error
+        )
     if r.status == "failed":
-        return f"after {r.attempts} attempts: {r.last_error}"
+        return ngettext(
+            "after {n} attempt: {error}", "after {n} attempts: {error}", r.attempts
+        ).format(n=r.attempts, error=r.last_error)
     return ""
 
 
@@ -151,16 +161,22 @@ def reminders_mails(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([m.to_dict() for m in mails])
         return
     rows = [
-        [m.id, m.area, time_de(m.due_at), _mail_kind(m.kind, m.ref), m.status, _progress(m)]
+        [m.id, m.area, moment(m.due_at), _mail_kind(m.kind, m.ref), m.status, _progress(m)]
         for m in mails
     ]
-    table(["id", "area", "due", "kind", "status", "note"], rows, keep=(0, 1, 2, 3, 4))
+    table(
+        [_("id"), _("area"), _("due"), _("kind"), _("status"), _("note")],
+        rows,
+        keep=(0, 1, 2, 3, 4),
+    )
 
 
 def _mail_kind(kind: str, ref: int) -> str:
     if kind == "meeting_decisions":
-        return f"decisions of meeting {ref}"
-    return f"order {ref} {'due' if kind == 'order_due' else 'overdue'}"
+        return _("decisions of meeting {ref}").format(ref=ref)
+    if kind == "order_due":
+        return _("order {ref} due").format(ref=ref)
+    return _("order {ref} overdue").format(ref=ref)
 
 
 @reminders.command("retry")
@@ -178,7 +194,7 @@ def reminders_retry(obj: Ctx, reminder_id: int) -> None:
     if obj.json:
         echo_json(r.to_dict())
     else:
-        echo(f"Reminder {r.id} ({r.area}) is queued again.")
+        echo(_("Reminder {id} ({area}) is queued again.").format(id=r.id, area=r.area))
 
 
 @reminders.command("send-due")
@@ -217,19 +233,33 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
         _show_dry_run(report)
         return
     echo(
-        f"sent {len(report.sent)}, retrying {len(report.retrying)}, "
-        f"failed {len(report.failed)}, superseded {len(report.superseded)}"
+        _("sent {sent}, retrying {retrying}, failed {failed}, superseded {superseded}").format(
+            sent=len(report.sent),
+            retrying=len(report.retrying),
+            failed=len(report.failed),
+            superseded=len(report.superseded),
+        )
     )
     m = report.messages
     if m.sent or m.retrying or m.failed or m.cancelled:
         echo(
-            f"KG mails: sent {len(m.sent)}, retrying {len(m.retrying)}, "
-            f"failed {len(m.failed)}, cancelled {len(m.cancelled)}"
+            _(
+                "KG mails: sent {sent}, retrying {retrying}, failed {failed}, cancelled {cancelled}"
+            ).format(
+                sent=len(m.sent),
+                retrying=len(m.retrying),
+                failed=len(m.failed),
+                cancelled=len(m.cancelled),
+            )
         )
     if report.retrying or report.failed:
-        echo("See `regsam-flow reminders list --status pending|failed` for the errors.", err=True)
+        echo(
+            _("See `regsam-flow reminders list --status pending|failed` for the errors."), err=True
+        )
     if m.retrying or m.failed:
-        echo("See `regsam-flow reminders mails --status pending|failed` for the errors.", err=True)
+        echo(
+            _("See `regsam-flow reminders mails --status pending|failed` for the errors."), err=True
+        )
 
 
 def _show_dry_run(report: object) -> None:
@@ -237,31 +267,37 @@ def _show_dry_run(report: object) -> None:
 
     assert isinstance(report, SendReport)
     echo(
-        f"Dry run as of {time_de(report.at)}: nothing was sent and nothing changed. "
-        f"Would send {len(report.would_send)}, supersede {len(report.would_supersede)}."
+        _(
+            "Dry run as of {when}: nothing was sent and nothing changed. "
+            "Would send {send}, supersede {supersede}."
+        ).format(
+            when=moment(report.at),
+            send=len(report.would_send),
+            supersede=len(report.would_supersede),
+        )
     )
     rows = [
         [
             w.id,
             w.area,
-            time_de(w.due_at),
+            moment(w.due_at),
             _kind(w.kind, w.offset_days),
             w.error or ", ".join(w.to),
         ]
         for w in report.would_send
     ]
     if rows:
-        table(["id", "area", "due", "kind", "to"], rows, keep=(0, 1, 2, 3))
+        table([_("id"), _("area"), _("due"), _("kind"), _("to")], rows, keep=(0, 1, 2, 3))
     mails = report.messages.would_send
     if mails:
-        echo(f"KG mails: would send {len(mails)}.")
+        echo(_("KG mails: would send {n}.").format(n=len(mails)))
         table(
-            ["id", "area", "due", "kind", "to"],
+            [_("id"), _("area"), _("due"), _("kind"), _("to")],
             [
                 [
                     w.id,
                     w.area,
-                    time_de(w.due_at),
+                    moment(w.due_at),
                     _mail_kind(w.kind, w.ref),
                     w.error or ", ".join(w.to),
                 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from regsam_flow import __version__ as VERSION
+from regsam_flow.i18n import _
 
 from .app import cli
 from .common import json_option
@@ -41,10 +42,10 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
     from regsam_flow.persistence.database import redact_url
 
     engine = obj.engine
-    before, _ = engine.schema_status()
+    before, _needed = engine.schema_status()
     user = admin or obj.user
     created = engine.init(user, name=name, email=email, actor=obj.user, only_first=admin is None)
-    found, _needed = engine.schema_status()
+    found, _now_needed = engine.schema_status()
     if obj.json:
         echo_json(
             {
@@ -57,15 +58,31 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
         )
         return
     if before == found:
-        echo(f"Database {redact_url(engine.url)} is up to date (schema {found}).")
+        echo(
+            _("Database {url} is up to date (schema {schema}).").format(
+                url=redact_url(engine.url), schema=found
+            )
+        )
     elif before is None:
-        echo(f"Created database {redact_url(engine.url)} (schema {found}).")
+        echo(
+            _("Created database {url} (schema {schema}).").format(
+                url=redact_url(engine.url), schema=found
+            )
+        )
     else:
-        echo(f"Upgraded database {redact_url(engine.url)} from schema {before} to {found}.")
+        echo(
+            _("Upgraded database {url} from schema {before} to {schema}.").format(
+                url=redact_url(engine.url), before=before, schema=found
+            )
+        )
     if created or admin:
-        echo(f"{user} is {'now' if created else 'already'} an admin.")
+        echo(
+            (_("{user} is now an admin.") if created else _("{user} is already an admin.")).format(
+                user=user
+            )
+        )
     else:
-        echo("The database has its admin; no admin was made.")
+        echo(_("The database has its admin; no admin was made."))
 
 
 @cli.command()
@@ -101,17 +118,19 @@ def info(obj: Ctx) -> None:
         )
         return
     if found == needed:
-        schema = f"{found} (current)"
+        schema = _("{schema} (current)").format(schema=found)
     elif found is None:
-        schema = "not initialised: run `regsam-flow init`"
+        schema = _("not initialised: run `regsam-flow init`")
     else:
-        schema = f"{found}, this version needs {needed}: run `regsam-flow init`"
+        schema = _("{schema}, this version needs {needed}: run `regsam-flow init`").format(
+            schema=found, needed=needed
+        )
     kv(
         [
             ("regsam-flow", VERSION),
-            ("database", redact_url(engine.url)),
-            ("schema", schema),
-            ("workflows", ", ".join(f"{w['name']} v{w['version']}" for w in workflows)),
+            (_("database"), redact_url(engine.url)),
+            (_("schema"), schema),
+            (_("workflows"), ", ".join(f"{w['name']} v{w['version']}" for w in workflows)),
         ]
     )
 
@@ -137,4 +156,21 @@ def demo(folder: str | None) -> None:
 
     from regsam_flow.demo import run_demo
 
-    run_demo(Path(folder) if folder else None, out=echo).close()
+    run_demo(Path(folder) if folder else None, out=echo, program=program_name()).close()
+
+
+def program_name() -> str:
+    """How to call regsam-flow again, as this run was called: ``regsam-flow``
+    where that is on PATH, else the path typed (``.venv/bin/regsam-flow``,
+    as the README's one-liner does)."""
+    import os
+    import shutil
+    import sys
+
+    typed = sys.argv[0] if sys.argv else ""
+    if os.path.basename(typed) != "regsam-flow" or os.sep not in typed:
+        return "regsam-flow"
+    found = shutil.which("regsam-flow")
+    if found and os.path.exists(typed) and os.path.samefile(found, typed):
+        return "regsam-flow"
+    return typed

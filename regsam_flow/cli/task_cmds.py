@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from regsam_flow.i18n import _
+
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import date_de, echo, echo_json, table
+from .output import day, echo, echo_json, table
 
 if TYPE_CHECKING:
     from regsam_flow.model import TaskRow
@@ -44,19 +46,26 @@ def task_list(obj: Ctx, area_id: str, phase: str | None) -> None:
     for i, (ph, tasks) in enumerate(phases.items()):
         echo(("\n" if i else "") + f"{ph}:")
         table(
-            ["task", "req", "done", "by", "roles"],
+            [_("task"), _("req"), _("done"), _("by"), _("title")],
             [
                 [
                     t.id,
-                    "yes" if t.required else "",
-                    date_de(t.done_at) if t.done else "",
+                    _("yes") if t.required else "",
+                    day(t.done_at) if t.done else "",
                     t.done_by or "",
-                    ", ".join(t.roles),
+                    titled(t, with_roles=True),
                 ]
                 for t in tasks
             ],
             keep=(0, 2),
         )
+
+
+def titled(t: TaskRow, with_roles: bool = False) -> str:
+    """A task's title (with the roles that report it), and its note once
+    reported."""
+    text = t.title + (f" ({', '.join(t.roles)})" if with_roles and t.roles else "")
+    return text + (" " + _("(note: {note})").format(note=t.note) if t.note else "")
 
 
 @task.command("done")
@@ -86,7 +95,11 @@ def task_done(obj: Ctx, area_id: str, task_id: str, note: str) -> None:
             }
         )
     else:
-        echo(f"Task {task_id} of {area_id} reported done by {st.done_by}.")
+        echo(
+            _("Task {task} of {area} reported done by {who}.").format(
+                task=task_id, area=area_id, who=st.done_by
+            )
+        )
 
 
 @task.command("reopen")
@@ -107,4 +120,4 @@ def task_reopen(obj: Ctx, area_id: str, task_id: str, reason: str) -> None:
     if obj.json:
         echo_json({"area": area_id, "task": task_id, "done": False, "reason": reason})
     else:
-        echo(f"Task {task_id} of {area_id} is open again.")
+        echo(_("Task {task} of {area} is open again.").format(task=task_id, area=area_id))
