@@ -28,7 +28,6 @@ def env(tmp_path: Path) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("REGSAM_FLOW_")}
     e.update(
         REGSAM_FLOW_HOME=str(tmp_path / "home"),
-        REGSAM_FLOW_LANG="en",
         REGSAM_FLOW_DB=f"sqlite:///{tmp_path / 'regsam.db'}",
         REGSAM_FLOW_USER="anna",
         REGSAM_FLOW_LANG="en",  # the texts below are the English ones
