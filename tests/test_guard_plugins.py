@@ -102,3 +102,6 @@ def test_a_guard_that_cannot_be_loaded_is_named(
     assert r.exit_code == 7, r.output
     assert "guard 'provider_assigned' (stadtteil_guards:no_such_guard" in r.output
     assert "Traceback" not in r.output
+    german = c.run("--lang", "de", "init", "--admin", "root", "--name", "R", "--email", "r@x.de")
+    assert german.exit_code == 7, german.output
+    assert "Die Bedingung 'provider_assigned' (stadtteil_guards:no_such_guard" in german.output
