@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from regsam_flow.i18n import use_language
+
 from .cli_helpers import Cli
 from .test_readme import README, python_example
 
@@ -102,6 +104,9 @@ def test_a_guard_that_cannot_be_loaded_is_named(
     assert r.exit_code == 7, r.output
     assert "guard 'provider_assigned' (stadtteil_guards:no_such_guard" in r.output
     assert "Traceback" not in r.output
-    german = c.run("--lang", "de", "init", "--admin", "root", "--name", "R", "--email", "r@x.de")
+    with use_language("en"):  # gives back the language --lang sets for this process
+        german = c.run(
+            "--lang", "de", "init", "--admin", "root", "--name", "R", "--email", "x@y.de"
+        )
     assert german.exit_code == 7, german.output
     assert "Die Bedingung 'provider_assigned' (stadtteil_guards:no_such_guard" in german.output
