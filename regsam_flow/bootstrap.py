@@ -11,7 +11,10 @@ a :class:`~regsam_flow.ports.Clock`.  This module plugs in the real ones:
   when the first reminder is sent;
 * the document renderer (:mod:`regsam_flow.documents`: Jinja2, imported on
   the first document) for the final documentation;
-* the system clock.
+* the system clock;
+* the guards a deployment installs for the front ends: every entry point of
+  the group ``regsam_flow.guards`` (:data:`GUARD_ENTRY_POINTS`), name ->
+  guard, loaded by :func:`open_engine` (:func:`plugin_guards`).
 
 :class:`Engine` is what ``from regsam_flow import Engine`` gives embedders;
 :func:`open_engine` is how the command line, the demo and every later front
@@ -34,7 +37,10 @@ from .ports import Clock, Notifier, Store, SystemClock
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-__all__ = ["Engine", "open_engine", "read_mail"]
+__all__ = ["GUARD_ENTRY_POINTS", "Engine", "open_engine", "plugin_guards", "read_mail"]
+
+#: The entry point group a deployment registers guards for the CLI under.
+GUARD_ENTRY_POINTS = "regsam_flow.guards"
 
 
 class Engine(CoreEngine):
@@ -94,8 +100,10 @@ def open_engine(
     data folder's SQLite file) with ``workflow_dirs``; people are bound to
     their database login when ``bind_login`` is True or, if it is None, when
     REGSAM_FLOW_BIND_LOGIN is 1, yes, true or on; reminders go into the
-    Maildir ``maildir`` when given, else where the environment says.  For
-    other adapters (``store``, ``notifier``, ``clock``, ``guards``) make an
+    Maildir ``maildir`` when given, else where the environment says; the
+    guards installed under the entry point group ``regsam_flow.guards``
+    (:func:`plugin_guards`) are known to the workflows.  For other adapters
+    (``store``, ``notifier``, ``clock``, more ``guards``) make an
     :class:`Engine` directly."""
     if bind_login is None:
         bind_login = os.environ.get("REGSAM_FLOW_BIND_LOGIN", "").lower() in (
@@ -105,7 +113,45 @@ def open_engine(
             "on",
         )
     notifier = maildir_notifier(maildir) if maildir is not None else None
-    return Engine(url, workflow_dirs=workflow_dirs, notifier=notifier, bind_login=bind_login)
+    return Engine(
+        url,
+        workflow_dirs=workflow_dirs,
+        guards=plugin_guards(),
+        notifier=notifier,
+        bind_login=bind_login,
+    )
+
+
+def plugin_guards() -> dict[str, Guard]:
+    """The guards installed packages register under the entry point group
+    ``regsam_flow.guards`` (entry point name: the guard's name in workflow
+    files; its object: the guard, a callable taking a
+    :class:`~regsam_flow.guards.GuardContext`).  One that cannot be loaded
+    is an :class:`InvalidWorkflowError` naming it."""
+    from importlib.metadata import entry_points
+
+    from .errors import InvalidWorkflowError
+    from .i18n import _
+
+    guards: dict[str, Guard] = {}
+    for ep in entry_points(group=GUARD_ENTRY_POINTS):
+        try:
+            guard = ep.load()
+        except Exception as exc:  # an installed plugin's fault: name it, do not crash
+            problem = f"{type(exc).__name__}: {exc}"
+        else:
+            if callable(guard):
+                guards[ep.name] = guard
+                continue
+            problem = _("not callable")
+        raise InvalidWorkflowError(
+            _(
+                "guard '{name}' ({value}, entry point group {group}) cannot be used: {problem}"
+            ).format(name=ep.name, value=ep.value, group=GUARD_ENTRY_POINTS, problem=problem),
+            source=ep.value,
+            element=ep.name,
+        )
+    return guards
 
 
 def sql_store(url: str | None = None) -> Store:

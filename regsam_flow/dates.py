@@ -27,6 +27,8 @@ __all__ = [
     "format_datetime_de",
     "parse_date",
     "parse_when",
+    "to_date",
+    "to_moment",
 ]
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -112,6 +114,37 @@ def parse_when(text: str, field: str = "time", end_of_day: bool = False) -> date
             microseconds=1
         )
     return start.astimezone(timezone.utc)
+
+
+def to_date(value: date | str, field: str = "date") -> date:
+    """A calendar date an API caller gave as a :class:`date` or as text (ISO
+    or German); a date and time is refused, as its day would depend on the zone."""
+    if isinstance(value, datetime):
+        raise InvalidInputError(
+            _("{field} must be a date, not a date and time").format(field=field), field=field
+        )
+    if isinstance(value, date):
+        return check_date(value, field)
+    if isinstance(value, str):
+        return parse_date(value, field)
+    raise InvalidInputError(_("{field} must be a date").format(field=field), field=field)
+
+
+def to_moment(
+    value: datetime | date | str, field: str = "time", end_of_day: bool = False
+) -> datetime:
+    """A moment an API caller gave as a :class:`datetime` (with a zone), a
+    :class:`date` (the start of that day in Berlin, or its end with
+    ``end_of_day``) or as text (see :func:`parse_when`)."""
+    if isinstance(value, datetime):
+        return check_moment(value, field)
+    if isinstance(value, date):
+        return parse_when(check_date(value, field).isoformat(), field, end_of_day=end_of_day)
+    if isinstance(value, str):
+        return parse_when(value, field, end_of_day=end_of_day)
+    raise InvalidInputError(
+        _("{field} must be a date or a date and time").format(field=field), field=field
+    )
 
 
 def format_date_de(d: date | None) -> str:

@@ -41,7 +41,9 @@ class GuardContext:
     """What a guard may look at.  ``kg``: the KG's facts of the area
     (:func:`regsam_flow.engine.catalogue.kg_facts_in`), read only when a
     transition out of the current phase names one of :data:`KG_GUARDS`
-    (otherwise empty: other transitions stay cheap)."""
+    (otherwise empty: other transitions stay cheap).  ``assignments``: the
+    area's people, (role, person id) pairs in order; :meth:`holders` gives
+    those of one role."""
 
     area: Area
     workflow: Workflow
@@ -51,6 +53,11 @@ class GuardContext:
     agreement: Agreement | None
     tasks: Mapping[str, TaskStatus]
     kg: KgFacts = NO_KG_FACTS
+    assignments: tuple[tuple[str, str], ...] = ()
+
+    def holders(self, role: str) -> list[str]:
+        """The ids of the people holding ``role`` in the area, in order."""
+        return [person for r, person in self.assignments if r == role]
 
 
 Guard = Callable[[GuardContext], Iterable[Blocker]]

@@ -4,9 +4,11 @@ every role."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +27,7 @@ from .databases import (
 
 AREA = "hasenbergl-nord"
 _STORES = pytest.StashKey[tuple[str, ...]]()
+_MEASURED = pytest.StashKey[list[str]]()
 
 PEOPLE = {
     # id: (name, email, area role)
@@ -114,6 +117,41 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"engine behaviour tests on: {', '.join(config.stash[_STORES])} (--stores)"
+
+
+def skip_counts(reports: Sequence[pytest.TestReport]) -> list[str]:
+    """One line per reason of the skipped tests, with how many: the
+    terminal summary without the long ``-rs`` list of every place."""
+    counts: Counter[str] = Counter()
+    for rep in reports:
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        counts[reason.removeprefix("Skipped: ")] += 1
+    return [f"{n} skipped: {reason}" for reason, n in counts.most_common()]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The skips by reason (one line each) and what tests measured
+    (``measured``), below the progress dots."""
+    lines = skip_counts(terminalreporter.stats.get("skipped", []))
+    if lines:
+        terminalreporter.section("skipped, by reason", sep="-")
+        for line in lines:
+            terminalreporter.write_line(line)
+    measured = config.stash.get(_MEASURED, [])
+    if measured:
+        terminalreporter.section("measured", sep="-")
+        for line in measured:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def measured(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Report a measurement (a throughput, a count) in the terminal summary
+    after the run, not into the progress dots."""
+    config = request.config
+    if _MEASURED not in config.stash:
+        config.stash[_MEASURED] = []
+    return config.stash[_MEASURED].append
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -158,7 +158,11 @@ PUBLIC_METHODS = {
         "'Agreement | None'"
     ),
     "agreement_history": "(self, area_id: 'str', *, actor: 'str') -> 'list[Agreement]'",
-    "as_of": "(self, area_id: 'str', when: 'datetime', *, actor: 'str') -> 'AreaSnapshot'",
+    # dates and times as objects or text since issue 12 (as_of, history, send_due,
+    # record_meeting, issue_order)
+    "as_of": (
+        "(self, area_id: 'str', when: 'datetime | date | str', *, actor: 'str') -> 'AreaSnapshot'"
+    ),
     "assess": (
         "(self, candidate: 'str', *, actor: 'str', fits: 'bool | str | None' = None, "
         "hours: 'int | str | None' = None, duration: 'str | None' = None, "
@@ -195,8 +199,9 @@ PUBLIC_METHODS = {
     "get_person": "(self, person_id: 'str', *, actor: 'str') -> 'Person'",
     "head": "(self) -> 'AuditHead'",
     "history": (
-        "(self, *, actor: 'str', area: 'str | None' = None, since: 'datetime | None' = "
-        "None, until: 'datetime | None' = None, by: 'str | None' = None) -> "
+        "(self, *, actor: 'str', area: 'str | None' = None, since: 'datetime | date | str "
+        "| None' = None, until: 'datetime | date | str | None' = None, by: 'str | None' = "
+        "None) -> "
         "'list[AuditEntry]'"
     ),
     "init": (
@@ -244,7 +249,7 @@ PUBLIC_METHODS = {
     ),
     "schema_status": "(self) -> 'tuple[str | None, str]'",
     "send_due": (
-        "(self, now: 'datetime | None' = None, *, worker: 'str | None' = None, limit: "
+        "(self, now: 'datetime | str | None' = None, *, worker: 'str | None' = None, limit: "
         "'int' = 200, actor: 'str | None' = None, dry_run: 'bool' = False) -> "
         "'SendReport'"
     ),
@@ -277,7 +282,7 @@ PUBLIC_METHODS = {
     "why": "(self, area_id: 'str', *, actor: 'str') -> 'list[NextStep]'",
     # issue 11: the Kooperationsgremium's meetings and catalogue
     "record_meeting": (
-        "(self, area_id: 'str', *, actor: 'str', held_on: 'date', place: 'str', "
+        "(self, area_id: 'str', *, actor: 'str', held_on: 'date | str', place: 'str', "
         "attendees: 'Sequence[str]' = (), guests: 'Sequence[str]' = (), decisions: "
         "'Sequence[str]' = (), minutes: 'str' = '', attachments: "
         "'Sequence[AttachmentFile]' = (), planned: 'bool' = False) -> 'Meeting'"
@@ -310,7 +315,7 @@ PUBLIC_METHODS = {
     "kg_state": "(self, area_id: 'str', *, actor: 'str') -> 'KgState'",
     "issue_order": (
         "(self, area_id: 'str', *, actor: 'str', meeting: 'int', title: 'str', addressee: "
-        "'Responsible', due: 'date', kind: 'str' = 'order', goal: 'int | None' = None, "
+        "'Responsible', due: 'date | str', kind: 'str' = 'order', goal: 'int | None' = None, "
         "measure: 'int | None' = None) -> 'WorkOrder'"
     ),
     "report_order": (

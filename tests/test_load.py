@@ -3,18 +3,19 @@
 No lost update, every refused operation a conflict or a guard, no
 "database is locked", the audit chain intact, and the counts add up: every
 done operation wrote one audit entry and raised its area's version by one.
-The throughput is printed (``pytest -s`` shows it; benchmarks/load.py too).
+The throughput is reported in the terminal summary ("measured"; benchmarks/load.py
+prints it too).
 """
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
 from benchmarks.load import prepare, run_load
 from regsam_flow import Engine
 
 
-def test_eight_processes_on_twenty_areas(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eight_processes_on_twenty_areas(db_url: str, measured: Callable[[str], None]) -> None:
     import time
 
     before = prepare(db_url, areas=20)
@@ -24,12 +25,11 @@ def test_eight_processes_on_twenty_areas(db_url: str, capsys: pytest.CaptureFixt
     report = run_load(db_url, processes=8, ops=200, areas=20)
     seconds = time.perf_counter() - t
     o = report.outcomes
-    with capsys.disabled():
-        print(
-            f"\n[{db_url.split(':')[0]}] {report.ops} ops in {seconds:.1f} s = "
-            f"{report.ops / seconds:.0f} ops/s; done {o['done']}, conflict {o['conflict']}, "
-            f"blocked {o['blocked']}"
-        )
+    measured(
+        f"load [{db_url.split(':')[0]}]: {report.ops} ops in {seconds:.1f} s = "
+        f"{report.ops / seconds:.0f} ops/s; done {o['done']}, conflict {o['conflict']}, "
+        f"blocked {o['blocked']}"
+    )
     assert report.unexpected == []
     assert sum(o.values()) == 8 * 200
     assert set(o) <= {"done", "conflict", "blocked"}

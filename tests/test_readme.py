@@ -43,13 +43,15 @@ def run_bash(script: str, tmp_path: Path, *, cwd: Path) -> subprocess.CompletedP
 def test_embedding_example_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Run twice in the same folder: the second run starts afresh too."""
     monkeypatch.chdir(tmp_path)
-    exec(compile(python_example("embedding"), "README.md", "exec"), {})
-    out = capsys.readouterr().out
-    assert "agreement_missing - no cooperation agreement yet" in out
-    assert "moved: hasenbergl-nord diagnose" in out
-    assert "audit head: " in out
-    assert os.path.exists(tmp_path / "regsam-example.db")
+    for _run in range(2):
+        exec(compile(python_example("embedding"), "README.md", "exec"), {})
+        out = capsys.readouterr().out
+        assert "agreement_missing - no cooperation agreement yet" in out
+        assert "moved: hasenbergl-nord diagnose" in out
+        assert "audit head: 19:" in out  # the same entries each time
+        assert os.path.exists(tmp_path / "regsam-example.db")
 
 
 def test_moderator_walkthrough_runs(tmp_path: Path) -> None:

@@ -19,12 +19,21 @@ from regsam_flow.model import StoredWorkflow
 from .cache import load_stored
 from .spec import Workflow
 
-__all__ = ["DeployedWorkflows", "text_hash"]
+__all__ = ["DeployedWorkflows", "describe_keys", "text_hash"]
 
 
 def text_hash(text: str) -> str:
     """The hash a definition is stored under: SHA-256 of its UTF-8 text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def describe_keys(keys: Iterable[tuple[str, int]]) -> str:
+    """``focus_area v1, v2; selection v1``: workflow names with their versions."""
+    by_name: dict[str, list[int]] = {}
+    for name, version in sorted(keys):
+        by_name.setdefault(name, []).append(version)
+    text = "; ".join(f"{n} " + ", ".join(f"v{v}" for v in vs) for n, vs in by_name.items())
+    return text or "(none)"
 
 
 class DeployedWorkflows:
@@ -36,6 +45,9 @@ class DeployedWorkflows:
         self._stored = {(d.name, d.version): d for d in stored}
         self._guards = None if known_guards is None else frozenset(known_guards)
         self._loaded: dict[tuple[str, int], Workflow] = {}
+
+    def __repr__(self) -> str:
+        return f"<DeployedWorkflows {describe_keys(self._stored)}>"
 
     def stored(self, name: str, version: int) -> StoredWorkflow | None:
         return self._stored.get((name, version))

@@ -15,6 +15,7 @@ from regsam_flow.errors import InvalidWorkflowError, NotFoundError
 from regsam_flow.i18n import _
 
 from .cache import load_cached
+from .deployed import describe_keys
 from .loader import load_workflow
 from .spec import Workflow
 
@@ -80,6 +81,9 @@ class WorkflowRegistry:
                         source=wf.source,
                         element=f"states[{i}] ({st.id}).create_area.workflow",
                     )
+
+    def __repr__(self) -> str:
+        return f"<WorkflowRegistry {describe_keys(self._by_key)}>"
 
     def add(self, workflow: Workflow) -> None:
         self._by_key[workflow.key] = workflow

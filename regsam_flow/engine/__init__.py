@@ -643,7 +643,8 @@ class Engine:
         reason: str = "",
     ) -> None:
         """Record the decision taken at the review date: ``continue`` (with
-        the next review date, an agreement amendment) or ``end``.  It stops
+        the next review date, an agreement amendment; a date or its text,
+        ISO or German) or ``end``.  It stops
         the reminders for that date.  Returns nothing: the decision is in the
         audit log, a new review date in the agreement (:meth:`agreement`)."""
         return self._reminders.review(
@@ -674,7 +675,7 @@ class Engine:
 
     def send_due(
         self,
-        now: datetime | None = None,
+        now: datetime | str | None = None,
         *,
         worker: str | None = None,
         limit: int = 200,
@@ -704,7 +705,8 @@ class Engine:
         the same rules; one no longer owed (the order settled, the area
         closed) is cancelled instead.
 
-        ``now`` pretends another moment (tests, replays, embedding).  A
+        ``now`` pretends another moment (tests, replays, embedding): a
+        datetime with a zone, or text such as ``"15.07.2027 09:00"``.  A
         person running a pass by hand passes ``actor``: then only an admin
         may give ``now`` or ask for a dry run, and a ``now`` later than the
         clock only ever makes a dry run.  ``dry_run`` changes nothing and
@@ -719,12 +721,14 @@ class Engine:
         *,
         actor: str,
         area: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
         by: str | None = None,
     ) -> list[AuditEntry]:
         """Audit entries in order.  Admins and auditors see all; others only
-        the entries of the areas they are assigned to."""
+        the entries of the areas they are assigned to.  ``since``/``until``:
+        a datetime with a zone, a date (``until``: its end) or their text,
+        ISO or German (``"15.01.2027"``, ``"2027-01-15T10:30"``)."""
         return self._audit.history(actor=actor, area=area, since=since, until=until, by=by)
 
     def head(self) -> AuditHead:
@@ -740,9 +744,10 @@ class Engine:
         fields, people and their global roles), naming each disagreement."""
         return self._audit.verify(expect_head, deep=deep)
 
-    def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
-        """The area's phase, assignments and agreement at ``when``,
-        reconstructed from the audit log alone."""
+    def as_of(self, area_id: str, when: datetime | date | str, *, actor: str) -> AreaSnapshot:
+        """The area's phase, assignments and agreement at ``when`` (a datetime
+        with a zone; a date or ``"15.01.2027"``: the end of that day in
+        Berlin; ``"15.01.2027 14:30"``), reconstructed from the audit log alone."""
         return self._audit.as_of(area_id, when, actor=actor)
 
     # ------------------------------------------------------------ KG meetings
@@ -751,7 +756,7 @@ class Engine:
         area_id: str,
         *,
         actor: str,
-        held_on: date,
+        held_on: date | str,
         place: str,
         attendees: Sequence[str] = (),
         guests: Sequence[str] = (),
@@ -760,7 +765,8 @@ class Engine:
         attachments: Sequence[AttachmentFile] = (),
         planned: bool = False,
     ) -> Meeting:
-        """Record a KG meeting (moderation or social planning): date, place,
+        """Record a KG meeting (moderation or social planning): date (a date
+        or its text, ISO or German), place,
         attendees (people of the area by id, named guests), decisions,
         minutes, attachments; a future date only as ``planned``."""
         return self._meetings.record_meeting(
@@ -841,12 +847,13 @@ class Engine:
         meeting: int,
         title: str,
         addressee: Responsible,
-        due: date,
+        due: date | str,
         kind: str = "order",
         goal: int | None = None,
         measure: int | None = None,
     ) -> WorkOrder:
-        """Issue a work order or recommendation at a recorded meeting (moderation)."""
+        """Issue a work order or recommendation at a recorded meeting
+        (moderation), due on ``due`` (a date or its text, ISO or German)."""
         return self._orders.issue(
             area_id, actor=actor, meeting=meeting, title=title, addressee=addressee,
             due=due, kind=kind, goal=goal, measure=measure,

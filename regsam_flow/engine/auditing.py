@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .. import audit as audit_mod
@@ -82,17 +82,16 @@ class AuditService:
         *,
         actor: str,
         area: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
         by: str | None = None,
     ) -> list[AuditEntry]:
         """Audit entries in order.  Admins and auditors see all; others only
         the entries of the areas they are assigned to."""
-        from ..dates import check_moment
+        from ..dates import to_moment
 
-        for name, moment in (("since", since), ("until", until)):
-            if moment is not None:
-                check_moment(moment, name)
+        since = None if since is None else to_moment(since, "since")
+        until = None if until is None else to_moment(until, "until", end_of_day=True)
         with self.ctx.read() as uow:
             me = person(self.ctx, uow, actor)
             areas: list[str] | None = None
@@ -145,12 +144,12 @@ class AuditService:
             result = _head_mismatch(result, head[0])
         return result
 
-    def as_of(self, area_id: str, when: datetime, *, actor: str) -> AreaSnapshot:
-        """The area's phase, assignments and agreement at ``when``,
-        reconstructed from the audit log alone."""
-        from ..dates import check_moment
+    def as_of(self, area_id: str, when: datetime | date | str, *, actor: str) -> AreaSnapshot:
+        """The area's phase, assignments and agreement at ``when`` (a date:
+        the end of that day), reconstructed from the audit log alone."""
+        from ..dates import to_moment
 
-        check_moment(when, "when")
+        when = to_moment(when, "when", end_of_day=True)
         with self.ctx.read() as uow:
             area_for(self.ctx, uow, area_id, actor)
             entries = uow.query_audit(area=area_id, until=audit_mod.format_ts(when))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import PurePosixPath, PureWindowsPath
 
-from ..dates import BERLIN, check_date
+from ..dates import BERLIN, to_date
 from ..errors import BlockedError, Blocker, InvalidInputError, NotFoundError
 from ..i18n import _, format_date
 from ..kg import Attachment, AttachmentFile, Attendee, Meeting
@@ -42,7 +42,7 @@ class MeetingService:
         area_id: str,
         *,
         actor: str,
-        held_on: date,
+        held_on: date | str,
         place: str,
         attendees: Sequence[str] = (),
         guests: Sequence[str] = (),
@@ -58,7 +58,7 @@ class MeetingService:
         which has no decisions and no minutes yet.  A recorded meeting
         with decisions plans a mail of them to the area's people (sent by
         the next send pass)."""
-        held_on = check_date(held_on, "date")
+        held_on = to_date(held_on, "date")
         place = check_text(place, "place", max_len=200, required=True, multiline=False)
         guest_names = [
             check_text(g, "guest", max_len=200, required=True, multiline=False) for g in guests

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from ..dates import BERLIN, check_date
+from ..dates import BERLIN, to_date
 from ..errors import InvalidInputError, NotAllowedError, NotFoundError
 from ..i18n import _, format_date
 from ..kg import ORDER_KINDS, ORDER_STATUSES, Goal, MissingResource, Responsible, WorkOrder
@@ -57,7 +57,7 @@ class OrderService:
         meeting: int,
         title: str,
         addressee: Responsible,
-        due: date,
+        due: date | str,
         kind: str = "order",
         goal: int | None = None,
         measure: int | None = None,
@@ -77,7 +77,7 @@ class OrderService:
                 field="kind",
             )
         title = check_text(title, "title", max_len=500, required=True, multiline=False)
-        due = check_date(due, "due")
+        due = to_date(due, "due")
         with self.ctx.write() as tx:
             area, wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, ORDER_ROLES, _("issue a work order")

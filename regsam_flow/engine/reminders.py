@@ -284,7 +284,7 @@ class ReminderService:
     # ------------------------------------------------------------ send pass
     def send_due(
         self,
-        now: datetime | None = None,
+        now: datetime | str | None = None,
         *,
         worker: str | None = None,
         limit: int = 200,
@@ -292,11 +292,11 @@ class ReminderService:
         dry_run: bool = False,
     ) -> SendReport:
         """Send every reminder due, each once (see :meth:`Engine.send_due`)."""
-        from ..dates import check_moment
+        from ..dates import to_moment
 
         present = self.ctx.clock.now()
         if now is not None:
-            check_moment(now, "now")
+            now = to_moment(now, "now")
         if actor is not None and (now is not None or dry_run):
             self._may_pretend(actor)
             dry_run = dry_run or (now is not None and now > present)

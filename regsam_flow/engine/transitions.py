@@ -219,7 +219,9 @@ def evaluate(
             )
         )
     blockers.extend(field_blockers(wf, t, agg.fields))
-    facts = GuardContext(area, wf, t, actor, roles, agg.agreement, agg.tasks, kg)
+    facts = GuardContext(
+        area, wf, t, actor, roles, agg.agreement, agg.tasks, kg, assignments=agg.assignments
+    )
     for name in t.guards:
         guard = ctx.guards[name]
         blockers.extend(guard(facts) or ())  # a guard may return None: no blockers
