@@ -62,6 +62,12 @@ def test_kg_meeting_list_in_german_and_english(c: Cli) -> None:
     )
     shown = _in(c, "de", "kg", "meeting", "show", area, "2")
     assert "Sitzung:" in shown and "(Nr. 2, geplant)" in shown and "Ort:" in shown
+    # the KG section of area show
+    de = _in(c, "de", "area", "show", area)
+    assert "Sitzungen:" in de and "1 abgehalten, 1 geplant; letzte: Nr. 1 am" in de
+    assert "Katalog:" in de and "nicht beschlossen" in de and "2 offen (1 überfällig)" in de
+    en = _in(c, "en", "area", "show", area)
+    assert "1 held, 1 planned; last 1 on" in en and "2 open (1 overdue)" in en
 
 
 def test_kg_order_list_in_german_and_english(c: Cli) -> None:
