@@ -142,3 +142,17 @@ def test_workflow_migrate_dry_run_in_german_and_english(c: Cli, tmp_path: Path) 
     assert "hasenbergl-nord (diagnose) kann nicht wechseln" in r.stdout
     r = c.run("--lang", "de", "workflow", "migrate", area, "--to", "zwei", user="mia")
     assert r.exit_code == 7 and "ist keine Versionsnummer" in r.stderr
+
+
+def test_selection_show_labels_the_fields_by_their_titles(c: Cli) -> None:
+    c.ok("init", "--admin", "anna")
+    c.ok("selection", "nominate", "2027-nord", "--round", "2027", "--name", "Nord",
+         "--source", "rags", user="anna")  # fmt: skip
+    de = _in(c, "de", "selection", "show", "2027-nord", user="anna")
+    assert "Kandidat:" in de and "Phase:" in de and "Quelle der Nennung:" in de
+    assert "Nächste Schritte" in de and "quelle:" not in de
+    en = _in(c, "en", "selection", "show", "2027-nord", user="anna")
+    assert "candidate:" in en and "Quelle der Nennung:" in en and "Next steps" in en
+    assert _json(c, "de", "selection", "show", "2027-nord", user="anna") == _json(
+        c, "en", "selection", "show", "2027-nord", user="anna"
+    )

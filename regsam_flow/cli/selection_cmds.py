@@ -371,7 +371,7 @@ def show(obj: Ctx, candidate: str) -> None:
             (_("candidate"), f"{st.area.id} ({st.area.name})"),
             (_("phase"), f"{st.state_title} ({st.area.state})"),
         ]
-        + [(f.id, _show(st.fields[f.id])) for f in wf.definition.fields if f.id in st.fields]
+        + [(f.title, _show(st.fields[f.id])) for f in wf.definition.fields if f.id in st.fields]
     )
     if st.votes:
         echo("\n" + _("Votes of the 4er-Gremium"))
