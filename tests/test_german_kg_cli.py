@@ -139,7 +139,9 @@ def test_workflow_migrate_dry_run_in_german_and_english(c: Cli, tmp_path: Path) 
     # a refusal: German, exit 4, the codes unchanged
     r = c.run("--lang", "de", "workflow", "migrate", area, "--to", "9", "--dry-run", user="mia")
     assert r.exit_code == 4 and "- version_not_deployed:" in r.stdout
-    assert "hasenbergl-nord (diagnose) kann nicht wechseln" in r.stdout
+    assert (
+        "hasenbergl-nord (diagnose) kann nicht von schwerpunktgebiet v1 -> v9 wechseln" in r.stdout
+    )
     r = c.run("--lang", "de", "workflow", "migrate", area, "--to", "zwei", user="mia")
     assert r.exit_code == 7 and "ist keine Versionsnummer" in r.stderr
 
