@@ -75,7 +75,7 @@ def test_kg_order_list_in_german_and_english(c: Cli) -> None:
     de = _in(c, "de", "kg", "order", "list", area, user="mia")
     assert de.splitlines()[0].split() == ["Kennung", "fällig", "Status", "Art", "an", "Titel"]
     assert "in Arbeit" in de and "Arbeitsauftrag" in de and "Person tom" in de
-    assert "offen" in de and "Empfehlung" in de and "extern Bauref" in de
+    assert "offen" in de and "Empfehlung" in de and "Baureferat" in de
     en = _in(c, "en", "kg", "order", "list", area, user="mia")
     assert en.splitlines()[0].split() == ["id", "due", "status", "kind", "to", "title"]
     assert "in_progress" in en and "person tom" in en and "outside Bauref" in en
