@@ -60,10 +60,22 @@ def transition_label(transition: TransitionDef) -> str:
     """
     parts = [", ".join(transition.roles)]
     if transition.approvals:
-        parts.append("approval: " + " + ".join(transition.approvals))
+        parts.append(_("approval: {roles}").format(roles=" + ".join(transition.approvals)))
     if transition.reason_required:
-        parts.append("reason required")
+        parts.append(_("reason required"))
     return f"{transition.trigger} ({'; '.join(parts)})"
+
+
+def _(message: str) -> str:
+    """``message`` in the current language (:mod:`regsam_flow.i18n`,
+    imported here: the module itself needs only the standard library)."""
+    from regsam_flow.i18n import _ as translate
+
+    return translate(message)
+
+
+def _caption(workflow: Workflow) -> str:
+    return _("{name} version {version}").format(name=workflow.name, version=workflow.version)
 
 
 def _one_line(text: str) -> str:
@@ -86,8 +98,9 @@ def _check_current(workflow: Workflow, current: str | None) -> None:
     ids = [s.id for s in workflow.definition.states]
     if current not in ids:
         raise ValueError(
-            f"current state {current!r} is not a state of workflow {workflow.name!r} "
-            f"(states: {', '.join(ids)})"
+            _(
+                "current state {state} is not a state of workflow {workflow} (states: {states})"
+            ).format(state=repr(current), workflow=repr(workflow.name), states=", ".join(ids))
         )
 
 
@@ -179,7 +192,7 @@ def to_mermaid(workflow: Workflow, current: str | None = None) -> str:
     ids = _mermaid_ids([s.id for s in states])
     lines = [
         "stateDiagram-v2",
-        f"{_INDENT}%% {_mermaid_text(f'{workflow.name} version {workflow.version}')}",
+        f"{_INDENT}%% {_mermaid_text(_caption(workflow))}",
     ]
     for s in states:
         title = _mermaid_text(s.title) or _mermaid_text(s.id)
@@ -223,7 +236,7 @@ def to_dot(workflow: Workflow, current: str | None = None) -> str:
     start = "__start__"
     while start in {s.id for s in states}:
         start = f"_{start}_"
-    caption = f"{workflow.name} (version {workflow.version})"
+    caption = _("{name} (version {version})").format(name=workflow.name, version=workflow.version)
     lines = [
         f"digraph {_dot_quote(workflow.name)} {{",
         f'{_INDENT}graph [rankdir=LR, charset="UTF-8", fontname="Helvetica", labelloc=t, '

@@ -143,16 +143,24 @@ def _compiled(catalog: Catalog) -> bytes:
     return buf.getvalue()
 
 
+def _translated(message: Any) -> bool:
+    """Whether the entry has its translation (a plural: every form)."""
+    string = message.string
+    if isinstance(string, (tuple, list)):
+        return bool(string) and all(string)
+    return bool(string)
+
+
 def update(others: Sequence[Path] = ()) -> None:
     """Merge the code's texts into the German catalog and compile it;
     translations found in ``others`` (catalogs of other branches, say) are
     taken where this one has none."""
     code = extracted()
     old = read_catalog() if PO.exists() else Catalog(locale="de", domain="regsam_flow")
-    held = {_key(m): m for m in old if m.id and m.string}
+    held = {_key(m): m for m in old if m.id and _translated(m)}
     for other in others:
         for m in read_catalog(other):
-            if m.id and m.string and _key(m) not in held:
+            if m.id and _translated(m) and _key(m) not in held:
                 held[_key(m)] = m
     new = Catalog(
         locale="de",

@@ -128,12 +128,14 @@ def test_kg_walkthrough_runs(tmp_path: Path) -> None:
     preamble = "\n".join([*setup_lines("hasenbergl-nord", "Hasenbergl-Nord", people), ""])
     r = run_bash(preamble + script, tmp_path, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "Catalogue version 2 of hasenbergl-nord adopted at meeting 1" in r.stdout
-    assert "The catalogue changed since version 1: adopt it again." in r.stdout
+    assert "Katalogversion 2 von hasenbergl-nord in Sitzung 1 beschlossen" in r.stdout
+    assert "Der Katalog hat sich seit Version 1 geändert: Beschließen Sie ihn neu." in r.stdout
     assert (tmp_path / "kg-1" / "liste.txt").read_text() == "Anwesenheitsliste\n"
-    assert "Order 1 of hasenbergl-nord: in_progress." in r.stdout
-    assert "Recommendation 2 of hasenbergl-nord to outside Baureferat, due 30.06.2026." in r.stdout
-    assert "Missing resource 1 of hasenbergl-nord recorded." in r.stdout
+    assert "Arbeitsauftrag 1 von hasenbergl-nord: in Arbeit." in r.stdout
+    assert (
+        "Empfehlung 2 von hasenbergl-nord an Baureferat (extern), fällig am 30.06.2026." in r.stdout
+    )
+    assert "Fehlende Ressource 1 von hasenbergl-nord festgehalten." in r.stdout
     assert "1. Streetwork für Jugendliche (0,5 Stellen)" in r.stdout
 
 
@@ -165,9 +167,9 @@ def test_kg_full_walkthrough_runs(tmp_path: Path) -> None:
     out = r.stdout.split("WALK", 1)[1]
     assert "catalogue_not_adopted: " in out and "documentation_missing: " in out
     assert "diagnose -> umsetzung" in out and "umsetzung -> auswertung" in out
-    assert "Order 1 of am-hart: done." in out
-    assert "OK: abschluss-am-hart.html is the final documentation of am-hart" in out
+    assert "Arbeitsauftrag 1 von am-hart: erledigt." in out
+    assert "OK: abschluss-am-hart.html ist die Abschlussdokumentation von am-hart" in out
     assert "auswertung -> abgeschlossen" in out
-    assert "catalogue:           version 1 adopted, unchanged" in out
-    assert "orders:              0 open (0 overdue), 1 done, 0 declined" in out
+    assert "Katalog:                Version 1 beschlossen, unverändert" in out
+    assert "Arbeitsaufträge:        0 offen (0 überfällig), 1 erledigt, 0 abgelehnt" in out
     assert (tmp_path / "abschluss-am-hart.html").exists()

@@ -8,7 +8,9 @@ from typing import BinaryIO
 
 import click
 
-from .app import cli
+from regsam_flow.i18n import _
+
+from .app import RegsamCommand, cli
 from .common import json_option
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json
@@ -16,7 +18,7 @@ from .output import echo, echo_json
 __all__ = ["dossier", "dossier_check"]
 
 
-class _DossierCommand(click.Command):
+class _DossierCommand(RegsamCommand):
     """``dossier AREA ...``, and ``dossier check AREA FILE`` handed on to
     :func:`dossier_check` (an area called "check": ``dossier -- check``)."""
 
@@ -32,7 +34,7 @@ class _DossierCommand(click.Command):
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
-@click.command("check")
+@click.command("check", cls=RegsamCommand)
 @click.argument("area_id", metavar="AREA")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @json_option
@@ -57,7 +59,8 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
         content = file.read_bytes()
     except OSError as exc:
         raise InvalidInputError(
-            f"file: cannot read {file}: {exc.strerror or exc}", field="file"
+            _("file: cannot read {file}: {error}").format(file=file, error=exc.strerror or exc),
+            field="file",
         ) from None
     result = obj.engine.check_final_document(area_id, content, actor=obj.user)
     rec = result.recorded
@@ -73,23 +76,34 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
             }
         )
     elif rec is None:
-        echo(f"NO: no final documentation of {area_id} is recorded.", err=True)
+        echo(_("NO: no final documentation of {area} is recorded.").format(area=area_id), err=True)
     elif result.matches:
         echo(
-            f"OK: {file} is the final documentation of {area_id} recorded by "
-            f"{rec.recorded_by} on {format_datetime_de(rec.recorded_at)} (Berlin time; "
-            f"sha256 {rec.sha256})."
+            _(
+                "OK: {file} is the final documentation of {area} recorded by "
+                "{person} on {time} (Berlin time; sha256 {sha256})."
+            ).format(
+                file=file,
+                area=area_id,
+                person=rec.recorded_by,
+                time=format_datetime_de(rec.recorded_at),
+                sha256=rec.sha256,
+            )
         )
         if rec.stale:
             echo(
-                f"Note: the area's data changed since it was recorded "
-                f"({', '.join(dict.fromkeys(rec.changes_since))}); it no longer shows the "
-                f"area as it is: record it again with `regsam-flow dossier {area_id} --final`."
+                _(
+                    "Note: the area's data changed since it was recorded ({changes}); "
+                    "it no longer shows the area as it is: record it again with "
+                    "`regsam-flow dossier {area} --final`."
+                ).format(changes=", ".join(dict.fromkeys(rec.changes_since)), area=area_id)
             )
     else:
         echo(
-            f"DIFFERS: {file} is not the recorded final documentation of {area_id} "
-            f"(sha256 {result.sha256}, recorded {rec.sha256}).",
+            _(
+                "DIFFERS: {file} is not the recorded final documentation of {area} "
+                "(sha256 {sha256}, recorded {recorded})."
+            ).format(file=file, area=area_id, sha256=result.sha256, recorded=rec.sha256),
             err=True,
         )
     if not result.matches:
@@ -154,10 +168,13 @@ def dossier(
     from regsam_flow.errors import InvalidInputError
 
     if final and output is None:
-        raise InvalidInputError("--final needs -o FILE: the file that is recorded", field="output")
+        raise InvalidInputError(
+            _("--final needs -o FILE: the file that is recorded"), field="output"
+        )
     if output is not None and output.exists() and not force:
         raise InvalidInputError(
-            f"{output} exists already: give --force to overwrite it", field="output"
+            _("{path} exists already: give --force to overwrite it").format(path=output),
+            field="output",
         )
     if output is None:
         echo(render_dossier(obj.engine.dossier(area_id, actor=obj.user), fmt), nl=False)
@@ -194,9 +211,17 @@ def dossier(
             }
         )
         return
-    echo(f"Wrote the final documentation of {area_id} to {output} ({fmt}, {len(data)} bytes).")
+    echo(
+        _("Wrote the final documentation of {area} to {path} ({format}, {size} bytes).").format(
+            area=area_id, path=output, format=fmt, size=len(data)
+        )
+    )
     if recorded is not None:
-        echo(f"Recorded it as the final documentation (sha256 {recorded.sha256}).")
+        echo(
+            _("Recorded it as the final documentation (sha256 {sha256}).").format(
+                sha256=recorded.sha256
+            )
+        )
 
 
 def _open(output: Path, force: bool) -> BinaryIO:
@@ -207,9 +232,11 @@ def _open(output: Path, force: bool) -> BinaryIO:
         return output.open("wb" if force else "xb")
     except FileExistsError:
         raise InvalidInputError(
-            f"{output} exists already: give --force to overwrite it", field="output"
+            _("{path} exists already: give --force to overwrite it").format(path=output),
+            field="output",
         ) from None
     except OSError as exc:
         raise InvalidInputError(
-            f"cannot write {output}: {exc.strerror or exc}", field="output"
+            _("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc),
+            field="output",
         ) from None

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from regsam_flow.i18n import _, ngettext
+
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .kg_cmds import goal, kg, measure, responsible_json, who
+from .kg_cmds import RATINGS, goal, kg, label, measure, responsible_json, who
 from .output import echo, echo_json, time_de
 
 if TYPE_CHECKING:
@@ -69,7 +71,11 @@ def goal_add(obj: Ctx, area_id: str, title: str, description: str) -> None:
     if obj.json:
         echo_json(goal_json(g))
     else:
-        echo(f"Goal {g.number} of {area_id} added: {g.title}")
+        echo(
+            _("Goal {number} of {area} added: {title}").format(
+                number=g.number, area=area_id, title=g.title
+            )
+        )
 
 
 @goal.command("list")
@@ -92,9 +98,9 @@ def goal_list(obj: Ctx, area_id: str) -> None:
 
 def _print_goals(goals: list[Goal]) -> None:
     if not goals:
-        echo("No goals yet (kg goal add).")
+        echo(_("No goals yet (kg goal add)."))
     for g in goals:
-        rated = f" [{g.rating}: {g.rating_note}]" if g.rating else ""
+        rated = f" [{label(RATINGS, g.rating)}: {g.rating_note}]" if g.rating else ""
         echo(f"{g.number}. {g.title}{rated}")
         if g.description:
             echo(f"   {g.description}")
@@ -131,7 +137,7 @@ def measure_add(
 
     given = [(k, v) for k, v in (("role", role), ("person", person), ("outside", outside)) if v]
     if len(given) != 1:
-        raise click.UsageError("give exactly one of --role, --person or --outside")
+        raise click.UsageError(_("give exactly one of --role, --person or --outside"))
     kind, name = given[0]
     m = obj.engine.add_measure(
         area_id, goal_number, actor=obj.user, title=title, responsible=Responsible(kind, name)
@@ -146,7 +152,11 @@ def measure_add(
             }
         )
     else:
-        echo(f"Measure {m.id} added to goal {goal_number} of {area_id} ({who(m.responsible)}).")
+        echo(
+            _("Measure {id} added to goal {goal} of {area} ({who}).").format(
+                id=m.id, goal=goal_number, area=area_id, who=who(m.responsible)
+            )
+        )
 
 
 @kg.command("adopt")
@@ -167,8 +177,15 @@ def adopt(obj: Ctx, area_id: str, meeting_id: int) -> None:
         echo_json(version_json(v))
     else:
         echo(
-            f"Catalogue version {v.version} of {area_id} adopted at meeting {v.meeting} "
-            f"({len(v.goals)} goals, sha256 {v.sha256})."
+            ngettext(
+                "Catalogue version {version} of {area} adopted at meeting {meeting} "
+                "({n} goal, sha256 {sha256}).",
+                "Catalogue version {version} of {area} adopted at meeting {meeting} "
+                "({n} goals, sha256 {sha256}).",
+                len(v.goals),
+            ).format(
+                version=v.version, area=area_id, meeting=v.meeting, n=len(v.goals), sha256=v.sha256
+            )
         )
 
 
@@ -192,7 +209,7 @@ def catalogue(obj: Ctx, area_id: str, number: int | None) -> None:
     chosen = [v for v in versions if number is None or v.version == number][-1:]
     if number is not None and not chosen:
         raise NotFoundError(
-            f"no catalogue version {number} in area '{area_id}'",
+            _("no catalogue version {number} in area '{area}'").format(number=number, area=area_id),
             kind="catalogue_version",
             key=str(number),
         )
@@ -217,17 +234,32 @@ def catalogue(obj: Ctx, area_id: str, number: int | None) -> None:
         )
         return
     if not chosen:
-        echo(f"No catalogue adopted in {area_id} yet (kg adopt).")
+        echo(_("No catalogue adopted in {area} yet (kg adopt).").format(area=area_id))
         return
     v = chosen[0]
     echo(
-        f"Catalogue version {v.version} of {area_id}, adopted at meeting {v.meeting} "
-        f"by {v.adopted_by}, {time_de(v.adopted_at)}; sha256 {v.sha256}"
+        _(
+            "Catalogue version {version} of {area}, adopted at meeting {meeting} "
+            "by {person}, {time}; sha256 {sha256}"
+        ).format(
+            version=v.version,
+            area=area_id,
+            meeting=v.meeting,
+            person=v.adopted_by,
+            time=time_de(v.adopted_at),
+            sha256=v.sha256,
+        )
     )
     _print_goals(list(v.goals))
-    echo(f"versions kept: {', '.join(str(x.version) for x in versions)}")
+    echo(
+        _("versions kept: {versions}").format(versions=", ".join(str(x.version) for x in versions))
+    )
     if facts.changed_since_adoption:
-        echo(f"The catalogue changed since version {facts.adopted_version}: adopt it again.")
+        echo(
+            _("The catalogue changed since version {version}: adopt it again.").format(
+                version=facts.adopted_version
+            )
+        )
 
 
 @kg.command("rate")
@@ -249,4 +281,8 @@ def rate(obj: Ctx, area_id: str, goal_number: int, rating: str, note: str) -> No
     if obj.json:
         echo_json(goal_json(g))
     else:
-        echo(f"Goal {g.number} of {area_id} rated {g.rating}.")
+        echo(
+            _("Goal {number} of {area} rated {rating}.").format(
+                number=g.number, area=area_id, rating=label(RATINGS, g.rating)
+            )
+        )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from regsam_flow.i18n import N_, _
+
 from .app import cli
 
 if TYPE_CHECKING:
@@ -17,7 +19,36 @@ if TYPE_CHECKING:
     )
 
 
-__all__ = ["goal", "kg", "measure", "meeting", "order", "resource", "responsible_json", "who"]
+__all__ = [
+    "ORDER_KINDS",
+    "ORDER_STATUSES",
+    "RATINGS",
+    "goal",
+    "kg",
+    "label",
+    "measure",
+    "meeting",
+    "order",
+    "resource",
+    "responsible_json",
+    "who",
+]
+
+#: Who is responsible (or addressed), by kind, for people.
+_WHO = {"role": N_("role {name}"), "person": N_("person {name}"), "outside": N_("outside {name}")}
+#: A work order's status, its kind and a goal's rating (the codes stay in JSON).
+ORDER_STATUSES = {
+    "open": N_("open"),
+    "in_progress": N_("in_progress"),
+    "done": N_("done"),
+    "declined": N_("declined"),
+}
+ORDER_KINDS = {"order": N_("order"), "recommendation": N_("recommendation")}
+RATINGS = {
+    "achieved": N_("achieved"),
+    "partly": N_("partly"),
+    "not_achieved": N_("not_achieved"),
+}
 
 
 @cli.group()
@@ -59,4 +90,14 @@ def responsible_json(r: Responsible) -> dict[str, str]:
 
 def who(r: Responsible) -> str:
     """Who is responsible (or addressed), for people."""
-    return f"{r.kind} {r.name}"
+    text = _WHO.get(r.kind)
+    return _(text).format(name=r.name) if text else f"{r.kind} {r.name}"
+
+
+def label(texts: dict[str, str], code: str | None) -> str:
+    """A code (status, kind, rating) for people: its text in the current
+    language (the code itself if it has none)."""
+    if not code:
+        return ""
+    text = texts.get(code)
+    return _(text) if text else code

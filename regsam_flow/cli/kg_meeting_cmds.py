@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from regsam_flow.i18n import _
+
 from .common import date_arg, json_option
 from .context import Ctx, pass_ctx
 from .kg_cmds import meeting
@@ -54,28 +56,40 @@ def _read_attachment(path: Path) -> Any:
 
 
 def _print_meeting(m: Meeting) -> None:
+    number = (_("{id} (no. {number}, planned)") if m.planned else _("{id} (no. {number})")).format(
+        id=m.id, number=m.number
+    )
     kv(
         [
-            ("meeting", f"{m.id} (no. {m.number}{', planned' if m.planned else ''})"),
-            ("date", date_de(m.held_on)),
-            ("place", m.place),
+            (_("meeting"), number),
+            (_("date"), date_de(m.held_on)),
+            (_("place"), m.place),
             (
-                "attendees",
-                ", ".join(a.person or f"{a.guest} (guest)" for a in m.attendees) or "-",
+                _("attendees"),
+                ", ".join(a.person or _("{name} (guest)").format(name=a.guest) for a in m.attendees)
+                or "-",
             ),
-            ("recorded", f"{m.recorded_by}, {time_de(m.recorded_at)}"),
+            (_("recorded"), f"{m.recorded_by}, {time_de(m.recorded_at)}"),
         ]
     )
     if m.decisions:
-        echo("decisions:")
+        echo(_("decisions:"))
         for i, d in enumerate(m.decisions, start=1):
             echo(f"  {i}. {d}")
     if m.minutes:
-        echo("minutes:")
+        echo(_("minutes:"))
         for line in m.minutes.splitlines():
             echo(f"  {line}")
     for a in m.attachments:
-        echo(f"attachment {a.id}: {a.filename} ({a.media_type}, {a.size} bytes, sha256 {a.sha256})")
+        echo(
+            _("attachment {id}: {filename} ({media_type}, {size} bytes, sha256 {sha256})").format(
+                id=a.id,
+                filename=a.filename,
+                media_type=a.media_type,
+                size=a.size,
+                sha256=a.sha256,
+            )
+        )
 
 
 @meeting.command("add")
@@ -126,12 +140,12 @@ def meeting_add(
           --minutes-file protokoll.txt --attach protokoll.pdf
     """
     if minutes is not None and minutes_file is not None:
-        raise click.UsageError("give --minutes or --minutes-file, not both")
+        raise click.UsageError(_("give --minutes or --minutes-file, not both"))
     if minutes_file is not None:
         try:
             minutes = minutes_file.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise click.BadParameter("is not UTF-8 text", param_hint="--minutes-file") from None
+            raise click.BadParameter(_("is not UTF-8 text"), param_hint="--minutes-file") from None
     m = obj.engine.record_meeting(
         area_id,
         actor=obj.user,
@@ -147,10 +161,19 @@ def meeting_add(
     if obj.json:
         echo_json(meeting_json(m))
     else:
-        what = "planned" if m.planned else "recorded"
-        echo(f"Meeting {m.id} of {area_id} on {date_de(m.held_on)} {what}.")
+        text = (
+            _("Meeting {id} of {area} on {date} planned.")
+            if m.planned
+            else _("Meeting {id} of {area} on {date} recorded.")
+        )
+        echo(text.format(id=m.id, area=area_id, date=date_de(m.held_on)))
         for a in m.attachments:
-            echo(f"  attachment {a.id}: {a.filename}, {a.size} bytes, sha256 {a.sha256}")
+            echo(
+                "  "
+                + _("attachment {id}: {filename}, {size} bytes, sha256 {sha256}").format(
+                    id=a.id, filename=a.filename, size=a.size, sha256=a.sha256
+                )
+            )
 
 
 @meeting.command("list")
@@ -169,14 +192,14 @@ def meeting_list(obj: Ctx, area_id: str) -> None:
         echo_json([meeting_json(m) for m in rows])
         return
     table(
-        ["id", "no", "date", "place", "planned", "decisions", "files"],
+        [_("id"), _("no."), _("date"), _("place"), _("planned"), _("decisions"), _("files")],
         [
             [
                 str(m.id),
                 str(m.number),
                 date_de(m.held_on),
                 m.place,
-                "yes" if m.planned else "",
+                _("yes") if m.planned else "",
                 str(len(m.decisions)),
                 str(len(m.attachments)),
             ]
@@ -216,7 +239,7 @@ def meeting_show(obj: Ctx, area_id: str, meeting_id: int, save_dir: Path | None)
                     f.write(content)
             except FileExistsError:
                 raise click.ClickException(
-                    f"{target} exists already; nothing overwritten"
+                    _("{path} exists already; nothing overwritten").format(path=target)
                 ) from None
             saved.append(str(target))
     if obj.json:
@@ -224,4 +247,4 @@ def meeting_show(obj: Ctx, area_id: str, meeting_id: int, save_dir: Path | None)
         return
     _print_meeting(m)
     for path in saved:
-        echo(f"saved: {path}")
+        echo(_("saved: {path}").format(path=path))

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from regsam_flow.i18n import _
+
 from .common import date_arg, json_option
 from .context import Ctx, pass_ctx
-from .kg_cmds import order, resource, responsible_json, who
+from .kg_cmds import ORDER_KINDS, ORDER_STATUSES, label, order, resource, responsible_json, who
 from .output import date_de, echo, echo_json, table
 
 if TYPE_CHECKING:
@@ -95,7 +97,7 @@ def order_add(
 
     given = [(k, v) for k, v in (("person", person), ("role", role), ("outside", outside)) if v]
     if len(given) != 1:
-        raise click.UsageError("give exactly one of --person, --role or --outside")
+        raise click.UsageError(_("give exactly one of --person, --role or --outside"))
     kind_, name = given[0]
     o = obj.engine.issue_order(
         area_id,
@@ -111,8 +113,12 @@ def order_add(
     if obj.json:
         echo_json(order_json(o))
     else:
-        what = "Order" if o.kind == "order" else "Recommendation"
-        echo(f"{what} {o.id} of {area_id} to {who(o.addressee)}, due {date_de(o.due)}.")
+        text = (
+            _("Order {id} of {area} to {who}, due {due}.")
+            if o.kind == "order"
+            else _("Recommendation {id} of {area} to {who}, due {due}.")
+        )
+        echo(text.format(id=o.id, area=area_id, who=who(o.addressee), due=date_de(o.due)))
 
 
 @order.command("report")
@@ -140,7 +146,11 @@ def order_report(obj: Ctx, area_id: str, order_id: int, status: str, note: str) 
     if obj.json:
         echo_json(order_json(o))
     else:
-        echo(f"Order {o.id} of {area_id}: {o.status}.")
+        echo(
+            _("Order {id} of {area}: {status}.").format(
+                id=o.id, area=area_id, status=label(ORDER_STATUSES, o.status)
+            )
+        )
 
 
 @order.command("list")
@@ -170,11 +180,21 @@ def order_list(obj: Ctx, area_id: str, status: str | None, overdue: bool, mine: 
         echo_json([order_json(o) for o in rows])
         return
     if not rows:
-        echo("No work orders found.")
+        echo(_("No work orders found."))
         return
     table(
-        ["id", "due", "status", "kind", "to", "title"],
-        [[str(o.id), date_de(o.due), o.status, o.kind, who(o.addressee), o.title] for o in rows],
+        [_("id"), _("due"), _("status"), _("kind"), _("to"), _("title")],
+        [
+            [
+                str(o.id),
+                date_de(o.due),
+                label(ORDER_STATUSES, o.status),
+                label(ORDER_KINDS, o.kind),
+                who(o.addressee),
+                o.title,
+            ]
+            for o in rows
+        ],
         keep=(0, 1),
     )
 
@@ -197,7 +217,7 @@ def resource_add(obj: Ctx, area_id: str, text: str, estimate: str) -> None:
     if obj.json:
         echo_json(resource_json(r))
     else:
-        echo(f"Missing resource {r.id} of {area_id} recorded.")
+        echo(_("Missing resource {id} of {area} recorded.").format(id=r.id, area=area_id))
 
 
 @resource.command("list")
@@ -216,6 +236,6 @@ def resource_list(obj: Ctx, area_id: str) -> None:
         echo_json([resource_json(r) for r in rows])
         return
     if not rows:
-        echo("No missing resources documented.")
+        echo(_("No missing resources documented."))
     for r in rows:
         echo(f"{r.id}. {r.text}" + (f" ({r.estimate})" if r.estimate else ""))

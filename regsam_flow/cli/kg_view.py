@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from regsam_flow.i18n import _
+
 from .output import date_de, echo, time_de, wrapped
 
 if TYPE_CHECKING:
@@ -66,7 +68,11 @@ def final_document_json(doc: FinalDocument | None) -> dict[str, Any] | None:
 
 
 def _meeting_text(m: Meeting) -> str:
-    return f"{m.number} on {date_de(m.held_on)}" + (f" ({m.place})" if m.place else "")
+    if m.place:
+        return _("{number} on {date} ({place})").format(
+            number=m.number, date=date_de(m.held_on), place=m.place
+        )
+    return _("{number} on {date}").format(number=m.number, date=date_de(m.held_on))
 
 
 def print_kg_state(kg: KgState) -> None:
@@ -74,47 +80,60 @@ def print_kg_state(kg: KgState) -> None:
     no KG record and its workflow no KG guard)."""
     if kg.empty:
         return
-    meetings = f"{kg.meetings_held} held, {kg.meetings_planned} planned"
-    if kg.last_meeting:
-        meetings += f"; last {_meeting_text(kg.last_meeting)}"
-    if kg.next_meeting:
-        meetings += f"; next {_meeting_text(kg.next_meeting)}"
-    if kg.adopted_version is None:
-        catalogue = "not adopted"
-    else:
-        catalogue = f"version {kg.adopted_version} adopted" + (
-            "; changed since: adopt it again" if kg.changed_since_adoption else ", unchanged"
-        )
-    doc = kg.final_document
-    final = (
-        "not recorded"
-        if doc is None
-        else f"recorded {time_de(doc.recorded_at)} by {doc.recorded_by}, {doc.format}, "
-        f"sha256 {doc.sha256}"
-        + (
-            f"; STALE: the data changed since ({', '.join(dict.fromkeys(doc.changes_since))}), "
-            "record it again"
-            if doc.stale
-            else ""
-        )
+    meetings = _("{held} held, {planned} planned").format(
+        held=kg.meetings_held, planned=kg.meetings_planned
     )
+    if kg.last_meeting:
+        meetings += _("; last {meeting}").format(meeting=_meeting_text(kg.last_meeting))
+    if kg.next_meeting:
+        meetings += _("; next {meeting}").format(meeting=_meeting_text(kg.next_meeting))
+    if kg.adopted_version is None:
+        catalogue = _("not adopted")
+    elif kg.changed_since_adoption:
+        catalogue = _("version {version} adopted; changed since: adopt it again").format(
+            version=kg.adopted_version
+        )
+    else:
+        catalogue = _("version {version} adopted, unchanged").format(version=kg.adopted_version)
+    doc = kg.final_document
+    if doc is None:
+        final = _("not recorded")
+    else:
+        final = _("recorded {time} by {person}, {format}, sha256 {sha256}").format(
+            time=time_de(doc.recorded_at),
+            person=doc.recorded_by,
+            format=doc.format,
+            sha256=doc.sha256,
+        )
+        if doc.stale:
+            final += _("; STALE: the data changed since ({changes}), record it again").format(
+                changes=", ".join(dict.fromkeys(doc.changes_since))
+            )
     rows = [
-        ("meetings", meetings),
-        ("catalogue", catalogue),
+        (_("meetings"), meetings),
+        (_("catalogue"), catalogue),
         (
-            "goals",
-            f"{kg.goals}: {kg.goals_with_measures} with measures, "
-            f"{kg.goals_rated} of {kg.goals} rated",
+            _("goals"),
+            _("{goals}: {with_measures} with measures, {rated} of {goals} rated").format(
+                goals=kg.goals, with_measures=kg.goals_with_measures, rated=kg.goals_rated
+            ),
         ),
         (
-            "orders",
-            f"{kg.orders_open} open ({kg.orders_overdue} overdue), {kg.orders_done} done, "
-            f"{kg.orders_declined} declined",
+            _("orders"),
+            _("{open} open ({overdue} overdue), {done} done, {declined} declined").format(
+                open=kg.orders_open,
+                overdue=kg.orders_overdue,
+                done=kg.orders_done,
+                declined=kg.orders_declined,
+            ),
         ),
-        ("missing resources", str(kg.missing_resources)),
-        ("final documentation", final),
+        (_("missing resources"), str(kg.missing_resources)),
+        (_("final documentation"), final),
     ]
-    echo("\nKG" + ("" if kg.guards else " (its records guard no step of this workflow version)"))
-    label_w = max(len(k) for k, _ in rows) + 1
+    echo(
+        "\nKG"
+        + ("" if kg.guards else " " + _("(its records guard no step of this workflow version)"))
+    )
+    label_w = max(len(k) for k, _v in rows) + 1
     for key, value in rows:
         echo(wrapped(f"{(key + ':').ljust(label_w)} {value}", 2, label_w + 1))

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from regsam_flow.i18n import _
+
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
@@ -33,14 +35,18 @@ def parse_threshold(text: str) -> float:
     match = _THRESHOLD.fullmatch(text.strip())
     if match is None:
         raise InvalidInputError(
-            f"--threshold {text!r} is not a number: give how far above the mean a value "
-            "must lie, e.g. 30, 30% or 0.3 (all mean 30 %)",
+            _(
+                "--threshold {value} is not a number: give how far above the mean a value "
+                "must lie, e.g. 30, 30% or 0.3 (all mean 30 %)"
+            ).format(value=repr(text)),
             field="threshold",
         )
     if match[1]:
         raise InvalidInputError(
-            f"--threshold {text.strip()} is negative: a value counts when it lies that far "
-            "above the mean, e.g. 30 (%)",
+            _(
+                "--threshold {value} is negative: a value counts when it lies that far "
+                "above the mean, e.g. 30 (%)"
+            ).format(value=text.strip()),
             field="threshold",
         )
     number = Decimal(match[2].replace(",", "."))
@@ -48,7 +54,8 @@ def parse_threshold(text: str) -> float:
     fraction = number / 100 if percent else number
     if fraction >= 10:
         raise InvalidInputError(
-            f"--threshold {text.strip()} is too high: give less than 1000 %", field="threshold"
+            _("--threshold {value} is too high: give less than 1000 %").format(value=text.strip()),
+            field="threshold",
         )
     return float(fraction)
 

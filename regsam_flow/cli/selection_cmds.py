@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from regsam_flow.i18n import _
+
 from .app import cli
 from .area_cmds import print_next, status_json
 from .common import json_option
@@ -82,8 +84,10 @@ def nominate(
         echo_json({"candidate": candidate, **obj.engine.nomination_fields(new)})
     else:
         echo(
-            f"Nominated {candidate} ({name}) for round {round_}; "
-            f"if selected it becomes area {c.area}."
+            _(
+                "Nominated {candidate} ({name}) for round {round}; "
+                "if selected it becomes area {area}."
+            ).format(candidate=candidate, name=name, round=round_, area=c.area)
         )
 
 
@@ -125,19 +129,26 @@ def from_screen(
     by_id = {q.id: q for q in result.quarters}
     unknown = [q for q in quarters if q not in by_id]
     if unknown:
-        raise InvalidInputError(f"no quarter {', '.join(unknown)} in {path}", field="quarter")
+        raise InvalidInputError(
+            _("no quarter {quarters} in {path}").format(quarters=", ".join(unknown), path=path),
+            field="quarter",
+        )
     chosen = [by_id[q] for q in quarters] if quarters else list(result.qualifying)
     # every row is checked before anything is written; then all in one transaction
     candidates = []
     done = []
     for q in chosen:
-        where = f"row {rows[q.id]} (quarter {q.id}, {q.name})"
+        where = _("row {row} (quarter {quarter}, {name})").format(
+            row=rows[q.id], quarter=q.id, name=q.name
+        )
         candidate = f"{round_}-{slug(q.name)}"
         if len(candidate) > 64:
             raise InvalidInputError(
-                f"{where}: its candidate id {candidate} would be longer than 64 characters; "
-                "nominate it with `regsam-flow selection nominate` and a shorter id, "
-                "and leave it out here with --quarter",
+                _(
+                    "{where}: its candidate id {candidate} would be longer than 64 characters; "
+                    "nominate it with `regsam-flow selection nominate` and a shorter id, "
+                    "and leave it out here with --quarter"
+                ).format(where=where, candidate=candidate),
                 field="quarter",
             )
         reasons = (
@@ -163,10 +174,14 @@ def from_screen(
     if obj.json:
         echo_json(done)
     elif not done:
-        echo("No quarter qualifies; nothing nominated.")
+        echo(_("No quarter qualifies; nothing nominated."))
     else:
         for d in done:
-            echo(f"Nominated {d['candidate']} ({d['name']}, {d['count']} of 13).")
+            echo(
+                _("Nominated {candidate} ({name}, {count} of 13).").format(
+                    candidate=d["candidate"], name=d["name"], count=d["count"]
+                )
+            )
 
 
 @selection.command("assess")
@@ -219,7 +234,9 @@ def assess(
         )
     except InvalidInputError as exc:
         if exc.field == "reason":
-            raise click.UsageError(f"{exc.message}; give --reason") from None
+            raise click.UsageError(
+                _("{message}; give --reason").format(message=exc.message)
+            ) from None
         raise
     result = done.result
     if obj.json:
@@ -231,13 +248,19 @@ def assess(
             }
         )
     elif done.missing:
-        echo(f"Assessment of {candidate} saved; still missing: {', '.join(done.missing)}.")
+        echo(
+            _("Assessment of {candidate} saved; still missing: {missing}.").format(
+                candidate=candidate, missing=", ".join(done.missing)
+            )
+        )
     elif result and result.to_state == "ausgeschlossen":
-        echo(f"{candidate} is excluded (special programme).")
+        echo(_("{candidate} is excluded (special programme).").format(candidate=candidate))
     else:
         echo(
-            f"{candidate} is assessed; the 4er-Gremium votes now "
-            f"(regsam-flow selection vote {candidate} yes|no)."
+            _(
+                "{candidate} is assessed; the 4er-Gremium votes now "
+                "(regsam-flow selection vote {candidate} yes|no)."
+            ).format(candidate=candidate)
         )
 
 
@@ -262,9 +285,17 @@ def vote(obj: Ctx, candidate: str, choice: str, reason: str) -> None:
     if obj.json:
         echo_json({"candidate": candidate, "vote": choice, "outcome": r.to_state if r else None})
     elif r is None:
-        echo(f"Vote recorded ({ballot.cast} of {ballot.seats} cast).")
+        echo(
+            _("Vote recorded ({cast} of {seats} cast).").format(
+                cast=ballot.cast, seats=ballot.seats
+            )
+        )
     else:
-        echo(f"Vote recorded; the 4er-Gremium has decided: {r.trigger} -> {r.to_state}.")
+        echo(
+            _("Vote recorded; the 4er-Gremium has decided: {trigger} -> {state}.").format(
+                trigger=r.trigger, state=r.to_state
+            )
+        )
 
 
 @selection.command("decide")
@@ -314,7 +345,7 @@ def list_(obj: Ctx, round_: str | None) -> None:
         echo_json(rows)
         return
     table(
-        ["candidate", "round", "source", "phase", "name"],
+        [_("candidate"), _("round"), _("source"), _("phase"), _("name")],
         [[r["candidate"], r["round"], r["source"], r["state"], r["name"]] for r in rows],
     )
 
@@ -337,23 +368,23 @@ def show(obj: Ctx, candidate: str) -> None:
     wf = obj.engine.workflows.get(st.area.workflow, st.area.workflow_version)
     kv(
         [
-            ("candidate", f"{st.area.id} ({st.area.name})"),
-            ("phase", f"{st.state_title} ({st.area.state})"),
+            (_("candidate"), f"{st.area.id} ({st.area.name})"),
+            (_("phase"), f"{st.state_title} ({st.area.state})"),
         ]
-        + [(f.id, _show(st.fields[f.id])) for f in wf.definition.fields if f.id in st.fields]
+        + [(f.title, _show(st.fields[f.id])) for f in wf.definition.fields if f.id in st.fields]
     )
     if st.votes:
-        echo("\nVotes of the 4er-Gremium")
+        echo("\n" + _("Votes of the 4er-Gremium"))
         for v in st.votes:
             echo(
-                f"  {v.person} ({v.role}): {'yes' if v.yes else 'no'}"
+                f"  {v.person} ({v.role}): {_('yes') if v.yes else _('no')}"
                 + (f" – {v.reason}" if v.reason else "")
             )
-    echo("\nNext steps")
+    echo("\n" + _("Next steps"))
     print_next(st.next)
 
 
 def _show(value: Any) -> str:
     if isinstance(value, bool):
-        return "ja" if value else "nein"
+        return _("yes") if value else _("no")
     return str(value)

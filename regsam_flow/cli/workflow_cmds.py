@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from regsam_flow.i18n import _, ngettext
+
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
@@ -45,9 +47,18 @@ def workflow_list(obj: Ctx) -> None:
         echo_json(rows)
         return
     table(
-        ["name", "version", "title", "states", "status"],
-        [[r["name"], r["version"], r["title"], r["states"], r["status"]] for r in rows],
+        [_("name"), _("version"), _("title"), _("states"), _("status")],
+        [[r["name"], r["version"], r["title"], r["states"], _status_text(r)] for r in rows],
     )
+
+
+def _status_text(row: dict[str, Any]) -> str:
+    """A row's status for people (its JSON ``status`` stays English)."""
+    if not row["deployed"]:
+        return _("proposed: not deployed")
+    if row["status"] != "deployed":
+        return _("deployed; {file} differs (not used)").format(file=row["file"])
+    return _("deployed")
 
 
 def _overview(obj: Ctx) -> list[dict[str, Any]]:
@@ -130,25 +141,32 @@ def workflow_show(obj: Ctx, name: str, version: int | None) -> None:
     if obj.json:
         echo_json({**_definition(wf), "deployed": deployed})
         return
-    status = "deployed" if deployed else "NOT deployed: a proposal"
-    echo(f"{d.title} ({d.name} v{d.version}), {status}, from {wf.source}")
-    echo(f"roles: {', '.join(d.roles)}; starts in {d.initial}")
+    status = _("deployed") if deployed else _("NOT deployed: a proposal")
+    echo(
+        _("{title} ({name} v{version}), {status}, from {source}").format(
+            title=d.title, name=d.name, version=d.version, status=status, source=wf.source
+        )
+    )
+    echo(_("roles: {roles}; starts in {state}").format(roles=", ".join(d.roles), state=d.initial))
     for s in d.states:
-        echo(f"\n{s.id}: {s.title}" + ("  [final]" if s.final else ""))
+        echo(f"\n{s.id}: {s.title}" + ("  " + _("[final]") if s.final else ""))
         for t in s.tasks:
             req = "!" if t.required else " "
             echo(f"  {req} {t.id} ({', '.join(t.roles)}): {t.title}")
         for tr in wf.transitions_from(s.id):
             notes = []
             if tr.approvals:
-                notes.append("approval: " + " + ".join(tr.approvals))
+                notes.append(_("approval: {roles}").format(roles=" + ".join(tr.approvals)))
             if tr.guards:
-                notes.append("guards: " + ", ".join(tr.guards))
+                notes.append(_("guards: {guards}").format(guards=", ".join(tr.guards)))
             if tr.reason_required:
-                notes.append("reason required")
+                notes.append(_("reason required"))
             extra = f" [{'; '.join(notes)}]" if notes else ""
-            echo(f"  -> {tr.dest} by {tr.trigger} ({', '.join(tr.roles)}){extra}")
-    echo("\n(! = required task)")
+            by = _("-> {state} by {trigger} ({roles})").format(
+                state=tr.dest, trigger=tr.trigger, roles=", ".join(tr.roles)
+            )
+            echo(f"  {by}{extra}")
+    echo("\n" + _("(! = required task)"))
 
 
 def _definition(wf: Any) -> dict[str, Any]:
@@ -175,10 +193,20 @@ def workflow_validate(obj: Ctx, path: str) -> None:
     if obj.json:
         echo_json({"ok": True, "name": wf.name, "version": wf.version, "file": path})
     else:
+        states = ngettext("{n} state", "{n} states", len(wf.definition.states)).format(
+            n=len(wf.definition.states)
+        )
+        transitions = ngettext(
+            "{n} transition", "{n} transitions", len(wf.definition.transitions)
+        ).format(n=len(wf.definition.transitions))
         echo(
-            f"OK: {path} defines {wf.name} version {wf.version} "
-            f"({len(wf.definition.states)} states, "
-            f"{len(wf.definition.transitions)} transitions)."
+            _("OK: {path} defines {name} version {version} ({states}, {transitions}).").format(
+                path=path,
+                name=wf.name,
+                version=wf.version,
+                states=states,
+                transitions=transitions,
+            )
         )
 
 
@@ -205,9 +233,17 @@ def workflow_deploy(obj: Ctx, path: str) -> None:
     if obj.json:
         echo_json({"name": wf.name, "version": wf.version, "hash": digest, "deployed": new})
     elif new:
-        echo(f"Deployed {wf.name} version {wf.version} (sha256 {digest[:12]}).")
+        echo(
+            _("Deployed {name} version {version} (sha256 {sha256}).").format(
+                name=wf.name, version=wf.version, sha256=digest[:12]
+            )
+        )
     else:
-        echo(f"{wf.name} version {wf.version} is deployed already with this content.")
+        echo(
+            _("{name} version {version} is deployed already with this content.").format(
+                name=wf.name, version=wf.version
+            )
+        )
 
 
 @workflow.command("migrate")
@@ -266,40 +302,55 @@ def _target(to: str) -> tuple[str | None, int]:
         version = 0
     if version < 1 or (sep and not name):
         raise InvalidInputError(
-            f"--to: {to!r} is not a version number (1, 2, ...) or NAME:VERSION", field="to"
+            _("--to: {value} is not a version number (1, 2, ...) or NAME:VERSION").format(
+                value=repr(to)
+            ),
+            field="to",
         )
     return name or None, version
 
 
 def _print_plan(plan: MigrationPlan) -> None:
     wf = f"{plan.workflow} v{plan.from_version} -> v{plan.to_version}"
+    values = {"area": plan.area, "phase": plan.phase, "workflow": wf}
     if plan.moved:
-        echo(f"Moved {plan.area} ({plan.phase}) from {wf} (audit entry {plan.seq}).")
+        echo(
+            _("Moved {area} ({phase}) from {workflow} (audit entry {seq}).").format(
+                **values, seq=plan.seq
+            )
+        )
     elif plan.can_move:
-        echo(f"Dry run: {plan.area} ({plan.phase}) can move from {wf}; nothing written.")
+        echo(
+            _("Dry run: {area} ({phase}) can move from {workflow}; nothing written.").format(
+                **values
+            )
+        )
     else:
-        echo(f"{plan.area} ({plan.phase}) cannot move from {wf}:")
+        echo(_("{area} ({phase}) cannot move from {workflow}:").format(**values))
         for b in plan.problems:
             echo(wrapped(f"- {b.code}: {b.message}", 2))
         return
     lines = [
-        ("tasks only in the old version (rows kept, not shown)", plan.tasks_dropped),
-        ("tasks only in the new version (open)", plan.tasks_new),
-        ("fields only in the old version", plan.fields_dropped),
-        ("fields only in the new version", plan.fields_new),
+        (_("tasks only in the old version (rows kept, not shown)"), plan.tasks_dropped),
+        (_("tasks only in the new version (open)"), plan.tasks_new),
+        (_("fields only in the old version"), plan.fields_dropped),
+        (_("fields only in the new version"), plan.fields_new),
     ]
     for title, items in lines:
         if items:
             echo(wrapped(f"{title}: {', '.join(items)}", 0))
-    now = "now" if plan.moved else "then"
     if plan.next_trigger is None:
-        echo(f"next step: none from {plan.phase}")
+        echo(_("next step: none from {phase}").format(phase=plan.phase))
     elif plan.blocked_by:
-        echo(f"{plan.next_trigger} is {now} blocked by:")
+        text = (
+            _("{trigger} is now blocked by:") if plan.moved else _("{trigger} is then blocked by:")
+        )
+        echo(text.format(trigger=plan.next_trigger))
         for b in plan.blocked_by:
             echo(wrapped(f"- {b.code}: {b.message}", 2))
     else:
-        echo(f"{plan.next_trigger} is {'now' if plan.moved else 'then'} allowed.")
+        text = _("{trigger} is now allowed.") if plan.moved else _("{trigger} is then allowed.")
+        echo(text.format(trigger=plan.next_trigger))
 
 
 @workflow.command("diagram")
@@ -330,7 +381,10 @@ def workflow_diagram(
             from regsam_flow.errors import InvalidInputError
 
             raise InvalidInputError(
-                f"area {area_id} runs workflow {a.workflow}, not {name}", field="area"
+                _("area {area} runs workflow {workflow}, not {name}").format(
+                    area=area_id, workflow=a.workflow, name=name
+                ),
+                field="area",
             )
         current, version = a.state, a.workflow_version
     wf = _find(obj, name, version)[0]
