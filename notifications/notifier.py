@@ -60,6 +60,10 @@ class MailNotifier(Notifier):
     def __repr__(self) -> str:
         return f"MailNotifier({self.transport!r}, sender={str(self.sender)!r})"
 
+    def target(self) -> str:
+        """Where the mail goes: the transport's target (no secrets)."""
+        return self.transport.target()
+
     def render(self, notice: ReminderNotice) -> EmailMessage:
         """The message :meth:`notify` would send now (for previews)."""
         return self.renderer.render(notice, now=self.clock.now(), sender=self.sender)

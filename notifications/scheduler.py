@@ -63,7 +63,19 @@ class ReminderScheduler:
             next_run_time=now,
         )
         self._scheduler.start()
-        log.info("scheduler %s started: polling every %ss", self.worker, self.poll.total_seconds())
+        log.info(
+            "scheduler %s started: polling every %ss, mail to %s",
+            self.worker,
+            self.poll.total_seconds(),
+            self._target(),
+        )
+
+    def _target(self) -> str:
+        """Where the mail goes (no secrets), or why that is unknown."""
+        try:
+            return self.engine.notifier.target() or "unknown"
+        except Exception as exc:  # a bad mail setting: each pass reports it again
+            return f"not usable ({type(exc).__name__})"
 
     def stop(self) -> None:
         self._scheduler.shutdown(wait=True)

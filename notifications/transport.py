@@ -64,6 +64,10 @@ class Transport(ABC):
     @abstractmethod
     def send(self, message: EmailMessage) -> None: ...
 
+    def target(self) -> str:
+        """Where the mail goes, without secrets (for people and logs)."""
+        return type(self).__name__
+
 
 class SmtpTransport(Transport):
     """Delivery through an SMTP server.
@@ -91,6 +95,12 @@ class SmtpTransport(Transport):
 
     def __str__(self) -> str:
         return self.settings.url
+
+    def target(self) -> str:
+        """``SMTP host:port``: no user name, no password."""
+        host = self.settings.host
+        host = f"[{host}]" if ":" in host else host
+        return f"SMTP {host}:{self.settings.port}"
 
     def _context(self) -> ssl.SSLContext:
         return self._ssl_context or ssl.create_default_context()
@@ -199,6 +209,10 @@ class MaildirTransport(Transport):
 
     def __str__(self) -> str:
         return f"maildir:{self.path}"
+
+    def target(self) -> str:
+        """``Maildir <path>`` (absolute)."""
+        return f"Maildir {self.path.absolute()}"
 
     def send(self, message: EmailMessage) -> None:
         """Store ``message`` as a new mail."""

@@ -171,11 +171,12 @@ def notifier_from_env(clock: Clock) -> Notifier:
     return from_env(data_dir(), clock=clock)
 
 
-def maildir_notifier(folder: Path) -> Notifier:
-    """A notifier that drops each reminder as a file into the Maildir ``folder``."""
+def maildir_notifier(folder: Path, clock: Clock | None = None) -> Notifier:
+    """A notifier that drops each reminder as a file into the Maildir
+    ``folder``; ``clock`` dates the mails (default: the system clock)."""
     from .notifications import MaildirTransport, MailNotifier
 
-    return MailNotifier(MaildirTransport(folder))
+    return MailNotifier(MaildirTransport(folder), clock=clock)
 
 
 def read_mail(folder: Path) -> list[EmailMessage]:

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .bootstrap import Engine, open_engine, read_mail
+from .bootstrap import Engine, maildir_notifier, open_engine, read_mail
 from .dates import BERLIN
 from .errors import BlockedError
 from .i18n import _, format_date, format_datetime, ngettext
 from .kg import Responsible
+from .ports import FixedClock
 
 __all__ = ["run_demo"]
 
@@ -165,6 +166,8 @@ def run_demo(
         ).format(n=len(planned), when=", ".join(format_datetime(r.due_at) for r in planned))
     )
     at = datetime(2027, 6, 17, 8, 0, tzinfo=BERLIN)
+    # the mails carry the demo's moment in their Date header, not the real clock
+    engine.notifier = maildir_notifier(maildir, clock=FixedClock(at))
     report = engine.send_due(at)
     out(
         ngettext(

@@ -211,6 +211,11 @@ class Notifier(ABC):
             f"{type(self).__name__} does not deliver the KG's mails", permanent=True
         )
 
+    def target(self) -> str | None:
+        """Where the mail goes, for people and logs (an SMTP server's
+        ``host:port`` or a Maildir's path; never a secret); None if unknown."""
+        return None
+
 
 class DocumentRenderer(ABC):
     """Renders an area's final documentation (its :class:`~regsam_flow.kg.Dossier`)

@@ -9,7 +9,7 @@ import click
 
 from .context import Ctx
 
-__all__ = ["date_arg", "json_option", "parse_when_arg"]
+__all__ = ["date_arg", "delivery_target", "json_option", "parse_when_arg"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,3 +48,16 @@ def parse_when_arg(value: str | None, field: str, end_of_day: bool = False) -> A
     from regsam_flow.dates import parse_when
 
     return parse_when(value, field, end_of_day=end_of_day)
+
+
+def delivery_target(engine: Any) -> str:
+    """Where the engine's mail goes (SMTP host:port or the Maildir folder,
+    never a secret), or why the mail settings cannot be used."""
+    from regsam_flow.errors import RegsamFlowError
+    from regsam_flow.i18n import _
+
+    try:
+        target: str | None = engine.notifier.target()
+    except RegsamFlowError as exc:
+        return _("not usable: {problem}").format(problem=exc)
+    return target or _("unknown")

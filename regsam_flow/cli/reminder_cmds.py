@@ -7,7 +7,7 @@ import click
 from regsam_flow.i18n import _, ngettext
 
 from .app import cli
-from .common import json_option, parse_when_arg
+from .common import delivery_target, json_option, parse_when_arg
 from .context import Ctx, pass_ctx
 from .output import day, echo, echo_json, moment, table
 
@@ -231,6 +231,7 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
         return
     if report.dry_run:
         _show_dry_run(report)
+        echo(_("Mail would go to: {target}").format(target=delivery_target(obj.engine)))
         return
     echo(
         _("sent {sent}, retrying {retrying}, failed {failed}, superseded {superseded}").format(
@@ -252,6 +253,7 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
                 cancelled=len(m.cancelled),
             )
         )
+    echo(_("Mail goes to: {target}").format(target=delivery_target(obj.engine)))
     if report.retrying or report.failed:
         echo(
             _("See `regsam-flow reminders list --status pending|failed` for the errors."), err=True
@@ -320,11 +322,20 @@ def scheduler() -> None:
     type=click.FloatRange(min=0.1),
     help="Seconds between looks at the database.",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    default="info",
+    show_default=True,
+    help="Least important log lines shown; debug also shows APScheduler's own.",
+)
 @pass_ctx
-def scheduler_run(obj: Ctx, poll: float) -> None:
+def scheduler_run(obj: Ctx, poll: float, log_level: str) -> None:
     """Send reminders as they fall due, in the foreground, until SIGTERM or
-    Ctrl-C.  Logs to stderr.  Catches up at start on what fell due while no
-    scheduler ran; follows changes by other processes within --poll seconds.
+    Ctrl-C.  Logs to stderr: a start line naming the mail delivery target,
+    then only what is sent or fails.  Catches up at start on what fell due
+    while no scheduler ran; follows changes by other processes within
+    --poll seconds.
 
     \b
     Example:
@@ -338,7 +349,13 @@ def scheduler_run(obj: Ctx, poll: float) -> None:
 
     handler = logging.StreamHandler()  # stderr; log lines escape control characters
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.DEBUG if obj.debug else logging.INFO, handlers=[handler])
+    level = logging.DEBUG if obj.debug else getattr(logging, log_level.upper())
+    logging.basicConfig(level=level, handlers=[handler])
+    logging.getLogger("regsam_flow").setLevel(level)
+    # APScheduler logs two INFO lines per poll: shown only when debugging
+    logging.getLogger("apscheduler").setLevel(
+        logging.DEBUG if level <= logging.DEBUG else max(level, logging.WARNING)
+    )
     engine = obj.engine
     engine.next_reminder_at()  # fail early, with the usual message, on a missing or old database
     run_until_signalled(ReminderScheduler(engine, poll_seconds=poll))

@@ -8,7 +8,7 @@ from regsam_flow import __version__ as VERSION
 from regsam_flow.i18n import _
 
 from .app import cli
-from .common import json_option
+from .common import delivery_target, json_option
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json, kv
 
@@ -89,10 +89,11 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
 @json_option
 @pass_ctx
 def info(obj: Ctx) -> None:
-    """Version, database, schema and workflows.
+    """Version, database, schema, workflows and where mail goes.
 
     Shows the version, the database URL (password hidden), its schema
-    version and the workflows loaded.
+    version, the workflows loaded and the mail delivery target (SMTP
+    host:port or the Maildir folder; never a user name or password).
 
     \b
     Example:
@@ -102,6 +103,7 @@ def info(obj: Ctx) -> None:
 
     engine = obj.engine
     found, needed = engine.schema_status()
+    mail = delivery_target(engine)
     workflows = [
         {"name": wf.name, "version": wf.version, "title": wf.definition.title, "source": wf.source}
         for wf in engine.workflows.all()
@@ -114,6 +116,7 @@ def info(obj: Ctx) -> None:
                 "schema": found,
                 "schema_needed": needed,
                 "workflows": workflows,
+                "mail": mail,
             }
         )
         return
@@ -131,6 +134,7 @@ def info(obj: Ctx) -> None:
             (_("database"), redact_url(engine.url)),
             (_("schema"), schema),
             (_("workflows"), ", ".join(f"{w['name']} v{w['version']}" for w in workflows)),
+            (_("mail"), mail),
         ]
     )
 
