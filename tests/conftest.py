@@ -80,6 +80,24 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         yield
 
 
+@pytest.fixture(autouse=True)
+def _language_back_to_the_environment() -> Iterator[None]:
+    """A CLI run sets the language for the rest of the process (and
+    ``LANGUAGE`` for click): after each test the next one starts again
+    from the environment (English), whichever test ran before it."""
+    import os
+
+    from regsam_flow.i18n import set_language
+
+    before = os.environ.get("LANGUAGE")
+    yield
+    set_language(None)
+    if before is None:
+        os.environ.pop("LANGUAGE", None)
+    else:
+        os.environ["LANGUAGE"] = before
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--stores",
