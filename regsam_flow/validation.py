@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .errors import InvalidInputError
 from .i18n import _
 
-__all__ = ["check_email", "check_guard_name", "check_id", "check_text", "check_unicode"]
+__all__ = ["ascii_id", "check_email", "check_guard_name", "check_id", "check_text", "check_unicode"]
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\".]+$")
@@ -33,17 +34,31 @@ def check_unicode(value: str, field: str) -> str:
 
 
 def check_id(value: str, field: str) -> str:
-    """An identifier: letters, digits and . _ @ -, at most 64, no spaces."""
+    """An identifier: ASCII letters, digits and . _ @ -, at most 64, no
+    spaces.  A refused id with umlauts or spaces gets a suggestion
+    (``müllerstrasse`` -> ``muellerstrasse``)."""
     check_unicode(value, field)
     if not _ID.fullmatch(value):
-        raise InvalidInputError(
-            _(
-                "{field} {value!r} is not a valid id: use letters, digits, '.', '_', '@' or '-',"
-                " starting with a letter or digit, at most 64 characters"
-            ).format(field=field, value=value),
-            field=field,
-        )
+        message = _(
+            "{field} {value!r} is not a valid id: use ASCII letters (a-z, no umlauts or ß), "
+            "digits, '.', '_', '@' or '-', starting with a letter or digit, at most 64 characters"
+        ).format(field=field, value=value)
+        suggestion = ascii_id(value)
+        if suggestion != value and _ID.fullmatch(suggestion):
+            message += _("; for example {suggestion!r}").format(suggestion=suggestion)
+        raise InvalidInputError(message, field=field)
     return value
+
+
+_UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+
+
+def ascii_id(text: str) -> str:
+    """``text`` as an id could write it: ä -> ae, ö -> oe, ü -> ue, ß -> ss,
+    other accents dropped, spaces and other signs -> ``-``."""
+    text = "".join(_UMLAUTS.get(ch, ch) for ch in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9._@-]+", "-", text).strip("-")
 
 
 _GUARD = re.compile(r"[a-z][a-z0-9_]{0,63}")

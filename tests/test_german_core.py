@@ -59,8 +59,8 @@ def test_the_missing_agreement_and_open_tasks_in_german(engine: Engine, area: st
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("de", "area 'Müller Straße' ist keine gültige ID: verwenden Sie Buchstaben"),
-        ("en", "area 'Müller Straße' is not a valid id: use letters"),
+        ("de", "area 'Müller Straße' ist keine gültige ID: verwenden Sie ASCII-Buchstaben"),
+        ("en", "area 'Müller Straße' is not a valid id: use ASCII letters"),
     ],
 )
 def test_a_validation_error_in_german_and_english(lang: str, expected: str) -> None:

@@ -54,11 +54,15 @@ def test_embedding_example_runs(
         assert os.path.exists(tmp_path / "regsam-example.db")
 
 
-def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
-    """The README's command-line walk-through, run as written by bash."""
+def moderator_script() -> str:
     text = README.read_text(encoding="utf-8")
     section = text.split("## The command line", 1)[1].split("### Exit codes", 1)[0]
-    script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    return "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+
+
+def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
+    """The README's command-line walk-through, run as written by bash."""
+    script = moderator_script()
     assert "regsam-flow advance hasenbergl-nord" in script
     r = run_bash(script, tmp_path, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -66,18 +70,17 @@ def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
     assert "OK:" in r.stdout  # audit verify against the head kept in heads.txt
 
 
-def test_selection_walkthrough_runs(tmp_path: Path) -> None:
-    """The README's selection example, after creating the people it names."""
+@pytest.mark.parametrize("after_moderator", [False, True], ids=["alone", "after-moderator"])
+def test_selection_walkthrough_runs(tmp_path: Path, after_moderator: bool) -> None:
+    """The README's selection example as written (it adds the people it
+    uses), alone and after the moderator's walk-through in the same shell."""
     text = README.read_text(encoding="utf-8")
     section = text.split("## Selecting focus areas", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
     script = next(b for b in blocks if "selection nominate" in b)
-    people = "\n".join(
-        f"regsam-flow --as anna user add {p} --name {p.title()} --email {p}@example.org"
-        for p in ("rita", "rolf", "sara", "stefan", "arne", "helga")
-    )
-    preamble = f"regsam-flow init --admin anna\n{people}\n"
-    r = run_bash(preamble + script, tmp_path, cwd=README.parent)
+    if after_moderator:
+        script = f"cd {tmp_path}\n{moderator_script()}\ncd {README.parent}\n{script}"
+    r = run_bash(script, tmp_path, cwd=README.parent)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "arge -> ausgewaehlt" in r.stdout
     assert "vorlauf" in r.stdout  # area show of the new focus area

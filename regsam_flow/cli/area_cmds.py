@@ -306,9 +306,11 @@ def area_show(obj: Ctx, area_id: str) -> None:
     print_next(st.next)
 
 
-def print_next(steps: list[NextStep]) -> None:
+def print_next(steps: list[NextStep], ended: str | None = None) -> None:
+    """The next steps and their blockers; ``ended`` says why there are none
+    (default: the area is in a final phase)."""
     if not steps:
-        echo("  " + _("none: the area is in a final phase"))
+        echo("  " + (ended or _("none: the area is in a final phase")))
     for s in steps:
         flag = _("allowed") if s.allowed else _("blocked")
         extra = _(" (needs --reason)") if s.reason_required else ""

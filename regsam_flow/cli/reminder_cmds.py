@@ -102,7 +102,8 @@ def reminders_list(obj: Ctx, area_id: str | None, status: str | None) -> None:
     if area_id:  # one area: leave its name out
         headers.pop(1)
         rows = [row[:1] + row[2:] for row in rows]
-    table(headers, rows, keep=tuple(range(len(headers) - 1)))
+    # the note is short ("review 15.07.2027"): cut, never wrapped onto more lines
+    table(headers, rows, wrap_last=False, keep=tuple(range(len(headers) - 1)))
 
 
 def _kind(kind: str, offset: int) -> str:

@@ -170,7 +170,26 @@ def from_screen(
         )
         done.append({"candidate": candidate, "quarter": q.id, "name": q.name, "count": q.count})
     if candidates or like:  # with none, this still checks --like
-        obj.engine.nominate(candidates, actor=obj.user, like=like)
+        try:
+            obj.engine.nominate(candidates, actor=obj.user, like=like)
+        except InvalidInputError as exc:
+            failed = [
+                q
+                for q, n in zip(chosen, candidates, strict=True)
+                if exc.message.startswith(n.label)
+            ]
+            if exc.field == "area" and failed:  # a quarter that cannot be nominated
+                others = [q for q in chosen if q.id != failed[0].id]
+                exc.message += (
+                    _("; to leave quarter {quarter} out, name the others: {options}").format(
+                        quarter=failed[0].id,
+                        options=" ".join(f"--quarter {q.id}" for q in others),
+                    )
+                    if others
+                    else _("; leave quarter {quarter} out").format(quarter=failed[0].id)
+                )
+                exc.args = (exc.message, *exc.args[1:])
+            raise
     if obj.json:
         echo_json(done)
     elif not done:
@@ -381,7 +400,10 @@ def show(obj: Ctx, candidate: str) -> None:
                 + (f" – {v.reason}" if v.reason else "")
             )
     echo("\n" + _("Next steps"))
-    print_next(st.next)
+    print_next(
+        st.next,
+        _("none: the candidate was decided or withdrawn ({phase})").format(phase=st.state_title),
+    )
 
 
 def _show(value: Any) -> str:

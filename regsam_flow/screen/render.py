@@ -10,7 +10,7 @@ from typing import Any
 
 from regsam_flow.csv_export import write_csv
 from regsam_flow.errors import InvalidInputError
-from regsam_flow.i18n import N_, _, language
+from regsam_flow.i18n import N_, _, format_decimal, language
 
 from .indicators import INDICATOR_IDS
 from .rule import QuarterResult, ScreenOptions, ScreenResult
@@ -22,6 +22,11 @@ def _number(value: Decimal | None) -> str:
     if value is None:
         return "-"
     return _comma(f"{float(value):.6g}")
+
+
+def _fixed(value: Decimal | None) -> str:
+    """A mean or cutoff with two decimals, a decimal comma in German."""
+    return "-" if value is None else format_decimal(float(value), 2)
 
 
 def _comma(number: str) -> str:
@@ -168,7 +173,7 @@ def render_table(result: ScreenResult, *, width: int = 80, only_qualifying: bool
     for i, column in enumerate(INDICATOR_IDS, start=1):
         m = result.means[column]
         lines.append(
-            f"{i:>2}  {column:<{var_w}}  {_number(m.mean):>10}  {_number(m.cutoff):>10}  "
+            f"{i:>2}  {column:<{var_w}}  {_fixed(m.mean):>10}  {_fixed(m.cutoff):>10}  "
             f"{m.quarters:>8}  {m.counting:>8}"
         )
     return "\n".join(lines) + "\n"
