@@ -350,3 +350,20 @@ def test_area_show_and_task_list_show_titles_and_notes(c: Cli) -> None:
     assert all(len(line) <= 80 for line in listed.splitlines() + shown.splitlines())
     german = run(c, "task", "list", AREA, "--phase", "vorlauf").output
     assert "(Notiz: Monitoring 2026)" in " ".join(german.split())
+
+
+def test_the_command_list_shows_each_commands_first_sentence_in_the_language():
+    """The group's list of commands shows each command's first sentence,
+    shortened with "..." when it is long, written by the project rather
+    than click's private helper (absent from some click 8 releases)."""
+    from regsam_flow.cli.app import short_help
+
+    assert short_help("Zeigt ein Gebiet. Mit Details.") == "Zeigt ein Gebiet."
+    long = short_help("Ein sehr langer erster Satz ohne Punkt, der nicht in die Zeile passt", 30)
+    assert long.endswith("...") and len(long) <= 30
+    result = CliRunner().invoke(cli, ["--lang", "de", "--help"])
+    assert result.exit_code == 0
+    assert "  demo        Ein Demo-Gebiet durch alle Phasen führen.\n" in result.output
+    assert "  init        Die Datenbank anlegen oder auf das Schema dieser Version...\n" in (
+        result.output
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,11 +127,28 @@ class _Translated:
                 formatter.write_text(help_text(self.epilog))
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        from click.utils import _make_default_short_help
-
         if self.short_help:
             return help_text(self.short_help)
-        return _make_default_short_help(help_text(self.help), limit) if self.help else ""
+        return short_help(help_text(self.help), limit) if self.help else ""
+
+
+def short_help(text: str, limit: int = 45) -> str:
+    """The first sentence of *text*'s first paragraph, shortened to *limit*.
+
+    What click shows in a group's command list; written here because
+    click's own helper is private (and absent from some 8.x releases).
+    """
+    words = text.partition("\n\n")[0].split()
+    if words and words[0] == "\b":
+        words = words[1:]
+    for i, word in enumerate(words):
+        if word.endswith(".") and (i == len(words) - 1 or not words[i + 1][0].islower()):
+            words = words[: i + 1]
+            break
+    line = " ".join(words)
+    if len(line) <= limit:
+        return line
+    return textwrap.shorten(line, max(limit, 4), placeholder="...", break_on_hyphens=False)
 
 
 class RegsamCommand(_Translated, _Cleaned, click.Command):
