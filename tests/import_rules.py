@@ -34,6 +34,7 @@ FORBIDDEN = (
     "regsam_flow.documents",
     "regsam_flow.cli",
     "regsam_flow.demo",
+    "regsam_flow.service",
     "regsam_flow.bootstrap",
     "regsam_flow.paths",
     "sqlalchemy",
@@ -45,6 +46,10 @@ FORBIDDEN = (
     "jinja2",
     "apscheduler",
     "platformdirs",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "httpx",
 )
 
 #: The modules outside ``engine/`` that belong to the core (free of all of
