@@ -131,6 +131,7 @@ def readme_section(start: str, end: str = "\n## ") -> str:
 
 MODERATOR = ("## The command line", "### Exit codes")
 KG_WALK = ("## KG walk-through", "\n## ")
+SELECTION = ("## Selecting focus areas", "\n## ")
 
 
 def moderator_script() -> str:
@@ -141,7 +142,7 @@ def test_every_quote_is_checked() -> None:
     """Output is quoted (``console`` blocks) only where a test below runs it,
     and none of it is the English output."""
     text = README.read_text(encoding="utf-8")
-    checked = [readme_section(*MODERATOR), readme_section(*KG_WALK)]
+    checked = [readme_section(*s) for s in (MODERATOR, KG_WALK, SELECTION)]
     quoted = sum(len(transcripts(b)) for k, b in BLOCK.findall(text) if k == "console")
     assert quoted == sum(len(section_script(s)[1]) for s in checked)
     assert all(
@@ -181,16 +182,17 @@ def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("after_moderator", [False, True], ids=["alone", "after-moderator"])
 def test_selection_walkthrough_runs(tmp_path: Path, after_moderator: bool) -> None:
-    """The README's selection example as written (it adds the people it
-    uses), alone and after the moderator's walk-through in the same shell."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## Selecting focus areas", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
-    script = next(b for b in blocks if "selection nominate" in b)
+    """The README's selection section as written (the screen, then the round,
+    which adds the people it uses), alone and after the moderator's
+    walk-through in the same shell; the output it quotes is what is printed."""
+    script, quotes = section_script(readme_section(*SELECTION))
+    assert "regsam-flow selection nominate" in script
+    script = f"echo {MARK} selection\n{script}"
     if after_moderator:
         script = f"cd {tmp_path}\n{moderator_script()}\ncd {README.parent}\n{script}"
     r = run_bash(script, tmp_path, cwd=README.parent)
     assert r.returncode == 0, r.stdout + r.stderr
+    assert_quotes_hold(r.stdout.rsplit(f"{MARK} selection", 1)[1], quotes)
     assert "arge -> ausgewaehlt" in r.stdout
     assert "vorlauf" in r.stdout  # area show of the new focus area
 
