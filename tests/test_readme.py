@@ -1,4 +1,15 @@
-"""The README's embedding example runs as written."""
+"""The README's examples run as written, and the output it quotes is what
+the commands print.
+
+The README quotes output in ``console`` blocks: ``$ COMMAND`` lines (a line
+ending in ``\\`` goes on), each followed by what the command prints, stdout
+and stderr as a terminal shows them, in German (the scripts run with
+``REGSAM_FLOW_LANG=de``, whatever language the test session uses) at 80
+columns.  ``…`` stands for a part that depends on the day the command runs
+(days left, times, hashes).  A command expected to fail says so in a
+comment, ``# exit code N``; any other must succeed.  A section's script is
+its ``sh`` blocks and the commands of its ``console`` blocks, in order.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +34,14 @@ def python_example(name: str) -> str:
 
 def run_bash(script: str, tmp_path: Path, *, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run a README shell script with bash -e, this Python's regsam-flow
-    first on the PATH, a home and data folder of the test's own."""
+    first on the PATH, a home and data folder of the test's own, in German
+    (the language of the output the README quotes)."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(tmp_path),
         "REGSAM_FLOW_HOME": str(tmp_path / "data"),
         "LANG": "C.UTF-8",
+        "REGSAM_FLOW_LANG": "de",
     }
     return subprocess.run(
         ["bash", "-e", "-c", script],
@@ -54,34 +67,132 @@ def test_embedding_example_runs(
         assert os.path.exists(tmp_path / "regsam-example.db")
 
 
-def moderator_script() -> str:
+BLOCK = re.compile(r"```(sh|console)\n(.*?)```", re.S)
+MARK = "@@readme-transcript"
+
+
+def transcripts(block: str) -> list[tuple[str, str]]:
+    """The (command, quoted output) pairs of a ``console`` block."""
+    pairs: list[tuple[list[str], list[str]]] = []
+    continued = False
+    for line in block.splitlines():
+        if continued or line.startswith("$ "):
+            if not continued:
+                pairs.append(([], []))
+            pairs[-1][0].append(line if continued else line[2:])
+            continued = line.endswith("\\")
+        else:
+            assert pairs, f"console block output before its command: {line!r}"
+            pairs[-1][1].append(line)
+    return [("\n".join(cmd), "\n".join(out)) for cmd, out in pairs]
+
+
+def section_script(section: str) -> tuple[str, list[tuple[str, str]]]:
+    """The section's script (``sh`` blocks as written, each quoted command
+    between markers recording its output and exit code) and its quotes."""
+    parts: list[str] = []
+    quotes: list[tuple[str, str]] = []
+    for kind, body in BLOCK.findall(section):
+        if kind == "sh":
+            parts.append(body)
+            continue
+        for command, output in transcripts(body):
+            n = len(quotes)
+            quotes.append((command, output))
+            parts.append(
+                f"echo {MARK} {n}\nset +e\n{{\n{command}\n}} 2>&1\necho {MARK} {n} rc $?\nset -e\n"
+            )
+    return "\n".join(parts), quotes
+
+
+def expected_rc(command: str) -> int:
+    match = re.search(r"# exit code (\d+)", command)
+    return int(match.group(1)) if match else 0
+
+
+def assert_quotes_hold(stdout: str, quotes: list[tuple[str, str]]) -> None:
+    """Each quoted output is exactly what its command printed (``…`` any
+    text within a line), with the exit code the README gives."""
+    for n, (command, quoted) in enumerate(quotes):
+        match = re.search(rf"^{MARK} {n}\n(.*?){MARK} {n} rc (\d+)$", stdout, re.S | re.M)
+        assert match, f"README command did not run: {command}"
+        printed = "\n".join(line.rstrip() for line in match.group(1).splitlines())
+        pattern = ".*".join(re.escape(part) for part in quoted.rstrip().split("…"))
+        assert re.fullmatch(pattern, printed.rstrip()), (
+            f"README quotes for `{command}`:\n{quoted}\n--- but it printed:\n{printed}"
+        )
+        assert int(match.group(2)) == expected_rc(command), (command, match.group(2))
+
+
+def readme_section(start: str, end: str = "\n## ") -> str:
     text = README.read_text(encoding="utf-8")
-    section = text.split("## The command line", 1)[1].split("### Exit codes", 1)[0]
-    return "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+MODERATOR = ("## The command line", "### Exit codes")
+KG_WALK = ("## KG walk-through", "\n## ")
+SELECTION = ("## Selecting focus areas", "\n## ")
+
+
+def moderator_script() -> str:
+    return section_script(readme_section(*MODERATOR))[0]
+
+
+def test_every_quote_is_checked() -> None:
+    """Output is quoted (``console`` blocks) only where a test below runs it,
+    and none of it is the English output."""
+    text = README.read_text(encoding="utf-8")
+    checked = [readme_section(*s) for s in (MODERATOR, KG_WALK, SELECTION)]
+    quoted = sum(len(transcripts(b)) for k, b in BLOCK.findall(text) if k == "console")
+    assert quoted == sum(len(section_script(s)[1]) for s in checked)
+    assert all(
+        not re.search(r"\b(error|blocked|no area)\b", q)
+        for s in checked
+        for _, q in section_script(s)[1]
+    )
+
+
+def test_quotes_are_compared() -> None:
+    """The comparison fails on a quote that is not what was printed."""
+    printed = f"{MARK} 0\nFehler: Kein Gebiet 'x'\n{MARK} 0 rc 6\n"
+    assert_quotes_hold(
+        printed, [("regsam-flow area show x  # exit code 6", "Fehler: Kein Gebiet …")]
+    )
+    with pytest.raises(AssertionError):
+        assert_quotes_hold(
+            printed, [("regsam-flow area show x  # exit code 6", "error: no area 'x'")]
+        )
+    with pytest.raises(AssertionError):
+        assert_quotes_hold(printed, [("regsam-flow area show x", "Fehler: Kein Gebiet 'x'")])
 
 
 def test_moderator_walkthrough_runs(tmp_path: Path) -> None:
-    """The README's command-line walk-through, run as written by bash."""
-    script = moderator_script()
+    """The README's command-line walk-through, run as written by bash; the
+    output it quotes (a blocked advance, why, inbox, area list, reminders
+    ...) is the German the commands print."""
+    script, quotes = section_script(readme_section(*MODERATOR))
     assert "regsam-flow advance hasenbergl-nord" in script
+    assert any(expected_rc(c) == 4 for c, _ in quotes)  # a blocked advance is quoted
     r = run_bash(script, tmp_path, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
+    assert_quotes_hold(r.stdout, quotes)
     assert "vorlauf -> diagnose" in r.stdout
     assert "OK:" in r.stdout  # audit verify against the head kept in heads.txt
 
 
 @pytest.mark.parametrize("after_moderator", [False, True], ids=["alone", "after-moderator"])
 def test_selection_walkthrough_runs(tmp_path: Path, after_moderator: bool) -> None:
-    """The README's selection example as written (it adds the people it
-    uses), alone and after the moderator's walk-through in the same shell."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## Selecting focus areas", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
-    script = next(b for b in blocks if "selection nominate" in b)
+    """The README's selection section as written (the screen, then the round,
+    which adds the people it uses), alone and after the moderator's
+    walk-through in the same shell; the output it quotes is what is printed."""
+    script, quotes = section_script(readme_section(*SELECTION))
+    assert "regsam-flow selection nominate" in script
+    script = f"echo {MARK} selection\n{script}"
     if after_moderator:
         script = f"cd {tmp_path}\n{moderator_script()}\ncd {README.parent}\n{script}"
     r = run_bash(script, tmp_path, cwd=README.parent)
     assert r.returncode == 0, r.stdout + r.stderr
+    assert_quotes_hold(r.stdout.rsplit(f"{MARK} selection", 1)[1], quotes)
     assert "arge -> ausgewaehlt" in r.stdout
     assert "vorlauf" in r.stdout  # area show of the new focus area
 
@@ -144,10 +255,9 @@ def test_kg_walkthrough_runs(tmp_path: Path) -> None:
 
 def test_kg_full_walkthrough_runs(tmp_path: Path) -> None:
     """The README's KG walk-through on version 2, run by bash after the
-    people and an area in diagnose; it ends with the area closed."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## KG walk-through", 1)[1].split("\n## ", 1)[0]
-    script = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    people and an area in diagnose; it ends with the area closed, and the
+    output it quotes is the German the commands print."""
+    script, quotes = section_script(readme_section(*KG_WALK))
     assert "regsam-flow dossier am-hart --final" in script
     people = {"mia": "moderation", "sven": "social_planning", "tom": "provider", "audrey": ""}
     vorlauf = [("schwerpunktziel", "mia"), ("partner_traeger", "mia"), ("kommunikation", "mia")]
@@ -176,3 +286,4 @@ def test_kg_full_walkthrough_runs(tmp_path: Path) -> None:
     assert "Katalog:                Version 1 beschlossen, unverändert" in out
     assert "Arbeitsaufträge:        0 offen (0 überfällig), 1 erledigt, 0 abgelehnt" in out
     assert (tmp_path / "abschluss-am-hart.html").exists()
+    assert_quotes_hold(out, quotes)
