@@ -27,6 +27,7 @@ from ..model import Area, AuditEntry
 from ..ports import Clock, DocumentRenderer, Notifier, Store, SystemClock, UnitOfWork
 from ..validation import check_guard_name
 from ..workflows import DeployedWorkflows, Workflow, WorkflowRegistry
+from .channel import channel_details
 
 __all__ = ["EVENT_KINDS", "ChangeEvent", "EngineContext", "Tx", "WriteScope"]
 
@@ -82,6 +83,7 @@ class Tx:
             at = audit_mod.later_ts(mine, previous)
             if at != mine:
                 self._at = audit_mod.parse_ts(at)
+        fields["details"] = channel_details(fields.get("details"))
         if self._at != self.now:
             fields["details"] = {
                 **(fields.get("details") or {}),
