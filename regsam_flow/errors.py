@@ -14,7 +14,9 @@ them all.  Each keeps its context as attributes, never only in the message::
     ├── UnavailableError       the database went away during the change: try again
     ├── StorageError           the disk is full or the database read-only: nothing written
     ├── OutcomeUnknownError    the commit's acknowledgement was lost: written or not, check
-    └── AuditError             the audit log failed verification
+    ├── AuditError             the audit log failed verification
+    ├── AuthenticationError    a sign-in link, session or API token is not (or no longer) valid
+    └── RateLimitedError       too many requests of one kind: try again later
 
 Each class has a stable ``code`` (used in the CLI's JSON output) and an
 ``exit_code`` (the CLI's exit status).
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AuditError",
+    "AuthenticationError",
     "BlockedError",
     "Blocker",
     "ConflictError",
@@ -35,6 +38,7 @@ __all__ = [
     "NotAllowedError",
     "NotFoundError",
     "OutcomeUnknownError",
+    "RateLimitedError",
     "RegsamFlowError",
     "SchemaError",
     "StorageError",
@@ -211,3 +215,24 @@ class AuditError(RegsamFlowError):
     def __init__(self, message: str, *, first_bad_seq: int | None = None) -> None:
         super().__init__(message)
         self.first_bad_seq = first_bad_seq
+
+
+class AuthenticationError(RegsamFlowError):
+    """A sign-in link, session or API token is unknown, used, expired,
+    revoked or bound to another browser.  The message never says which
+    (nor whether an address is known)."""
+
+    code = "not_authenticated"
+    exit_code = 3
+
+
+class RateLimitedError(RegsamFlowError):
+    """Too many requests of one kind (sign-in links per address or per
+    client) in a short time; ``retry_after`` says in how many seconds to try again."""
+
+    code = "rate_limited"
+    exit_code = 11
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -44,6 +44,8 @@ STATUS: dict[str, int] = {
     "storage": 507,
     "outcome_unknown": 503,
     "audit_failed": 500,
+    "not_authenticated": 401,
+    "rate_limited": 429,
 }
 
 
@@ -97,10 +99,16 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
         status = 412
     field = exc.field if isinstance(exc, InvalidInputError) else None
     blockers = [b.to_dict() for b in getattr(exc, "blockers", ())]
+    headers = {}
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int):
+        headers["Retry-After"] = str(retry_after)
     if status >= 500:
         log.error("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc.message)
     return JSONResponse(
-        error_body(exc.code, exc.message, field=field, blockers=blockers), status_code=status
+        error_body(exc.code, exc.message, field=field, blockers=blockers),
+        status_code=status,
+        headers=headers,
     )
 
 
