@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
@@ -16,7 +15,6 @@ from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.errors import (
     AuditError,
     ConflictError,
-    NotAllowedError,
     OutcomeUnknownError,
     RegsamFlowError,
     SchemaError,
@@ -42,6 +40,7 @@ from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
 from .instance_data import SqlInstanceData
 from .kg import SqlKg
 from .kg_messages import SqlKgMessages
+from .logins import actor_refused
 from .reminders import SqlReminders
 from .storage import sqlite_path, storage_error
 
@@ -517,39 +516,6 @@ def _first_line(orig: object) -> str:
     return (str(orig).strip().splitlines() or ["no detail"])[0]
 
 
-#: PostgreSQL's answer to an audit entry a person login may not write (its
-#: actor is not the person of the session's login): the trigger of migration
-#: 0009, with the login, the actor and whether that person exists as JSON in
-#: the error's DETAIL.
-ACTOR_NOT_BOUND = "RF001"
-
-
-def _actor_refused(exc: DBAPIError) -> NotAllowedError | None:
-    """The :class:`NotAllowedError` for an audit entry the database refused
-    because the login is a person's and the actor someone else."""
-    orig = exc.orig
-    if getattr(orig, "sqlstate", None) != ACTOR_NOT_BOUND:
-        return None
-
-    try:
-        found = json.loads(getattr(getattr(orig, "diag", None), "message_detail", None) or "")
-        login, actor, person = str(found["login"]), str(found["actor"]), bool(found["person"])
-    except (ValueError, TypeError, KeyError):
-        login, actor, person = "?", "?", True
-    if not person:
-        message = _(
-            "the database refused the change: {login} is a person's database login, "
-            "and there is no person {login}; nothing was written (an admin adds the "
-            "person, or the login belongs in regsam_service)"
-        ).format(login=login)
-    else:
-        message = _(
-            "the database refused the change: {login} is a person's database login and "
-            "acts only as {login}, not as {actor}; nothing was written"
-        ).format(login=login, actor=actor)
-    return NotAllowedError(message, actor=actor)
-
-
 def _is_locked(exc: DBAPIError) -> bool:
     msg = str(exc.orig).lower()
     return "database is locked" in msg or "database is busy" in msg or "could not serialize" in msg
@@ -627,7 +593,7 @@ class SqlStore(Store):
                 ).format(detail=exc.orig)
             ) from None
         except DBAPIError as exc:
-            refused = _actor_refused(exc)
+            refused = actor_refused(exc)
             if refused is not None:
                 raise refused from None
             err = storage_error(exc, redact_url(self.url), self._path)

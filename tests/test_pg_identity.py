@@ -169,6 +169,16 @@ def test_without_the_binding_a_person_login_cannot_act_as_the_admin_cli(
     r = CliRunner().invoke(cli, ["--as", "root", "user", "promote", login, "--admin"], env=env)
     assert r.exit_code == 3, r.output
     assert login in r.stderr and "root" in r.stderr
+    r = CliRunner().invoke(
+        cli,
+        ["--as", "root", "user", "promote", login, "--admin"],
+        env={**env, "REGSAM_FLOW_LANG": "de"},
+    )
+    assert r.exit_code == 3, r.output
+    assert " ".join(r.stderr.split()).startswith(
+        f"Fehler: die Datenbank hat die Änderung abgelehnt: {login} ist der Datenbank-Login "
+        f"einer Person und handelt nur als {login}, nicht als root; es wurde nichts geschrieben"
+    )
     add = ["user", "add", "eve", "--name", "Eve", "--email", "eve@example.org", "--admin"]
     r = CliRunner().invoke(cli, ["--json", "--as", "root", *add], env=env)
     assert r.exit_code == 3, r.output
@@ -235,9 +245,9 @@ def test_a_person_login_without_a_person_writes_nothing(engine: Engine) -> None:
     # what the store makes of it: a NotAllowedError saying what is missing
     from sqlalchemy.exc import DBAPIError
 
-    from regsam_flow.persistence.store import _actor_refused
+    from regsam_flow.persistence.logins import actor_refused
 
-    refused = _actor_refused(DBAPIError("INSERT", None, exc.value))
+    refused = actor_refused(DBAPIError("INSERT", None, exc.value))
     assert isinstance(refused, NotAllowedError)
     assert f"there is no person {login}" in refused.message
 
@@ -308,4 +318,41 @@ def test_upgrading_a_0008_database_binds_its_logins_and_downgrade_unbinds(
             conn.execute(INSERT_ENTRY, ("root",))  # the trigger is gone
             conn.rollback()
         e.close()
+    store.close()
+
+
+def test_an_upgrade_that_may_not_create_the_roles_says_what_to_run(db_url: str) -> None:
+    """The owner of a team's database usually has no CREATEROLE: if the
+    superuser has not made the groups, init stops with the SQL to run and
+    changes nothing.  (The groups belong to the whole test cluster: this
+    drops one only inside a transaction that is rolled back.)"""
+    from alembic import command
+    from alembic.config import Config
+
+    from regsam_flow import SchemaError
+    from regsam_flow.persistence import SqlStore
+    from regsam_flow.persistence.store import MIGRATIONS
+
+    store = SqlStore(db_url)
+    store.upgrade(PREVIOUS)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with app_login(db_url, "eigner", roles=()) as (login, _url):
+        with store.engine.connect() as conn:
+            tx = conn.begin()
+            conn.exec_driver_sql(f"DROP ROLE {PERSON}")
+            conn.exec_driver_sql(f"GRANT {login} TO CURRENT_USER")
+            conn.exec_driver_sql(f"SET LOCAL ROLE {login}")  # no CREATEROLE
+            cfg.attributes["connection"] = conn
+            with pytest.raises(SchemaError) as exc:
+                command.upgrade(cfg, "0009")
+            tx.rollback()
+        assert f"CREATE ROLE {PERSON} NOLOGIN;" in exc.value.message
+        assert SERVICE not in exc.value.message  # it exists
+        assert login in exc.value.message and "CREATEROLE" in exc.value.message
+    with pg_connect(db_url) as admin:
+        assert admin.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname = %s", (PERSON,)
+        ).fetchone() == (1,)
+    assert store.schema_status()[0] == PREVIOUS
     store.close()

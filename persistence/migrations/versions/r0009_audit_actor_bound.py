@@ -17,9 +17,11 @@ session's login (``session_user``: ``SET ROLE`` does not change it)
 Every other login counts as a person login: one that is in no group of
 these (a login set up before this revision, a forgotten grant) is held to
 its own person as well.  A refused entry raises SQLSTATE ``RF001``
-(:data:`ACTOR_NOT_BOUND`) with the login, the actor and whether the person
-exists as JSON in the DETAIL; the SQL store answers it as
-``NotAllowedError``.  SQLite has no logins: nothing changes there.
+(``persistence.logins.ACTOR_NOT_BOUND``) with the login, the actor and
+whether the person exists as JSON in the DETAIL; the SQL store answers it as
+``NotAllowedError``.  A migration runner that may not create the missing
+roles gets one ``SchemaError`` naming the SQL a superuser runs.  SQLite has
+no logins: nothing changes there.
 
 Revision ID: 0009
 Revises: 0008
@@ -27,17 +29,20 @@ Revises: 0008
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
+
+from regsam_flow.persistence.logins import (
+    ACTOR_NOT_BOUND,
+    PERSON_ROLE,
+    SERVICE_ROLE,
+    roles_missing,
+)
 
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
-
-#: The SQLSTATE of a refused audit entry (class ``RF``: regsam-flow's own).
-ACTOR_NOT_BOUND = "RF001"
-PERSON_ROLE = "regsam_person"
-SERVICE_ROLE = "regsam_service"
 
 CREATE_ROLE = """
 DO $$
@@ -48,14 +53,6 @@ BEGIN
 EXCEPTION
   WHEN duplicate_object OR unique_violation THEN
     NULL;  -- made meanwhile, for another database of the cluster
-  WHEN insufficient_privilege THEN
-    RAISE EXCEPTION USING
-      ERRCODE = 'insufficient_privilege',
-      MESSAGE = format(
-        'the group role {role} does not exist and the login %s may not create it '
-        '(it needs CREATEROLE)', session_user),
-      HINT = 'as a superuser: CREATE ROLE {role} NOLOGIN; '
-             '(see the README, "Running for a team"), then run regsam-flow init again';
 END
 $$
 """
@@ -104,7 +101,23 @@ FOR EACH ROW EXECUTE FUNCTION audit_log_actor_bound()
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    for role in (PERSON_ROLE, SERVICE_ROLE):
+    bind = op.get_bind()
+    roles = (PERSON_ROLE, SERVICE_ROLE)
+    have = {
+        name
+        for (name,) in bind.execute(
+            sa.text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:roles)"),
+            {"roles": list(roles)},
+        )
+    }
+    missing = [role for role in roles if role not in have]
+    may_create = bind.execute(
+        sa.text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
+    ).scalar()
+    if missing and not may_create:
+        login = str(bind.execute(sa.text("SELECT current_user")).scalar())
+        raise roles_missing(login, missing, found=str(down_revision), expected=revision)
+    for role in missing:
         op.execute(CREATE_ROLE.format(role=role))
     op.execute(ACTOR_FUNCTION)
     op.execute(ACTOR_TRIGGER)
