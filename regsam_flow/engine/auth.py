@@ -178,7 +178,7 @@ class AuthService:
         )
         tx.uow.add_session(session)
         tx.audit(
-            "person",
+            "sign_in",
             actor=person,
             action="signed_in",
             details={"channel": "web", "session": session.id},
@@ -215,7 +215,7 @@ class AuthService:
             if s is None or not _same(s.secret_hash, secret):
                 return
             if tx.uow.end_session(s.id, tx.now):
-                tx.audit("person", actor=s.person, action="signed_out", details={"session": s.id})
+                tx.audit("sign_in", actor=s.person, action="signed_out", details={"session": s.id})
 
     def sessions(self, *, actor: str) -> list[SessionInfo]:
         """The actor's own live sessions, the newest first."""
@@ -253,7 +253,7 @@ class AuthService:
                     kind="session",
                     key=session_id,
                 )
-            tx.audit("person", actor=actor, action="signed_out", details={"session": s.id})
+            tx.audit("sign_in", actor=actor, action="signed_out", details={"session": s.id})
 
     def sign_out_everywhere(self, *, actor: str) -> int:
         """End all the actor's sessions; return how many were open."""
@@ -261,7 +261,7 @@ class AuthService:
             access.person(self.ctx, tx.uow, actor)
             ended = tx.uow.end_sessions(actor, tx.now)
             tx.audit(
-                "person",
+                "sign_in",
                 actor=actor,
                 action="signed_out_everywhere",
                 details={"sessions": ended},
@@ -295,7 +295,7 @@ class AuthService:
             )
             tx.uow.add_api_token(token)
             tx.audit(
-                "person",
+                "sign_in",
                 actor=actor,
                 action="api_token_created",
                 details={"id": token.id, "name": name},
@@ -323,7 +323,7 @@ class AuthService:
                 return token.info()
             tx.uow.revoke_api_token(token.id, tx.now)
             tx.audit(
-                "person",
+                "sign_in",
                 actor=actor,
                 role="admin" if token.person != actor else "",
                 action="api_token_revoked",
