@@ -115,7 +115,7 @@ class SqlAuth(AuthUnitOfWork):
         a = s.auth_attempts
         rows = self.conn.execute(
             select(a.c.at)
-            .where(a.c.kind == kind, a.c.key_hash == key_hash, a.c.at >= format_ts(since))
+            .where(a.c.kind == kind, a.c.key_hash == key_hash, a.c.at > format_ts(since))
             .order_by(a.c.at)
         )
         return [parse_ts(r.at) for r in rows]

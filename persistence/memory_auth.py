@@ -90,7 +90,7 @@ class MemoryAuth(AuthUnitOfWork):
         return sorted(
             at
             for k, key, at in self._s.auth_attempts.values()
-            if (k, key) == (kind, key_hash) and at >= since
+            if (k, key) == (kind, key_hash) and at > since
         )
 
     def prune_auth_attempts(self, before: datetime) -> int:

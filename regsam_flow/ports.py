@@ -533,8 +533,8 @@ class AuthUnitOfWork(ABC):
     def add_auth_attempt(self, kind: str, key_hash: str, at: datetime) -> None: ...
     @abstractmethod
     def auth_attempts(self, kind: str, key_hash: str, since: datetime) -> list[datetime]:
-        """The times of the attempts of ``kind`` for the key at or after
-        ``since``, the earliest first."""
+        """The times of the attempts of ``kind`` for the key after ``since``
+        (an attempt exactly a window old no longer counts), the earliest first."""
 
     @abstractmethod
     def prune_auth_attempts(self, before: datetime) -> int:

@@ -82,11 +82,15 @@ def test_attempts_are_counted_in_their_window_and_pruned(store: Store) -> None:
         uow.add_auth_attempt("client", k1, T0)
         uow.add_auth_attempt("address", k2, T0)
     with store.read() as uow:
-        assert uow.auth_attempts("address", k1, T0 + timedelta(minutes=5)) == [
+        assert uow.auth_attempts("address", k1, T0 + timedelta(minutes=4)) == [
             T0 + timedelta(minutes=5),
             T0 + timedelta(minutes=20),
         ]
-        assert uow.auth_attempts("client", k1, T0) == [T0]
+        # an attempt exactly at ``since`` is out of the window
+        assert uow.auth_attempts("address", k1, T0 + timedelta(minutes=5)) == [
+            T0 + timedelta(minutes=20)
+        ]
+        assert uow.auth_attempts("client", k1, T0 - timedelta(seconds=1)) == [T0]
         assert uow.auth_attempts("client", k2, T0) == []
     with store.write() as uow:
         assert uow.prune_auth_attempts(T0 + timedelta(minutes=1)) == 3
