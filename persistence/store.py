@@ -35,10 +35,12 @@ from regsam_flow.model import (
 from regsam_flow.ports import Store, UnitOfWork
 
 from . import schema as s
+from .auth import SqlAuth
 from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
 from .instance_data import SqlInstanceData
 from .kg import SqlKg
 from .kg_messages import SqlKgMessages
+from .logins import actor_refused
 from .reminders import SqlReminders
 from .storage import sqlite_path, storage_error
 
@@ -121,7 +123,7 @@ _SQL_APPROVALS = text(
 _SQL_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 
 
-class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, UnitOfWork):
+class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth, UnitOfWork):
     """One transaction on one SQLAlchemy connection."""
 
     def __init__(self, conn: Connection) -> None:
@@ -591,6 +593,9 @@ class SqlStore(Store):
                 ).format(detail=exc.orig)
             ) from None
         except DBAPIError as exc:
+            refused = actor_refused(exc)
+            if refused is not None:
+                raise refused from None
             err = storage_error(exc, redact_url(self.url), self._path)
             if err is not None:
                 raise err from None
