@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..i18n import _, use_language
 from .errors import error_body
+from .requestlog import safe_path
 
 __all__ = ["CSP", "SecurityHeaders"]
 
@@ -71,15 +72,3 @@ class SecurityHeaders:
                 message = _("Something went wrong on the server; its log says what.")
             response = JSONResponse(error_body("unexpected", message), status_code=500)
             await response(scope, receive, send_with_headers)
-
-
-#: Paths whose last part is a secret (a sign-in link's token).
-SECRET_PREFIXES = ("/auth/sign-in/",)
-
-
-def safe_path(path: str) -> str:
-    """``path`` as it may be logged: a sign-in link's token cut off."""
-    for prefix in SECRET_PREFIXES:
-        if path.startswith(prefix) and len(path) > len(prefix):
-            return prefix + "…"
-    return path

@@ -13,9 +13,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .headers import safe_path
-
-__all__ = ["RequestLog"]
+__all__ = ["RequestLog", "safe_path"]
 
 log = logging.getLogger("regsam_flow.service.access")
 
@@ -51,3 +49,15 @@ class RequestLog:
                 status,
                 (time.perf_counter() - start) * 1000,
             )
+
+
+#: Paths whose last part is a secret (a sign-in link's token).
+SECRET_PREFIXES = ("/auth/sign-in/",)
+
+
+def safe_path(path: str) -> str:
+    """``path`` as it may be logged: a sign-in link's token cut off."""
+    for prefix in SECRET_PREFIXES:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return prefix + "…"
+    return path
