@@ -145,10 +145,16 @@ def test_an_unknown_address_gets_no_mail_and_the_same_answer(
     assert "nobody" not in whole_log(auth)
 
 
-def test_an_invalid_address_is_refused_naming_the_field(auth: Engine) -> None:
+@pytest.mark.parametrize("email", ["not an address", "", "x" * 250 + "@traeger.example"])
+def test_an_invalid_address_is_refused_naming_the_field(
+    auth: Engine, mailbox: Mailbox, email: str
+) -> None:
     with pytest.raises(InvalidInputError) as exc:
-        auth.request_sign_in("not an address", browser=BROWSER, client="c1", link_base=BASE)
+        auth.request_sign_in(email, browser=BROWSER, client="c1", link_base=BASE)
     assert exc.value.field == "email"
+    since = auth.clock.now() - timedelta(days=1)
+    with auth.store.read() as uow:
+        assert uow.auth_attempts("client", secret_hash("c1"), since) == []  # nothing counted
 
 
 def test_links_are_rate_limited_per_address(
