@@ -426,3 +426,17 @@ def test_callbacks_hear_of_sign_ins_under_their_own_kind(auth: Engine, mailbox: 
     auth.sign_out(secret)
     assert heard == [("signed_in", "pia"), ("signed_out", "pia")]
     assert people == []
+
+
+def test_old_sessions_are_removed_a_day_after_they_end(
+    auth: Engine, mailbox: Mailbox, clock: FixedClock
+) -> None:
+    ended, live = sign_in(auth, mailbox), sign_in(auth, mailbox)
+    ended_id = auth.session(ended).session_id or ""
+    auth.sign_out(ended)
+    later(clock, days=1, seconds=1)
+    auth.session(live)
+    auth.request_sign_in("root@regsam.example", browser=BROWSER, client="c3", link_base=BASE)
+    with auth.store.read() as uow:
+        assert uow.get_session(ended_id) is None
+    assert auth.session(live).person == "pia"

@@ -124,6 +124,7 @@ class AuthService:
                 )
             tx.uow.prune_auth_attempts(since)
             tx.uow.prune_sign_in_links(now - timedelta(days=1))
+            tx.uow.prune_sessions(now - timedelta(days=1))
             tx.uow.add_auth_attempt("address", secret_hash(address), now)
             tx.uow.add_auth_attempt("client", secret_hash(client), now)
             person = _find_person_by_email(tx.uow, address)
