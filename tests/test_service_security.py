@@ -175,14 +175,25 @@ def test_the_proxy_header_counts_only_from_a_trusted_address(
     people: Engine, db_url: str, tmp_path: Path
 ) -> None:
     as_anna = {"X-Remote-User": ANNA}
-    with (
-        served(db_url, tmp_path / "home", ["--trusted-proxy", "10.0.0.0/8"]) as svc,
-        svc.client(headers=as_anna) as c,  # loopback is not the proxy: ignored
-    ):
-        assert c.get("/api/v1/session").json()["error"] == "not_signed_in"
-    with served(
-        db_url, tmp_path / "home", ["--trusted-proxy", "127.0.0.1", "--proxy-header", "X-SSO"]
-    ) as svc:
+    untrusted = ["--trusted-proxy", "10.0.0.0/8", "--links-per-client", "2"]
+    with served(db_url, tmp_path / "home", untrusted) as svc:
+        with svc.client(headers=as_anna) as c:  # loopback is not the proxy: ignored
+            assert c.get("/api/v1/session").json()["error"] == "not_signed_in"
+        codes = []
+        for i in range(3):  # nor does its X-Forwarded-For count
+            with svc.client(headers={"X-Forwarded-For": f"192.0.2.{i}"}) as c:
+                codes.append(c.post("/auth/sign-in", json={"email": f"{i}@x.example"}).status_code)
+        assert codes == [202, 202, 429]
+    proxied = ["--trusted-proxy", "127.0.0.1", "--proxy-header", "X-SSO", "--links-per-client", "2"]
+    with served(db_url, tmp_path / "home", proxied) as svc:
+        # behind the proxy, the rate limit counts the address the proxy forwards
+        for client, codes in (("192.0.2.1", [202, 202, 429]), ("192.0.2.2", [202])):
+            with svc.client(headers={"X-Forwarded-For": f"203.0.113.9, {client}"}) as c:
+                got = [
+                    c.post("/auth/sign-in", json={"email": f"{client}-{i}@x.example"})
+                    for i in range(len(codes))
+                ]
+            assert [r.status_code for r in got] == codes, client
         with svc.client(headers=as_anna) as c:  # the configured header only
             assert c.get("/api/v1/session").status_code == 401
         with svc.client(headers={"X-SSO": "ANNA@regsam.example"}) as c:

@@ -48,8 +48,9 @@ SECRET_FILE = "service-secret"
     multiple=True,
     metavar="ADDR",
     help="Address (or network) of a reverse proxy whose --proxy-header names the "
-    "signed-in person (single sign-on); repeatable.  From other addresses the header "
-    "is ignored.",
+    "signed-in person (single sign-on; the proxy must set or remove it on every request) "
+    "and whose X-Forwarded-For names the client; repeatable.  From other addresses both "
+    "are ignored.",
 )
 @click.option(
     "--proxy-header",
