@@ -131,11 +131,11 @@ def serve(
     obj._engine = engine  # closed with the command
     found, needed = engine.schema_status()
     if found != needed:
+        engine.context.store.check_schema()  # the usual message: not initialised, older, newer
         raise SchemaError(
-            _(
-                "The database's schema is {found}, this regsam-flow needs {needed}: "
-                "run `regsam-flow init` on it first (it creates or upgrades the schema)."
-            ).format(found=found or _("missing"), needed=needed),
+            _("The database's schema is {found}, this regsam-flow needs {needed}.").format(
+                found=found, needed=needed
+            ),
             found=found,
             expected=needed,
         )
