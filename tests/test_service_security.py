@@ -68,6 +68,7 @@ def test_a_revoked_token_stops_working_at_once_on_every_process(
     svc: Service, db_url: str, tmp_path: Path
 ) -> None:
     token = bearer(svc, ANNA)
+    anna = sign_in(svc, ANNA)
     with (
         served(db_url, tmp_path / "home") as second,  # the same database, another process
         svc.client(token=token) as one,
@@ -75,6 +76,9 @@ def test_a_revoked_token_stops_working_at_once_on_every_process(
     ):
         assert one.get("/api/v1/session").status_code == 200
         assert two.get("/api/v1/session").status_code == 200
+        # one secret key for the processes of one data folder: the session works on both
+        with second.client(cookies={"rf_session": anna.cookies["rf_session"]}) as there:
+            assert there.get("/api/v1/session").json()["person"] == "anna"
         token_id = one.get("/api/v1/tokens").json()["items"][0]["id"]
         r = one.delete(f"/api/v1/tokens/{token_id}")
         assert r.status_code == 200 and r.json()["revoked_at"]
