@@ -145,10 +145,16 @@ def test_an_unknown_address_gets_no_mail_and_the_same_answer(
     assert "nobody" not in whole_log(auth)
 
 
-def test_an_invalid_address_is_refused_naming_the_field(auth: Engine) -> None:
+@pytest.mark.parametrize("email", ["not an address", "", "x" * 250 + "@traeger.example"])
+def test_an_invalid_address_is_refused_naming_the_field(
+    auth: Engine, mailbox: Mailbox, email: str
+) -> None:
     with pytest.raises(InvalidInputError) as exc:
-        auth.request_sign_in("not an address", browser=BROWSER, client="c1", link_base=BASE)
+        auth.request_sign_in(email, browser=BROWSER, client="c1", link_base=BASE)
     assert exc.value.field == "email"
+    since = auth.clock.now() - timedelta(days=1)
+    with auth.store.read() as uow:
+        assert uow.auth_attempts("client", secret_hash("c1"), since) == []  # nothing counted
 
 
 def test_links_are_rate_limited_per_address(
@@ -420,3 +426,19 @@ def test_callbacks_hear_of_sign_ins_under_their_own_kind(auth: Engine, mailbox: 
     auth.sign_out(secret)
     assert heard == [("signed_in", "pia"), ("signed_out", "pia")]
     assert people == []
+
+
+def test_old_sessions_are_removed_a_day_after_they_end(
+    auth: Engine, mailbox: Mailbox, clock: FixedClock
+) -> None:
+    ended, live = sign_in(auth, mailbox), sign_in(auth, mailbox)
+    ended_id = auth.session(ended).session_id or ""
+    auth.sign_out(ended)
+    for _ in range(4):  # the live one is used every 6 hours
+        later(clock, hours=6)
+        auth.session(live)
+    later(clock, seconds=1)
+    auth.request_sign_in("root@regsam.example", browser=BROWSER, client="c3", link_base=BASE)
+    with auth.store.read() as uow:
+        assert uow.get_session(ended_id) is None
+    assert auth.session(live).person == "pia"

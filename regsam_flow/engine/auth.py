@@ -50,6 +50,8 @@ LINK_PREFIX = "rf_l_"
 TOUCH_EVERY = timedelta(minutes=1)
 #: Cut-offs for what a client sends about itself (stored as given, shortened).
 CLIENT_MAX, USER_AGENT_MAX = 200, 500
+#: The longest address a link is asked for (RFC 5321's path limit).
+EMAIL_MAX = 254
 
 
 def _new_secret(prefix: str) -> str:
@@ -92,6 +94,11 @@ class AuthService:
         """Mail a one-time sign-in link to ``email`` if a person has that
         address; the same work and answer if none has (see :meth:`Engine.request_sign_in`)."""
         address = check_email(email, "email").lower()
+        if len(address) > EMAIL_MAX:
+            raise InvalidInputError(
+                _("email: an address has at most {limit} characters").format(limit=EMAIL_MAX),
+                field="email",
+            )
         if not browser:
             raise InvalidInputError(_("browser must not be empty"), field="browser")
         p = self.policy
@@ -117,6 +124,7 @@ class AuthService:
                 )
             tx.uow.prune_auth_attempts(since)
             tx.uow.prune_sign_in_links(now - timedelta(days=1))
+            tx.uow.prune_sessions(now - timedelta(days=1))
             tx.uow.add_auth_attempt("address", secret_hash(address), now)
             tx.uow.add_auth_attempt("client", secret_hash(client), now)
             person = _find_person_by_email(tx.uow, address)
