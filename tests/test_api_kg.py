@@ -431,6 +431,7 @@ def test_an_attachment_over_5_mb_is_refused_before_it_is_read(
         headers=as_("mia"),
     )
     assert r.status_code == 413 and r.json()["error"] == "too_large"
+    assert r.json()["message"] == "Die Datei ist größer als 5 MB; es wurde nichts gespeichert."
     assert engine.head().entries == before
     r = api.post(
         f"{BASE}/meetings/{meeting['id']}/attachments?filename=leer.txt",

@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 from fastapi import Request
 
-from ...i18n import _
+from ...i18n import _, use_language
+from ..deps import language
 from ..errors import ServiceError
 
 __all__ = ["download_headers", "read_body", "safe_filename"]
@@ -23,13 +24,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     when it is larger than ``limit`` bytes."""
 
     def too_large() -> ServiceError:
-        return ServiceError(
-            413,
-            "too_large",
-            _("The file is larger than {mb} MB; nothing was written.").format(
+        with use_language(language(request)):
+            message = _("The file is larger than {mb} MB; nothing was written.").format(
                 mb=limit // (1024 * 1024)
-            ),
-        )
+            )
+        return ServiceError(413, "too_large", message)
 
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
