@@ -180,6 +180,16 @@ def test_the_kg_walks_through_the_api(api: TestClient, engine: Engine) -> None:
     engine.advance(AREA, actor="mia")
 
     # ---- auswertung: goals rated, the final documentation recorded and checked
+    stale = {"If-Match": '"1"'}  # the area's first version: long gone
+    before = engine.head().entries
+    r = api.put(
+        f"{BASE}/goals/{seniors['number']}/rating",
+        json={"rating": "partly", "note": "?"},
+        headers=as_("sven", **stale),
+    )
+    assert r.status_code == 412
+    assert api.post(f"{BASE}/dossier/final", headers=as_("mia", **stale)).status_code == 412
+    assert engine.head().entries == before
     rated = ok(
         api.put(
             f"{BASE}/goals/{seniors['number']}/rating",

@@ -196,3 +196,28 @@ def test_reminders_and_the_kgs_mails(engine: Engine) -> None:
     page = ok(api.get("/api/v1/reminders?limit=1", headers=as_("mia")))
     assert len(page["items"]) == 1 and page["total"] == reminders["total"]
     assert page["next"] is None or "offset=1" in page["next"]
+
+
+def test_an_outsider_gets_the_same_answer_for_a_hidden_and_a_missing_candidate(
+    api: TestClient, engine: Engine
+) -> None:
+    engine.add_person("olga", actor="root", name="Olga", email="olga@example.org")
+    before = engine.head().entries
+    for path, body in (
+        ("assessment", {"fits": True}),
+        ("votes", {"vote": "yes"}),
+        ("decision", {"decision": "select"}),
+    ):
+        answers = []
+        for candidate in ("2027-vorlage", "2027-nirgends"):
+            r = api.post(f"{SEL}/{candidate}/{path}", json=body, headers=as_("olga"))
+            answers.append((r.status_code, r.text.replace(candidate, "C")))
+        assert answers[0] == answers[1] and answers[0][0] == 404, path
+    for path in ("/api/v1/reminders", "/api/v1/reminders/mails"):
+        answers = []
+        for area in ("2027-vorlage", "2027-nirgends"):
+            r = api.get(f"{path}?area={area}", headers=as_("olga"))
+            answers.append((r.status_code, r.text.replace(area, "A")))
+        assert answers[0] == answers[1] and answers[0][0] == 404, path
+    assert ok(api.get(SEL, headers=as_("olga")))["items"] == []
+    assert engine.head().entries == before

@@ -106,7 +106,8 @@ async def add_attachment(
     """Attach the request body as a file to a meeting (moderation or social
     planning).  A body larger than 5 MB is refused (413) before it is read
     to the end; nothing is written."""
-    expected = expected_version(request)
+    with who.acting():
+        expected = expected_version(request)
     content = await read_body(request, MAX_ATTACHMENT_BYTES)
     media = request.headers.get("content-type", "").split(";", 1)[0].strip()
     if media == "application/octet-stream":
