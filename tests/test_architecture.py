@@ -259,7 +259,8 @@ PUBLIC_METHODS = {
         "**changes: 'Any') -> 'Agreement'"
     ),
     "set_fields": (
-        "(self, area_id: 'str', values: 'Mapping[str, Any]', *, actor: 'str') -> 'dict[str, Any]'"
+        "(self, area_id: 'str', values: 'Mapping[str, Any]', *, actor: 'str', "
+        "expected_version: 'int | None' = None) -> 'dict[str, Any]'"
     ),
     "sign_agreement": (
         "(self, area_id: 'str', *, actor: 'str', role: 'str | None' = None, "
@@ -284,12 +285,12 @@ PUBLIC_METHODS = {
     "record_meeting": (
         "(self, area_id: 'str', *, actor: 'str', held_on: 'date | str', place: 'str', "
         "attendees: 'Sequence[str]' = (), guests: 'Sequence[str]' = (), decisions: "
-        "'Sequence[str]' = (), minutes: 'str' = '', attachments: "
-        "'Sequence[AttachmentFile]' = (), planned: 'bool' = False) -> 'Meeting'"
+        "'Sequence[str]' = (), minutes: 'str' = '', attachments: 'Sequence[AttachmentFile]' = "
+        "(), planned: 'bool' = False, expected_version: 'int | None' = None) -> 'Meeting'"
     ),
     "add_attachment": (
-        "(self, area_id: 'str', meeting_id: 'int', file: 'AttachmentFile', *, actor: "
-        "'str') -> 'Attachment'"
+        "(self, area_id: 'str', meeting_id: 'int', file: 'AttachmentFile', *, actor: 'str', "
+        "expected_version: 'int | None' = None) -> 'Attachment'"
     ),
     "meetings": "(self, area_id: 'str', *, actor: 'str') -> 'list[Meeting]'",
     "meeting": "(self, area_id: 'str', meeting_id: 'int', *, actor: 'str') -> 'Meeting'",
@@ -297,43 +298,47 @@ PUBLIC_METHODS = {
         "(self, area_id: 'str', attachment_id: 'int', *, actor: 'str') -> 'bytes'"
     ),
     "add_goal": (
-        "(self, area_id: 'str', *, actor: 'str', title: 'str', description: 'str' = '') -> 'Goal'"
+        "(self, area_id: 'str', *, actor: 'str', title: 'str', description: 'str' = '', "
+        "expected_version: 'int | None' = None) -> 'Goal'"
     ),
     "add_measure": (
         "(self, area_id: 'str', goal: 'int', *, actor: 'str', title: 'str', responsible: "
-        "'Responsible') -> 'Measure'"
+        "'Responsible', expected_version: 'int | None' = None) -> 'Measure'"
     ),
     "goals": "(self, area_id: 'str', *, actor: 'str') -> 'list[Goal]'",
     "adopt_catalogue": (
-        "(self, area_id: 'str', *, actor: 'str', meeting: 'int') -> 'CatalogueVersion'"
+        "(self, area_id: 'str', *, actor: 'str', meeting: 'int', expected_version: 'int | "
+        "None' = None) -> 'CatalogueVersion'"
     ),
     "catalogue_versions": "(self, area_id: 'str', *, actor: 'str') -> 'list[CatalogueVersion]'",
     "rate_goal": (
-        "(self, area_id: 'str', goal: 'int', *, actor: 'str', rating: 'str', note: 'str') -> 'Goal'"
+        "(self, area_id: 'str', goal: 'int', *, actor: 'str', rating: 'str', note: 'str', "
+        "expected_version: 'int | None' = None) -> 'Goal'"
     ),
     "kg_facts": "(self, area_id: 'str', *, actor: 'str') -> 'KgFacts'",
     "kg_state": "(self, area_id: 'str', *, actor: 'str') -> 'KgState'",
     "issue_order": (
         "(self, area_id: 'str', *, actor: 'str', meeting: 'int', title: 'str', addressee: "
         "'Responsible', due: 'date | str', kind: 'str' = 'order', goal: 'int | None' = None, "
-        "measure: 'int | None' = None) -> 'WorkOrder'"
+        "measure: 'int | None' = None, expected_version: 'int | None' = None) -> 'WorkOrder'"
     ),
     "report_order": (
-        "(self, area_id: 'str', order_id: 'int', *, actor: 'str', status: 'str', "
-        "note: 'str' = '') -> 'WorkOrder'"
+        "(self, area_id: 'str', order_id: 'int', *, actor: 'str', status: 'str', note: 'str' = "
+        "'', expected_version: 'int | None' = None) -> 'WorkOrder'"
     ),
     "work_orders": (
         "(self, area_id: 'str', *, actor: 'str', status: 'str | None' = None, "
         "overdue: 'bool' = False, mine: 'bool' = False) -> 'list[WorkOrder]'"
     ),
     "add_missing_resource": (
-        "(self, area_id: 'str', *, actor: 'str', text: 'str', estimate: 'str' = '') "
-        "-> 'MissingResource'"
+        "(self, area_id: 'str', *, actor: 'str', text: 'str', estimate: 'str' = '', "
+        "expected_version: 'int | None' = None) -> 'MissingResource'"
     ),
     "missing_resources": "(self, area_id: 'str', *, actor: 'str') -> 'list[MissingResource]'",
     # issue 11: the final documentation recorded and checked
     "record_final_document": (
-        "(self, area_id: 'str', *, format: 'str', actor: 'str') -> 'RenderedDocument'"
+        "(self, area_id: 'str', *, format: 'str', actor: 'str', expected_version: 'int | None' "
+        "= None) -> 'RenderedDocument'"
     ),
     "check_final_document": (
         "(self, area_id: 'str', content: 'bytes', *, actor: 'str') -> 'DocumentCheck'"

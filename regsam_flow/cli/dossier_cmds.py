@@ -54,8 +54,7 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
     """
     from regsam_flow.dates import format_datetime_de
     from regsam_flow.errors import InvalidInputError
-
-    from .kg_view import final_document_json
+    from regsam_flow.kg_views import document_check_json
 
     try:
         content = file.read_bytes()
@@ -67,16 +66,7 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
     result = obj.engine.check_final_document(area_id, content, actor=obj.user)
     rec = result.recorded
     if obj.json:
-        echo_json(
-            {
-                "area": area_id,
-                "file": str(file),
-                "size": result.size,
-                "sha256": result.sha256,
-                "matches": result.matches,
-                "recorded": final_document_json(rec),
-            }
-        )
+        echo_json(document_check_json(area_id, str(file), result))
     elif rec is None:
         echo(_("NO: no final documentation of {area} is recorded.").format(area=area_id), err=True)
     elif result.matches:

@@ -3,54 +3,22 @@ measures, its adopted versions and the ratings at evaluation."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from regsam_flow.i18n import _, ngettext
+from regsam_flow.kg_views import catalogue_view_json, goal_json, measure_json, version_json
 
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .kg_cmds import RATINGS, goal, kg, label, measure, responsible_json, who
+from .kg_cmds import RATINGS, goal, kg, label, measure, who
 from .output import echo, echo_json, time_de
 
 if TYPE_CHECKING:
-    from regsam_flow.kg import CatalogueVersion, Goal
+    from regsam_flow.kg import Goal
 
 __all__ = ["goal_json", "version_json"]
-
-
-def goal_json(g: Goal) -> dict[str, Any]:
-    """A goal with its measures as JSON."""
-    return {
-        "number": g.number,
-        "title": g.title,
-        "description": g.description,
-        "measures": [
-            {"id": m.id, "title": m.title, "responsible": responsible_json(m.responsible)}
-            for m in g.measures
-        ],
-        "rating": g.rating,
-        "rating_note": g.rating_note,
-        "rated_by": g.rated_by,
-        "rated_at": g.rated_at.isoformat() if g.rated_at else None,
-    }
-
-
-def version_json(v: CatalogueVersion) -> dict[str, Any]:
-    """An adopted catalogue version as JSON (its goals as frozen)."""
-    return {
-        "area": v.area,
-        "version": v.version,
-        "meeting": v.meeting,
-        "adopted_by": v.adopted_by,
-        "adopted_at": v.adopted_at.isoformat(),
-        "sha256": v.sha256,
-        "goals": [
-            {k: value for k, value in goal_json(g).items() if not k.startswith("rat")}
-            for g in v.goals
-        ],
-    }
 
 
 @goal.command("add")
@@ -143,14 +111,7 @@ def measure_add(
         area_id, goal_number, actor=obj.user, title=title, responsible=Responsible(kind, name)
     )
     if obj.json:
-        echo_json(
-            {
-                "goal": goal_number,
-                "id": m.id,
-                "title": m.title,
-                "responsible": responsible_json(m.responsible),
-            }
-        )
+        echo_json(measure_json(goal_number, m))
     else:
         echo(
             _("Measure {id} added to goal {goal} of {area} ({who}).").format(
@@ -214,24 +175,7 @@ def catalogue(obj: Ctx, area_id: str, number: int | None) -> None:
             key=str(number),
         )
     if obj.json:
-        echo_json(
-            {
-                "area": area_id,
-                "adopted_version": facts.adopted_version,
-                "changed_since_adoption": facts.changed_since_adoption,
-                "versions": [
-                    {
-                        "version": v.version,
-                        "meeting": v.meeting,
-                        "adopted_by": v.adopted_by,
-                        "adopted_at": v.adopted_at.isoformat(),
-                        "sha256": v.sha256,
-                    }
-                    for v in versions
-                ],
-                "catalogue": version_json(chosen[0]) if chosen else None,
-            }
-        )
+        echo_json(catalogue_view_json(area_id, facts, versions, chosen[0] if chosen else None))
         return
     if not chosen:
         echo(_("No catalogue adopted in {area} yet (kg adopt).").format(area=area_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from regsam_flow.i18n import N_, _
+from regsam_flow.kg_views import responsible_json
 
 from .app import cli
 
@@ -81,11 +82,6 @@ def order() -> None:
 @kg.group()
 def resource() -> None:
     """Missing resources the KG documents: add, list."""
-
-
-def responsible_json(r: Responsible) -> dict[str, str]:
-    """Who is responsible (or addressed), as JSON."""
-    return {"kind": r.kind, "name": r.name}
 
 
 def who(r: Responsible) -> str:

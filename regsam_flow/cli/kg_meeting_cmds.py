@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.kg_views import meeting_json
 
 from .common import date_arg, json_option
 from .context import Ctx, pass_ctx
@@ -18,33 +19,6 @@ if TYPE_CHECKING:
     from regsam_flow.kg import Meeting
 
 __all__ = ["meeting_json"]
-
-
-def meeting_json(m: Meeting) -> dict[str, Any]:
-    """A meeting as JSON (stable English keys)."""
-    return {
-        "id": m.id,
-        "area": m.area,
-        "number": m.number,
-        "date": m.held_on.isoformat(),
-        "place": m.place,
-        "planned": m.planned,
-        "attendees": [{"person": a.person, "guest": a.guest} for a in m.attendees],
-        "decisions": list(m.decisions),
-        "minutes": m.minutes,
-        "attachments": [
-            {
-                "id": a.id,
-                "filename": a.filename,
-                "media_type": a.media_type,
-                "size": a.size,
-                "sha256": a.sha256,
-            }
-            for a in m.attachments
-        ],
-        "recorded_by": m.recorded_by,
-        "recorded_at": m.recorded_at.isoformat(),
-    }
 
 
 def _read_attachment(path: Path) -> Any:

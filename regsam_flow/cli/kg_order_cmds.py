@@ -3,54 +3,22 @@ missing resources it documents."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.kg_views import order_json, resource_json
 
 from .common import date_arg, json_option
 from .context import Ctx, pass_ctx
-from .kg_cmds import ORDER_KINDS, ORDER_STATUSES, label, order, resource, responsible_json, who
+from .kg_cmds import ORDER_KINDS, ORDER_STATUSES, label, order, resource, who
 from .output import date_de, echo, echo_json, table
 
 if TYPE_CHECKING:
-    from regsam_flow.kg import MissingResource, WorkOrder
+    pass
 
 __all__ = ["order_json", "resource_json"]
-
-
-def order_json(o: WorkOrder) -> dict[str, Any]:
-    """A work order or recommendation as JSON."""
-    return {
-        "id": o.id,
-        "area": o.area,
-        "kind": o.kind,
-        "title": o.title,
-        "addressee": responsible_json(o.addressee),
-        "meeting": o.meeting,
-        "due": o.due.isoformat(),
-        "status": o.status,
-        "note": o.note,
-        "goal": o.goal,
-        "measure": o.measure,
-        "created_by": o.created_by,
-        "created_at": o.created_at.isoformat(),
-        "updated_by": o.updated_by,
-        "updated_at": o.updated_at.isoformat(),
-    }
-
-
-def resource_json(r: MissingResource) -> dict[str, Any]:
-    """A missing resource as JSON."""
-    return {
-        "id": r.id,
-        "area": r.area,
-        "text": r.text,
-        "estimate": r.estimate,
-        "recorded_by": r.recorded_by,
-        "recorded_at": r.recorded_at.isoformat(),
-    }
 
 
 @order.command("add")

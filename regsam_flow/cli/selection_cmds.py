@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.kg_views import assessment_json, ballot_json, candidate_json, decision_json
 
 from .app import cli
 from .area_cmds import print_next, status_json
@@ -259,13 +260,7 @@ def assess(
         raise
     result = done.result
     if obj.json:
-        echo_json(
-            {
-                "candidate": candidate,
-                "missing": list(done.missing),
-                "state": result.to_state if result else None,
-            }
-        )
+        echo_json(assessment_json(done))
     elif done.missing:
         echo(
             _("Assessment of {candidate} saved; still missing: {missing}.").format(
@@ -302,7 +297,7 @@ def vote(obj: Ctx, candidate: str, choice: str, reason: str) -> None:
     ballot = obj.engine.cast_vote(candidate, choice == "yes", actor=obj.user, reason=reason)
     r = ballot.result
     if obj.json:
-        echo_json({"candidate": candidate, "vote": choice, "outcome": r.to_state if r else None})
+        echo_json(ballot_json(candidate, ballot))
     elif r is None:
         echo(
             _("Vote recorded ({cast} of {seats} cast).").format(
@@ -333,7 +328,7 @@ def decide(obj: Ctx, candidate: str, decision: str, reason: str) -> None:
     """
     r = obj.engine.decide(candidate, decision, actor=obj.user, reason=reason)
     if obj.json:
-        echo_json({"candidate": candidate, "decision": decision, "state": r.to_state})
+        echo_json(decision_json(candidate, decision, r))
     else:
         echo(f"{candidate}: {r.from_state} -> {r.to_state}.")
 
@@ -349,17 +344,7 @@ def list_(obj: Ctx, round_: str | None) -> None:
     Example:
       regsam-flow selection list --round 2027
     """
-    rows = [
-        {
-            "candidate": c.id,
-            "name": c.name,
-            "round": c.round,
-            "source": c.source,
-            "state": c.state,
-            "area": c.area,
-        }
-        for c in obj.engine.candidates(actor=obj.user, round=round_)
-    ]
+    rows = [candidate_json(c) for c in obj.engine.candidates(actor=obj.user, round=round_)]
     if obj.json:
         echo_json(rows)
         return

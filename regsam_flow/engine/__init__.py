@@ -538,13 +538,17 @@ class Engine:
         read the area may read it.  Render it with :mod:`regsam_flow.documents`."""
         return self._dossier.dossier(area_id, actor=actor)
 
-    def record_final_document(self, area_id: str, *, format: str, actor: str) -> RenderedDocument:
+    def record_final_document(
+        self, area_id: str, *, format: str, actor: str, expected_version: int | None = None
+    ) -> RenderedDocument:
         """Render the final documentation in ``format`` (``html``, ``md``) and
         record it (the bytes' SHA-256 goes into the audit log), in one unit
         of work: moderation, in the phase ``auswertung``.  Returns the record
         and the bytes to write; ``check_final_document`` later tells whether
         a file is them."""
-        return self._final.record(area_id, fmt=format, actor=actor)
+        return self._final.record(
+            area_id, fmt=format, actor=actor, expected_version=expected_version
+        )
 
     def check_final_document(self, area_id: str, content: bytes, *, actor: str) -> DocumentCheck:
         """Whether ``content`` is the area's recorded final documentation."""
@@ -628,9 +632,19 @@ class Engine:
         """The instance's fields (what is set)."""
         return self._instances.fields(area_id, actor=actor)
 
-    def set_fields(self, area_id: str, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
-        """Set fields of the instance; each by a role the field names."""
-        return self._instances.set_fields(area_id, values, actor=actor)
+    def set_fields(
+        self,
+        area_id: str,
+        values: Mapping[str, Any],
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Set fields of the instance; each by a role the field names
+        (``expected_version``: the area's version the caller saw)."""
+        return self._instances.set_fields(
+            area_id, values, actor=actor, expected_version=expected_version
+        )
 
     def votes(self, area_id: str, *, actor: str) -> list[Vote]:
         """The votes cast in the area's current round."""
@@ -836,11 +850,15 @@ class Engine:
         minutes: str = "",
         attachments: Sequence[AttachmentFile] = (),
         planned: bool = False,
+        expected_version: int | None = None,
     ) -> Meeting:
         """Record a KG meeting (moderation or social planning): date (a date
         or its text, ISO or German), place,
         attendees (people of the area by id, named guests), decisions,
-        minutes, attachments; a future date only as ``planned``."""
+        minutes, attachments; a future date only as ``planned``.
+        ``expected_version``: the area's version the caller saw (else
+        :class:`ConflictError`, nothing written); likewise for the KG's
+        other changes below."""
         return self._meetings.record_meeting(
             area_id,
             actor=actor,
@@ -852,13 +870,22 @@ class Engine:
             minutes=minutes,
             attachments=attachments,
             planned=planned,
+            expected_version=expected_version,
         )
 
     def add_attachment(
-        self, area_id: str, meeting_id: int, file: AttachmentFile, *, actor: str
+        self,
+        area_id: str,
+        meeting_id: int,
+        file: AttachmentFile,
+        *,
+        actor: str,
+        expected_version: int | None = None,
     ) -> Attachment:
         """Attach a file (at most 5 MB) to a meeting of the area."""
-        return self._meetings.add_attachment(area_id, meeting_id, file, actor=actor)
+        return self._meetings.add_attachment(
+            area_id, meeting_id, file, actor=actor, expected_version=expected_version
+        )
 
     def meetings(self, area_id: str, *, actor: str) -> list[Meeting]:
         """The area's KG meetings by date, numbered from 1."""
@@ -873,33 +900,74 @@ class Engine:
         return self._meetings.attachment_content(area_id, attachment_id, actor=actor)
 
     # ----------------------------------------------------------- KG catalogue
-    def add_goal(self, area_id: str, *, actor: str, title: str, description: str = "") -> Goal:
+    def add_goal(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        title: str,
+        description: str = "",
+        expected_version: int | None = None,
+    ) -> Goal:
         """Add a goal to the area's draft catalogue (moderation)."""
-        return self._catalogue.add_goal(area_id, actor=actor, title=title, description=description)
+        return self._catalogue.add_goal(
+            area_id,
+            actor=actor,
+            title=title,
+            description=description,
+            expected_version=expected_version,
+        )
 
     def add_measure(
-        self, area_id: str, goal: int, *, actor: str, title: str, responsible: Responsible
+        self,
+        area_id: str,
+        goal: int,
+        *,
+        actor: str,
+        title: str,
+        responsible: Responsible,
+        expected_version: int | None = None,
     ) -> Measure:
         """Add a measure to goal number ``goal`` (moderation), with who is responsible."""
         return self._catalogue.add_measure(
-            area_id, goal, actor=actor, title=title, responsible=responsible
+            area_id,
+            goal,
+            actor=actor,
+            title=title,
+            responsible=responsible,
+            expected_version=expected_version,
         )
 
     def goals(self, area_id: str, *, actor: str) -> list[Goal]:
         """The area's draft catalogue: goals with measures and ratings."""
         return self._catalogue.goals(area_id, actor=actor)
 
-    def adopt_catalogue(self, area_id: str, *, actor: str, meeting: int) -> CatalogueVersion:
+    def adopt_catalogue(
+        self, area_id: str, *, actor: str, meeting: int, expected_version: int | None = None
+    ) -> CatalogueVersion:
         """Adopt the draft catalogue at a recorded meeting as its next version."""
-        return self._catalogue.adopt(area_id, actor=actor, meeting=meeting)
+        return self._catalogue.adopt(
+            area_id, actor=actor, meeting=meeting, expected_version=expected_version
+        )
 
     def catalogue_versions(self, area_id: str, *, actor: str) -> list[CatalogueVersion]:
         """Every adopted version of the area's catalogue, oldest first."""
         return self._catalogue.catalogue_versions(area_id, actor=actor)
 
-    def rate_goal(self, area_id: str, goal: int, *, actor: str, rating: str, note: str) -> Goal:
+    def rate_goal(
+        self,
+        area_id: str,
+        goal: int,
+        *,
+        actor: str,
+        rating: str,
+        note: str,
+        expected_version: int | None = None,
+    ) -> Goal:
         """Rate goal number ``goal`` at evaluation (moderation or social planning)."""
-        return self._catalogue.rate_goal(area_id, goal, actor=actor, rating=rating, note=note)
+        return self._catalogue.rate_goal(
+            area_id, goal, actor=actor, rating=rating, note=note, expected_version=expected_version
+        )
 
     def kg_facts(self, area_id: str, *, actor: str) -> KgFacts:
         """What the KG's guards look at: adopted version, changes since, goals."""
@@ -923,19 +991,30 @@ class Engine:
         kind: str = "order",
         goal: int | None = None,
         measure: int | None = None,
+        expected_version: int | None = None,
     ) -> WorkOrder:
         """Issue a work order or recommendation at a recorded meeting
         (moderation), due on ``due`` (a date or its text, ISO or German)."""
         return self._orders.issue(
             area_id, actor=actor, meeting=meeting, title=title, addressee=addressee,
-            due=due, kind=kind, goal=goal, measure=measure,
+            due=due, kind=kind, goal=goal, measure=measure, expected_version=expected_version,
         )  # fmt: skip
 
     def report_order(
-        self, area_id: str, order_id: int, *, actor: str, status: str, note: str = ""
+        self,
+        area_id: str,
+        order_id: int,
+        *,
+        actor: str,
+        status: str,
+        note: str = "",
+        expected_version: int | None = None,
     ) -> WorkOrder:
         """Report an order's status (its addressee, or the moderation)."""
-        return self._orders.report(area_id, order_id, actor=actor, status=status, note=note)
+        return self._orders.report(
+            area_id, order_id, actor=actor, status=status, note=note,
+            expected_version=expected_version,
+        )  # fmt: skip
 
     def work_orders(
         self,
@@ -950,10 +1029,18 @@ class Engine:
         return self._orders.orders(area_id, actor=actor, status=status, overdue=overdue, mine=mine)
 
     def add_missing_resource(
-        self, area_id: str, *, actor: str, text: str, estimate: str = ""
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        text: str,
+        estimate: str = "",
+        expected_version: int | None = None,
     ) -> MissingResource:
         """Document a missing resource (moderation)."""
-        return self._orders.add_resource(area_id, actor=actor, text=text, estimate=estimate)
+        return self._orders.add_resource(
+            area_id, actor=actor, text=text, estimate=estimate, expected_version=expected_version
+        )
 
     def missing_resources(self, area_id: str, *, actor: str) -> list[MissingResource]:
         """The area's missing resources."""

@@ -21,7 +21,7 @@ from ..kg import (
 from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import Workflow
-from .access import area_for, counted_change, member, pick_role
+from .access import area_for, counted_change, expect, member, pick_role
 from .context import EngineContext
 from .meetings import held_meeting
 
@@ -50,7 +50,15 @@ class CatalogueService:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
 
-    def add_goal(self, area_id: str, *, actor: str, title: str, description: str = "") -> Goal:
+    def add_goal(
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        title: str,
+        description: str = "",
+        expected_version: int | None = None,
+    ) -> Goal:
         """Add a goal to the draft catalogue (moderation)."""
         title = check_text(title, "title", max_len=500, required=True, multiline=False)
         description = check_text(description, "description", max_len=10_000)
@@ -58,6 +66,7 @@ class CatalogueService:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, _("change the catalogue")
             )
+            expect(area, expected_version)
             goal = tx.uow.add_goal(area_id, title, description)
             counted_change(
                 tx,
@@ -71,7 +80,14 @@ class CatalogueService:
             return goal
 
     def add_measure(
-        self, area_id: str, goal: int, *, actor: str, title: str, responsible: Responsible
+        self,
+        area_id: str,
+        goal: int,
+        *,
+        actor: str,
+        title: str,
+        responsible: Responsible,
+        expected_version: int | None = None,
     ) -> Measure:
         """Add a measure to goal number ``goal`` (moderation); who is
         responsible: a role of the area's workflow, a person holding a role
@@ -81,6 +97,7 @@ class CatalogueService:
             area, wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, _("change the catalogue")
             )
+            expect(area, expected_version)
             found = _goal(tx.uow.list_goals(area_id), goal, area_id)
             who = check_responsible(responsible, wf, tx.uow.get_assignments(area_id), area_id)
             measure = tx.uow.add_measure(found.id, title, who)
@@ -106,7 +123,9 @@ class CatalogueService:
             area_for(self.ctx, uow, area_id, actor)
             return uow.list_goals(area_id)
 
-    def adopt(self, area_id: str, *, actor: str, meeting: int) -> CatalogueVersion:
+    def adopt(
+        self, area_id: str, *, actor: str, meeting: int, expected_version: int | None = None
+    ) -> CatalogueVersion:
         """Adopt the draft catalogue at a recorded (not planned) meeting of
         the area (moderation): it is frozen as the next numbered version,
         its SHA-256 in the audit entry.  Refused when the catalogue has no
@@ -115,6 +134,7 @@ class CatalogueService:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, CATALOGUE_ROLES, _("adopt the catalogue")
             )
+            expect(area, expected_version)
             held_meeting(
                 tx.uow.list_meetings(area_id), meeting, area_id, _("the catalogue is adopted")
             )
@@ -175,7 +195,16 @@ class CatalogueService:
             area_for(self.ctx, uow, area_id, actor)
             return uow.catalogue_versions(area_id)
 
-    def rate_goal(self, area_id: str, goal: int, *, actor: str, rating: str, note: str) -> Goal:
+    def rate_goal(
+        self,
+        area_id: str,
+        goal: int,
+        *,
+        actor: str,
+        rating: str,
+        note: str,
+        expected_version: int | None = None,
+    ) -> Goal:
         """Rate goal number ``goal`` (moderation or social planning) as
         achieved, partly or not_achieved, with a note; only while the area
         is in its evaluation phase (:data:`EVALUATION_PHASE`).  A new rating
@@ -192,6 +221,7 @@ class CatalogueService:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, RATING_ROLES, _("rate a goal")
             )
+            expect(area, expected_version)
             if area.state != EVALUATION_PHASE:
                 raise BlockedError(
                     _("goals are rated in the phase {phase}; area '{area}' is in {state}").format(

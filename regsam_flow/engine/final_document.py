@@ -18,7 +18,7 @@ from ..errors import BlockedError, Blocker, InvalidInputError
 from ..i18n import _
 from ..kg import DocumentCheck, FinalDocument, RenderedDocument
 from ..ports import UnitOfWork
-from .access import area_for, counted_change, member, pick_role
+from .access import area_for, counted_change, expect, member, pick_role
 from .catalogue import EVALUATION_PHASE
 from .context import EngineContext
 from .dossier import DOSSIER_ACTIONS, dossier_in
@@ -43,7 +43,9 @@ class FinalDocumentService:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
 
-    def record(self, area_id: str, *, fmt: str, actor: str) -> RenderedDocument:
+    def record(
+        self, area_id: str, *, fmt: str, actor: str, expected_version: int | None = None
+    ) -> RenderedDocument:
         """Render the area's final documentation in ``fmt`` and record it:
         moderation only, and only in the evaluation phase
         (:data:`~regsam_flow.engine.catalogue.EVALUATION_PHASE`): the
@@ -70,6 +72,7 @@ class FinalDocumentService:
                 DOCUMENT_ROLES,
                 _("record the final documentation"),
             )
+            expect(area, expected_version)
             if area.state != EVALUATION_PHASE:
                 raise BlockedError(
                     _(

@@ -11,7 +11,7 @@ from ..errors import BlockedError, Blocker, InvalidInputError, NotAllowedError
 from ..i18n import _
 from ..model import Ballot, FireResult, Vote
 from ..validation import check_text
-from .access import aggregate_for, area_for, bump, refuse_if_final
+from .access import aggregate_for, area_for, bump, expect, refuse_if_final
 from .context import EngineContext
 from .fields import clean_fields, parse_field_value, write_fields
 from .transitions import apply
@@ -31,12 +31,20 @@ class InstanceService:
             area_for(self.ctx, uow, area_id, actor)
             return uow.get_fields(area_id)
 
-    def set_fields(self, area_id: str, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
+    def set_fields(
+        self,
+        area_id: str,
+        values: Mapping[str, Any],
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
         """Set fields of the instance; each by a role the field names."""
         if not values:
             raise InvalidInputError(_("no field to set"))
         with self.ctx.write() as tx:
             area, _p, roles, _all = area_for(self.ctx, tx.uow, area_id, actor)
+            expect(area, expected_version)
             wf = self.ctx.workflow(area)
             refuse_if_final(area, wf)
             clean = clean_fields(wf, values, roles, actor, area_id)

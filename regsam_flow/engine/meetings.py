@@ -14,7 +14,7 @@ from ..errors import BlockedError, Blocker, InvalidInputError, NotFoundError
 from ..i18n import _, format_date
 from ..kg import Attachment, AttachmentFile, Attendee, Meeting
 from ..validation import check_text
-from .access import area_for, counted_change, member, pick_role
+from .access import area_for, counted_change, expect, member, pick_role
 from .context import EngineContext, Tx
 from .kg_mail import plan_decisions
 
@@ -50,6 +50,7 @@ class MeetingService:
         minutes: str = "",
         attachments: Sequence[AttachmentFile] = (),
         planned: bool = False,
+        expected_version: int | None = None,
     ) -> Meeting:
         """Record a meeting of the area's KG (moderation or social planning):
         its date, place, attendees (people holding a role in the area, by
@@ -72,6 +73,7 @@ class MeetingService:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, MEETING_ROLES, _("record a meeting")
             )
+            expect(area, expected_version)
             today = tx.now.astimezone(BERLIN).date()
             if planned and (texts or minutes):
                 raise InvalidInputError(
@@ -127,7 +129,13 @@ class MeetingService:
             return _find(tx.uow.list_meetings(area_id), meeting_id, area_id)
 
     def add_attachment(
-        self, area_id: str, meeting_id: int, file: AttachmentFile, *, actor: str
+        self,
+        area_id: str,
+        meeting_id: int,
+        file: AttachmentFile,
+        *,
+        actor: str,
+        expected_version: int | None = None,
     ) -> Attachment:
         """Attach a file to a meeting of the area (moderation or social planning)."""
         checked = check_file(file)
@@ -135,6 +143,7 @@ class MeetingService:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, MEETING_ROLES, _("attach a file")
             )
+            expect(area, expected_version)
             _find(tx.uow.list_meetings(area_id), meeting_id, area_id)
             stored = _store(tx, meeting_id, checked)
             counted_change(

@@ -11,7 +11,7 @@ from ..errors import InvalidInputError, NotAllowedError, NotFoundError
 from ..i18n import _, format_date
 from ..kg import ORDER_KINDS, ORDER_STATUSES, Goal, MissingResource, Responsible, WorkOrder
 from ..validation import check_text
-from .access import area_for, counted_change, member, pick_role, refuse_if_final
+from .access import area_for, counted_change, expect, member, pick_role, refuse_if_final
 from .catalogue import check_responsible
 from .context import EngineContext
 from .kg_mail import cancel_order, plan_order
@@ -61,6 +61,7 @@ class OrderService:
         kind: str = "order",
         goal: int | None = None,
         measure: int | None = None,
+        expected_version: int | None = None,
     ) -> WorkOrder:
         """Issue a work order or recommendation (moderation) at a recorded
         (not planned) meeting of the area, to a person holding a role in
@@ -82,6 +83,7 @@ class OrderService:
             area, wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, ORDER_ROLES, _("issue a work order")
             )
+            expect(area, expected_version)
             held = held_meeting(
                 tx.uow.list_meetings(area_id), meeting, area_id, _("orders are issued")
             )
@@ -121,7 +123,14 @@ class OrderService:
             return order
 
     def report(
-        self, area_id: str, order_id: int, *, actor: str, status: str, note: str = ""
+        self,
+        area_id: str,
+        order_id: int,
+        *,
+        actor: str,
+        status: str,
+        note: str = "",
+        expected_version: int | None = None,
     ) -> WorkOrder:
         """Report where an order stands: by its addressee (the person, or
         anyone holding the addressed role) or the moderation (for outside
@@ -137,6 +146,7 @@ class OrderService:
         note = check_text(note, "note", max_len=4000, required=status == "declined")
         with self.ctx.write() as tx:
             area, _me, roles, _assignments = area_for(self.ctx, tx.uow, area_id, actor)
+            expect(area, expected_version)
             order = _find(tx.uow.list_work_orders(area_id), order_id, area_id)
             to = order.addressee
             if to.kind == "person" and to.name == actor:
@@ -206,7 +216,13 @@ class OrderService:
         ]
 
     def add_resource(
-        self, area_id: str, *, actor: str, text: str, estimate: str = ""
+        self,
+        area_id: str,
+        *,
+        actor: str,
+        text: str,
+        estimate: str = "",
+        expected_version: int | None = None,
     ) -> MissingResource:
         """Document a missing resource (moderation), with an optional
         estimate in free text."""
@@ -216,6 +232,7 @@ class OrderService:
             area, _wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, RESOURCE_ROLES, _("record a missing resource")
             )
+            expect(area, expected_version)
             found = tx.uow.add_missing_resource(area_id, text, estimate, actor, tx.now)
             counted_change(
                 tx,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from . import dossier, kg_catalogue, kg_meetings, kg_orders, kg_state, reminders, selection
+
 __all__ = ["ROUTERS"]
 
 #: Every router of the JSON API, in the order the OpenAPI document lists them.
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [
+    kg_meetings.router,
+    kg_catalogue.router,
+    kg_orders.router,
+    kg_state.router,
+    dossier.router,
+    selection.areas,
+    selection.router,
+    reminders.router,
+]
