@@ -52,8 +52,7 @@ def dossier_check(obj: Ctx, area_id: str, file: Path) -> None:
     """
     from regsam_flow.dates import format_datetime_de
     from regsam_flow.errors import InvalidInputError
-
-    from .kg_view import final_document_json
+    from regsam_flow.views import final_document_json
 
     try:
         content = file.read_bytes()

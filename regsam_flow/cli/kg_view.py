@@ -4,67 +4,17 @@ show` and `why` print it, and as JSON (the key ``kg`` of `area show
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from regsam_flow.i18n import _
+from regsam_flow.views import final_document_json, kg_state_json
 
 from .output import date_de, echo, time_de, wrapped
 
 if TYPE_CHECKING:
-    from regsam_flow.kg import FinalDocument, KgState, Meeting
+    from regsam_flow.kg import KgState, Meeting
 
 __all__ = ["final_document_json", "kg_state_json", "print_kg_state"]
-
-
-def _meeting_json(m: Meeting | None) -> dict[str, Any] | None:
-    if m is None:
-        return None
-    return {"id": m.id, "number": m.number, "held_on": m.held_on.isoformat(), "place": m.place}
-
-
-def kg_state_json(kg: KgState) -> dict[str, Any]:
-    """The KG's state as JSON: stable English keys."""
-    return {
-        "guards": list(kg.guards),
-        "meetings": {
-            "held": kg.meetings_held,
-            "planned": kg.meetings_planned,
-            "last": _meeting_json(kg.last_meeting),
-            "next": _meeting_json(kg.next_meeting),
-        },
-        "catalogue": {
-            "adopted_version": kg.adopted_version,
-            "changed_since_adoption": kg.changed_since_adoption,
-        },
-        "goals": {
-            "total": kg.goals,
-            "with_measures": kg.goals_with_measures,
-            "rated": kg.goals_rated,
-        },
-        "orders": {
-            "open": kg.orders_open,
-            "overdue": kg.orders_overdue,
-            "done": kg.orders_done,
-            "declined": kg.orders_declined,
-        },
-        "missing_resources": kg.missing_resources,
-        "final_document": final_document_json(kg.final_document),
-    }
-
-
-def final_document_json(doc: FinalDocument | None) -> dict[str, Any] | None:
-    """The recorded final documentation as JSON (None: none recorded)."""
-    if doc is None:
-        return None
-    return {
-        "format": doc.format,
-        "size": doc.size,
-        "sha256": doc.sha256,
-        "recorded_by": doc.recorded_by,
-        "recorded_at": doc.recorded_at.isoformat(),
-        "stale": doc.stale,
-        "changes_since": list(doc.changes_since),
-    }
 
 
 def _meeting_text(m: Meeting) -> str:

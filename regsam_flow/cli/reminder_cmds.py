@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from regsam_flow.i18n import _, ngettext
+from regsam_flow.views import review_json
 
 from .app import cli
 from .common import delivery_target, json_option, parse_when_arg
@@ -50,13 +51,7 @@ def review(
     )
     ag = obj.engine.agreement(area_id, actor=obj.user)
     if obj.json:
-        echo_json(
-            {
-                "area": area_id,
-                "decision": "continue" if cont else "end",
-                "next_review": ag.review.isoformat() if cont and ag and ag.review else None,
-            }
-        )
+        echo_json(review_json(area_id, "continue" if cont else "end", ag))
     elif cont:
         echo(
             _(

@@ -7,9 +7,10 @@ from typing import Any
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.views import status_json
 
 from .app import cli
-from .area_cmds import print_next, status_json
+from .area_cmds import print_next
 from .common import json_option
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json, kv, table
