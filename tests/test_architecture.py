@@ -188,6 +188,9 @@ PUBLIC_METHODS = {
         "-> 'FireResult'"
     ),
     "deploy_workflow": "(self, path: 'Path | str', *, actor: 'str') -> 'tuple[Workflow, bool]'",
+    "deploy_workflow_text": (
+        "(self, text: 'str', *, source: 'str', actor: 'str') -> 'tuple[Workflow, bool]'"
+    ),
     "dossier": "(self, area_id: 'str', *, actor: 'str') -> 'Dossier'",
     "fields": "(self, area_id: 'str', *, actor: 'str') -> 'dict[str, Any]'",
     "fire": (

@@ -313,6 +313,12 @@ class Engine:
         a deployed definition never changes."""
         return self._definitions.deploy_workflow(path, actor=actor)
 
+    def deploy_workflow_text(self, text: str, *, source: str, actor: str) -> tuple[Workflow, bool]:
+        """:meth:`deploy_workflow` for a definition given as its text (a
+        front end that received it, e.g. the service); ``source`` is the
+        file name it came as (recorded with it, named in its errors)."""
+        return self._definitions.deploy_text(text, source, actor=actor)
+
     def migrate_area(
         self,
         area_id: str,
