@@ -184,11 +184,18 @@ def test_a_stale_if_match_is_refused_and_nothing_is_written(
     row = next(t for t in after.json()["tasks"] if t["id"] == "datenmaterial")
     assert not row["done"]
 
+    engine.add_person("lena", actor="root", name="Lena", email="lena@example.org")
+    head = _audit_head(client)
     for method, path, body in [
         ("PATCH", "/agreement", {"topic": "x"}),
         ("POST", "/agreement/signatures", {}),
         ("POST", "/advance", {}),
         ("POST", "/transitions", {"trigger": "cancel", "reason": "x"}),
+        ("POST", "/tasks/partner_traeger/reopen", {"reason": "x"}),
+        ("POST", "/assignments", {"role": "provider", "person": "lena"}),
+        ("DELETE", "/assignments/provider/tom", None),
+        ("POST", "/reviews", {"decision": "end"}),
+        ("POST", "/migrations", {"to_version": 2}),
     ]:
         r = client.request(
             method, f"{API}/areas/{area}{path}", json=body, headers=as_("mia", **{"If-Match": etag})
@@ -363,10 +370,11 @@ def test_people_me_add_and_decision_mails(engine: Engine, area: str, client: Tes
 
 def test_assignments_are_given_and_taken(engine: Engine, area: str, client: TestClient) -> None:
     engine.add_person("lena", actor="root", name="Lena", email="lena@example.org")
+    etag = client.get(f"{API}/areas/{area}", headers=as_("mia")).headers["ETag"]
     given = client.post(
         f"{API}/areas/{area}/assignments",
         json={"role": "provider", "person": "lena"},
-        headers=as_("mia"),
+        headers=as_("mia", **{"If-Match": etag}),
     )
     assert given.status_code == 201
     assert given.json() == {"area": area, "role": "provider", "user": "lena", "assigned": True}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from ...views import deployed_workflow_json
 from ...workflows import text_hash
-from .common import Page, page
+from .common import Page, expected_version, page
 from .params import Eng, Paging, Who
 from .schemas import (
     ERRORS,
@@ -71,6 +71,7 @@ def deploy_workflow(
     response_model=MigrationPlanOut,
 )
 def migrate_area(
+    request: Request,
     area: str,
     body: MigrationIn,
     who: Who,
@@ -78,7 +79,8 @@ def migrate_area(
 ) -> dict[str, Any]:
     """Admins or the area's moderation.  The plan says what stands in the
     way; with problems nothing moves (409 ``blocked`` naming them).
-    ``dry_run``: only the plan (``workflow migrate --json``)."""
+    ``dry_run``: only the plan (``workflow migrate --json``).  ``If-Match``:
+    the area's version (its ETag)."""
     with who.acting():
         plan = eng.migrate_area(
             area,
@@ -87,5 +89,6 @@ def migrate_area(
             dry_run=body.dry_run,
             reason=body.reason,
             workflow=body.workflow,
+            expected_version=expected_version(request),
         )
     return plan.to_dict()
