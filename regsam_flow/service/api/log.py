@@ -50,7 +50,7 @@ def log(
         start = _moment(since, "since")
         end = _moment(until, "until", end_of_day=True)
         if start and end and end < start:
-            raise InvalidInputError(_("--until lies before --since"), field="until")
+            raise InvalidInputError(_("until lies before since"), field="until")
         entries = eng.history(actor=who.person, area=area, since=start, until=end, by=actor)
     return page(request, [e.to_dict() for e in entries], params)
 
