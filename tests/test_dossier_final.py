@@ -39,6 +39,15 @@ def test_final_documentation_recorded_and_checked(c: Cli, tmp_path: Path) -> Non
     assert r.exit_code == 3 and "moderation" in r.output
     assert not out.exists()
 
+    # a refused --final --force leaves an existing file as it was (the draft a
+    # person kept under that name), and no temporary file beside it
+    out.write_bytes(b"<p>Entwurf von Hand</p>")
+    r = c.run("dossier", area, "--final", "--force", "-o", str(out), user="sven")
+    assert r.exit_code == 3
+    assert out.read_bytes() == b"<p>Entwurf von Hand</p>"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".abschluss.html")]
+    out.unlink()
+
     # written, but not recorded: the check says none is recorded
     plain = tmp_path / "entwurf.html"
     c.ok("dossier", area, "-o", str(plain), user="sven")

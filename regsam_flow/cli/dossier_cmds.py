@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import tempfile
 from pathlib import Path
-from typing import BinaryIO
 
 import click
 
@@ -178,26 +180,25 @@ def dossier(
     if output is None:
         echo(render_dossier(obj.engine.dossier(area_id, actor=obj.user), fmt), nl=False)
         return
-    existed = output.exists()
     recorded = None
-    if final:
-        # the file is opened first (it can be written), then the engine renders
-        # and records the document in one unit of work; a refusal leaves no new
-        # file that looks final
-        f = _open(output, force)
-        try:
+    # a temporary file beside the output is made first (so a folder that
+    # cannot be written is found before anything is recorded); the output
+    # appears, or is replaced, only once the engine has answered and the
+    # bytes are on disk: a refusal or a crash leaves the old file as it was
+    tmp = _temporary_beside(output)
+    try:
+        if final:
             rendered = obj.engine.record_final_document(area_id, format=fmt, actor=obj.user)
-        except BaseException:
-            f.close()
-            if not existed:
-                output.unlink(missing_ok=True)
-            raise
-        data, recorded = rendered.content, rendered.document
-    else:
-        data = render_dossier(obj.engine.dossier(area_id, actor=obj.user), fmt).encode("utf-8")
-        f = _open(output, force)
-    with f:
-        f.write(data)
+            data, recorded = rendered.content, rendered.document
+        else:
+            data = render_dossier(obj.engine.dossier(area_id, actor=obj.user), fmt).encode("utf-8")
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        _put_in_place(tmp, output, force)
+    finally:
+        tmp.unlink(missing_ok=True)
     if obj.json:
         echo_json(
             {
@@ -223,12 +224,31 @@ def dossier(
         )
 
 
-def _open(output: Path, force: bool) -> BinaryIO:
-    """``output`` opened for writing (created; with ``force`` also replaced)."""
+def _temporary_beside(output: Path) -> Path:
+    """An empty new file in ``output``'s folder, to be renamed to it."""
     from regsam_flow.errors import InvalidInputError
 
     try:
-        return output.open("wb" if force else "xb")
+        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    except OSError as exc:
+        raise InvalidInputError(
+            _("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc),
+            field="output",
+        ) from None
+    os.close(fd)
+    return Path(name)
+
+
+def _put_in_place(tmp: Path, output: Path, force: bool) -> None:
+    """Rename ``tmp`` to ``output`` at once: replacing it with ``force``,
+    else only if no file of that name appeared meanwhile."""
+    from regsam_flow.errors import InvalidInputError
+
+    try:
+        if force:
+            os.replace(tmp, output)
+        else:
+            _link_new(tmp, output)
     except FileExistsError:
         raise InvalidInputError(
             _("{path} exists already: give --force to overwrite it").format(path=output),
@@ -239,3 +259,16 @@ def _open(output: Path, force: bool) -> BinaryIO:
             _("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc),
             field="output",
         ) from None
+
+
+def _link_new(tmp: Path, output: Path) -> None:
+    """``tmp`` under the name ``output``, which must not exist (a hard link
+    fails if it does; where the file system has no hard links, check, then rename)."""
+    try:
+        os.link(tmp, output)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if output.exists():
+            raise FileExistsError(errno.EEXIST, "exists", str(output)) from None
+        os.replace(tmp, output)

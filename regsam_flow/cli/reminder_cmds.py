@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from regsam_flow.i18n import _, ngettext
+from regsam_flow.i18n import N_, _, ngettext
 from regsam_flow.views import review_json
 
 from .app import cli
@@ -15,6 +15,19 @@ from .output import day, echo, echo_json, moment, table
 __all__ = ["reminders", "review", "scheduler"]
 
 STATUSES = ["pending", "sent", "failed", "cancelled", "superseded"]
+#: How a person reads a status (the code stays in --json and --status).
+STATUS_LABELS = {
+    "pending": N_("pending"),
+    "sent": N_("sent"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "superseded": N_("superseded"),
+}
+
+
+def status_label(status: str) -> str:
+    """A reminder's or mail's status in the reader's language."""
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 @cli.command()
@@ -90,7 +103,7 @@ def reminders_list(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([r.to_dict() for r in rems])
         return
     rows = [
-        [r.id, r.area, moment(r.due_at), _kind(r.kind, r.offset_days), r.status, _note(r)]
+        [r.id, r.area, moment(r.due_at), _kind(r.kind, r.offset_days), status_label(r.status), _note(r)]
         for r in rems
     ]
     headers = [_("id"), _("area"), _("due"), _("kind"), _("status"), _("note")]
@@ -157,7 +170,7 @@ def reminders_mails(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([m.to_dict() for m in mails])
         return
     rows = [
-        [m.id, m.area, moment(m.due_at), _mail_kind(m.kind, m.ref), m.status, _progress(m)]
+        [m.id, m.area, moment(m.due_at), _mail_kind(m.kind, m.ref), status_label(m.status), _progress(m)]
         for m in mails
     ]
     table(
