@@ -103,7 +103,14 @@ def reminders_list(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([r.to_dict() for r in rems])
         return
     rows = [
-        [r.id, r.area, moment(r.due_at), _kind(r.kind, r.offset_days), status_label(r.status), _note(r)]
+        [
+            r.id,
+            r.area,
+            moment(r.due_at),
+            _kind(r.kind, r.offset_days),
+            status_label(r.status),
+            _note(r),
+        ]
         for r in rems
     ]
     headers = [_("id"), _("area"), _("due"), _("kind"), _("status"), _("note")]
@@ -170,7 +177,14 @@ def reminders_mails(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([m.to_dict() for m in mails])
         return
     rows = [
-        [m.id, m.area, moment(m.due_at), _mail_kind(m.kind, m.ref), status_label(m.status), _progress(m)]
+        [
+            m.id,
+            m.area,
+            moment(m.due_at),
+            _mail_kind(m.kind, m.ref),
+            status_label(m.status),
+            _progress(m),
+        ]
         for m in mails
     ]
     table(
