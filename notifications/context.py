@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from regsam_flow.ports import KgNotice, Recipient, ReminderNotice
+from regsam_flow.ports import KgNotice, Recipient, ReminderNotice, SignInNotice
 
 __all__ = [
     "LANGUAGES",
@@ -32,6 +32,7 @@ __all__ = [
     "kg_context",
     "language_of",
     "role_label",
+    "sign_in_context",
     "template_context",
 ]
 
@@ -62,7 +63,7 @@ _ROLE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def language_of(notice: ReminderNotice | KgNotice) -> str:
+def language_of(notice: ReminderNotice | KgNotice | SignInNotice) -> str:
     """The notice's language reduced to one of :data:`LANGUAGES` (``en-GB`` is
     ``en``); anything unknown is German."""
     code = notice.language.strip().lower().replace("_", "-").split("-")[0]
@@ -227,4 +228,21 @@ def kg_context(notice: KgNotice) -> dict[str, Any]:
         "addressee": notice.addressee,
         "days_overdue": max(-notice.days, 0),
         "commands": list(notice.commands),
+    }
+
+
+def sign_in_context(notice: SignInNotice, expires_local: datetime) -> dict[str, Any]:
+    """The variables of the sign-in mail templates (``sign_in_subject.*``,
+    ``sign_in.*``): ``lang``, ``name`` (the recipient's), ``link``,
+    ``valid_until`` (the time of day the link expires, ``14:35``, in the
+    notice's time zone, ``expires_local`` being that moment there),
+    ``valid_until_date`` and ``timezone``."""
+    lang = language_of(notice)
+    return {
+        "lang": lang,
+        "name": notice.recipient.name,
+        "link": notice.link,
+        "valid_until": expires_local.strftime("%H:%M"),
+        "valid_until_date": expires_local.date(),
+        "timezone": notice.timezone,
     }

@@ -23,7 +23,14 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 
-from regsam_flow.ports import Clock, KgNotice, Notifier, ReminderNotice, SystemClock
+from regsam_flow.ports import (
+    Clock,
+    KgNotice,
+    Notifier,
+    ReminderNotice,
+    SignInNotice,
+    SystemClock,
+)
 
 from .render import DEFAULT_SENDER, ReminderRenderer, parse_address
 from .transport import Transport, transport_from_url
@@ -36,8 +43,8 @@ ENV_TEMPLATES = "REGSAM_FLOW_TEMPLATES"
 
 
 class MailNotifier(Notifier):
-    """Sends each reminder, and each mail of the KG, as one email through
-    ``transport``.
+    """Sends each reminder, each mail of the KG and each sign-in link as one
+    email through ``transport``.
 
     ``sender`` is the From address; ``template_dir`` a folder of templates
     searched before the shipped ones; ``clock`` dates the message (the
@@ -79,6 +86,14 @@ class MailNotifier(Notifier):
     def notify_kg(self, notice: KgNotice) -> None:
         """Render and deliver a mail of the KG; raises on any failure."""
         self.transport.send(self.render_kg(notice))
+
+    def render_sign_in(self, notice: SignInNotice) -> EmailMessage:
+        """The message :meth:`notify_sign_in` would send now."""
+        return self.renderer.render_sign_in(notice, now=self.clock.now(), sender=self.sender)
+
+    def notify_sign_in(self, notice: SignInNotice) -> None:
+        """Render and deliver a sign-in link; raises on any failure."""
+        self.transport.send(self.render_sign_in(notice))
 
 
 def notifier_from_env(

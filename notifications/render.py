@@ -11,6 +11,11 @@ decisions, due and overdue work orders; no attachment)
 
 ``kg_subject.<lang>.txt.j2``, ``kg.<lang>.txt.j2``, ``kg.<lang>.html.j2``
 
+and for the sign-in mail (:class:`~regsam_flow.ports.SignInNotice`: the
+one-time link, no attachment)
+
+``sign_in_subject.<lang>.txt.j2``, ``sign_in.<lang>.txt.j2``, ``sign_in.<lang>.html.j2``
+
 (``<lang>`` is ``de`` or ``en``; HTML templates are autoescaped).  A
 ``template_dir`` is searched before the templates shipped in this package, so
 a user overrides one file by putting one of that name there.  Variables: see
@@ -25,7 +30,7 @@ from datetime import datetime, timezone
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import parseaddr
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,15 +50,16 @@ from jinja2.runtime import Context
 
 from regsam_flow.errors import InvalidInputError
 from regsam_flow.i18n import _
-from regsam_flow.ports import KgNotice, Recipient, ReminderNotice
+from regsam_flow.ports import KgNotice, Recipient, ReminderNotice, SignInNotice
 
-from .context import LANGUAGES, format_date, kg_context, template_context
+from .context import LANGUAGES, format_date, kg_context, sign_in_context, template_context
 from .ics import review_event
 
 __all__ = [
     "DEFAULT_SENDER",
     "KG_TEMPLATE_NAMES",
     "PACKAGE_TEMPLATES",
+    "SIGN_IN_TEMPLATE_NAMES",
     "TEMPLATE_NAMES",
     "ReminderRenderer",
     "make_address",
@@ -69,6 +75,12 @@ PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAMES = ("subject.{lang}.txt.j2", "reminder.{lang}.txt.j2", "reminder.{lang}.html.j2")
 #: The template files of the KG's mails.
 KG_TEMPLATE_NAMES = ("kg_subject.{lang}.txt.j2", "kg.{lang}.txt.j2", "kg.{lang}.html.j2")
+#: The template files of the sign-in mail.
+SIGN_IN_TEMPLATE_NAMES = (
+    "sign_in_subject.{lang}.txt.j2",
+    "sign_in.{lang}.txt.j2",
+    "sign_in.{lang}.html.j2",
+)
 
 
 def make_address(name: str, addr: str, field: str = "address") -> Address:
@@ -149,7 +161,7 @@ class ReminderRenderer:
         """Compile every template; raise :class:`InvalidInputError` naming the
         file and line of the first that does not compile."""
         for lang in LANGUAGES:
-            for pattern in TEMPLATE_NAMES + KG_TEMPLATE_NAMES:
+            for pattern in TEMPLATE_NAMES + KG_TEMPLATE_NAMES + SIGN_IN_TEMPLATE_NAMES:
                 name = pattern.format(lang=lang)
                 try:
                     self._env.get_template(name)
@@ -250,6 +262,31 @@ class ReminderRenderer:
             html,
         )
         msg["Content-Language"] = lang  # after the body: set_content clears Content-*
+        return msg
+
+    def render_sign_in(
+        self,
+        notice: SignInNotice,
+        *,
+        now: datetime,
+        sender: str | Address = DEFAULT_SENDER,
+    ) -> EmailMessage:
+        """The sign-in mail: plain text with an HTML alternative holding the
+        link; ``now`` sets the Date header.  Its Message-ID is random (never
+        derived from the link)."""
+        context = sign_in_context(notice, _local(notice.expires_at, notice.timezone))
+        subject, text, html = self._texts("sign_in_subject", "sign_in", context)
+        msg = _mail(
+            sender,
+            (notice.recipient,),
+            subject,
+            _local(now, notice.timezone),
+            make_msgid("sign-in", "regsam-flow"),
+            {"X-Regsam-Message-Kind": "sign_in"},
+            text,
+            html,
+        )
+        msg["Content-Language"] = context["lang"]
         return msg
 
 

@@ -35,6 +35,7 @@ from datetime import date, datetime, timezone
 from typing import cast
 
 from regsam_flow.audit import format_ts, parse_ts
+from regsam_flow.auth import SignInLink, StoredApiToken, StoredSession
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
 from regsam_flow.errors import AuditError, ConflictError, InvalidInputError, SchemaError
 from regsam_flow.i18n import _
@@ -71,6 +72,7 @@ from regsam_flow.model import (
 from regsam_flow.ports import Store, UnitOfWork
 from regsam_flow.shipped import shipped_deployments
 
+from .memory_auth import MemoryAuth
 from .memory_leases import claim_row, update_row
 from .memory_messages import MemoryKgMessages
 from .revision import HEAD_REVISION
@@ -124,6 +126,12 @@ class _State:
     resources: dict[int, MissingResource] = field(default_factory=dict)
     last_kg_id: dict[str, int] = field(default_factory=dict)  # table -> last id
     kg_messages: dict[int, KgMessage] = field(default_factory=dict)
+    # sign-in (secrets only as hashes)
+    sign_in_links: dict[str, SignInLink] = field(default_factory=dict)  # by hash
+    sessions: dict[str, StoredSession] = field(default_factory=dict)
+    api_tokens: dict[str, StoredApiToken] = field(default_factory=dict)
+    auth_attempts: dict[int, tuple[str, str, datetime]] = field(default_factory=dict)
+    last_auth_attempt: int = 0
 
     def copy(self) -> _State:
         return _State(
@@ -168,7 +176,7 @@ def _next_at(r: Reminder) -> datetime:
     return r.next_attempt_at
 
 
-class MemoryUnitOfWork(MemoryKgMessages, UnitOfWork):
+class MemoryUnitOfWork(MemoryKgMessages, MemoryAuth, UnitOfWork):
     """One unit of work on a :class:`_State` (a private copy when writing)."""
 
     def __init__(self, state: _State, writable: bool) -> None:

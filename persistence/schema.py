@@ -37,11 +37,15 @@ from .revision import HEAD_REVISION
 __all__ = [
     "HEAD_REVISION",
     "agreements",
+    "api_tokens",
     "approvals",
     "areas",
     "assignments",
     "audit_head",
     "audit_log",
+    "auth_attempts",
+    "auth_links",
+    "auth_sessions",
     "fields",
     "kg_attachments",
     "kg_attendees",
@@ -66,6 +70,7 @@ __all__ = [
 
 TS = String(32)
 ID = String(64)
+HASH = String(64)
 
 _TABLES = (
     "metadata",
@@ -93,6 +98,10 @@ _TABLES = (
     "kg_work_orders",
     "kg_missing_resources",
     "kg_messages",
+    "auth_links",
+    "auth_sessions",
+    "api_tokens",
+    "auth_attempts",
 )
 _lock = threading.Lock()
 
@@ -122,6 +131,10 @@ if TYPE_CHECKING:  # defined by _define() on first use
     kg_work_orders: Table
     kg_missing_resources: Table
     kg_messages: Table
+    auth_links: Table
+    auth_sessions: Table
+    api_tokens: Table
+    auth_attempts: Table
 
 
 def __getattr__(name: str) -> Any:
@@ -460,6 +473,57 @@ def _define() -> dict[str, Any]:
         *_delivery_columns(),
         UniqueConstraint("area_id", "kind", "ref", "due_at", name="uq_kg_messages_slot"),
         Index("ix_kg_messages_due", "status", "next_attempt_at"),
+    )
+    # Sign-in (migration 0008): every secret only as its SHA-256 hex, the
+    # rate limits' keys (addresses, clients) too.  A session's idle expiry is
+    # computed from last_seen_at and the policy.
+    auth_links = Table(
+        "auth_links",
+        metadata,
+        Column("hash", HASH, primary_key=True),
+        Column("person_id", ID, ForeignKey("people.id"), nullable=True),
+        Column("email", String(254), nullable=False),
+        Column("browser_hash", HASH, nullable=False),
+        Column("created_at", TS, nullable=False),
+        Column("expires_at", TS, nullable=False),
+        Column("used_at", TS, nullable=True),
+        Index("ix_auth_links_expires", "expires_at"),
+    )
+    auth_sessions = Table(
+        "auth_sessions",
+        metadata,
+        Column("id", ID, primary_key=True),
+        Column("secret_hash", HASH, nullable=False, unique=True),
+        Column("person_id", ID, ForeignKey("people.id"), nullable=False),
+        Column("created_at", TS, nullable=False),
+        Column("last_seen_at", TS, nullable=False),
+        Column("expires_at", TS, nullable=False),
+        Column("ended_at", TS, nullable=True),
+        Column("client", String(200), nullable=False),
+        Column("user_agent", String(500), nullable=False),
+        Index("ix_auth_sessions_person", "person_id"),
+    )
+    api_tokens = Table(
+        "api_tokens",
+        metadata,
+        Column("id", ID, primary_key=True),
+        Column("person_id", ID, ForeignKey("people.id"), nullable=False),
+        Column("name", String(64), nullable=False),
+        Column("secret_hash", HASH, nullable=False, unique=True),
+        Column("created_at", TS, nullable=False),
+        Column("last_used_at", TS, nullable=True),
+        Column("revoked_at", TS, nullable=True),
+        Index("ix_api_tokens_person", "person_id"),
+    )
+    auth_attempts = Table(
+        "auth_attempts",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("kind", String(16), nullable=False),
+        Column("key_hash", HASH, nullable=False),
+        Column("at", TS, nullable=False),
+        Index("ix_auth_attempts_key", "kind", "key_hash", "at"),
+        Index("ix_auth_attempts_at", "at"),
     )
 
     return {name: value for name, value in locals().items() if name in _TABLES}

@@ -35,6 +35,7 @@ from regsam_flow.model import (
 from regsam_flow.ports import Store, UnitOfWork
 
 from . import schema as s
+from .auth import SqlAuth
 from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
 from .instance_data import SqlInstanceData
 from .kg import SqlKg
@@ -121,7 +122,7 @@ _SQL_APPROVALS = text(
 _SQL_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 
 
-class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, UnitOfWork):
+class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth, UnitOfWork):
     """One transaction on one SQLAlchemy connection."""
 
     def __init__(self, conn: Connection) -> None:

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .auth import AuthPolicy
 from .engine import Engine as CoreEngine
 from .guards import Guard
 from .ports import Clock, Notifier, Store, SystemClock
@@ -61,7 +62,8 @@ class Engine(CoreEngine):
     ``guards`` (name -> Python guard), ``clock``, ``store``, ``notifier``
     (where reminders go; default: REGSAM_FLOW_SMTP_URL or a Maildir in the
     data folder), ``bind_login`` (every action is taken by the person named
-    like the database login).
+    like the database login), ``auth_policy`` (sign-in's limits: link life,
+    session expiry, rate limits; see :class:`~regsam_flow.auth.AuthPolicy`).
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class Engine(CoreEngine):
         store: Store | None = None,
         notifier: Notifier | None = None,
         bind_login: bool = False,
+        auth_policy: AuthPolicy | None = None,
     ) -> None:
         from .documents import DossierRenderer
 
@@ -86,6 +89,7 @@ class Engine(CoreEngine):
             notifier_factory=notifier_from_env,
             renderer=DossierRenderer(),
             bind_login=bind_login,
+            auth_policy=auth_policy,
         )
 
 

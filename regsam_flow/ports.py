@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+from .auth import SignInLink, StoredApiToken, StoredSession
 from .kg import (
     Attachment,
     Attendee,
@@ -60,6 +61,7 @@ from .model import (
 )
 
 __all__ = [
+    "AuthUnitOfWork",
     "Clock",
     "DeliveryError",
     "DocumentRenderer",
@@ -72,6 +74,7 @@ __all__ = [
     "Recipient",
     "ReminderNotice",
     "ReminderUnitOfWork",
+    "SignInNotice",
     "Store",
     "SystemClock",
     "UnitOfWork",
@@ -183,6 +186,21 @@ class KgNotice:
     timezone: str = "Europe/Berlin"
 
 
+@dataclass(frozen=True)
+class SignInNotice:
+    """A sign-in link to mail: ``link`` holds the one-time token (the mail
+    is its only copy), valid until ``expires_at`` (UTC)."""
+
+    recipient: Recipient
+    link: str
+    expires_at: datetime
+    language: str = "de"
+    timezone: str = "Europe/Berlin"
+
+    def __repr__(self) -> str:  # never the link: it is a secret
+        return f"SignInNotice(recipient={self.recipient!r}, expires_at={self.expires_at!r})"
+
+
 class DeliveryError(Exception):
     """A notifier could not deliver a message.
 
@@ -210,6 +228,11 @@ class Notifier(ABC):
         raise DeliveryError(
             f"{type(self).__name__} does not deliver the KG's mails", permanent=True
         )
+
+    def notify_sign_in(self, notice: SignInNotice) -> None:
+        """Deliver a sign-in link; a notifier that cannot refuses it for
+        good (:class:`DeliveryError`, permanent)."""
+        raise DeliveryError(f"{type(self).__name__} does not deliver sign-in links", permanent=True)
 
     def target(self) -> str | None:
         """Where the mail goes, for people and logs (an SMTP server's
@@ -485,7 +508,93 @@ class KgMessageUnitOfWork(ABC):
         """Set whether the person gets the meetings' decisions by mail."""
 
 
-class UnitOfWork(ReminderUnitOfWork, InstanceDataUnitOfWork, KgUnitOfWork, KgMessageUnitOfWork):
+class AuthUnitOfWork(ABC):
+    """Sign-in's records (see :mod:`regsam_flow.auth`): one-time links,
+    sessions, personal API tokens (secrets only as their SHA-256), and the
+    attempts the rate limits count (keys only as their SHA-256).  A write to
+    a person who does not exist raises :class:`~regsam_flow.errors.ConflictError`."""
+
+    # sign-in links
+    @abstractmethod
+    def add_sign_in_link(self, link: SignInLink) -> None: ...
+    @abstractmethod
+    def get_sign_in_link(self, link_hash: str) -> SignInLink | None: ...
+    @abstractmethod
+    def use_sign_in_link(self, link_hash: str, at: datetime) -> bool:
+        """Mark an unused link used; False if it is unknown or used already
+        (of two concurrent redeemers exactly one gets True)."""
+
+    @abstractmethod
+    def prune_sign_in_links(self, before: datetime) -> int:
+        """Delete the links that expired before ``before``; return how many."""
+
+    # rate limits
+    @abstractmethod
+    def add_auth_attempt(self, kind: str, key_hash: str, at: datetime) -> None: ...
+    @abstractmethod
+    def auth_attempts(self, kind: str, key_hash: str, since: datetime) -> list[datetime]:
+        """The times of the attempts of ``kind`` for the key after ``since``
+        (an attempt exactly a window old no longer counts), the earliest first."""
+
+    @abstractmethod
+    def prune_auth_attempts(self, before: datetime) -> int:
+        """Delete the attempts made before ``before``; return how many."""
+
+    # sessions
+    @abstractmethod
+    def add_session(self, session: StoredSession) -> None: ...
+    @abstractmethod
+    def get_session(self, session_id: str) -> StoredSession | None: ...
+    @abstractmethod
+    def find_session(self, secret_hash: str) -> StoredSession | None:
+        """The session whose secret has this hash (ended or not)."""
+
+    @abstractmethod
+    def list_sessions(self, person_id: str, now: datetime) -> list[StoredSession]:
+        """The person's sessions not ended and not past their absolute
+        expiry at ``now``, the newest first."""
+
+    @abstractmethod
+    def touch_session(self, session_id: str, at: datetime) -> None:
+        """Set the session's last_seen_at."""
+
+    @abstractmethod
+    def end_session(self, session_id: str, at: datetime) -> bool:
+        """End a session not ended yet; False if there is none such."""
+
+    @abstractmethod
+    def end_sessions(self, person_id: str, at: datetime) -> int:
+        """End all the person's sessions not ended yet; return how many."""
+
+    # personal API tokens
+    @abstractmethod
+    def add_api_token(self, token: StoredApiToken) -> None: ...
+    @abstractmethod
+    def get_api_token(self, token_id: str) -> StoredApiToken | None: ...
+    @abstractmethod
+    def find_api_token(self, secret_hash: str) -> StoredApiToken | None:
+        """The token whose secret has this hash (revoked or not)."""
+
+    @abstractmethod
+    def list_api_tokens(self, person_id: str) -> list[StoredApiToken]:
+        """The person's tokens, revoked ones included, the oldest first."""
+
+    @abstractmethod
+    def touch_api_token(self, token_id: str, at: datetime) -> None:
+        """Set the token's last_used_at."""
+
+    @abstractmethod
+    def revoke_api_token(self, token_id: str, at: datetime) -> bool:
+        """Revoke a live token; False if there is none such."""
+
+
+class UnitOfWork(
+    ReminderUnitOfWork,
+    InstanceDataUnitOfWork,
+    KgUnitOfWork,
+    KgMessageUnitOfWork,
+    AuthUnitOfWork,
+):
     """One transaction against the store.
 
     Reads see a consistent snapshot; writes become visible together when the

@@ -356,9 +356,28 @@ PUBLIC_METHODS = {
     ),
     "known_states": "(self) -> 'list[str]'",
     "inbox": "(self, *, actor: 'str') -> 'list[InboxItem]'",
+    # issue 13: signing in (the service's sign-in facade, regsam_flow/engine/auth.py)
+    "request_sign_in": (
+        "(self, email: 'str', *, browser: 'str', client: 'str', link_base: 'str') -> 'None'"
+    ),
+    "redeem_sign_in": (
+        "(self, token: 'str', *, browser: 'str', client: 'str' = '', user_agent: 'str' = '') "
+        "-> 'SessionGrant'"
+    ),
+    "session": "(self, secret: 'str') -> 'Authenticated'",
+    "sign_out": "(self, secret: 'str') -> 'None'",
+    "sessions": "(self, *, actor: 'str') -> 'list[SessionInfo]'",
+    "end_session": "(self, session_id: 'str', *, actor: 'str') -> 'None'",
+    "sign_out_everywhere": "(self, *, actor: 'str') -> 'int'",
+    "create_api_token": "(self, name: 'str', *, actor: 'str') -> 'NewApiToken'",
+    "api_tokens": "(self, *, actor: 'str') -> 'list[ApiTokenInfo]'",
+    "revoke_api_token": "(self, token_id: 'str', *, actor: 'str') -> 'ApiTokenInfo'",
+    "authenticate_token": "(self, secret: 'str') -> 'Authenticated'",
+    "person_for_proxy": "(self, login: 'str') -> 'str'",
 }
 #: Its public properties, and whether they can be set.
 PUBLIC_PROPERTIES = {
+    "auth_policy": False,
     "bind_login": False,
     "clock": False,
     "local_workflows": False,

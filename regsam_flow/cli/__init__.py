@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (register the commands)
     reminder_cmds,
     screen_cmds,
     selection_cmds,
+    serve_cmds,
     setup_cmds,
     task_cmds,
     workflow_cmds,

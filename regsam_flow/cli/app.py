@@ -277,6 +277,7 @@ ORDER = (
     "dossier",
     "reminders",
     "scheduler",
+    "serve",
     "log",
     "audit",
     "workflow",

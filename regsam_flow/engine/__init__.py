@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..auth import ApiTokenInfo, Authenticated, AuthPolicy, NewApiToken, SessionGrant, SessionInfo
 from ..guards import Guard
 from ..kg import (
     Attachment,
@@ -68,6 +69,7 @@ from ..workflows import DeployedWorkflows, Workflow, WorkflowRegistry
 from .agreements import AgreementService
 from .areas import AreaService
 from .auditing import AreaSnapshot, AuditService, replay
+from .auth import AuthService
 from .catalogue import CatalogueService
 from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
@@ -126,6 +128,7 @@ class Engine:
         notifier_factory: Callable[[Clock], Notifier] | None = None,
         renderer: DocumentRenderer | None = None,
         bind_login: bool = False,
+        auth_policy: AuthPolicy | None = None,
     ) -> None:
         ctx = EngineContext(
             store=store,
@@ -136,6 +139,7 @@ class Engine:
             notifier_factory=notifier_factory,
             renderer=renderer,
             bind_login=bind_login,
+            auth_policy=auth_policy,
         )
         self.context = ctx
         self._people = PeopleService(ctx)
@@ -157,6 +161,73 @@ class Engine:
         self._kg_state = KgStateService(ctx)
         self._inbox = InboxService(ctx)
         self._overview = OverviewService(ctx)
+        self._auth = AuthService(ctx)
+
+    # ---------------------------------------------------------------- sign-in
+    @property
+    def auth_policy(self) -> AuthPolicy:
+        """Sign-in's limits (``auth_policy`` given, else the defaults)."""
+        return self.context.auth_policy
+
+    def request_sign_in(self, email: str, *, browser: str, client: str, link_base: str) -> None:
+        """Mail a one-time sign-in link (``link_base`` + token, valid
+        :attr:`AuthPolicy.link_minutes`, only for the browser whose cookie
+        value is ``browser``) to the person with this address.  For an
+        unknown address the same work and answer, but no mail.  Too many
+        requests for the address or from the ``client``: RateLimitedError."""
+        return self._auth.request_sign_in(
+            email, browser=browser, client=client, link_base=link_base
+        )
+
+    def redeem_sign_in(
+        self, token: str, *, browser: str, client: str = "", user_agent: str = ""
+    ) -> SessionGrant:
+        """A new session for a sign-in link's token, once, in time, from the
+        browser that asked; AuthenticationError otherwise.  Audited."""
+        return self._auth.redeem_sign_in(
+            token, browser=browser, client=client, user_agent=user_agent
+        )
+
+    def session(self, secret: str) -> Authenticated:
+        """Who holds this live session cookie; AuthenticationError otherwise."""
+        return self._auth.session(secret)
+
+    def sign_out(self, secret: str) -> None:
+        """End the session of this cookie (audited); an unknown one: nothing happens."""
+        return self._auth.sign_out(secret)
+
+    def sessions(self, *, actor: str) -> list[SessionInfo]:
+        """The actor's own live sessions, the newest first."""
+        return self._auth.sessions(actor=actor)
+
+    def end_session(self, session_id: str, *, actor: str) -> None:
+        """End one of the actor's own sessions (audited); NotFoundError otherwise."""
+        return self._auth.end_session(session_id, actor=actor)
+
+    def sign_out_everywhere(self, *, actor: str) -> int:
+        """End all the actor's sessions (audited); return how many."""
+        return self._auth.sign_out_everywhere(actor=actor)
+
+    def create_api_token(self, name: str, *, actor: str) -> NewApiToken:
+        """A new personal API token named ``name`` (its secret returned this once).  Audited."""
+        return self._auth.create_api_token(name, actor=actor)
+
+    def api_tokens(self, *, actor: str) -> list[ApiTokenInfo]:
+        """The actor's own API tokens with their last use, revoked ones included."""
+        return self._auth.api_tokens(actor=actor)
+
+    def revoke_api_token(self, token_id: str, *, actor: str) -> ApiTokenInfo:
+        """Revoke one's own API token (an admin: anyone's), at once everywhere.  Audited."""
+        return self._auth.revoke_api_token(token_id, actor=actor)
+
+    def authenticate_token(self, secret: str) -> Authenticated:
+        """Whose live API token this is; AuthenticationError otherwise."""
+        return self._auth.authenticate_token(secret)
+
+    def person_for_proxy(self, login: str) -> str:
+        """The person a trusted proxy's header names (an id or an email,
+        case-insensitive); AuthenticationError if none."""
+        return self._auth.person_for_proxy(login)
 
     # ---------------------------------------------------------------- adapters
     @property

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import audit as audit_mod
+from ..auth import AuthPolicy
 from ..errors import InvalidInputError, InvalidWorkflowError, NotFoundError
 from ..guards import BUILTIN_GUARDS, Guard
 from ..i18n import _
@@ -110,8 +111,10 @@ class EngineContext:
         notifier_factory: Callable[[Clock], Notifier] | None = None,
         renderer: DocumentRenderer | None = None,
         bind_login: bool = False,
+        auth_policy: AuthPolicy | None = None,
     ) -> None:
         self.store = store
+        self.auth_policy = auth_policy or AuthPolicy()
         self._renderer = renderer
         self.clock = clock or SystemClock()
         self.bind_login = bind_login

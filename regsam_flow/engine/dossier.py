@@ -78,6 +78,11 @@ OUTSIDE_DOSSIER = frozenset(
         "person_promoted",
         "mail_preference_changed",
         "workflow_deployed",
+        "signed_in",  # sign-in and tokens: about people, not areas
+        "signed_out",
+        "signed_out_everywhere",
+        "api_token_created",
+        "api_token_revoked",
     }
 )
 

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ConflictError, InvalidInputError, RegsamFlowError
 from ..i18n import _, use_language
+from .requestlog import safe_path
 
 __all__ = ["STATUS", "ServiceError", "error_body", "install_error_handlers"]
 
@@ -104,7 +105,9 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(retry_after, int):
         headers["Retry-After"] = str(retry_after)
     if status >= 500:
-        log.error("%s %s: %s (%s)", request.method, request.url.path, exc.code, exc.message)
+        log.error(
+            "%s %s: %s (%s)", request.method, safe_path(request.url.path), exc.code, exc.message
+        )
     return JSONResponse(
         error_body(exc.code, exc.message, field=field, blockers=blockers),
         status_code=status,
@@ -141,7 +144,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("%s %s failed", request.method, request.url.path)
+    log.exception("%s %s failed", request.method, safe_path(request.url.path))
     with use_language(_language(request)):
         message = _("Something went wrong on the server; its log says what.")
     return JSONResponse(error_body("unexpected", message), status_code=500)
