@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.auth import SignInLink, StoredApiToken, StoredSession
@@ -184,6 +184,13 @@ class SqlAuth(AuthUnitOfWork):
             .values(ended_at=format_ts(at))
         )
         return result.rowcount
+
+    def prune_sessions(self, before: datetime) -> int:
+        x = s.auth_sessions
+        cut = format_ts(before)
+        return self.conn.execute(
+            delete(x).where(or_(x.c.expires_at < cut, x.c.ended_at < cut))
+        ).rowcount
 
     # personal API tokens
     def add_api_token(self, token: StoredApiToken) -> None:

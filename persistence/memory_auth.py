@@ -153,6 +153,17 @@ class MemoryAuth(AuthUnitOfWork):
             s.sessions[i] = replace(s.sessions[i], ended_at=_utc(at))
         return len(ids)
 
+    def prune_sessions(self, before: datetime) -> int:
+        s = self._w()
+        old = [
+            i
+            for i, x in s.sessions.items()
+            if x.expires_at < before or (x.ended_at is not None and x.ended_at < before)
+        ]
+        for i in old:
+            del s.sessions[i]
+        return len(old)
+
     # personal API tokens
     def add_api_token(self, token: StoredApiToken) -> None:
         s = self._w()

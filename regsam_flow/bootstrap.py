@@ -99,12 +99,14 @@ def open_engine(
     workflow_dirs: Sequence[Path | str] = (),
     bind_login: bool | None = None,
     maildir: Path | None = None,
+    auth_policy: AuthPolicy | None = None,
 ) -> Engine:
     """An :class:`Engine` as the front ends open it: on ``url`` (default: the
     data folder's SQLite file) with ``workflow_dirs``; people are bound to
     their database login when ``bind_login`` is True or, if it is None, when
     REGSAM_FLOW_BIND_LOGIN is 1, yes, true or on; reminders go into the
-    Maildir ``maildir`` when given, else where the environment says; the
+    Maildir ``maildir`` when given, else where the environment says; sign-in
+    follows ``auth_policy`` (default: :class:`~regsam_flow.auth.AuthPolicy`); the
     guards installed under the entry point group ``regsam_flow.guards``
     (:func:`plugin_guards`) are known to the workflows.  For other adapters
     (``store``, ``notifier``, ``clock``, more ``guards``) make an
@@ -123,6 +125,7 @@ def open_engine(
         guards=plugin_guards(),
         notifier=notifier,
         bind_login=bind_login,
+        auth_policy=auth_policy,
     )
 
 

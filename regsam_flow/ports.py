@@ -566,6 +566,11 @@ class AuthUnitOfWork(ABC):
     def end_sessions(self, person_id: str, at: datetime) -> int:
         """End all the person's sessions not ended yet; return how many."""
 
+    @abstractmethod
+    def prune_sessions(self, before: datetime) -> int:
+        """Delete the sessions ended, or past their absolute expiry, before
+        ``before``; return how many."""
+
     # personal API tokens
     @abstractmethod
     def add_api_token(self, token: StoredApiToken) -> None: ...

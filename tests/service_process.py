@@ -65,15 +65,18 @@ class Service:
         """Everything the process printed so far (stdout and stderr)."""
         return "".join(self._lines)
 
-    def client(self, *, token: str | None = None, **kwargs: object) -> httpx.Client:
+    def client(
+        self,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        cookies: dict[str, str] | None = None,
+    ) -> httpx.Client:
         """An HTTP client for the service (with ``token``: as that API token)."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(
-            base_url=self.url,
-            timeout=30.0,
-            headers=headers,
-            **kwargs,  # type: ignore[arg-type]
-        )
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        return httpx.Client(base_url=self.url, timeout=30.0, headers=sent, cookies=cookies)
 
     def mails(self) -> list[EmailMessage]:
         """The messages in the service's Maildir, oldest first."""
@@ -211,8 +214,11 @@ def sign_in(svc: Service, email: str, *, csrf: bool = True) -> httpx.Client:
 
 def bearer(svc: Service, email: str, name: str = "script") -> str:
     """A new API token of the person with ``email``, made through the API."""
-    with sign_in(svc, email) as client:
+    client = sign_in(svc, email)
+    try:
         r = client.post("/api/v1/tokens", json={"name": name})
-        assert r.status_code == 201, r.text
-        token: str = r.json()["token"]
-        return token
+    finally:
+        client.close()
+    assert r.status_code == 201, r.text
+    token: str = r.json()["token"]
+    return token

@@ -5,6 +5,7 @@ on every store, with the time moved by a FixedClock."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -19,6 +20,8 @@ from regsam_flow.errors import (
     RateLimitedError,
 )
 from regsam_flow.ports import FixedClock, Notifier, ReminderNotice, SignInNotice
+
+from .databases import raw_connection
 
 BASE = "https://flow.example/sign-in?token="
 BROWSER = "browser-cookie-value-1"
@@ -142,10 +145,16 @@ def test_an_unknown_address_gets_no_mail_and_the_same_answer(
     assert "nobody" not in whole_log(auth)
 
 
-def test_an_invalid_address_is_refused_naming_the_field(auth: Engine) -> None:
+@pytest.mark.parametrize("email", ["not an address", "", "x" * 250 + "@traeger.example"])
+def test_an_invalid_address_is_refused_naming_the_field(
+    auth: Engine, mailbox: Mailbox, email: str
+) -> None:
     with pytest.raises(InvalidInputError) as exc:
-        auth.request_sign_in("not an address", browser=BROWSER, client="c1", link_base=BASE)
+        auth.request_sign_in(email, browser=BROWSER, client="c1", link_base=BASE)
     assert exc.value.field == "email"
+    since = auth.clock.now() - timedelta(days=1)
+    with auth.store.read() as uow:
+        assert uow.auth_attempts("client", secret_hash("c1"), since) == []  # nothing counted
 
 
 def test_links_are_rate_limited_per_address(
@@ -301,9 +310,7 @@ def test_only_ones_own_token_can_be_revoked_but_an_admin_may(auth: Engine) -> No
 
 
 @pytest.mark.sqlite_only
-def test_a_token_revoked_through_one_server_is_refused_by_another(
-    auth: Engine, tmp_path: object
-) -> None:
+def test_a_token_revoked_through_one_server_is_refused_by_another(auth: Engine) -> None:
     other = Engine(auth.url)  # a second server process on the same database file
     try:
         new = auth.create_api_token("script", actor="pia")
@@ -351,7 +358,7 @@ def test_the_audit_log_names_the_person_and_holds_no_secret(auth: Engine, mailbo
     text = whole_log(auth)
     for secret in (session, token.secret, link.removeprefix(BASE), secret_hash(session)):
         assert secret not in text
-    assert auth.verify().ok
+    assert auth.verify(deep=True).ok
 
 
 def test_the_proxy_header_names_a_person_by_id_or_address(auth: Engine) -> None:
@@ -361,3 +368,77 @@ def test_the_proxy_header_names_a_person_by_id_or_address(auth: Engine) -> None:
         auth.person_for_proxy("mallory")
     with pytest.raises(AuthenticationError):
         auth.person_for_proxy("")
+
+
+def test_a_session_is_marked_seen_at_most_once_a_minute(
+    auth: Engine, mailbox: Mailbox, clock: FixedClock
+) -> None:
+    secret = sign_in(auth, mailbox)
+    start = clock.now()
+    later(clock, seconds=59)
+    auth.session(secret)
+    assert auth.sessions(actor="pia")[0].last_seen_at == start
+    later(clock, seconds=1)
+    auth.session(secret)
+    assert auth.sessions(actor="pia")[0].last_seen_at == clock.now()
+
+
+# ------------------------------------------------- the database's own rows
+@pytest.mark.sql
+def test_the_database_holds_hashes_only_and_the_log_no_secret(
+    auth: Engine, mailbox: Mailbox
+) -> None:
+    session = sign_in(auth, mailbox)
+    link = mailbox.token()
+    auth.request_sign_in("nobody@else.example", browser=BROWSER, client="c2", link_base=BASE)
+    token = auth.create_api_token("script", actor="pia")
+    auth.authenticate_token(token.secret)
+    auth.sign_out(session)
+    secrets_given = (session, link, token.secret, BROWSER)
+    with raw_connection(auth.url) as raw:
+        (row,) = raw.execute("SELECT * FROM api_tokens").fetchall()
+        assert row._mapping["secret_hash"] == secret_hash(token.secret)
+        (srow,) = raw.execute("SELECT * FROM auth_sessions").fetchall()
+        assert srow._mapping["secret_hash"] == secret_hash(session)
+        links = raw.execute("SELECT person_id, email FROM auth_links ORDER BY email").fetchall()
+        # the unknown address's link is stored like the known one: the same work
+        assert [tuple(r) for r in links] == [
+            (None, "nobody@else.example"),
+            ("pia", "pia@traeger.example"),
+        ]
+        keys = {r[0] for r in raw.execute("SELECT key_hash FROM auth_attempts")}
+        # the rate limits keep addresses and clients only as hashes
+        assert {secret_hash("c2"), secret_hash("nobody@else.example")} <= keys
+        assert all(re.fullmatch("[0-9a-f]{64}", k) for k in keys)
+        stored = ""
+        for table in ("api_tokens", "auth_sessions", "auth_links", "auth_attempts", "audit_log"):
+            stored += repr([tuple(r) for r in raw.execute(f"SELECT * FROM {table}")])
+    for secret in secrets_given:
+        assert secret not in stored
+
+
+def test_callbacks_hear_of_sign_ins_under_their_own_kind(auth: Engine, mailbox: Mailbox) -> None:
+    heard: list[tuple[str, str]] = []
+    people: list[str] = []
+    auth.on("sign_in", lambda ev: heard.append((ev.entry.action, ev.actor)))
+    auth.on("person", lambda ev: people.append(ev.entry.action))
+    secret = sign_in(auth, mailbox)
+    auth.sign_out(secret)
+    assert heard == [("signed_in", "pia"), ("signed_out", "pia")]
+    assert people == []
+
+
+def test_old_sessions_are_removed_a_day_after_they_end(
+    auth: Engine, mailbox: Mailbox, clock: FixedClock
+) -> None:
+    ended, live = sign_in(auth, mailbox), sign_in(auth, mailbox)
+    ended_id = auth.session(ended).session_id or ""
+    auth.sign_out(ended)
+    for _ in range(4):  # the live one is used every 6 hours
+        later(clock, hours=6)
+        auth.session(live)
+    later(clock, seconds=1)
+    auth.request_sign_in("root@regsam.example", browser=BROWSER, client="c3", link_base=BASE)
+    with auth.store.read() as uow:
+        assert uow.get_session(ended_id) is None
+    assert auth.session(live).person == "pia"

@@ -4,6 +4,7 @@ Against real ``regsam-flow serve`` processes on loopback."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ def test_a_revoked_token_stops_working_at_once_on_every_process(
     svc: Service, db_url: str, tmp_path: Path
 ) -> None:
     token = bearer(svc, ANNA)
+    anna = sign_in(svc, ANNA)
     with (
         served(db_url, tmp_path / "home") as second,  # the same database, another process
         svc.client(token=token) as one,
@@ -74,6 +76,9 @@ def test_a_revoked_token_stops_working_at_once_on_every_process(
     ):
         assert one.get("/api/v1/session").status_code == 200
         assert two.get("/api/v1/session").status_code == 200
+        # one secret key for the processes of one data folder: the session works on both
+        with second.client(cookies={"rf_session": anna.cookies["rf_session"]}) as there:
+            assert there.get("/api/v1/session").json()["person"] == "anna"
         token_id = one.get("/api/v1/tokens").json()["items"][0]["id"]
         r = one.delete(f"/api/v1/tokens/{token_id}")
         assert r.status_code == 200 and r.json()["revoked_at"]
@@ -160,7 +165,7 @@ def test_no_secret_in_the_log(svc: Service) -> None:
     secrets["service secret"] = (svc.home / "service-secret").read_text().strip()
     svc.stop()
     log = svc.log()
-    assert "POST /auth/sign-in/… 303" in log  # requests are logged, the link's token cut off
+    assert '"POST /auth/sign-in/…" 303' in log  # requests are logged, the link's token cut off
     for what, secret in secrets.items():
         assert secret and secret not in log, what
 
@@ -174,14 +179,25 @@ def test_the_proxy_header_counts_only_from_a_trusted_address(
     people: Engine, db_url: str, tmp_path: Path
 ) -> None:
     as_anna = {"X-Remote-User": ANNA}
-    with (
-        served(db_url, tmp_path / "home", ["--trusted-proxy", "10.0.0.0/8"]) as svc,
-        svc.client(headers=as_anna) as c,  # loopback is not the proxy: ignored
-    ):
-        assert c.get("/api/v1/session").json()["error"] == "not_signed_in"
-    with served(
-        db_url, tmp_path / "home", ["--trusted-proxy", "127.0.0.1", "--proxy-header", "X-SSO"]
-    ) as svc:
+    untrusted = ["--trusted-proxy", "10.0.0.0/8", "--links-per-client", "2"]
+    with served(db_url, tmp_path / "home", untrusted) as svc:
+        with svc.client(headers=as_anna) as c:  # loopback is not the proxy: ignored
+            assert c.get("/api/v1/session").json()["error"] == "not_signed_in"
+        codes = []
+        for i in range(3):  # nor does its X-Forwarded-For count
+            with svc.client(headers={"X-Forwarded-For": f"192.0.2.{i}"}) as c:
+                codes.append(c.post("/auth/sign-in", json={"email": f"{i}@x.example"}).status_code)
+        assert codes == [202, 202, 429]
+    proxied = ["--trusted-proxy", "127.0.0.1", "--proxy-header", "X-SSO", "--links-per-client", "2"]
+    with served(db_url, tmp_path / "home", proxied) as svc:
+        # behind the proxy, the rate limit counts the address the proxy forwards
+        for client, codes in (("192.0.2.1", [202, 202, 429]), ("192.0.2.2", [202])):
+            with svc.client(headers={"X-Forwarded-For": f"203.0.113.9, {client}"}) as c:
+                got = [
+                    c.post("/auth/sign-in", json={"email": f"{client}-{i}@x.example"})
+                    for i in range(len(codes))
+                ]
+            assert [r.status_code for r in got] == codes, client
         with svc.client(headers=as_anna) as c:  # the configured header only
             assert c.get("/api/v1/session").status_code == 401
         with svc.client(headers={"X-SSO": "ANNA@regsam.example"}) as c:
@@ -205,21 +221,18 @@ def test_the_audit_log_names_person_channel_and_token(svc: Service, people: Engi
         second = script.post("/api/v1/tokens", json={"name": "by script"}).json()
     anna.delete(f"/api/v1/tokens/{second['id']}")
     entries = {
-        (e.action, e.details.get("name")): e
+        (e.action, json.loads(e.details).get("name")): (e.actor, json.loads(e.details))
         for e in people.history(actor="audrey")
         if e.action.startswith("api_token")
     }
-    web = entries[("api_token_created", "nightly export")]
-    assert (web.actor, web.details["channel"]) == ("anna", "web") and "token" not in web.details
-    api = entries[("api_token_created", "by script")]
-    assert (api.actor, api.details["channel"], api.details["token"]) == (
-        "anna",
-        "api",
-        "nightly export",
-    )
-    assert entries[("api_token_revoked", "by script")].details["channel"] == "web"
+    actor, web = entries[("api_token_created", "nightly export")]
+    assert (actor, web["channel"]) == ("anna", "web") and "token" not in web
+    actor, api = entries[("api_token_created", "by script")]
+    assert (actor, api["channel"], api["token"]) == ("anna", "api", "nightly export")
+    actor, revoked = entries[("api_token_revoked", "by script")]
+    assert (actor, revoked["channel"]) == ("anna", "web")
     for e in people.history(actor="audrey"):
-        assert token not in str(e.details)
+        assert token not in e.details
 
 
 def test_serve_refuses_a_database_without_the_current_schema(tmp_path: Path) -> None:

@@ -127,6 +127,20 @@ def test_sessions_are_found_by_hash_listed_live_and_ended_once(store: Store) -> 
         assert [x.id for x in uow.list_sessions("p2", T0)] == ["s3"]  # others untouched
 
 
+def test_ended_and_expired_sessions_are_pruned(store: Store) -> None:
+    with store.write() as uow:
+        populate(uow)
+        uow.add_session(session("s1", days=1))  # expires T0 + 1 day
+        uow.add_session(session("s2", h=H2))  # ended at T0 + 1 hour
+        uow.add_session(session("s3", h=secret_hash("three")))  # live
+        uow.end_session("s2", T0 + timedelta(hours=1))
+    with store.write() as uow:
+        assert uow.prune_sessions(T0 + timedelta(hours=1)) == 0
+        assert uow.prune_sessions(T0 + timedelta(days=2)) == 2
+    with store.read() as uow:
+        assert [uow.get_session(i) is not None for i in ("s1", "s2", "s3")] == [False, False, True]
+
+
 def test_a_duplicate_session_secret_is_refused(store: Store) -> None:
     with store.write() as uow:
         populate(uow)

@@ -48,8 +48,9 @@ SECRET_FILE = "service-secret"
     multiple=True,
     metavar="ADDR",
     help="Address (or network) of a reverse proxy whose --proxy-header names the "
-    "signed-in person (single sign-on); repeatable.  From other addresses the header "
-    "is ignored.",
+    "signed-in person (single sign-on; the proxy must set or remove it on every request) "
+    "and whose X-Forwarded-For names the client; repeatable.  From other addresses both "
+    "are ignored.",
 )
 @click.option(
     "--proxy-header",
@@ -130,11 +131,11 @@ def serve(
     obj._engine = engine  # closed with the command
     found, needed = engine.schema_status()
     if found != needed:
+        engine.context.store.check_schema()  # the usual message: not initialised, older, newer
         raise SchemaError(
-            _(
-                "The database's schema is {found}, this regsam-flow needs {needed}: "
-                "run `regsam-flow init` on it first (it creates or upgrades the schema)."
-            ).format(found=found or _("missing"), needed=needed),
+            _("The database's schema is {found}, this regsam-flow needs {needed}.").format(
+                found=found, needed=needed
+            ),
             found=found,
             expected=needed,
         )

@@ -298,7 +298,8 @@ class Engine:
         version), ``kg`` (the KG's work: a meeting recorded or planned, an
         attachment, a goal or measure added, the catalogue adopted, a goal
         rated, a work order issued or reported on, a missing resource
-        recorded, the final documentation recorded); ``*`` for all.  A
+        recorded, the final documentation recorded), ``sign_in`` (someone
+        signed in or out, an API token created or revoked); ``*`` for all.  A
         failing callback is logged; the change stays committed."""
         self.context.on(kind, callback)
 

@@ -50,6 +50,8 @@ LINK_PREFIX = "rf_l_"
 TOUCH_EVERY = timedelta(minutes=1)
 #: Cut-offs for what a client sends about itself (stored as given, shortened).
 CLIENT_MAX, USER_AGENT_MAX = 200, 500
+#: The longest address a link is asked for (RFC 5321's path limit).
+EMAIL_MAX = 254
 
 
 def _new_secret(prefix: str) -> str:
@@ -92,6 +94,11 @@ class AuthService:
         """Mail a one-time sign-in link to ``email`` if a person has that
         address; the same work and answer if none has (see :meth:`Engine.request_sign_in`)."""
         address = check_email(email, "email").lower()
+        if len(address) > EMAIL_MAX:
+            raise InvalidInputError(
+                _("email: an address has at most {limit} characters").format(limit=EMAIL_MAX),
+                field="email",
+            )
         if not browser:
             raise InvalidInputError(_("browser must not be empty"), field="browser")
         p = self.policy
@@ -117,6 +124,7 @@ class AuthService:
                 )
             tx.uow.prune_auth_attempts(since)
             tx.uow.prune_sign_in_links(now - timedelta(days=1))
+            tx.uow.prune_sessions(now - timedelta(days=1))
             tx.uow.add_auth_attempt("address", secret_hash(address), now)
             tx.uow.add_auth_attempt("client", secret_hash(client), now)
             person = _find_person_by_email(tx.uow, address)
@@ -178,7 +186,7 @@ class AuthService:
         )
         tx.uow.add_session(session)
         tx.audit(
-            "person",
+            "sign_in",
             actor=person,
             action="signed_in",
             details={"channel": "web", "session": session.id},
@@ -215,7 +223,7 @@ class AuthService:
             if s is None or not _same(s.secret_hash, secret):
                 return
             if tx.uow.end_session(s.id, tx.now):
-                tx.audit("person", actor=s.person, action="signed_out", details={"session": s.id})
+                tx.audit("sign_in", actor=s.person, action="signed_out", details={"session": s.id})
 
     def sessions(self, *, actor: str) -> list[SessionInfo]:
         """The actor's own live sessions, the newest first."""
@@ -253,7 +261,7 @@ class AuthService:
                     kind="session",
                     key=session_id,
                 )
-            tx.audit("person", actor=actor, action="signed_out", details={"session": s.id})
+            tx.audit("sign_in", actor=actor, action="signed_out", details={"session": s.id})
 
     def sign_out_everywhere(self, *, actor: str) -> int:
         """End all the actor's sessions; return how many were open."""
@@ -261,7 +269,7 @@ class AuthService:
             access.person(self.ctx, tx.uow, actor)
             ended = tx.uow.end_sessions(actor, tx.now)
             tx.audit(
-                "person",
+                "sign_in",
                 actor=actor,
                 action="signed_out_everywhere",
                 details={"sessions": ended},
@@ -295,7 +303,7 @@ class AuthService:
             )
             tx.uow.add_api_token(token)
             tx.audit(
-                "person",
+                "sign_in",
                 actor=actor,
                 action="api_token_created",
                 details={"id": token.id, "name": name},
@@ -323,7 +331,7 @@ class AuthService:
                 return token.info()
             tx.uow.revoke_api_token(token.id, tx.now)
             tx.audit(
-                "person",
+                "sign_in",
                 actor=actor,
                 role="admin" if token.person != actor else "",
                 action="api_token_revoked",

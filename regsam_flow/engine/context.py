@@ -49,6 +49,7 @@ EVENT_KINDS = (
     "vote",
     "workflow",
     "kg",
+    "sign_in",
 )
 
 

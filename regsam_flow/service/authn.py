@@ -30,6 +30,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..auth import Authenticated
 from ..errors import AuthenticationError
 from ..i18n import _, use_language
 from .cookies import Cookies
@@ -130,19 +131,20 @@ class Authentication:
         else:
             secret_ = self.cookies.session_secret(conn.cookies.get(self.settings.session_cookie))
             if secret_ is not None:
+                found: Authenticated | None
                 try:
-                    who = await run_in_threadpool(self.engine.session, secret_)
+                    found = await run_in_threadpool(self.engine.session, secret_)
                 except AuthenticationError:
-                    who = None
-                if who is not None:
+                    found = None
+                if found is not None:
                     state["caller"] = Caller(
-                        person=who.person,
+                        person=found.person,
                         channel="web",
-                        session_id=who.session_id,
+                        session_id=found.session_id,
                         language=lang,
                     )
                     state["session_secret"] = secret_
-                    csrf_subject = "session:" + (who.session_id or "")
+                    csrf_subject = "session:" + (found.session_id or "")
         if csrf_subject is not None:
             state["csrf_token"] = self.cookies.csrf_token(csrf_subject)
             if (

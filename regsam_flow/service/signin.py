@@ -64,7 +64,18 @@ def _cookies(request: Request) -> Cookies:
 
 
 def _peer(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address, for the rate limit: the connection's peer, or,
+    when that is a trusted proxy, the address the proxy appended last to
+    X-Forwarded-For (else every person behind the proxy would share one
+    limit)."""
+    peer = request.client.host if request.client else ""
+    settings = _cookies(request).settings
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded and settings.trusts(peer):
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return peer
 
 
 def _wants_json(request: Request) -> bool:
