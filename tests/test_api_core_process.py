@@ -7,6 +7,9 @@ refused and nothing is written."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -171,3 +174,24 @@ def test_the_openapi_document_of_the_service_lists_the_routes(svc: Service) -> N
         f"{API}/audit/verify",
     ):
         assert path in doc["paths"], path
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+def test_the_readmes_curl_example_reports_a_task(engine: Engine, area: str, svc: Service) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    script = readme.split("A script reports a task done:\n\n```sh\n", 1)[1].split("```", 1)[0]
+    sign_agreement(engine, area)
+    report(engine, area, "vorlauf")
+    engine.advance(area, actor="mia")
+    token = bearer(svc, _email("tom"))
+    done = subprocess.run(
+        ["bash", "-e", "-c", script.replace("http://127.0.0.1:8080", svc.url)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "REGSAM_FLOW_TOKEN": token},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["done_by"] == "tom"
+    rows = {t.id: t for t in engine.tasks(area, actor="root")}
+    assert rows["teilnahme_traeger"].done_by == "tom"
