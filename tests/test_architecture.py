@@ -169,7 +169,10 @@ PUBLIC_METHODS = {
         "special_programme: 'bool | str | None' = None, reason: 'str' = '') -> "
         "'Assessment'"
     ),
-    "assign": "(self, area_id: 'str', role: 'str', person_id: 'str', *, actor: 'str') -> 'None'",
+    "assign": (
+        "(self, area_id: 'str', role: 'str', person_id: 'str', *, actor: 'str', "
+        "expected_version: 'int | None' = None) -> 'None'"
+    ),
     "candidates": "(self, *, actor: 'str', round: 'str | None' = None) -> 'list[Candidate]'",
     "cast_vote": (
         "(self, area_id: 'str', yes: 'bool', *, actor: 'str', reason: 'str' = '', role: "
@@ -188,6 +191,9 @@ PUBLIC_METHODS = {
         "-> 'FireResult'"
     ),
     "deploy_workflow": "(self, path: 'Path | str', *, actor: 'str') -> 'tuple[Workflow, bool]'",
+    "deploy_workflow_text": (
+        "(self, text: 'str', *, source: 'str', actor: 'str') -> 'tuple[Workflow, bool]'"
+    ),
     "dossier": "(self, area_id: 'str', *, actor: 'str') -> 'Dossier'",
     "fields": "(self, area_id: 'str', *, actor: 'str') -> 'dict[str, Any]'",
     "fire": (
@@ -216,7 +222,8 @@ PUBLIC_METHODS = {
     "list_people": "(self, *, actor: 'str') -> 'list[Person]'",
     "migrate_area": (
         "(self, area_id: 'str', to_version: 'int', *, actor: 'str', dry_run: 'bool' = "
-        "False, reason: 'str' = '', workflow: 'str | None' = None) -> 'MigrationPlan'"
+        "False, reason: 'str' = '', workflow: 'str | None' = None, expected_version: "
+        "'int | None' = None) -> 'MigrationPlan'"
     ),
     "next_reminder_at": "(self) -> 'datetime | None'",
     "nominate": (
@@ -245,7 +252,8 @@ PUBLIC_METHODS = {
     "retry_reminder": "(self, reminder_id: 'int', *, actor: 'str') -> 'Reminder'",
     "review": (
         "(self, area_id: 'str', *, actor: 'str', decision: 'str', next_review: 'date | "
-        "str | None' = None, reason: 'str' = '') -> 'None'"
+        "str | None' = None, reason: 'str' = '', expected_version: 'int | None' = None) "
+        "-> 'None'"
     ),
     "schema_status": "(self) -> 'tuple[str | None, str]'",
     "send_due": (
@@ -270,7 +278,10 @@ PUBLIC_METHODS = {
     "tasks": (
         "(self, area_id: 'str', *, actor: 'str', phase: 'str | None' = None) -> 'list[TaskRow]'"
     ),
-    "unassign": "(self, area_id: 'str', role: 'str', person_id: 'str', *, actor: 'str') -> 'None'",
+    "unassign": (
+        "(self, area_id: 'str', role: 'str', person_id: 'str', *, actor: 'str', "
+        "expected_version: 'int | None' = None) -> 'None'"
+    ),
     "upgrade": "(self) -> 'tuple[str | None, str]'",
     "verify": (
         "(self, expect_head: 'str | None' = None, *, deep: 'bool' = False) -> 'VerifyResult'"

@@ -287,7 +287,7 @@ def test_transition_needs_reason_and_role(c: Cli, area: str) -> None:
     r = c.run("transition", area, "cancel", "--reason", "x", user="tom")
     assert r.exit_code == 3
     r = c.run("transition", area, "fly", user="mia")
-    assert r.exit_code == 6
+    assert r.exit_code == 7 and "no transition 'fly'" in r.stderr
     c.ok("transition", area, "cancel", "--reason", "Förderung läuft aus", user="sven")
     assert c.json("area", "show", area)["state"] == "abgebrochen"
 

@@ -150,10 +150,11 @@ def test_trigger_from_wrong_phase_and_unknown_trigger(engine: Engine, area: str)
     with pytest.raises(BlockedError) as exc:
         engine.fire(area, "close", actor="mia")
     assert codes(exc) == ["wrong_state"]
-    from regsam_flow import NotFoundError
+    from regsam_flow import InvalidInputError
 
-    with pytest.raises(NotFoundError, match="no transition 'fly'"):
+    with pytest.raises(InvalidInputError, match="no transition 'fly'") as unknown:
         engine.fire(area, "fly", actor="mia")
+    assert unknown.value.field == "trigger"
     assert snapshot(engine, area) == before
 
 

@@ -173,9 +173,10 @@ def test_unknown_ids_get_did_you_mean(engine: Engine, area: str) -> None:
     with pytest.raises(NotFoundError) as err:
         engine.report_task(area, "schwerpunktzeil", actor="mia")
     assert "did you mean 'schwerpunktziel'?" in err.value.message
-    with pytest.raises(NotFoundError) as err:
+    with pytest.raises(InvalidInputError) as wrong:  # the area exists; the trigger given is wrong
         engine.fire(area, "cancell", actor="mia")
-    assert "did you mean 'cancel'?" in err.value.message
+    assert "did you mean 'cancel'?" in wrong.value.message
+    assert wrong.value.field == "trigger"
     with pytest.raises(NotFoundError) as err:
         engine.status("qqq", actor="mia")
     assert err.value.message == "no area 'qqq'"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.views import agreement_json
 
 from .app import cli
-from .area_cmds import agreement_json
 from .common import date_arg, json_option
 from .context import Ctx, pass_ctx
 from .output import day, echo, echo_json, kv, moment

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from regsam_flow.i18n import _, ngettext
+from regsam_flow.views import (
+    agreement_json,
+    area_created_json,
+    assignment_json,
+    next_json,
+    status_json,
+)
 
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .kg_view import kg_state_json, print_kg_state
+from .kg_view import print_kg_state
 from .output import date_de, day, echo, echo_json, kv, table, wrapped
 
 if TYPE_CHECKING:
     from regsam_flow.engine import AreaOverview
-    from regsam_flow.model import Agreement, AreaStatus, NextStep
+    from regsam_flow.model import NextStep
 
 __all__ = ["agreement_json", "area", "next_json", "print_next"]
 
@@ -66,15 +73,7 @@ def area_create(
         workflow_version=workflow_version,
     )
     if obj.json:
-        echo_json(
-            {
-                "area": a.id,
-                "name": a.name,
-                "workflow": a.workflow,
-                "workflow_version": a.workflow_version,
-                "state": a.state,
-            }
-        )
+        echo_json(area_created_json(a))
     else:
         echo(
             _("Created {area} ({name}) on {workflow} v{version}, phase {state}.").format(
@@ -125,7 +124,7 @@ def area_unassign(obj: Ctx, area_id: str, role: str, user_id: str) -> None:
 def _change_assignment(obj: Ctx, area_id: str, role: str, user_id: str, add: bool) -> None:
     (obj.engine.assign if add else obj.engine.unassign)(area_id, role, user_id, actor=obj.user)
     if obj.json:
-        echo_json({"area": area_id, "role": role, "user": user_id, "assigned": add})
+        echo_json(assignment_json(area_id, role, user_id, add))
     elif add:
         echo(_("{user} is now {role} in {area}.").format(user=user_id, role=role, area=area_id))
     else:
@@ -227,7 +226,7 @@ def area_show(obj: Ctx, area_id: str) -> None:
     st = obj.engine.status(area_id, actor=obj.user)
     kg = obj.engine.kg_state(area_id, actor=obj.user)
     if obj.json:
-        echo_json({**status_json(st), "kg": kg_state_json(kg)})
+        echo_json(status_json(st, kg))
         return
     a = st.area
     ag = st.agreement
@@ -317,40 +316,3 @@ def print_next(steps: list[NextStep], ended: str | None = None) -> None:
         echo(f"  {s.trigger} -> {s.dest}: {flag}{extra}")
         for b in s.blockers:
             echo(wrapped(f"{b.code}: {b.message}", 6))
-
-
-def agreement_json(ag: Agreement | None) -> dict[str, Any] | None:
-    if ag is None:
-        return None
-    out: dict[str, Any] = {"version": ag.version, **ag.fields()}
-    out["signed_by"] = sorted(ag.signatures)
-    out["signatures"] = dict(ag.signatures)
-    out["missing"] = ag.missing_fields()
-    out["created_at"] = ag.created_at.isoformat() if ag.created_at else None
-    out["created_by"] = ag.created_by
-    return out
-
-
-def next_json(steps: list[NextStep]) -> list[dict[str, Any]]:
-    return [s.to_dict() for s in steps]
-
-
-def status_json(st: AreaStatus) -> dict[str, Any]:
-    a = st.area
-    return {
-        "area": a.id,
-        "name": a.name,
-        "district": a.district,
-        "workflow": a.workflow,
-        "workflow_version": a.workflow_version,
-        "state": a.state,
-        "state_title": st.state_title,
-        "final": st.final,
-        "version": a.version,
-        "roles": st.roles,
-        "agreement": agreement_json(st.agreement),
-        "tasks": [t.to_dict() for t in st.tasks],
-        "next": next_json(st.next),
-        "fields": st.fields,
-        "votes": [v.to_dict() for v in st.votes],
-    }

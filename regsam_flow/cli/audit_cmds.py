@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.views import head_json
 
 from .app import cli
 from .common import json_option, parse_when_arg
@@ -205,6 +206,6 @@ def audit_head(obj: Ctx) -> None:
     obj.engine.get_person(obj.user, actor=obj.user)
     head = obj.engine.head()
     if obj.json:
-        echo_json({"entries": head.entries, "hash": head.hash, "head": str(head)})
+        echo_json(head_json(head))
     else:
         echo(str(head))

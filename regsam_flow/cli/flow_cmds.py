@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.views import fire_result_json, next_json
 
 from .app import cli
-from .area_cmds import next_json, print_next
+from .area_cmds import print_next
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
 from .kg_view import print_kg_state
@@ -23,18 +24,7 @@ __all__ = ["advance", "as_of", "transition", "why"]
 
 def _result(obj: Ctx, r: FireResult) -> None:
     if obj.json:
-        echo_json(
-            {
-                "area": r.area,
-                "trigger": r.trigger,
-                "fired": r.fired,
-                "from_state": r.from_state,
-                "to_state": r.to_state,
-                "role": r.role,
-                "missing": list(r.missing),
-                "seq": r.seq,
-            }
-        )
+        echo_json(fire_result_json(r))
     elif r.fired:
         echo(
             _("{area}: {source} -> {dest} ({trigger}, as {role}).").format(

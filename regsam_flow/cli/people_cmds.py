@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.views import person_json
 
 from .app import cli
 from .common import json_option
@@ -43,7 +44,7 @@ def user_add(
         user_id, actor=obj.user, name=name, email=email, org=org, admin=admin, auditor=auditor
     )
     if obj.json:
-        echo_json(_person(p))
+        echo_json(person_json(p))
     else:
         echo(_("Added {user} ({name}).").format(user=p.id, name=p.name))
 
@@ -65,7 +66,7 @@ def user_promote(obj: Ctx, user_id: str, admin: bool, auditor: bool) -> None:
         raise click.UsageError(_("say which role: --admin and/or --auditor"))
     p = obj.engine.promote(user_id, actor=obj.user, admin=admin, auditor=auditor)
     if obj.json:
-        echo_json(_person(p))
+        echo_json(person_json(p))
     else:
         if p.admin and p.auditor:
             echo(_("{user} is admin and auditor.").format(user=p.id))
@@ -98,7 +99,7 @@ def user_mail(obj: Ctx, user_id: str, decisions: bool | None) -> None:
         raise click.UsageError(_("say which: --decisions or --no-decisions"))
     p = obj.engine.set_decision_mails(user_id, decisions, actor=obj.user)
     if obj.json:
-        echo_json(_person(p))
+        echo_json(person_json(p))
     elif p.decision_mails:
         echo(_("{user} gets the KG meetings' decisions by mail.").format(user=p.id))
     else:
@@ -117,7 +118,7 @@ def user_list(obj: Ctx) -> None:
     """
     people = obj.engine.list_people(actor=obj.user)
     if obj.json:
-        echo_json([_person(p) for p in people])
+        echo_json([person_json(p) for p in people])
         return
     table(
         [_("user"), _("name"), _("email"), _("org"), _("global"), _("decisions")],
@@ -133,10 +134,3 @@ def user_list(obj: Ctx) -> None:
             for p in people
         ],
     )
-
-
-def _person(p: object) -> dict[str, object]:
-    from dataclasses import asdict, is_dataclass
-
-    assert is_dataclass(p) and not isinstance(p, type)
-    return asdict(p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from regsam_flow.i18n import N_, _, ngettext
+from regsam_flow.views import review_json
 
 from .app import cli
 from .common import delivery_target, json_option, parse_when_arg
@@ -63,13 +64,7 @@ def review(
     )
     ag = obj.engine.agreement(area_id, actor=obj.user)
     if obj.json:
-        echo_json(
-            {
-                "area": area_id,
-                "decision": "continue" if cont else "end",
-                "next_review": ag.review.isoformat() if cont and ag and ag.review else None,
-            }
-        )
+        echo_json(review_json(area_id, "continue" if cont else "end", ag))
     elif cont:
         echo(
             _(
@@ -108,7 +103,14 @@ def reminders_list(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([r.to_dict() for r in rems])
         return
     rows = [
-        [r.id, r.area, moment(r.due_at), _kind(r.kind, r.offset_days), status_label(r.status), _note(r)]
+        [
+            r.id,
+            r.area,
+            moment(r.due_at),
+            _kind(r.kind, r.offset_days),
+            status_label(r.status),
+            _note(r),
+        ]
         for r in rems
     ]
     headers = [_("id"), _("area"), _("due"), _("kind"), _("status"), _("note")]
@@ -175,7 +177,14 @@ def reminders_mails(obj: Ctx, area_id: str | None, status: str | None) -> None:
         echo_json([m.to_dict() for m in mails])
         return
     rows = [
-        [m.id, m.area, moment(m.due_at), _mail_kind(m.kind, m.ref), status_label(m.status), _progress(m)]
+        [
+            m.id,
+            m.area,
+            moment(m.due_at),
+            _mail_kind(m.kind, m.ref),
+            status_label(m.status),
+            _progress(m),
+        ]
         for m in mails
     ]
     table(

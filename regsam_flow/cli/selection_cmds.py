@@ -8,9 +8,10 @@ import click
 
 from regsam_flow.i18n import _
 from regsam_flow.kg_views import assessment_json, ballot_json, candidate_json, decision_json
+from regsam_flow.views import status_json
 
 from .app import cli
-from .area_cmds import print_next, status_json
+from .area_cmds import print_next
 from .common import json_option
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json, kv, table

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from regsam_flow.i18n import _
+from regsam_flow.views import task_reopened_json, task_reported_json
 
 from .app import cli
 from .common import json_option
@@ -84,16 +85,7 @@ def task_done(obj: Ctx, area_id: str, task_id: str, note: str) -> None:
     """
     st = obj.engine.report_task(area_id, task_id, actor=obj.user, note=note)
     if obj.json:
-        echo_json(
-            {
-                "area": area_id,
-                "task": task_id,
-                "done": True,
-                "done_by": st.done_by,
-                "done_at": st.done_at.isoformat() if st.done_at else None,
-                "note": st.note,
-            }
-        )
+        echo_json(task_reported_json(area_id, task_id, st))
     else:
         echo(
             _("Task {task} of {area} reported done by {who}.").format(
@@ -118,6 +110,6 @@ def task_reopen(obj: Ctx, area_id: str, task_id: str, reason: str) -> None:
     """
     obj.engine.reopen_task(area_id, task_id, actor=obj.user, reason=reason)
     if obj.json:
-        echo_json({"area": area_id, "task": task_id, "done": False, "reason": reason})
+        echo_json(task_reopened_json(area_id, task_id, reason))
     else:
         echo(_("Task {task} of {area} is open again.").format(task=task_id, area=area_id))

@@ -65,24 +65,15 @@ def _overview(obj: Ctx) -> list[dict[str, Any]]:
     import hashlib
     from pathlib import Path
 
+    from regsam_flow.views import deployed_workflow_json
+
     engine = obj.engine
     deployed = engine.workflows
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     for w in deployed.all():
         stored = deployed.stored(w.name, w.version)
         assert stored is not None
-        rows[w.key] = {
-            "name": w.name,
-            "version": w.version,
-            "title": w.definition.title,
-            "states": len(w.definition.states),
-            "deployed": True,
-            "status": "deployed",
-            "source": stored.source,
-            "hash": stored.hash,
-            "deployed_by": stored.deployed_by,
-            "file": None,
-        }
+        rows[w.key] = deployed_workflow_json(w, stored)
     for w in engine.local_workflows.all():
         row = rows.get(w.key)
         if row is None:

@@ -385,6 +385,12 @@ class Engine:
         a deployed definition never changes."""
         return self._definitions.deploy_workflow(path, actor=actor)
 
+    def deploy_workflow_text(self, text: str, *, source: str, actor: str) -> tuple[Workflow, bool]:
+        """:meth:`deploy_workflow` for a definition given as its text (a
+        front end that received it, e.g. the service); ``source`` is the
+        file name it came as (recorded with it, named in its errors)."""
+        return self._definitions.deploy_text(text, source, actor=actor)
+
     def migrate_area(
         self,
         area_id: str,
@@ -394,6 +400,7 @@ class Engine:
         dry_run: bool = False,
         reason: str = "",
         workflow: str | None = None,
+        expected_version: int | None = None,
     ) -> MigrationPlan:
         """Move a running area to another deployed version (higher or lower)
         of its workflow (admins or the area's moderation; audited as
@@ -403,9 +410,17 @@ class Engine:
         step under the target's rules; with problems nothing moves
         (:class:`BlockedError` naming them all).  ``dry_run``: only the
         plan, nothing written.  ``workflow``, if given, must be the area's
-        (else ``workflow_differs``).  See :mod:`.migration` for the rules."""
+        (else ``workflow_differs``).  ``expected_version``: the area's version
+        the caller saw (a move of another: :class:`ConflictError`).  See
+        :mod:`.migration` for the rules."""
         return self._migration.migrate_area(
-            area_id, to_version, actor=actor, dry_run=dry_run, reason=reason, workflow=workflow
+            area_id,
+            to_version,
+            actor=actor,
+            dry_run=dry_run,
+            reason=reason,
+            workflow=workflow,
+            expected_version=expected_version,
         )
 
     # ------------------------------------------------------------------- areas
@@ -480,14 +495,37 @@ class Engine:
         """The area, if ``actor`` may see it (else: no such area)."""
         return self._areas.get_area(area_id, actor=actor)
 
-    def assign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
+    def assign(
+        self,
+        area_id: str,
+        role: str,
+        person_id: str,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> None:
         """Give ``person_id`` a role in the area.  Admins assign any role; the
-        area's moderation may assign steering, provider and sbh."""
-        return self._areas.assign(area_id, role, person_id, actor=actor)
+        area's moderation may assign steering, provider and sbh.
+        ``expected_version``: the area's version the caller saw (else
+        :class:`ConflictError`, nothing written)."""
+        return self._areas.assign(
+            area_id, role, person_id, actor=actor, expected_version=expected_version
+        )
 
-    def unassign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
-        """Take a role in the area away from ``person_id`` (same rights as assign)."""
-        return self._areas.unassign(area_id, role, person_id, actor=actor)
+    def unassign(
+        self,
+        area_id: str,
+        role: str,
+        person_id: str,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> None:
+        """Take a role in the area away from ``person_id`` (same rights as
+        assign; ``expected_version`` as there)."""
+        return self._areas.unassign(
+            area_id, role, person_id, actor=actor, expected_version=expected_version
+        )
 
     # -------------------------------------------------------------- agreements
     def agreement(
@@ -727,14 +765,22 @@ class Engine:
         decision: str,
         next_review: date | str | None = None,
         reason: str = "",
+        expected_version: int | None = None,
     ) -> None:
         """Record the decision taken at the review date: ``continue`` (with
         the next review date, an agreement amendment; a date or its text,
         ISO or German) or ``end``.  It stops
         the reminders for that date.  Returns nothing: the decision is in the
-        audit log, a new review date in the agreement (:meth:`agreement`)."""
+        audit log, a new review date in the agreement (:meth:`agreement`).
+        ``expected_version``: the area's version the caller saw (else
+        :class:`ConflictError`, nothing written)."""
         return self._reminders.review(
-            area_id, actor=actor, decision=decision, next_review=next_review, reason=reason
+            area_id,
+            actor=actor,
+            decision=decision,
+            next_review=next_review,
+            reason=reason,
+            expected_version=expected_version,
         )
 
     def reminders(

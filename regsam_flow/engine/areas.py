@@ -22,7 +22,7 @@ from ..model import (
 from ..parties import new_role
 from ..validation import check_id, check_text
 from ..workflows import Workflow
-from .access import MODERATION_ASSIGNS, area_for, bump, person, refuse_if_final
+from .access import MODERATION_ASSIGNS, area_for, bump, expect, person, refuse_if_final
 from .context import EngineContext, Tx
 from .creation import insert_area
 from .fields import clean_fields, write_fields
@@ -81,18 +81,43 @@ class AreaService:
         with self.ctx.read() as uow:
             return area_for(self.ctx, uow, area_id, actor)[0]
 
-    def assign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
+    def assign(
+        self,
+        area_id: str,
+        role: str,
+        person_id: str,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> None:
         """Give ``person_id`` a role in the area.  Admins assign any role; the
         area's moderation may assign steering, provider and sbh."""
-        self._assignment(area_id, role, person_id, actor, add=True)
+        self._assignment(area_id, role, person_id, actor, True, expected_version)
 
-    def unassign(self, area_id: str, role: str, person_id: str, *, actor: str) -> None:
+    def unassign(
+        self,
+        area_id: str,
+        role: str,
+        person_id: str,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> None:
         """Take a role in the area away from ``person_id`` (same rights as assign)."""
-        self._assignment(area_id, role, person_id, actor, add=False)
+        self._assignment(area_id, role, person_id, actor, False, expected_version)
 
-    def _assignment(self, area_id: str, role: str, person_id: str, actor: str, add: bool) -> None:
+    def _assignment(
+        self,
+        area_id: str,
+        role: str,
+        person_id: str,
+        actor: str,
+        add: bool,
+        expected_version: int | None,
+    ) -> None:
         with self.ctx.write() as tx:
             area, me, my_roles, assignments = area_for(self.ctx, tx.uow, area_id, actor)
+            expect(area, expected_version)
             wf = self.ctx.workflow(area)
             _check_role(wf, role)
             may = me.admin or ("moderation" in my_roles and role in MODERATION_ASSIGNS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InvalidWorkflowError, NotAllowedError
+from ..errors import InvalidInputError, InvalidWorkflowError, NotAllowedError
 from ..i18n import _
 from ..model import StoredWorkflow
 from ..shipped import SYSTEM_ACTOR
@@ -38,8 +38,17 @@ class DefinitionService:
 
     def deploy_workflow(self, path: Path | str, *, actor: str) -> tuple[Workflow, bool]:
         """Deploy a definition file (see :meth:`Engine.deploy_workflow`)."""
-        text = read_definition(path)
-        wf = parse_workflow(text, str(path), self.ctx.guards)
+        return self.deploy_text(read_definition(path), str(path), actor=actor)
+
+    def deploy_text(self, text: str, source: str, *, actor: str) -> tuple[Workflow, bool]:
+        """Deploy a definition given as text (see :meth:`Engine.deploy_workflow_text`)."""
+        name = Path(source).name
+        if not name.strip():
+            raise InvalidInputError(
+                _("source: give the definition's file name, such as my-workflow.yaml"),
+                field="source",
+            )
+        wf = parse_workflow(text, source, self.ctx.guards)
         with self.ctx.write() as tx:
             me = person(self.ctx, tx.uow, actor)
             if not me.admin:
@@ -49,7 +58,7 @@ class DefinitionService:
                     ),
                     actor=actor,
                 )
-            new = deploy(tx, wf, text, Path(path).name, actor, "admin")
+            new = deploy(tx, wf, text, name, actor, "admin")
         if new:
             self.ctx.forget_workflows()  # read again, with the new one
         return wf, new

@@ -37,7 +37,7 @@ from ..model import AreaAggregate, AreaChange, MigrationPlan
 from ..ports import UnitOfWork
 from ..validation import check_text
 from ..workflows import Workflow
-from .access import aggregate_for, person, you_are
+from .access import aggregate_for, expect, person, you_are
 from .catalogue import kg_facts_in
 from .context import EngineContext, Tx
 from .fields import parse_field_value
@@ -64,6 +64,7 @@ class MigrationService:
         dry_run: bool = False,
         reason: str = "",
         workflow: str | None = None,
+        expected_version: int | None = None,
     ) -> MigrationPlan:
         """The plan of moving the area to ``to_version``; unless ``dry_run``,
         the move (refused with every problem if there are any)."""
@@ -83,6 +84,7 @@ class MigrationService:
             return replace(self._plan(agg, to_version, actor, roles, workflow, kg), dry_run=True)
         with self.ctx.write() as tx:
             agg = self._allowed(tx.uow, area_id, actor)
+            expect(agg.area, expected_version)
             kg = kg_facts_in(tx.uow, area_id)
             plan = self._plan(agg, to_version, actor, agg.roles_of(actor), workflow, kg)
             if not plan.can_move:

@@ -14,7 +14,7 @@ from ..ports import Recipient, ReminderNotice
 from ..schedule import backoff, next_overdue
 from ..validation import check_text
 from ..workflows import Workflow
-from .access import area_for, bump, member, person, pick_role
+from .access import area_for, bump, expect, member, person, pick_role
 from .agreements import store_agreement
 from .context import EngineContext, Tx
 from .delivery import LEASE, SYSTEM, error_text, failure_change, lease_end, worker_name
@@ -111,6 +111,7 @@ class ReminderService:
         decision: str,
         next_review: date | str | None = None,
         reason: str = "",
+        expected_version: int | None = None,
     ) -> None:
         """Record a review-date decision (see :meth:`Engine.review`)."""
         from ..dates import check_date, parse_date
@@ -133,6 +134,7 @@ class ReminderService:
             area, wf, roles = member(
                 self.ctx, tx.uow, area_id, actor, AGREEMENT_SIGNERS, _("record a review decision")
             )
+            expect(area, expected_version)
             ag = tx.uow.get_agreement(area_id)
             if ag is None or ag.review is None:
                 raise BlockedError(

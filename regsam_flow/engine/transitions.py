@@ -9,8 +9,8 @@ from ..errors import (
     BlockedError,
     Blocker,
     ConflictError,
+    InvalidInputError,
     NotAllowedError,
-    NotFoundError,
 )
 from ..guards import KG_GUARDS, NO_KG_FACTS, GuardContext
 from ..i18n import _
@@ -274,7 +274,7 @@ def fire_in(
     if t is None:
         if not wf.has_trigger(trigger):
             triggers = sorted({x.trigger for x in wf.definition.transitions})
-            raise NotFoundError(
+            raise InvalidInputError(
                 _(
                     "workflow {workflow} has no transition '{trigger}'{suggestion} "
                     "(it has: {triggers})"
@@ -284,8 +284,7 @@ def fire_in(
                     triggers=", ".join(triggers),
                     suggestion=did_you_mean(trigger, triggers),
                 ),
-                kind="transition",
-                key=trigger,
+                field="trigger",
             )
         raise BlockedError(
             _("'{trigger}' is not possible from phase {state}").format(
