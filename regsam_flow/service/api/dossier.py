@@ -14,10 +14,13 @@ from .common import expected_version
 from .files import download_headers, read_body, safe_filename
 from .kg_deps import Eng, Who
 from .kg_schemas import DocumentCheckOut, FinalRecordOut, FinalStatusOut
+from .schemas import ERRORS
 
 __all__ = ["MAX_CHECK_BYTES", "router"]
 
-router = APIRouter(prefix="/api/v1/areas/{area}/dossier", tags=["Final documentation"])
+router = APIRouter(
+    prefix="/api/v1/areas/{area}/dossier", tags=["Final documentation"], responses=ERRORS
+)
 
 #: The largest file ``dossier/check`` reads (a rendered dossier is far smaller).
 MAX_CHECK_BYTES = 20 * 1024 * 1024

@@ -23,10 +23,11 @@ from .kg_schemas import (
     MeasureOut,
     RatingIn,
 )
+from .schemas import ERRORS
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/areas/{area}", tags=["KG catalogue"])
+router = APIRouter(prefix="/api/v1/areas/{area}", tags=["KG catalogue"], responses=ERRORS)
 
 GoalNumber = Annotated[int, Path(description="The goal's number in the catalogue.")]
 

@@ -17,10 +17,11 @@ from .common import Page, expected_version, page
 from .files import download_headers, read_body
 from .kg_deps import Eng, Paging, Who
 from .kg_schemas import AttachmentOut, MeetingIn, MeetingOut
+from .schemas import ERRORS
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/areas/{area}/meetings", tags=["KG meetings"])
+router = APIRouter(prefix="/api/v1/areas/{area}/meetings", tags=["KG meetings"], responses=ERRORS)
 
 MeetingId = Annotated[int, Path(description="The meeting's id.")]
 AttachmentId = Annotated[int, Path(description="The attachment's id.")]

@@ -12,10 +12,11 @@ from ...kg_views import order_json, resource_json
 from .common import Page, expected_version, page
 from .kg_deps import Eng, Paging, Who
 from .kg_schemas import OrderIn, OrderOut, ReportIn, ResourceIn, ResourceOut
+from .schemas import ERRORS
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/areas/{area}", tags=["KG orders"])
+router = APIRouter(prefix="/api/v1/areas/{area}", tags=["KG orders"], responses=ERRORS)
 
 OrderId = Annotated[int, Path(description="The order's id.")]
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter
 from ...kg_views import kg_facts_json, kg_state_json
 from .kg_deps import Eng, Who
 from .kg_schemas import KgFactsOut, KgStateOut
+from .schemas import ERRORS
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/areas/{area}", tags=["KG state"])
+router = APIRouter(prefix="/api/v1/areas/{area}", tags=["KG state"], responses=ERRORS)
 
 
 @router.get("/kg", response_model=KgStateOut, summary="The KG's state at a glance")

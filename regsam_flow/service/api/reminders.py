@@ -9,10 +9,11 @@ from fastapi import APIRouter, Path, Query, Request
 from .common import Page, page
 from .kg_deps import Eng, Paging, Who
 from .kg_schemas import KgMailOut, ReminderOut
+from .schemas import ERRORS
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/reminders", tags=["Reminders"])
+router = APIRouter(prefix="/api/v1/reminders", tags=["Reminders"], responses=ERRORS)
 
 AREA_QUERY = Query(None, description="Only those of this area.")
 

@@ -27,13 +27,14 @@ from .kg_schemas import (
     VoteIn,
     VoteOut,
 )
+from .schemas import ERRORS
 
 __all__ = ["areas", "router"]
 
 #: An area's fields and votes (any workflow that has them).
-areas = APIRouter(prefix="/api/v1/areas/{area}", tags=["Fields and votes"])
+areas = APIRouter(prefix="/api/v1/areas/{area}", tags=["Fields and votes"], responses=ERRORS)
 #: The candidates of the selection.
-router = APIRouter(prefix="/api/v1/selection", tags=["Selection"])
+router = APIRouter(prefix="/api/v1/selection", tags=["Selection"], responses=ERRORS)
 
 CandidateId = Annotated[str, Path(description="The candidate's id.")]
 
