@@ -564,3 +564,28 @@ def test_json_keys_and_values_equal_the_clis(
     assert client.get(f"{API}/inbox", headers=as_("mia")).json()["items"] == cli.json(
         "--lang", "de", "inbox", user="mia"
     )
+
+
+def test_invalid_input_is_named_in_the_callers_language(engine: Engine, area: str) -> None:
+    """Through the real service: a missing reason, an unknown field and a bad
+    date are named in German by default and in English when asked."""
+    from .api_app import ServiceClient
+
+    client = ServiceClient(engine)
+    reopen = f"{API}/areas/{area}/tasks/datenmaterial/reopen"
+    de = client.post(reopen, json={}, headers=as_("sven"))
+    assert (de.status_code, de.json()["field"]) == (422, "reason")
+    assert de.json()["message"] == "reason: fehlt"
+    en = client.post(reopen, json={}, headers=as_("sven", **{"Accept-Language": "en"}))
+    assert en.json()["message"] == "reason: is missing"
+    extra = client.post(reopen, json={"reason": "x", "grund": "y"}, headers=as_("sven"))
+    assert extra.json() == {
+        "error": "invalid_input",
+        "message": "grund: ist kein Feld dieser Anfrage",
+        "field": "grund",
+    }
+    date = client.patch(
+        f"{API}/areas/{area}/agreement", json={"review": "31.02.2027"}, headers=as_("mia")
+    )
+    assert date.json()["field"] == "review"
+    assert "31.02.2027" in date.json()["message"] and "Datum" in date.json()["message"]

@@ -91,7 +91,8 @@ class Authentication:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        with use_language(lang):  # checks of the input speak the caller's language too
+            await self.app(scope, receive, send)
 
     async def _authenticate(
         self, conn: HTTPConnection, state: dict[str, Any], lang: str

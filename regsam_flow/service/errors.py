@@ -17,6 +17,7 @@ conflict 409.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -122,13 +123,57 @@ async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _problem(error: Mapping[str, Any]) -> str:
+    """What is wrong with one input, in the reader's language (pydantic's
+    own sentence, which is English, only for kinds not named here)."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    msg = str(error.get("msg", ""))
+    if kind == "value_error":  # our own validators: the sentence is ours, translated
+        return msg.removeprefix("Value error, ")
+    texts = {
+        "missing": _("is missing"),
+        "extra_forbidden": _("is not a field of this request"),
+        "json_invalid": _("is not valid JSON"),
+        "model_attributes_type": _("must be a JSON object"),
+        "dict_type": _("must be a JSON object"),
+        "list_type": _("must be a list"),
+        "string_type": _("must be text"),
+        "int_type": _("must be a whole number"),
+        "int_parsing": _("must be a whole number"),
+        "bool_type": _("must be true or false"),
+        "bool_parsing": _("must be true or false"),
+        "string_too_short": _("is too short (at least {n} characters)"),
+        "string_too_long": _("is too long (at most {n} characters)"),
+        "too_short": _("has too few entries (at least {n})"),
+        "too_long": _("has too many entries (at most {n})"),
+        "greater_than_equal": _("must be at least {n}"),
+        "less_than_equal": _("must be at most {n}"),
+        "greater_than": _("must be more than {n}"),
+        "less_than": _("must be less than {n}"),
+        "literal_error": _("must be one of: {n}"),
+        "enum": _("must be one of: {n}"),
+    }
+    if kind not in texts:
+        return msg
+    n = next(
+        (
+            ctx[k]
+            for k in ("min_length", "max_length", "ge", "le", "gt", "lt", "expected")
+            if k in ctx
+        ),
+        "",
+    )
+    return texts[kind].format(n=n)
+
+
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": ""}
     field = _field_of(first.get("loc", ("body",)))
     with use_language(_language(request)):
-        message = _("{field}: {problem}").format(field=field, problem=first.get("msg", ""))
+        message = _("{field}: {problem}").format(field=field, problem=_problem(first))
     return JSONResponse(error_body("invalid_input", message, field=field), status_code=422)
 
 
