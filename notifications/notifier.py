@@ -48,7 +48,8 @@ class MailNotifier(Notifier):
 
     ``sender`` is the From address; ``template_dir`` a folder of templates
     searched before the shipped ones; ``clock`` dates the message (the
-    system clock by default).  A bad sender or template raises
+    system clock by default); ``cache_dir`` keeps the compiled templates
+    (see :class:`~.render.ReminderRenderer`).  A bad sender or template raises
     :class:`~regsam_flow.errors.InvalidInputError` here, not at sending time.
     """
 
@@ -58,10 +59,11 @@ class MailNotifier(Notifier):
         sender: str = DEFAULT_SENDER,
         template_dir: Path | str | None = None,
         clock: Clock | None = None,
+        cache_dir: Path | str | None = None,
     ) -> None:
         self.transport = transport
         self.sender = parse_address(sender, ENV_FROM)
-        self.renderer = ReminderRenderer(template_dir)
+        self.renderer = ReminderRenderer(template_dir, cache_dir)
         self.clock: Clock = clock or SystemClock()
 
     def __repr__(self) -> str:
@@ -107,4 +109,10 @@ def notifier_from_env(
     transport = transport_from_url(env.get(ENV_SMTP_URL), Path(data_dir) / "maildir")
     sender = (env.get(ENV_FROM) or "").strip() or DEFAULT_SENDER
     templates = (env.get(ENV_TEMPLATES) or "").strip() or None
-    return MailNotifier(transport, sender=sender, template_dir=templates, clock=clock)
+    return MailNotifier(
+        transport,
+        sender=sender,
+        template_dir=templates,
+        clock=clock,
+        cache_dir=Path(data_dir) / "cache" / "templates",
+    )

@@ -39,6 +39,7 @@ from jinja2 import (
     BaseLoader,
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -126,10 +127,15 @@ class ReminderRenderer:
 
     ``template_dir`` (optional) is searched first, then the package templates.
     All templates are compiled at once, so a broken template is reported when
-    the renderer is built, not at the first reminder.
+    the renderer is built, not at the first reminder.  With ``cache_dir`` the
+    compiled templates are kept there (Jinja2's bytecode cache, keyed by each
+    file's name and checked against its source), so a process that starts
+    again loads them instead of compiling them (``serve`` starts faster).
     """
 
-    def __init__(self, template_dir: Path | str | None = None) -> None:
+    def __init__(
+        self, template_dir: Path | str | None = None, cache_dir: Path | str | None = None
+    ) -> None:
         loaders: list[BaseLoader] = []
         if template_dir is not None:
             folder = Path(template_dir).expanduser()
@@ -150,6 +156,7 @@ class ReminderRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=_bytecode_cache(cache_dir),
         )
         self._env.filters["date"] = _date_filter
         self.check()
@@ -288,6 +295,19 @@ class ReminderRenderer:
         )
         msg["Content-Language"] = context["lang"]
         return msg
+
+
+def _bytecode_cache(folder: Path | str | None) -> FileSystemBytecodeCache | None:
+    """A bytecode cache in ``folder`` (made if missing, private); None
+    without a folder or if it cannot be made (then templates are compiled)."""
+    if folder is None:
+        return None
+    path = Path(folder)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(path))
 
 
 def render_reminder(
