@@ -51,8 +51,8 @@ FLASH_COOKIE = "rf_flash"
 ROLE_TITLES = {
     "moderation": N_("REGSAM moderation"),
     "social_planning": N_("social planning"),
-    "steering": N_("steering group"),
-    "provider": N_("provider"),
+    "steering": N_("steering area"),
+    "provider": N_("provider (institution)"),
     "sbh": N_("social citizen's office (SBH)"),
     "nominator": N_("nominator"),
     "regsam_member": N_("REGSAM member of the board"),
