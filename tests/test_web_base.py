@@ -122,7 +122,9 @@ def test_a_person_signs_in_finds_their_tasks_and_areas_and_signs_out(
 
     # at 360 px the table turns into labelled blocks
     page.set_viewport_size({"width": 360, "height": 800})
-    assert page.locator("table.list thead").bounding_box()["x"] < 0  # type: ignore[index]
+    page.wait_for_function("() => matchMedia('(max-width: 40rem)').matches")
+    head = page.locator("table.list thead")
+    assert head.evaluate("e => e.getBoundingClientRect().right") < 0  # the header row is gone
     label = page.locator("table.list td[data-label]").first
     assert label.evaluate("e => getComputedStyle(e, '::before').content") == '"Phase"'
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -146,7 +148,8 @@ def test_the_inbox_button_reports_the_task(svc: Service, engine: Engine) -> None
     form = page.locator(f'form[action="{REPORT}"]')
     form.get_by_label("Notiz (freiwillig)").fill("Ziel mit dem Träger abgestimmt")
     form.get_by_role("button", name="Als erledigt melden").click()
-    page.wait_for_load_state("load")
+    page.wait_for_url(re.compile(r"/areas/hasenbergl-nord"))  # the area page, after the report
+    expect(page.locator(".flash")).to_be_visible()
     task = next(t for t in engine.tasks("hasenbergl-nord", actor="mia") if t.id == TASK)
     assert task.done and task.done_by == "mia" and task.note == "Ziel mit dem Träger abgestimmt"
     entry = [e for e in engine.history(actor="root") if e.action == "task_reported"][-1]
