@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from regsam_flow import Engine
 
 from .browser import check_a11y, console_errors, new_page, shoot, signed_in_page, visit
-from .conftest import PEOPLE
+from .conftest import AGREEMENT, PEOPLE
 from .service_process import Service, served
 
 pytestmark = pytest.mark.sqlite_only("a server process on the test's SQLite file")
@@ -36,6 +36,7 @@ def svc(engine: Engine, area: str, db_url: str, tmp_path: Path) -> Iterator[Serv
     engine.create_area(HIDDEN, actor="root", name="Moosach-Bahnhof", district="10 Moosach")
     engine.assign(HIDDEN, "moderation", "sven", actor="root")
     engine.add_person("otto", actor="root", name="Otto Außenstehend", email=OTTO)
+    engine.set_agreement(area, actor="mia", **AGREEMENT)  # to be signed; review 15.07.2027
     with served(db_url, tmp_path / "home") as s:
         yield s
 
@@ -88,6 +89,9 @@ def test_a_person_signs_in_finds_their_tasks_and_areas_and_signs_out(
     assert form.locator("input[name=csrf_token]").get_attribute("value")
     version = engine.get_area("hasenbergl-nord", actor="mia").version
     assert form.locator("input[name=version]").get_attribute("value") == str(version)
+    sign = page.locator('form[action="/areas/hasenbergl-nord/agreement/sign"]')
+    expect(sign.get_by_role("button", name="Vereinbarung unterzeichnen")).to_be_visible()
+    assert sign.locator("input[name=version]").get_attribute("value") == str(version)
     first = page.locator("ol.tasks > li").first
     expect(first).to_contain_text("Hasenbergl-Nord")
     expect(first).to_contain_text("als REGSAM-Moderation")
@@ -101,6 +105,8 @@ def test_a_person_signs_in_finds_their_tasks_and_areas_and_signs_out(
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Hasenbergl-Nord")
     expect(rows.first).to_contain_text("Mia Moderatorin")
+    expect(rows.first).to_contain_text("15.07.2027")
+    expect(rows.first.locator(".badge")).to_have_text(re.compile(r"in \d+ Tagen"))
     assert "Moosach" not in main_text(page)
     checked(page, "areas")
     # the filters are a GET form; a bad number names the field and keeps it
@@ -176,9 +182,7 @@ def test_an_outsider_sees_no_area(svc: Service) -> None:
     assert "Nicht gefunden" in hidden and "Moosach" not in page.content()
 
 
-def test_a_form_post_without_the_right_csrf_token_is_refused(
-    svc: Service, engine: Engine
-) -> None:
+def test_a_form_post_without_the_right_csrf_token_is_refused(svc: Service, engine: Engine) -> None:
     page = signed_in_page(svc, MIA)
     token = page.locator("header input[name=csrf_token]").get_attribute("value")
     assert token
