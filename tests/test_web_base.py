@@ -120,14 +120,14 @@ def test_a_person_signs_in_finds_their_tasks_and_areas_and_signs_out(
     assert "Moosach" not in main_text(page)
     checked(page, "areas")
     # the filters are a GET form; a bad number names the field and keeps it
-    page.get_by_label("Überprüfung innerhalb von (Tagen)").fill("-3")
+    page.get_by_label("Überprüfung binnen (Tagen)").fill("-3")
     page.get_by_role("button", name="Filtern").click()
     assert "review_within=-3" in page.url
     expect(page.locator("#review_within-error")).to_be_visible()
-    assert page.get_by_label("Überprüfung innerhalb von (Tagen)").input_value() == "-3"
+    assert page.get_by_label("Überprüfung binnen (Tagen)").input_value() == "-3"
     checked(page, "areas-filter-error")
     page.get_by_label("Phase").select_option("diagnose")
-    page.get_by_label("Überprüfung innerhalb von (Tagen)").fill("")
+    page.get_by_label("Überprüfung binnen (Tagen)").fill("")
     page.get_by_role("button", name="Filtern").click()
     expect(page.locator("main")).to_contain_text("Kein Gebiet passt zu diesen Filtern.")
     page.get_by_role("link", name="Alle zeigen").click()
