@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from ...audit import parse_ts
 from ...dates import parse_when
 from ...errors import InvalidInputError
-from ...i18n import _, format_datetime
+from ...i18n import N_, _, format_datetime
 from ...model import AuditEntry
 from ..deps import Caller, caller, engine
 from .render import page
@@ -46,6 +46,57 @@ EXPORT_FIELDS = (
 )
 
 
+#: The kinds of audit entries, for people (the code stays in the export).
+ACTION_TITLES = {
+    "agreement_changed": N_("agreement changed"),
+    "agreement_signed": N_("agreement signed"),
+    "api_token_created": N_("API token created"),
+    "api_token_revoked": N_("API token revoked"),
+    "approval": N_("approval given"),
+    "area_created": N_("area created"),
+    "assigned": N_("role assigned"),
+    "attachment_added": N_("attachment added"),
+    "catalogue_adopted": N_("catalogue adopted"),
+    "fields_set": N_("fields set"),
+    "final_documentation_recorded": N_("final documentation recorded"),
+    "goal_added": N_("goal added"),
+    "goal_rated": N_("goal rated"),
+    "kg_mail_cancelled": N_("KG mail cancelled"),
+    "kg_mail_failed": N_("KG mail failed"),
+    "kg_mail_sent": N_("KG mail sent"),
+    "mail_preference_changed": N_("mail preference changed"),
+    "measure_added": N_("measure added"),
+    "meeting_planned": N_("meeting planned"),
+    "meeting_recorded": N_("meeting recorded"),
+    "order_issued": N_("work order issued"),
+    "order_reported": N_("work order reported"),
+    "person_added": N_("person added"),
+    "person_promoted": N_("global role given"),
+    "reminder_failed": N_("reminder failed"),
+    "reminder_requeued": N_("reminder queued again"),
+    "reminder_restored": N_("reminder restored"),
+    "reminder_sent": N_("reminder sent"),
+    "resource_added": N_("missing resource recorded"),
+    "review_decided": N_("review decided"),
+    "signed_in": N_("signed in"),
+    "signed_out": N_("signed out"),
+    "signed_out_everywhere": N_("signed out everywhere"),
+    "task_reopened": N_("task reopened"),
+    "task_reported": N_("task reported"),
+    "transition": N_("phase changed"),
+    "unassigned": N_("role taken away"),
+    "vote_cast": N_("vote cast"),
+    "workflow_deployed": N_("workflow deployed"),
+    "workflow_migrated": N_("area moved to another version"),
+}
+
+
+def action_title(action: str) -> str:
+    """An entry's kind as people read it (its code if it has no title)."""
+    title = ACTION_TITLES.get(action)
+    return _(title) if title else action
+
+
 def _moment(text: str, field: str, *, end_of_day: bool = False) -> datetime | None:
     text = text.strip()
     if not text:
@@ -71,6 +122,7 @@ def _rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
             "role": e.role,
             "area": e.area,
             "action": e.action,
+            "action_title": action_title(e.action),
             "what": _what(e),
         }
         for e in entries
@@ -102,7 +154,10 @@ def _log_page(
         except InvalidInputError as err:
             errors[err.field or "since"] = str(err)
             status_code = 422
-        kinds = sorted({e.action for e in eng.history(actor=who.person)})
+        kinds = sorted(
+            ((a, action_title(a)) for a in {e.action for e in eng.history(actor=who.person)}),
+            key=lambda k: k[1].lower(),
+        )
         if typed["kind"]:
             entries = [e for e in entries if e.action == typed["kind"]]
         entries.reverse()  # newest first

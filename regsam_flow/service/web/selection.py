@@ -33,6 +33,10 @@ def _yes_no(value: Any) -> Any:
     return value
 
 
+def _place(order: list[str], key: str) -> int:
+    return order.index(key) if key in order else len(order)
+
+
 def _candidate_view(request: Request, who: Caller, c: Any) -> dict[str, Any]:
     """What the page shows of one candidate, and the forms for this person."""
     eng = engine(request)
@@ -57,8 +61,10 @@ def _candidate_view(request: Request, who: Caller, c: Any) -> dict[str, Any]:
             t = outgoing.get(trigger)
             if t is not None and mine & set(t.roles):
                 decisions.append((decision, t.title))
+    order = list(wf.fields)
     fields = [
-        (wf.fields[k].title if k in wf.fields else k, _yes_no(v)) for k, v in st.fields.items()
+        (wf.fields[k].title if k in wf.fields else k, _yes_no(v))
+        for k, v in sorted(st.fields.items(), key=lambda kv: _place(order, kv[0]))
     ]
     return {
         "id": c.id,
