@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from ...errors import InvalidInputError, RegsamFlowError
 from ...i18n import _
-from ..deps import Caller, caller, engine
+from ..api.params import Who
+from ..deps import Caller, engine
 from .render import page
 from .webcommon import done, failure, form_of, require_global
 
@@ -75,13 +76,13 @@ def _admin_page(
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def admin_page(request: Request, who: Caller = Depends(caller)) -> HTMLResponse:
+def admin_page(request: Request, who: Who) -> HTMLResponse:
     """People with their roles, add a person, the roles in every area."""
     return _admin_page(request, who)
 
 
 @router.post("/admin/people", response_model=None)
-async def add_person(request: Request, who: Caller = Depends(caller)) -> Response:
+async def add_person(request: Request, who: Who) -> Response:
     """Add a person (the engine checks id, name and e-mail)."""
     eng = engine(request)
     f = await form_of(request)
@@ -112,7 +113,7 @@ async def add_person(request: Request, who: Caller = Depends(caller)) -> Respons
 
 
 @router.post("/admin/areas/{area}/assignments", response_model=None)
-async def assign(area: str, request: Request, who: Caller = Depends(caller)) -> Response:
+async def assign(area: str, request: Request, who: Who) -> Response:
     """Give a person a role in the area (with the version the page showed)."""
     eng = engine(request)
     f = await form_of(request)
@@ -199,13 +200,13 @@ def _workflows_page(
 
 
 @router.get("/admin/workflows", response_class=HTMLResponse)
-def workflows_page(request: Request, who: Caller = Depends(caller)) -> HTMLResponse:
+def workflows_page(request: Request, who: Who) -> HTMLResponse:
     """The deployed definitions, deploy an upload, move an area."""
     return _workflows_page(request, who)
 
 
 @router.post("/admin/workflows", response_model=None)
-async def deploy(request: Request, who: Caller = Depends(caller)) -> Response:
+async def deploy(request: Request, who: Who) -> Response:
     """Deploy an uploaded YAML definition (a deployed version never changes)."""
     eng = engine(request)
     form = await request.form()
@@ -221,26 +222,20 @@ async def deploy(request: Request, who: Caller = Depends(caller)) -> Response:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise InvalidInputError(
-                    _("The file is not UTF-8 text."), field="file"
-                ) from None
+                raise InvalidInputError(_("The file is not UTF-8 text."), field="file") from None
             wf, new = eng.deploy_workflow_text(text, source=upload.filename, actor=who.person)
         except RegsamFlowError as err:
             status, _field, message = failure(err, "file")
-            return _workflows_page(
-                request, who, status_code=status, errors={"file": message}
-            )
+            return _workflows_page(request, who, status_code=status, errors={"file": message})
         if new:
             message = _("Workflow {name} version {version} is deployed.")
         else:
             message = _("Workflow {name} version {version} was deployed already with this text.")
-    return done(
-        request, "/admin/workflows", message.format(name=wf.name, version=wf.version)
-    )
+    return done(request, "/admin/workflows", message.format(name=wf.name, version=wf.version))
 
 
 @router.post("/admin/areas/{area}/migrate", response_model=None)
-async def migrate(area: str, request: Request, who: Caller = Depends(caller)) -> Response:
+async def migrate(area: str, request: Request, who: Who) -> Response:
     """First the plan (nothing written), then, confirmed, the move."""
     eng = engine(request)
     f = await form_of(request)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ...audit import parse_ts
@@ -20,7 +20,8 @@ from ...dates import parse_when
 from ...errors import InvalidInputError
 from ...i18n import N_, _, format_datetime
 from ...model import AuditEntry
-from ..deps import Caller, caller, engine
+from ..api.params import Who
+from ..deps import Caller, engine
 from .render import page
 from .webcommon import require_global
 
@@ -189,13 +190,13 @@ def _log_page(
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, who: Caller = Depends(caller)) -> HTMLResponse:
+def audit_page(request: Request, who: Who) -> HTMLResponse:
     """The log, newest first, filtered by area, person, period and kind."""
     return _log_page(request, who)
 
 
 @router.post("/audit/verify", response_class=HTMLResponse)
-def audit_verify(request: Request, who: Caller = Depends(caller)) -> HTMLResponse:
+def audit_verify(request: Request, who: Who) -> HTMLResponse:
     """Recompute the chain and show the result (changes nothing)."""
     eng = engine(request)
     with who.acting():
@@ -207,16 +208,17 @@ def audit_verify(request: Request, who: Caller = Depends(caller)) -> HTMLRespons
 def export_lines(entries: list[AuditEntry]) -> Iterator[str]:
     """Each entry's stored fields exactly as hashed, then the head."""
     for e in entries:
-        yield json.dumps(
-            {name: getattr(e, name) for name in EXPORT_FIELDS}, ensure_ascii=False
-        ) + "\n"
+        yield (
+            json.dumps({name: getattr(e, name) for name in EXPORT_FIELDS}, ensure_ascii=False)
+            + "\n"
+        )
     last = entries[-1] if entries else None
     head = {"count": last.seq if last else 0, "hash": last.hash if last else ""}
     yield json.dumps({"head": head}) + "\n"
 
 
 @router.get("/audit/export")
-def audit_export(request: Request, who: Caller = Depends(caller)) -> Response:
+def audit_export(request: Request, who: Who) -> Response:
     """The whole log as JSON lines, with its head as the last line."""
     eng = engine(request)
     with who.acting():
@@ -228,5 +230,3 @@ def audit_export(request: Request, who: Caller = Depends(caller)) -> Response:
         media_type="application/x-ndjson; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ...errors import InvalidInputError, RegsamFlowError
 from ...i18n import _
 from ...model import Nomination
-from ..deps import Caller, caller, engine
+from ..api.params import Who
+from ..deps import Caller, engine
 from .render import page
 from .webcommon import done, failure, form_of, me
 
@@ -118,7 +119,7 @@ def _selection_page(
 
 
 @router.get("/selection", response_class=HTMLResponse)
-def selection_page(request: Request, who: Caller = Depends(caller)) -> HTMLResponse:
+def selection_page(request: Request, who: Who) -> HTMLResponse:
     """The candidates of the round, and what this person may do."""
     return _selection_page(request, who)
 
@@ -142,7 +143,7 @@ def _back(candidate: str) -> str:
 
 
 @router.post("/selection/candidates", response_model=None)
-async def nominate(request: Request, who: Caller = Depends(caller)) -> Response:
+async def nominate(request: Request, who: Who) -> Response:
     """Nominate a candidate quarter (admins; the engine checks)."""
     eng = engine(request)
     f = await form_of(request)
@@ -170,13 +171,11 @@ async def nominate(request: Request, who: Caller = Depends(caller)) -> Response:
 
 def _confirmed(f: dict[str, str]) -> None:
     if f.get("confirm") != "yes":
-        raise InvalidInputError(
-            _("Please confirm: this cannot be undone."), field="confirm"
-        )
+        raise InvalidInputError(_("Please confirm: this cannot be undone."), field="confirm")
 
 
 @router.post("/selection/candidates/{candidate}/assessment", response_model=None)
-async def assess(candidate: str, request: Request, who: Caller = Depends(caller)) -> Response:
+async def assess(candidate: str, request: Request, who: Who) -> Response:
     """Record (part of) the assessment; complete, it concludes it."""
     eng = engine(request)
     f = await form_of(request)
@@ -205,7 +204,7 @@ async def assess(candidate: str, request: Request, who: Caller = Depends(caller)
 
 
 @router.post("/selection/candidates/{candidate}/votes", response_model=None)
-async def vote(candidate: str, request: Request, who: Caller = Depends(caller)) -> Response:
+async def vote(candidate: str, request: Request, who: Who) -> Response:
     """Cast this person's vote in the 4er-Gremium (confirmed first)."""
     eng = engine(request)
     f = await form_of(request)
@@ -231,7 +230,7 @@ async def vote(candidate: str, request: Request, who: Caller = Depends(caller)) 
 
 
 @router.post("/selection/candidates/{candidate}/decision", response_model=None)
-async def decide(candidate: str, request: Request, who: Caller = Depends(caller)) -> Response:
+async def decide(candidate: str, request: Request, who: Who) -> Response:
     """The ARGE's or the head's decision: select, reject, or pass it on."""
     eng = engine(request)
     f = await form_of(request)
@@ -240,9 +239,7 @@ async def decide(candidate: str, request: Request, who: Caller = Depends(caller)
             if not f.get("decision"):
                 raise InvalidInputError(_("Please choose a decision."), field="decision")
             _confirmed(f)
-            eng.decide(
-                candidate, f["decision"], actor=who.person, reason=f.get("reason", "")
-            )
+            eng.decide(candidate, f["decision"], actor=who.person, reason=f.get("reason", ""))
         except RegsamFlowError as err:
             return _refused(request, who, err, f, f"decide-{candidate}", "decision")
         message = _("Decision recorded: {candidate} is now {state}.").format(
