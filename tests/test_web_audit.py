@@ -277,3 +277,38 @@ def test_the_export_re_hashes_to_the_stored_chain(svc: Service, engine: Engine) 
         prev = e["hash"]
     assert [e["hash"] for e in entries] == [s.hash for s in stored]
     assert last == {"head": {"count": engine.head().entries, "hash": engine.head().hash}}
+
+
+def test_an_admin_deploys_a_definition_and_moves_an_area_after_seeing_the_plan(
+    svc: Service, engine: Engine, area: str, tmp_path: Path
+) -> None:
+    v2 = Path(__file__).resolve().parent.parent / "workflows" / "schwerpunktgebiet-v2.yaml"
+    v3 = tmp_path / "schwerpunktgebiet-v3.yaml"
+    v3.write_text(v2.read_text(encoding="utf-8").replace("\nversion: 2\n", "\nversion: 3\n"))
+    page = signed_in_page(svc, "root@regsam.example")
+    visit(page, "/admin/workflows", "workflows")
+    # no file: the field is named
+    assert submit(page, "form[action='/admin/workflows'] button[type=submit]") == 422
+    assert page.locator("#file-error").is_visible()
+    page.set_input_files("#file", str(v3))
+    assert submit(page, "form[action='/admin/workflows'] button[type=submit]") == 200
+    seen(page, "workflows-deployed")
+    assert "Version 3" in page.locator(".flash").inner_text()
+    fresh = Engine(svc.db_url)  # this process's engine keeps the definitions it read
+    try:
+        assert 3 in fresh.workflows.versions("schwerpunktgebiet")
+    finally:
+        fresh.close()
+
+    # the plan first: nothing moves until it is confirmed
+    page.click(f"#migrate-{area} summary")
+    page.select_option(f"#migrate-{area}-to", "3")
+    page.fill(f"#migrate-{area}-reason", "Neue Regeln")
+    assert submit(page, f"form[action='/admin/areas/{area}/migrate'] button") == 200
+    seen(page, "workflows-plan")
+    assert "Der Plan" in page.locator(f"#migrate-{area}").inner_text()
+    assert engine.get_area(area, actor="root").workflow_version == 1
+    page.check(f"#migrate-{area}-confirm")
+    assert submit(page, f"form[action='/admin/areas/{area}/migrate'] button") == 200
+    seen(page, "workflows-moved")
+    assert engine.get_area(area, actor="root").workflow_version == 3

@@ -14,7 +14,7 @@ from ...errors import InvalidInputError, RegsamFlowError
 from ...i18n import _
 from ..api.params import Who
 from ..deps import Caller, engine
-from .render import page
+from .render import page, role_titles
 from .webcommon import done, failure, form_of, require_global
 
 __all__ = ["router"]
@@ -139,7 +139,9 @@ async def assign(area: str, request: Request, who: Who) -> Response:
                 form=f"area-{area}",
             )
         message = _("{person} now holds the role {role} in {area}.").format(
-            person=f.get("person", ""), role=f.get("role", ""), area=area
+            person=f.get("person", ""),
+            role=role_titles().get(f.get("role", ""), f.get("role", "")),
+            area=area,
         )
     return done(request, f"/admin#area-{area}", message)
 
