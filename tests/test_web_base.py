@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from regsam_flow import Engine
+from regsam_flow.demo import SERVE_URL, SIGN_IN_EMAIL, run_demo
 
 from .browser import check_a11y, console_errors, new_page, shoot, signed_in_page, visit
 from .conftest import AGREEMENT, PEOPLE
@@ -62,6 +63,9 @@ def test_a_person_signs_in_finds_their_tasks_and_areas_and_signs_out(
     assert visit(page, "/") == 200 and page.url == svc.url + "/sign-in"  # 401 -> sign-in
     expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
     checked(page, "sign-in")
+    page.keyboard.press("Tab")  # the keyboard's first stop: the skip link, visible when focused
+    expect(page.get_by_role("link", name="Zum Inhalt springen")).to_be_focused()
+    expect(page.get_by_role("link", name="Zum Inhalt springen")).to_be_in_viewport()
     page.get_by_role("button", name="Anmeldelink schicken").click()  # nothing typed
     expect(page.locator("#email-error")).to_contain_text("E-Mail-Adresse")
     assert page.get_by_label("E-Mail-Adresse").get_attribute("aria-invalid") == "true"
@@ -71,7 +75,13 @@ def test_a_person_signs_in_finds_their_tasks_and_areas_and_signs_out(
     unknown = main_text(page).replace("niemand@regsam.example", "ADDRESS")
     assert "Sehen Sie in Ihre E-Mails" in unknown and "Maildir" in unknown
     checked(page, "sign-in-sent")
-    assert svc.mails() == []  # no mail for an unknown address, and the same page
+    assert svc.mails() == []  # no mail for an unknown address
+    visit(page, "/sign-in")
+    page.get_by_label("E-Mail-Adresse").fill(MIA)
+    page.get_by_role("button", name="Anmeldelink schicken").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sehen Sie in Ihre E-Mails")
+    assert main_text(page).replace(MIA, "ADDRESS") == unknown  # the same answer
+    assert len(svc.mails()) == 1
     page.context.close()
 
     page = signed_in_page(svc, MIA)
@@ -180,6 +190,31 @@ def test_an_outsider_sees_no_area(svc: Service) -> None:
     assert visit(page, "/areas/gibt-es-nicht") == 404
     assert main_text(page) == hidden
     assert "Nicht gefunden" in hidden and "Moosach" not in page.content()
+    # English on request (the browser's language)
+    with svc.client(headers={"Accept": "text/html", "Accept-Language": "en"}) as english:
+        shown = english.get("/sign-in")
+    assert '<html lang="en">' in shown.text and "Send me the sign-in link" in shown.text
+
+
+def test_the_demo_ends_with_how_to_open_it_in_the_browser(tmp_path: Path) -> None:
+    """The demo's closing lines: the command serving its database (with the
+    data folder whose Maildir gets the sign-in mail) and whom to sign in as;
+    done as they say, Gebiete shows the demo's area."""
+    lines: list[str] = []
+    folder = tmp_path / "demo"
+    run_demo(folder, out=lines.append).close()
+    serve = next(line.strip() for line in lines if line.endswith(" serve"))
+    found = re.fullmatch(r"REGSAM_FLOW_HOME=(\S+) regsam-flow --db (\S+) serve", serve)
+    assert found, serve
+    assert Path(found.group(1)) == folder
+    assert f"{SERVE_URL}/sign-in" in lines[-1] and SIGN_IN_EMAIL in lines[-1]
+    assert str(folder / "maildir") in lines[-1]
+    with served(found.group(2), Path(found.group(1))) as svc:
+        page = signed_in_page(svc, SIGN_IN_EMAIL)
+        visit(page, "/areas")
+        expect(page.locator("table.list tbody tr")).to_have_count(1)
+        expect(page.locator("table.list tbody tr")).to_contain_text("Hasenbergl-Nord")
+        checked(page, "demo-areas")
 
 
 def test_a_form_post_without_the_right_csrf_token_is_refused(svc: Service, engine: Engine) -> None:
@@ -195,8 +230,14 @@ def test_a_form_post_without_the_right_csrf_token_is_refused(svc: Service, engin
         assert "Die Änderung wurde abgelehnt" in r.text()
         r = page.request.post("/sign-out", form=form, headers=html, max_redirects=0)
         assert r.status == 403
-    # the same for a script that sends JSON without the header
-    r = page.request.post(REPORT, data=json.dumps({"note": "x"}), max_redirects=0)
+    # a multipart form with a wrong token, too
+    r = page.request.post(REPORT, multipart={"csrf_token": "x" * 64}, max_redirects=0)
+    assert r.status == 403 and r.json()["error"] == "csrf_failed"
+    # JSON is no form: the right token in a JSON body does not count, only the header
+    body = json.dumps({"note": "x", "csrf_token": token})
+    r = page.request.post(
+        REPORT, data=body, headers={"Content-Type": "application/json"}, max_redirects=0
+    )
     assert r.status == 403 and r.json()["error"] == "csrf_failed"
     # nothing was written, and the session still works
     assert engine.get_area("hasenbergl-nord", actor="mia").version == before
