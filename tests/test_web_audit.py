@@ -21,6 +21,7 @@ from regsam_flow import Engine
 from regsam_flow.audit import GENESIS, entry_hash
 
 from .browser import check_a11y, console_errors, shoot, signed_in_page
+from .databases import raw_connection
 from .service_process import Service, served, sign_in
 
 pytestmark = pytest.mark.sqlite_only
@@ -312,3 +313,14 @@ def test_an_admin_deploys_a_definition_and_moves_an_area_after_seeing_the_plan(
     assert submit(page, f"form[action='/admin/areas/{area}/migrate'] button") == 200
     seen(page, "workflows-moved")
     assert engine.get_area(area, actor="root").workflow_version == 3
+
+
+def test_verification_names_the_first_bad_entry(svc: Service, engine: Engine) -> None:
+    with raw_connection(svc.db_url) as db:  # an edit behind the engine's back
+        db.drop_append_only_triggers()
+        db.execute("UPDATE audit_log SET reason = 'nachträglich' WHERE seq = 5")
+    audrey = sign_in(svc, "audrey@regsam.example")
+    r = audrey.post("/audit/verify", headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    assert "nicht unverändert" in r.text
+    assert "Erster fehlerhafter Eintrag: Nummer 5." in r.text
