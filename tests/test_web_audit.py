@@ -324,3 +324,21 @@ def test_verification_names_the_first_bad_entry(svc: Service, engine: Engine) ->
     assert r.status_code == 200
     assert "nicht unverändert" in r.text
     assert "Erster fehlerhafter Eintrag: Nummer 5." in r.text
+
+
+def test_an_assignment_on_a_stale_page_says_someone_else_changed_the_area(
+    svc: Service, engine: Engine, area: str
+) -> None:
+    root = sign_in(svc, "root@regsam.example")
+    seen_version = engine.get_area(area, actor="root").version
+    engine.assign(area, "provider", "rita", actor="root")  # someone else, meanwhile
+    r = root.post(
+        f"/admin/areas/{area}/assignments",
+        data={"role": "provider", "person": "rolf", "version": str(seen_version)},
+        headers={"Accept": "text/html"},
+    )
+    assert r.status_code == 409
+    assert "Jemand anderes hat das Gebiet inzwischen geändert" in r.text
+    shown = r.text.split(f'id="area-{area}" open>', 1)[1].split("</details>", 1)[0]
+    assert "rita" in shown  # the area's roles as they are now, the form open
+    assert "rolf" not in engine.status(area, actor="root").roles["provider"]
