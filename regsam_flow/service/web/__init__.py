@@ -13,10 +13,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from .admin import router as admin_router
+from .audit import router as audit_router
 from .base import router as base_router
+from .selection import router as selection_router
 
 __all__ = ["WEB_ROUTERS"]
 
 WEB_ROUTERS: list[APIRouter] = [
     base_router,
+    audit_router,
+    admin_router,
+    selection_router,
 ]
