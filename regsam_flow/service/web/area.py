@@ -132,7 +132,9 @@ async def _act(
         values[multi] = "\n".join(str(v) for v in form.getlist(multi))
 
     def again(status: int, **kw: Any) -> Response:
-        return _show(request, eng, who, area, status_code=status, form=form_key, values=values, **kw)
+        return _show(
+            request, eng, who, area, status_code=status, form=form_key, values=values, **kw
+        )
 
     try:
         with who.acting():
@@ -191,7 +193,15 @@ async def reopen_task(
     with who.acting():
         done = _("The task is open again.")
     return await _act(
-        request, eng, who, area, f"task-reopen:{task}", call, done, anchor="tasks", fields=("reason",)
+        request,
+        eng,
+        who,
+        area,
+        f"task-reopen:{task}",
+        call,
+        done,
+        anchor="tasks",
+        fields=("reason",),
     )
 
 
@@ -200,7 +210,9 @@ AGREEMENT_NAMES = ("topic", "scope", "reasons", "partners", "terms", "duration",
 
 
 @router.post("/areas/{area}/agreement")
-async def set_agreement(area: str, request: Request, who: Caller = Who, eng: Engine = Eng) -> Response:
+async def set_agreement(
+    area: str, request: Request, who: Caller = Who, eng: Engine = Eng
+) -> Response:
     def call(form: FormData, version: int | None) -> None:
         current = eng.agreement(area, actor=who.person)
         changes: dict[str, Any] = {}
@@ -224,14 +236,18 @@ async def set_agreement(area: str, request: Request, who: Caller = Who, eng: Eng
 
 
 @router.post("/areas/{area}/agreement/sign")
-async def sign_agreement(area: str, request: Request, who: Caller = Who, eng: Engine = Eng) -> Response:
+async def sign_agreement(
+    area: str, request: Request, who: Caller = Who, eng: Engine = Eng
+) -> Response:
     def call(form: FormData, version: int | None) -> None:
         role = str(form.get("role", "")).strip() or None
         eng.sign_agreement(area, actor=who.person, role=role, expected_version=version)
 
     with who.acting():
         done = _("You signed the agreement.")
-    return await _act(request, eng, who, area, "sign", call, done, anchor="agreement", fields=("role",))
+    return await _act(
+        request, eng, who, area, "sign", call, done, anchor="agreement", fields=("role",)
+    )
 
 
 # ------------------------------------------------------------ transitions
@@ -244,9 +260,7 @@ async def fire(
     def call(form: FormData, version: int | None) -> None:
         a = eng.get_area(area, actor=who.person)
         wf = eng.workflows.get(a.workflow, a.workflow_version)
-        dest = next(
-            (t.dest for t in wf.outgoing.get(a.state, ()) if t.trigger == trigger), None
-        )
+        dest = next((t.dest for t in wf.outgoing.get(a.state, ()) if t.trigger == trigger), None)
         if dest is not None and wf.states[dest].final and form.get("confirm") != "yes":
             raise InvalidInputError(
                 _("Please confirm: this step cannot be undone."), field="confirm"
@@ -290,7 +304,9 @@ async def fire(
 
 # ---------------------------------------------------------------- the KG
 @router.post("/areas/{area}/meetings")
-async def record_meeting(area: str, request: Request, who: Caller = Who, eng: Engine = Eng) -> Response:
+async def record_meeting(
+    area: str, request: Request, who: Caller = Who, eng: Engine = Eng
+) -> Response:
     def call(form: FormData, version: int | None) -> None:
         eng.record_meeting(
             area,
@@ -334,7 +350,15 @@ async def add_goal(area: str, request: Request, who: Caller = Who, eng: Engine =
     with who.acting():
         done = _("The goal is added to the catalogue.")
     return await _act(
-        request, eng, who, area, "goal", call, done, anchor="catalogue", fields=("title", "description")
+        request,
+        eng,
+        who,
+        area,
+        "goal",
+        call,
+        done,
+        anchor="catalogue",
+        fields=("title", "description"),
     )
 
 
@@ -397,7 +421,9 @@ async def adopt(area: str, request: Request, who: Caller = Who, eng: Engine = En
 
 
 @router.post("/areas/{area}/goals/{goal}/rating")
-async def rate(area: str, goal: int, request: Request, who: Caller = Who, eng: Engine = Eng) -> Response:
+async def rate(
+    area: str, goal: int, request: Request, who: Caller = Who, eng: Engine = Eng
+) -> Response:
     def call(form: FormData, version: int | None) -> None:
         eng.rate_goal(
             area,
@@ -411,7 +437,15 @@ async def rate(area: str, goal: int, request: Request, who: Caller = Who, eng: E
     with who.acting():
         done = _("The goal is rated.")
     return await _act(
-        request, eng, who, area, f"rating:{goal}", call, done, anchor="catalogue", fields=("rating", "note")
+        request,
+        eng,
+        who,
+        area,
+        f"rating:{goal}",
+        call,
+        done,
+        anchor="catalogue",
+        fields=("rating", "note"),
     )
 
 
@@ -426,7 +460,9 @@ def _optional_int(form: FormData, name: str) -> int | None:
 
 
 @router.post("/areas/{area}/orders")
-async def issue_order(area: str, request: Request, who: Caller = Who, eng: Engine = Eng) -> Response:
+async def issue_order(
+    area: str, request: Request, who: Caller = Who, eng: Engine = Eng
+) -> Response:
     def call(form: FormData, version: int | None) -> None:
         meeting = _optional_int(form, "meeting")
         if meeting is None:
@@ -476,12 +512,22 @@ async def report_order(
     with who.acting():
         done = _("The work order's status is reported.")
     return await _act(
-        request, eng, who, area, f"order-report:{order}", call, done, anchor="orders", fields=("status", "note")
+        request,
+        eng,
+        who,
+        area,
+        f"order-report:{order}",
+        call,
+        done,
+        anchor="orders",
+        fields=("status", "note"),
     )
 
 
 @router.post("/areas/{area}/missing-resources")
-async def add_resource(area: str, request: Request, who: Caller = Who, eng: Engine = Eng) -> Response:
+async def add_resource(
+    area: str, request: Request, who: Caller = Who, eng: Engine = Eng
+) -> Response:
     def call(form: FormData, version: int | None) -> None:
         eng.add_missing_resource(
             area,
@@ -494,7 +540,15 @@ async def add_resource(area: str, request: Request, who: Caller = Who, eng: Engi
     with who.acting():
         done = _("The missing resource is documented.")
     return await _act(
-        request, eng, who, area, "resource", call, done, anchor="resources", fields=("text", "estimate")
+        request,
+        eng,
+        who,
+        area,
+        "resource",
+        call,
+        done,
+        anchor="resources",
+        fields=("text", "estimate"),
     )
 
 
@@ -526,7 +580,9 @@ async def review(area: str, request: Request, who: Caller = Who, eng: Engine = E
 
 
 @router.post("/areas/{area}/dossier/final")
-async def record_final(area: str, request: Request, who: Caller = Who, eng: Engine = Eng) -> Response:
+async def record_final(
+    area: str, request: Request, who: Caller = Who, eng: Engine = Eng
+) -> Response:
     def call(form: FormData, version: int | None) -> None:
         eng.record_final_document(
             area, format=str(form.get("format", "html")), actor=who.person, expected_version=version

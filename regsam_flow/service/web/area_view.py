@@ -167,14 +167,17 @@ def _when(at: str) -> str:
         return at
 
 
-def _timeline(entries: list[AuditEntry], names: dict[str, str], titles: dict[str, str]) -> list[dict[str, str]]:
+def _timeline(
+    entries: list[AuditEntry], names: dict[str, str], titles: dict[str, str]
+) -> list[dict[str, str]]:
     out = []
     for e in reversed(entries):
         label = _(ACTION_LABELS[e.action]) if e.action in ACTION_LABELS else e.action
         detail = ""
         if e.action == "transition" and e.to_state:
             detail = _("{source} → {dest}").format(
-                source=titles.get(e.from_state, e.from_state), dest=titles.get(e.to_state, e.to_state)
+                source=titles.get(e.from_state, e.from_state),
+                dest=titles.get(e.to_state, e.to_state),
             )
         elif e.trigger:
             detail = e.trigger
@@ -219,26 +222,34 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
                 "role": role,
                 "label": role_label(role),
                 "people": [
-                    {"id": pid, "name": names.get(pid, pid), "org": people[pid].org if pid in people else ""}
+                    {
+                        "id": pid,
+                        "name": names.get(pid, pid),
+                        "org": people[pid].org if pid in people else "",
+                    }
                     for pid in pids
                 ],
             }
             for role, pids in st.roles.items()
         ]
-        area_people = sorted({pid for pids in st.roles.values() for pid in pids}, key=lambda p: names.get(p, p))
+        area_people = sorted(
+            {pid for pids in st.roles.values() for pid in pids}, key=lambda p: names.get(p, p)
+        )
 
         ag = st.agreement
         signers_needed = [r for r in SIGNERS if r in st.roles]
         may_sign_as = [r for r in SIGNERS if r in mine and not (ag and r in ag.signatures)]
         agreement = {
             "current": ag,
-            "values": _agreement_values(ag),
+            "field_values": _agreement_values(ag),
             "fields": [(name, _(label)) for name, label in AGREEMENT_FIELDS],
             "signatures": [
                 {
                     "role": r,
                     "label": role_label(r),
-                    "by": names.get(ag.signatures[r], ag.signatures[r]) if ag and r in ag.signatures else None,
+                    "by": names.get(ag.signatures[r], ag.signatures[r])
+                    if ag and r in ag.signatures
+                    else None,
                 }
                 for r in signers_needed
             ],
@@ -248,7 +259,7 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             "sign_options": [(r, role_label(r)) for r in may_sign_as],
         }
 
-        tasks = []
+        tasks: list[dict[str, Any]] = []
         for t in st.tasks:
             mine_task = bool(mine & set(t.roles))
             current = t.phase == area.state and not final
@@ -275,7 +286,8 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
                     "cancel": bool(dest and dest.final and not s.advance),
                     "approvals_needed": [role_label(r) for r in s.approvals_needed],
                     "approvals_given": [
-                        {"role": role_label(r), "by": names.get(p, p)} for r, p in s.approvals_given.items()
+                        {"role": role_label(r), "by": names.get(p, p)}
+                        for r, p in s.approvals_given.items()
                     ],
                     "may_fire": s.allowed,
                 }
@@ -285,7 +297,8 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             {
                 "m": m,
                 "attendees": [
-                    names.get(a.person, a.person) if a.person else (a.guest or "") for a in m.attendees
+                    names.get(a.person, a.person) if a.person else (a.guest or "")
+                    for a in m.attendees
                 ],
             }
             for m in meetings
@@ -304,7 +317,10 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
                 "g": g,
                 "rating": rating_label(g.rating),
                 "measures": [
-                    {"m": m, "responsible": responsible_text(m.responsible.kind, m.responsible.name)}
+                    {
+                        "m": m,
+                        "responsible": responsible_text(m.responsible.kind, m.responsible.name),
+                    }
                     for m in g.measures
                 ],
             }
@@ -372,6 +388,9 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             "resources": is_mod,
             "rate": may_kg and area.state == "auswertung",
             "final": is_mod and area.state == "auswertung",
-            "review": bool(mine & set(SIGNERS)) and not final and ag is not None and ag.review is not None,
+            "review": bool(mine & set(SIGNERS))
+            and not final
+            and ag is not None
+            and ag.review is not None,
         },
     }

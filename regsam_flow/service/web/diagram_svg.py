@@ -101,7 +101,9 @@ def workflow_svg(workflow: Workflow, current: str | None = None, *, dom_id: str 
         for src in t.source:
             edges.append(_Edge(src, t.dest, t.title or t.trigger))
 
-    forward = [e for e in edges if e.source in row and e.dest in row and row[e.dest] == row[e.source] + 1]
+    forward = [
+        e for e in edges if e.source in row and e.dest in row and row[e.dest] == row[e.source] + 1
+    ]
     arcs = [e for e in edges if e.source in row and e.dest in row and e not in forward]
     to_side = [e for e in edges if e.source in row and e.dest in side]
 
@@ -120,7 +122,9 @@ def workflow_svg(workflow: Workflow, current: str | None = None, *, dom_id: str 
     )
     caption = _("Process of the workflow {title}").format(title=d.title)
     out.append(f'<title id="{tid}">{_x(caption)}</title>')
-    desc: list[str] = [_("Phases: {phases}.").format(phases=", ".join(titles[s] for s in main + side))]
+    desc: list[str] = [
+        _("Phases: {phases}.").format(phases=", ".join(titles[s] for s in main + side))
+    ]
     if current is not None and current in titles:
         desc.append(_("Current phase: {phase}.").format(phase=titles[current]))
     for e in edges:
@@ -202,7 +206,8 @@ def workflow_svg(workflow: Workflow, current: str | None = None, *, dom_id: str 
                 f'stroke-width="1.5" stroke-dasharray="2 3"/>'
             )
         out.append(
-            f'<path d="M{bus},{top} L{bus},{dy + BOX_H // 2} L{BOX_X + BOX_W + 1},{dy + BOX_H // 2}" '
+            f'<path d="M{bus},{top} L{bus},{dy + BOX_H // 2} '
+            f'L{BOX_X + BOX_W + 1},{dy + BOX_H // 2}" '
             f'fill="none" stroke="{CANCEL}" stroke-width="1.5" stroke-dasharray="2 3" '
             f'marker-end="url(#{dom_id}-arrow-cancel)"/>'
         )
@@ -222,7 +227,7 @@ def workflow_svg(workflow: Workflow, current: str | None = None, *, dom_id: str 
         stroke_w = 3 if is_current else 1.5
         name = titles[sid]
         tip = name + (" — " + _("current phase") if is_current else "")
-        out.append(f'<g><title>{_x(tip)}</title>')
+        out.append(f"<g><title>{_x(tip)}</title>")
         out.append(
             f'<rect x="{BOX_X}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="10" fill="{fill}" '
             f'stroke="{INK}" stroke-width="{stroke_w}"/>'
@@ -246,9 +251,8 @@ def workflow_svg(workflow: Workflow, current: str | None = None, *, dom_id: str 
             first = y + BOX_H // 2 + 5 - (len(lines) - 1) * 8
             out.append(f'<text x="{cx}" y="{first}" text-anchor="middle" fill="{INK}">')
             for i, line in enumerate(lines):
-                out.append(
-                    f'<tspan x="{cx}" dy="{0 if i == 0 else 16}">{_x(line.replace("/ ", "/"))}</tspan>'
-                )
+                shown = _x(line.replace("/ ", "/"))
+                out.append(f'<tspan x="{cx}" dy="{0 if i == 0 else 16}">{shown}</tspan>')
             out.append("</text>")
         out.append("</g>")
     out.append("</svg>")
