@@ -75,9 +75,9 @@ def test_a_social_planner_signs_the_agreement(engine: Engine, area: str, svc: Se
     expect(picture).to_contain_text("aktuelle Phase")
     expect(picture).to_contain_text("Abbrechen")
 
-    page.get_by_role("button", name="Vereinbarung unterzeichnen").click()
+    page.get_by_role("button", name="Vereinbarung unterzeichnen", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("unterzeichnet")
-    expect(page.get_by_role("button", name="Vereinbarung unterzeichnen")).to_have_count(0)
+    expect(page.get_by_role("button", name="Vereinbarung unterzeichnen", exact=True)).to_have_count(0)
     _checked(page, "area-signed")
     ag = engine.agreement(area, actor="root")
     assert ag is not None and ag.signatures == {"moderation": "mia", "social_planning": "sven"}
@@ -105,13 +105,13 @@ def test_a_provider_reports_a_task_and_a_work_order(
     page = signed_in_page(svc, _email("tom"))
     _open(page, area, "area-provider")
     # only what a provider may do: no step buttons, no forms of the moderation
-    expect(page.get_by_role("button", name="Umsetzung beginnen")).to_have_count(0)
+    expect(page.get_by_role("button", name="Umsetzung beginnen", exact=True)).to_have_count(0)
     expect(page.get_by_text("Sitzung erfassen …")).to_have_count(0)
     expect(page.locator("#next")).to_contain_text("Nicht möglich")
 
     task = page.locator("li.card", has_text="Teilnahme am KG")
     task.get_by_label("Notiz (optional)").fill("An der Sitzung im November teilgenommen")
-    task.get_by_role("button", name="Als erledigt melden").click()
+    task.get_by_role("button", name="Als erledigt melden", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("erledigt gemeldet")
     _checked(page)
     done = {t.id: t for t in engine.tasks(area, actor="root", phase="diagnose")}
@@ -122,7 +122,7 @@ def test_a_provider_reports_a_task_and_a_work_order(
     card.get_by_text("Status melden …").click()
     card.get_by_label("Status").select_option("in_progress")
     card.get_by_label(re.compile("^Notiz")).fill("Zwei Träger fehlen noch")
-    card.get_by_role("button", name="Melden").click()
+    card.get_by_role("button", name="Melden", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Status")
     expect(page.locator("#orders")).to_contain_text("in Bearbeitung")
     _checked(page, "area-provider-reported")
@@ -141,7 +141,7 @@ def test_the_moderator_advances_records_a_meeting_and_adopts_the_catalogue(
     _in_vorlauf_ready(engine, area)
     page = signed_in_page(svc, _email("mia"))
     _open(page, area, "area-moderator")
-    page.get_by_role("button", name="Diagnose beginnen").click()
+    page.get_by_role("button", name="Diagnose beginnen", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Diagnose")
     assert engine.get_area(area, actor="root").state == "diagnose"
     _checked(page)
@@ -153,7 +153,7 @@ def test_the_moderator_advances_records_a_meeting_and_adopts_the_catalogue(
     form.get_by_label("Tom Träger").check()
     form.get_by_label("Mia Moderatorin").check()
     form.get_by_label("Beschlüsse (einer pro Zeile)").fill("Ziele bis Januar\nMonatlich tagen")
-    form.get_by_role("button", name="Sitzung erfassen").click()
+    form.get_by_role("button", name="Sitzung erfassen", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("Sitzung")
     expect(page.locator("#meetings")).to_contain_text("Stadtteiltreff Hasenbergl")
     _checked(page)
@@ -162,12 +162,13 @@ def test_the_moderator_advances_records_a_meeting_and_adopts_the_catalogue(
     assert {a.person for a in meeting.attendees} == {"mia", "tom"}
 
     page.get_by_text("Ziel hinzufügen …").click()
-    page.get_by_label(re.compile("^Ziel")).fill("Begegnung im Quartier stärken")
-    page.get_by_role("button", name="Ziel hinzufügen").click()
+    goal = page.locator("form[action$='/goals']")
+    goal.get_by_label(re.compile("^Ziel")).fill("Begegnung im Quartier stärken")
+    page.get_by_role("button", name="Ziel hinzufügen", exact=True).click()
     expect(page.locator("#catalogue")).to_contain_text("Begegnung im Quartier stärken")
     _checked(page)
     page.locator("form[action$='/catalogue/adopt']").get_by_role(
-        "button", name="Katalog beschließen"
+        "button", name="Katalog beschließen", exact=True
     ).click()
     expect(page.locator(".flash")).to_contain_text("beschlossen")
     expect(page.locator("#catalogue")).to_contain_text("Beschlossene Fassung: 1")
@@ -181,11 +182,11 @@ def test_cancel_needs_a_reason_and_a_confirmation(engine: Engine, area: str, svc
     _open(page, area)
     step = page.locator("article.step", has_text="Abbrechen")
     step.locator("summary").click()
-    step.get_by_role("button", name="Abbrechen").click()
+    step.get_by_role("button", name="Abbrechen", exact=True).click()
     # the browser's own check asks for the reason first: nothing is sent
     assert engine.get_area(area, actor="root").state == "vorlauf"
     step.get_by_label(re.compile("^Begründung")).fill("Träger ziehen sich zurück")
-    step.get_by_role("button", name="Abbrechen").click()
+    step.get_by_role("button", name="Abbrechen", exact=True).click()
     # without the tick the page comes back, the reason kept, the box named
     expect(page.locator("#problem, .errors").first).to_be_visible()
     step = page.locator("article.step", has_text="Abbrechen")
@@ -195,7 +196,7 @@ def test_cancel_needs_a_reason_and_a_confirmation(engine: Engine, area: str, svc
     assert engine.get_area(area, actor="root").state == "vorlauf"
 
     step.get_by_label(re.compile("nicht rückgängig")).check()
-    step.get_by_role("button", name="Abbrechen").click()
+    step.get_by_role("button", name="Abbrechen", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("abgebrochen")
     assert engine.get_area(area, actor="root").state == "abgebrochen"
     entry = [e for e in engine.history(actor="root") if e.action == "transition"][-1]
@@ -214,14 +215,14 @@ def test_a_stale_form_shows_the_collision_and_writes_nothing(
     assert visit(other, f"/areas/{area}") == 200
 
     first = page.locator("li.card", has_text="Schwerpunktziel festgelegt")
-    first.get_by_role("button", name="Als erledigt melden").click()
+    first.get_by_role("button", name="Als erledigt melden", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("erledigt gemeldet")
 
     # the second tab still holds the old version
     stale = other.locator("li.card", has_text="Kooperationsbeteiligte seitens der Träger")
     stale.get_by_label("Notiz (optional)").fill("Drei Träger zugesagt")
     with other.expect_response(re.compile("/report$")) as answer:
-        stale.get_by_role("button", name="Als erledigt melden").click()
+        stale.get_by_role("button", name="Als erledigt melden", exact=True).click()
     assert answer.value.status == 409
     expect(other.locator("#problem")).to_contain_text("Jemand anderes hat das Gebiet")
     # the current state: the first tab's report is shown, the typed note kept
