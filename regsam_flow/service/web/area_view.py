@@ -257,6 +257,7 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             "may_edit": bool(mine & set(SIGNERS)) and not final,
             "may_sign_as": [] if final or ag is None or not ag.version else may_sign_as,
             "sign_options": [(r, role_label(r)) for r in may_sign_as],
+            "missing": [_(label) for name, label in AGREEMENT_FIELDS if ag and name in ag.missing_fields()],
         }
 
         tasks: list[dict[str, Any]] = []
@@ -344,6 +345,7 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
                 }
             )
 
+        diagram = workflow_svg(workflow, area.state)  # in the caller's language
         responsible_options = [("role:" + r, role_label(r)) for r in st.roles] + [
             ("person:" + p, names.get(p, p)) for p in area_people
         ]
@@ -356,7 +358,7 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
         "state_title": st.state_title,
         "final": final,
         "version": area.version,
-        "diagram": workflow_svg(workflow, area.state),
+        "diagram": diagram,
         "roles": roles,
         "viewer_roles": [role_label(r) for r in st.viewer_roles],
         "agreement": agreement,
