@@ -3,7 +3,9 @@ walked through every phase on the newest focus-area workflow (version 2),
 each step printed: the agreement, a review reminder, the KG's work (its
 meetings with decisions, the catalogue of goals and measures adopted, a work
 order issued and reported, a missing resource, the goals rated) and the
-final documentation written as an HTML file into the demo's folder.
+final documentation written as an HTML file into the demo's folder.  It
+ends with the command that serves the demo database to a browser and the
+address to sign in at (the sign-in mail lands in the demo's Maildir).
 
 Run it with ``regsam-flow demo`` (or ``python -m regsam_flow.demo``).
 """
@@ -26,6 +28,9 @@ from .ports import FixedClock
 __all__ = ["run_demo"]
 
 AREA = "hasenbergl-nord"
+#: Where ``serve`` listens by default, and whom the demo's closing lines sign in.
+SERVE_URL = "http://127.0.0.1:8080"
+SIGN_IN_EMAIL = "mia@regsam.example"
 PEOPLE = [
     # id, name, email, org, role in the area
     ("mia", "Mia Moderatorin", "mia@regsam.example", "REGSAM", "moderation"),
@@ -236,6 +241,14 @@ def run_demo(
     out(f"{try_} {program} --db {url} --as audrey log {AREA}")
     out(f"{pad} {program} --db {url} --as audrey reminders list")
     out(f"{pad} {program} --db {url} --as audrey dossier check {AREA} {folder / FINAL_FILE}")
+    out(_("In the browser: serve the demo database (Ctrl-C stops it):"))
+    out(f"  REGSAM_FLOW_HOME={folder} {program} --db {url} serve")
+    out(
+        _(
+            "Then open {url} and sign in with {email}; the link arrives in the Maildir "
+            "{maildir} (the newest file in new/): open it in the same browser."
+        ).format(url=SERVE_URL + "/sign-in", email=SIGN_IN_EMAIL, maildir=maildir)
+    )
     return engine
 
 

@@ -4,11 +4,13 @@ German catalog compared with it.
 ``python -m tests.catalog update`` (``.ci/catalog``) extracts every text
 (``_()``, ``N_()``, ``ngettext()`` in the code; the help texts of the
 click commands: their docstrings and ``help=``/``epilog=``/``short_help=``
-strings), merges them into ``regsam_flow/locale/de/LC_MESSAGES/regsam_flow.po``
-keeping the translations (new ones empty, gone ones dropped) and compiles the
-``.mo``.  ``python -m tests.catalog check`` (and tests/test_catalog.py) fails
-when a text has no German translation, the catalog holds texts the code no
-longer has, or the ``.mo`` is not the ``.po`` compiled.
+strings; ``_()``, ``ngettext()`` and ``{% trans %}`` in the web pages'
+Jinja2 templates, by Jinja2's Babel extractor), merges them into
+``regsam_flow/locale/de/LC_MESSAGES/regsam_flow.po`` keeping the
+translations (new ones empty, gone ones dropped) and compiles the ``.mo``.
+``python -m tests.catalog check`` (and tests/test_catalog.py) fails when a
+text has no German translation, the catalog holds texts the code no longer
+has, or the ``.mo`` is not the ``.po`` compiled.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 #: The folders whose texts people read, and the package they are in.
 SOURCES = ("regsam_flow", "persistence", "notifications", "workflows")
+#: The web pages' templates (Jinja2, with the i18n extension).
+TEMPLATES = ROOT / "regsam_flow" / "service" / "templates"
+JINJA2_EXTRACT = "jinja2.ext:babel_extract"
+TEMPLATE_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "1", "lstrip_blocks": "1"}
 PO = ROOT / "regsam_flow" / "locale" / "de" / "LC_MESSAGES" / "regsam_flow.po"
 MO = PO.with_suffix(".mo")
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "ngettext_noop": (1, 2)}
@@ -94,6 +100,14 @@ def extracted() -> dict[str, list[str]]:
                     if key:
                         where = f"{path.relative_to(ROOT)}:{lineno}"
                         found.setdefault(key, []).append(where)
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        with path.open("rb") as f:
+            for lineno, message, _comments, _context in extract(
+                JINJA2_EXTRACT, f, keywords=KEYWORDS, options=TEMPLATE_OPTIONS
+            ):
+                key = "\0".join(message) if isinstance(message, tuple) else message
+                if key:
+                    found.setdefault(key, []).append(f"{path.relative_to(ROOT)}:{lineno}")
     return found
 
 

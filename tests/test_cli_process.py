@@ -84,6 +84,13 @@ def test_demo_runs_and_reads_well(env: dict[str, str], tmp_path: Path) -> None:
         run("--db", db, "--as", "audrey", "--json", "reminders", "list", env=env).stdout
     )
     assert [r["status"] for r in rems] == ["sent", "cancelled", "cancelled", "cancelled"]
+    # it ends with how to look at it in the browser
+    folder = tmp_path / "demo"
+    serve_line = next(line for line in out.splitlines() if line.endswith(" serve"))
+    assert serve_line.strip().startswith(f"REGSAM_FLOW_HOME={folder} ")
+    assert f"--db {db} serve" in serve_line
+    assert "http://127.0.0.1:8080/sign-in" in out and "mia@regsam.example" in out
+    assert str(folder / "maildir") in out
     again = run("demo", "--dir", str(tmp_path / "demo"), env=env, check=False)
     assert again.returncode == 7 and "exists already" in again.stderr
 

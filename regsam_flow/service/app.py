@@ -9,8 +9,9 @@ several processes can serve one PostgreSQL database.
 Layers, outermost first: the access log (no secrets), the security headers
 (every answer, errors included), the request size limit, authentication
 and CSRF (:mod:`.authn`), then the routes: ``/health``, the sign-in
-(:mod:`.signin`), one's sessions and tokens (:mod:`.account`) and the
-JSON API's resources (:data:`.api.ROUTERS`).
+(:mod:`.signin`), one's sessions and tokens (:mod:`.account`), the
+JSON API's resources (:data:`.api.ROUTERS`), the web pages
+(:data:`.web.WEB_ROUTERS`) and their static files under ``/static``.
 
 Usage (as ``regsam-flow serve`` does, or in a test with
 ``starlette.testclient.TestClient``)::
@@ -28,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse
 
 from .. import __version__
@@ -42,6 +44,8 @@ from .limits import BodyLimit
 from .requestlog import RequestLog
 from .settings import ServiceSettings
 from .signin import router as signin_router
+from .web import WEB_ROUTERS
+from .web.render import STATIC
 
 if TYPE_CHECKING:
     from ..bootstrap import Engine
@@ -75,6 +79,9 @@ def create_app(engine: Engine, settings: ServiceSettings) -> FastAPI:
     app.include_router(account_router)
     for router in ROUTERS:
         app.include_router(router)
+    for router in WEB_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=True), name="static")
 
     # add_middleware: the last added runs first.
     app.add_middleware(Authentication, engine=engine, settings=settings)

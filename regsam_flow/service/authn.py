@@ -15,7 +15,11 @@ or nothing when nobody is signed in):
 
 A change (POST, PUT, PATCH, DELETE) authenticated by the browser (session
 cookie or proxy) must carry the header ``X-CSRF-Token`` with the token
-``GET /api/v1/session`` gives, else 403 ``csrf_failed`` and no route runs.
+``GET /api/v1/session`` gives, or, for a form of the web pages
+(``application/x-www-form-urlencoded`` or ``multipart/form-data``), the
+form field ``csrf_token`` with it (the body is read here, checked, and
+handed on to the route unchanged); else 403 ``csrf_failed`` (a page for a
+browser asking for one) and no route runs.
 API-token requests need none: a browser never sends that header by itself.
 The sign-in link's own routes (``/auth/sign-in...``) are not changes on
 behalf of a signed-in person and are exempt.
@@ -26,9 +30,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..auth import Authenticated
 from ..errors import AuthenticationError
@@ -46,6 +50,9 @@ __all__ = ["Authentication", "language_of"]
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_EXEMPT = ("/auth/sign-in",)
 CSRF_HEADER = "x-csrf-token"
+#: The form field of the web pages' forms that carries the CSRF token.
+CSRF_FIELD = "csrf_token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def language_of(accept_language: str | None) -> str:
@@ -91,6 +98,21 @@ class Authentication:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
+        subject = state.pop("csrf_subject", None)
+        if (
+            isinstance(subject, str)
+            and scope["method"] in UNSAFE
+            and not conn.url.path.startswith(CSRF_EXEMPT)
+            and not self.cookies.csrf_ok(subject, conn.headers.get(CSRF_HEADER))
+        ):
+            body, receive = await _buffered(receive)
+            if not (
+                _is_form(conn) and self.cookies.csrf_ok(subject, await _form_token(scope, body))
+            ):
+                with use_language(lang):
+                    answer = await _csrf_refusal(scope)
+                await answer(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
     async def _authenticate(
@@ -147,20 +169,74 @@ class Authentication:
                     csrf_subject = "session:" + (found.session_id or "")
         if csrf_subject is not None:
             state["csrf_token"] = self.cookies.csrf_token(csrf_subject)
-            if (
-                conn.scope["method"] in UNSAFE
-                and not conn.url.path.startswith(CSRF_EXEMPT)
-                and not self.cookies.csrf_ok(csrf_subject, conn.headers.get(CSRF_HEADER))
-            ):
-                return _refuse(
-                    403,
-                    "csrf_failed",
-                    _(
-                        "The change was refused: the X-CSRF-Token header is missing or wrong "
-                        "(GET /api/v1/session gives the token)."
-                    ),
-                )
+            state["csrf_subject"] = csrf_subject
         return None
+
+
+def _is_form(conn: HTTPConnection) -> bool:
+    kind = conn.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind in FORM_TYPES
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body (the size limit runs outside this layer), and
+    a ``receive`` that hands it to the route again."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _form_token(scope: Scope, body: bytes) -> str | None:
+    """The ``csrf_token`` field of a form body (url-encoded or multipart)."""
+    done = False
+
+    async def once() -> Message:
+        nonlocal done
+        if done:
+            return {"type": "http.disconnect"}
+        done = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(scope, once).form()
+    except Exception:  # a malformed body: no token
+        return None
+    try:
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    finally:
+        await form.close()
+
+
+async def _csrf_refusal(scope: Scope) -> Response:
+    """403 ``csrf_failed``: JSON, or a page for a browser asking for one."""
+    from .web.render import error_page, wants_html
+
+    request = Request(scope)
+    message = _(
+        "The change was refused: the form is out of date or was not sent from this "
+        "service (the X-CSRF-Token header or the csrf_token field is missing or wrong; "
+        "GET /api/v1/session gives the token). Please reload the page and try again."
+    )
+    if wants_html(request):
+        return await run_in_threadpool(error_page, request, 403, message)
+    return _refuse(403, "csrf_failed", message)
 
 
 def _refuse(status: int, code: str, message: str, *, bearer: bool = False) -> JSONResponse:

@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from ..errors import ConflictError, InvalidInputError, RegsamFlowError
 from ..i18n import _, use_language
@@ -93,7 +94,17 @@ def _field_of(loc: Any) -> str:
     return ".".join(parts) or "body"
 
 
-async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
+def _html(request: Request, status: int, message: str) -> Response | None:
+    """The error as a page when a browser asks for a page (see
+    :func:`.web.render.error_page`), else None."""
+    from .web.render import error_page, wants_html
+
+    if not wants_html(request):
+        return None
+    return error_page(request, status, message)
+
+
+async def _engine_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RegsamFlowError)
     status = STATUS.get(exc.code, 400)
     if isinstance(exc, ConflictError) and request.headers.get("if-match"):
@@ -108,6 +119,9 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
         log.error(
             "%s %s: %s (%s)", request.method, safe_path(request.url.path), exc.code, exc.message
         )
+    html = _html(request, status, exc.message)
+    if html is not None:
+        return html
     return JSONResponse(
         error_body(exc.code, exc.message, field=field, blockers=blockers),
         status_code=status,
@@ -115,24 +129,30 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
+    html = _html(request, exc.status, exc.message)
+    if html is not None:
+        return html
     return JSONResponse(
         error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers
     )
 
 
-async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+async def _invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": ""}
     field = _field_of(first.get("loc", ("body",)))
     with use_language(_language(request)):
         message = _("{field}: {problem}").format(field=field, problem=first.get("msg", ""))
+    html = _html(request, 422, message)
+    if html is not None:
+        return html
     return JSONResponse(error_body("invalid_input", message, field=field), status_code=422)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     with use_language(_language(request)):
@@ -140,13 +160,19 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             404: _("No such page or resource."),
             405: _("This method is not allowed here."),
         }.get(exc.status_code, str(exc.detail))
+    html = _html(request, exc.status_code, message)
+    if html is not None:
+        return html
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("%s %s failed", request.method, safe_path(request.url.path))
     with use_language(_language(request)):
         message = _("Something went wrong on the server; its log says what.")
+    html = _html(request, 500, message)
+    if html is not None:
+        return html
     return JSONResponse(error_body("unexpected", message), status_code=500)
 
 
