@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from .area import router as area_router
 from .base import router as base_router
 
 __all__ = ["WEB_ROUTERS"]
 
 WEB_ROUTERS: list[APIRouter] = [
     base_router,
+    area_router,
 ]

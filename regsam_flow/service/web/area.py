@@ -32,7 +32,7 @@ from ...errors import (
 from ...i18n import _
 from ...kg import Responsible
 from ..deps import Caller, caller, engine
-from .area_view import area_view
+from .area_view import area_view, plain
 from .diagram_svg import workflow_svg
 from .render import page, redirect
 
@@ -147,9 +147,9 @@ async def _act(
             return again(422, errors={name: e.message})
         return again(422, problem=e.message)
     except BlockedError as e:
-        return again(409, problem=e.message, blockers=[b.message for b in e.blockers])
+        return again(409, problem=e.message, blockers=[plain(b.message) for b in e.blockers])
     except NotAllowedError as e:
-        return again(403, problem=e.message, blockers=[b.message for b in e.blockers])
+        return again(403, problem=e.message, blockers=[plain(b.message) for b in e.blockers])
     except NotFoundError as e:
         if e.kind == "area":
             raise

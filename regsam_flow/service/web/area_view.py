@@ -12,6 +12,8 @@ every change.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,7 @@ from ...i18n import N_, _, format_date, format_datetime
 from ...kg import ORDER_KINDS, ORDER_STATUSES, RATINGS
 from ..deps import Caller
 from .diagram_svg import workflow_svg
+from .render import ROLE_TITLES
 
 if TYPE_CHECKING:
     from ...bootstrap import Engine
@@ -27,18 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGREEMENT_FIELDS",
-    "ROLE_LABELS",
     "area_view",
     "role_label",
 ]
-
-ROLE_LABELS = {
-    "moderation": N_("REGSAM moderation"),
-    "social_planning": N_("Social planning"),
-    "steering": N_("Steering"),
-    "provider": N_("Provider"),
-    "sbh": N_("Social citizens' office (SBH)"),
-}
 
 #: The agreement's fields in the order of the form, with their labels.
 AGREEMENT_FIELDS = (
@@ -98,7 +92,16 @@ SIGNERS = ("moderation", "social_planning")
 
 
 def role_label(role: str) -> str:
-    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+    return _(ROLE_TITLES[role]) if role in ROLE_TITLES else role
+
+
+_ROLE_WORD = re.compile(r"\b(" + "|".join(sorted(ROLE_TITLES, key=len, reverse=True)) + r")\b")
+
+
+def plain(message: str) -> str:
+    """An engine message with the role ids in it (``moderation``) as the
+    roles' names (``REGSAM-Moderation``): the words people know."""
+    return _ROLE_WORD.sub(lambda m: role_label(m.group(1)), message)
 
 
 def rating_label(rating: str | None) -> str:
@@ -282,6 +285,7 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             steps.append(
                 {
                     "step": s,
+                    "blockers": [plain(b.message) for b in s.blockers],
                     "dest_title": titles.get(s.dest, s.dest),
                     "confirm": bool(dest and dest.final),
                     "cancel": bool(dest and dest.final and not s.advance),
