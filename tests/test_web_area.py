@@ -96,7 +96,9 @@ def test_a_social_planner_signs_the_agreement(engine: Engine, area: str, svc: Se
 
     page.get_by_role("button", name="Vereinbarung unterzeichnen", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("unterzeichnet")
-    expect(page.get_by_role("button", name="Vereinbarung unterzeichnen", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Vereinbarung unterzeichnen", exact=True)).to_have_count(
+        0
+    )
     _checked(page, "area-signed")
     ag = engine.agreement(area, actor="root")
     assert ag is not None and ag.signatures == {"moderation": "mia", "social_planning": "sven"}
@@ -127,7 +129,9 @@ def test_a_provider_reports_a_task_and_a_work_order(
     expect(page.get_by_role("button", name="Umsetzung beginnen", exact=True)).to_have_count(0)
     expect(page.get_by_text("Sitzung erfassen …")).to_have_count(0)
     expect(page.locator("#next")).to_contain_text("Noch nicht möglich")
-    expect(page.locator("#next")).to_contain_text("nicht REGSAM-Moderation")
+    expect(page.locator("#next")).to_contain_text(
+        "Nur REGSAM-Moderation darf diesen Schritt gehen."
+    )
 
     task = page.locator("li.card", has_text="Teilnahme am KG")
     task.get_by_label("Notiz (freiwillig)").fill("An der Sitzung im November teilgenommen")

@@ -13,7 +13,6 @@ every change.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from .render import ROLE_TITLES
 
 if TYPE_CHECKING:
     from ...bootstrap import Engine
+    from ...errors import Blocker
     from ...model import Agreement, AuditEntry
 
 __all__ = [
@@ -104,6 +104,15 @@ def plain(message: str) -> str:
     return _ROLE_WORD.sub(lambda m: role_label(m.group(1)), message)
 
 
+def _blocker(b: Blocker, roles: tuple[str, ...]) -> str:
+    """A blocker in plain German; "not your role" says whose step it is."""
+    if b.code == "role_missing" and roles:
+        return _("Only {roles} may take this step.").format(
+            roles=_(" or ").join(role_label(r) for r in roles)
+        )
+    return plain(b.message)
+
+
 def rating_label(rating: str | None) -> str:
     return _(RATING_LABELS[rating]) if rating in RATING_LABELS else (rating or "")
 
@@ -138,6 +147,17 @@ def _agreement_values(ag: Agreement | None) -> dict[str, str]:
     if ag is None:
         return {name: "" for name, _label in AGREEMENT_FIELDS}
     return {name: _text(getattr(ag, name)) for name, _label in AGREEMENT_FIELDS}
+
+
+def _agreement_shown(ag: Agreement | None) -> dict[str, str]:
+    """The agreement's values as people read them (dates as 15.07.2027)."""
+    shown = _agreement_values(ag)
+    if ag is not None:
+        for name in ("start", "review"):
+            value = getattr(ag, name)
+            if value is not None:
+                shown[name] = format_date(value)
+    return shown
 
 
 def _versions(history: list[Agreement], names: dict[str, str]) -> list[AgreementVersion]:
@@ -245,6 +265,7 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
         agreement = {
             "current": ag,
             "field_values": _agreement_values(ag),
+            "shown": _agreement_shown(ag),
             "fields": [(name, _(label)) for name, label in AGREEMENT_FIELDS],
             "signatures": [
                 {
@@ -260,7 +281,9 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             "may_edit": bool(mine & set(SIGNERS)) and not final,
             "may_sign_as": [] if final or ag is None or not ag.version else may_sign_as,
             "sign_options": [(r, role_label(r)) for r in may_sign_as],
-            "missing": [_(label) for name, label in AGREEMENT_FIELDS if ag and name in ag.missing_fields()],
+            "missing": [
+                _(label) for name, label in AGREEMENT_FIELDS if ag and name in ag.missing_fields()
+            ],
         }
 
         tasks: list[dict[str, Any]] = []
@@ -279,13 +302,14 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             )
         phase_tasks = [t for t in tasks if t["row"].phase == area.state]
 
+        trans = {t.trigger: tuple(t.roles) for t in workflow.outgoing.get(area.state, ())}
         steps = []
         for s in st.next:
             dest = workflow.states.get(s.dest)
             steps.append(
                 {
                     "step": s,
-                    "blockers": [plain(b.message) for b in s.blockers],
+                    "blockers": [_blocker(b, trans.get(s.trigger, ())) for b in s.blockers],
                     "dest_title": titles.get(s.dest, s.dest),
                     "confirm": bool(dest and dest.final),
                     "cancel": bool(dest and dest.final and not s.advance),
@@ -354,49 +378,49 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             ("person:" + p, names.get(p, p)) for p in area_people
         ]
 
-    return {
-        "area": area,
-        "st": st,
-        "kg": kg,
-        "workflow_title": st.workflow_title,
-        "state_title": st.state_title,
-        "final": final,
-        "version": area.version,
-        "diagram": diagram,
-        "roles": roles,
-        "viewer_roles": [role_label(r) for r in st.viewer_roles],
-        "agreement": agreement,
-        "tasks": phase_tasks,
-        "other_tasks": [t for t in tasks if t["row"].phase != area.state],
-        "steps": steps,
-        "meetings": meeting_rows,
-        "held_meetings": held,
-        "meeting_options": [
-            (m.id, _("Meeting {n} on {date}").format(n=m.number, date=format_date(m.held_on)))
-            for m in reversed(held)
-        ],
-        "goals": goal_rows,
-        "catalogue_versions": versions,
-        "orders": order_rows,
-        "resources": resources,
-        "final_document": kg.final_document,
-        "timeline": _timeline(entries, names, titles),
-        "area_people": [(p, names.get(p, p)) for p in area_people],
-        "responsible_options": responsible_options,
-        "rating_options": [(r, rating_label(r)) for r in RATINGS],
-        "order_kind_options": [(k, _(ORDER_KIND_LABELS[k])) for k in ORDER_KINDS],
-        "order_status_options": [(s, _(ORDER_STATUS_LABELS[s])) for s in ORDER_STATUSES],
-        "may": {
-            "meeting": may_kg,
-            "catalogue": is_mod,
-            "adopt": is_mod and bool(held) and bool(goals),
-            "orders": is_mod and bool(held),
-            "resources": is_mod,
-            "rate": may_kg and area.state == "auswertung",
-            "final": is_mod and area.state == "auswertung",
-            "review": bool(mine & set(SIGNERS))
-            and not final
-            and ag is not None
-            and ag.review is not None,
-        },
-    }
+        return {
+            "area": area,
+            "st": st,
+            "kg": kg,
+            "workflow_title": st.workflow_title,
+            "state_title": st.state_title,
+            "final": final,
+            "version": area.version,
+            "diagram": diagram,
+            "roles": roles,
+            "viewer_roles": [role_label(r) for r in st.viewer_roles],
+            "agreement": agreement,
+            "tasks": phase_tasks,
+            "other_tasks": [t for t in tasks if t["row"].phase != area.state],
+            "steps": steps,
+            "meetings": meeting_rows,
+            "held_meetings": held,
+            "meeting_options": [
+                (m.id, _("Meeting {n} on {date}").format(n=m.number, date=format_date(m.held_on)))
+                for m in reversed(held)
+            ],
+            "goals": goal_rows,
+            "catalogue_versions": versions,
+            "orders": order_rows,
+            "resources": resources,
+            "final_document": kg.final_document,
+            "timeline": _timeline(entries, names, titles),
+            "area_people": [(p, names.get(p, p)) for p in area_people],
+            "responsible_options": responsible_options,
+            "rating_options": [(r, rating_label(r)) for r in RATINGS],
+            "order_kind_options": [(k, _(ORDER_KIND_LABELS[k])) for k in ORDER_KINDS],
+            "order_status_options": [(s, _(ORDER_STATUS_LABELS[s])) for s in ORDER_STATUSES],
+            "may": {
+                "meeting": may_kg,
+                "catalogue": is_mod,
+                "adopt": is_mod and bool(held) and bool(goals),
+                "orders": is_mod and bool(held),
+                "resources": is_mod,
+                "rate": may_kg and area.state == "auswertung",
+                "final": is_mod and area.state == "auswertung",
+                "review": bool(mine & set(SIGNERS))
+                and not final
+                and ag is not None
+                and ag.review is not None,
+            },
+        }
