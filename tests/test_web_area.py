@@ -216,6 +216,9 @@ def test_cancel_needs_a_reason_and_a_confirmation(engine: Engine, area: str, svc
     step = page.locator("article.step", has_text="Abbrechen")
     expect(step.get_by_label(re.compile("^Begründung"))).to_have_value("Träger ziehen sich zurück")
     expect(step.locator(".error")).to_contain_text("bestätigen")
+    # the summary's link leads to the box to tick
+    page.locator(".errors a", has_text="bestätigen").click()
+    expect(step.get_by_label(re.compile("nicht rückgängig"))).to_be_focused()
     _checked(page, "area-cancel-unconfirmed", answered=422)
     assert engine.get_area(area, actor="root").state == "vorlauf"
 
@@ -254,6 +257,8 @@ def test_a_stale_form_shows_the_collision_and_writes_nothing(
         other.locator("li.card", has_text="Schwerpunktziel festgelegt").locator(".badge").first
     ).to_have_text("erledigt")
     expect(stale.get_by_label("Notiz (freiwillig)")).to_have_value("Drei Träger zugesagt")
+    other.locator("#problem a").click()
+    expect(stale.get_by_label("Notiz (freiwillig)")).to_be_focused()
     _checked(other, "area-collision", answered=409)
     tasks = {t.id: t for t in engine.tasks(area, actor="root", phase="vorlauf")}
     assert tasks["schwerpunktziel"].done and not tasks["partner_traeger"].done

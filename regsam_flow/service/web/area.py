@@ -48,6 +48,37 @@ Eng = Depends(engine)
 FIELD_ALIASES = {"next": "next_review", "date": "held_on"}
 
 
+# The page's element id of a form's field (area.html), for the error
+# summary's links: form kind -> field -> id pattern ({ref}: the task,
+# trigger, goal or order the form is for).
+_DOM_IDS: dict[str, dict[str, str]] = {
+    "step": {"reason": "reason-{ref}", "confirm": "confirm-{ref}"},
+    "task-report": {"note": "note-{ref}"},
+    "task-reopen": {"reason": "reason-{ref}"},
+    "review": {"reason": "review-reason"},
+    "goal": {"title": "goal-title", "description": "goal-description"},
+    "measure": {"title": "measure-title-{ref}", "responsible": "measure-resp-{ref}"},
+    "rating": {"rating": "rating-{ref}", "note": "rating-note-{ref}"},
+    "adopt": {"meeting": "adopt-meeting"},
+    "order": {
+        "kind": "order-kind",
+        "title": "order-title",
+        "addressee": "order-addressee",
+        "due": "order-due",
+        "meeting": "order-meeting",
+    },
+    "order-report": {"status": "order-status-{ref}", "note": "order-note-{ref}"},
+    "resource": {"text": "resource-text", "estimate": "resource-estimate"},
+    "final": {"format": "final-format"},
+}
+
+
+def dom_id(form_key: str, field: str) -> str:
+    """The id of ``field`` of the form ``form_key`` on the page."""
+    kind, _sep, ref = form_key.partition(":")
+    return _DOM_IDS.get(kind, {}).get(field, field).format(ref=ref)
+
+
 def _area_url(area: str, anchor: str = "") -> str:
     return f"/areas/{area}" + (f"#{anchor}" if anchor else "")
 
@@ -74,6 +105,10 @@ def _show(
         form=form,
         values=values or {},
         errors=errors or {},
+        error_links={name: dom_id(form, name) for name in errors or {}},
+        form_anchor=next(
+            (dom_id(form, k) for k in (values or {}) if k not in ("version", "attendees")), ""
+        ),
         problem=problem,
         blockers=blockers or [],
         collision=collision,
