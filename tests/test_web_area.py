@@ -196,6 +196,8 @@ def test_the_moderator_advances_records_a_meeting_and_adopts_the_catalogue(
     ).click()
     expect(page.locator(".flash")).to_contain_text("beschlossen")
     expect(page.locator("#catalogue")).to_contain_text("Beschlossene Fassung: 1")
+    # adopted and unchanged since: nothing to adopt again
+    expect(page.get_by_role("button", name="Katalog beschließen", exact=True)).to_have_count(0)
     _checked(page, "area-moderator-kg")
     (version,) = engine.catalogue_versions(area, actor="root")
     assert version.meeting == meeting.id and version.adopted_by == "mia"

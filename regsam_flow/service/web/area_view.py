@@ -413,7 +413,10 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             "may": {
                 "meeting": may_kg,
                 "catalogue": is_mod,
-                "adopt": is_mod and bool(held) and bool(goals),
+                "adopt": is_mod
+                and bool(held)
+                and bool(goals)
+                and (kg.adopted_version is None or kg.changed_since_adoption),
                 "orders": is_mod and bool(held),
                 "resources": is_mod,
                 "rate": may_kg and area.state == "auswertung",
