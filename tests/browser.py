@@ -98,6 +98,12 @@ def _stop() -> None:
 atexit.register(_stop)
 
 
+#: Chromium's console line for an answer with an error status.  For the page
+#: itself (a 422 form, a 404 page: statuses the pages answer on purpose) it
+#: is no error of the page; for anything the page loads it is.
+FAILED_LOAD = "Failed to load resource: the server responded with a status of"
+
+
 def new_page(svc: Service, *, width: int = WIDTHS[0], lang: str = "de-DE") -> Page:
     """A page in a fresh browser context (no cookies) on the service; its
     console errors and page errors are collected (:func:`console_errors`)."""
@@ -110,19 +116,32 @@ def new_page(svc: Service, *, width: int = WIDTHS[0], lang: str = "de-DE") -> Pa
     context.set_default_timeout(20_000)
     page = context.new_page()
     errors: list[str] = []
+    documents: set[str] = set()
     _errors[page] = errors
 
-    def on_console(message: Any) -> None:
-        if message.type == "error":
-            errors.append(f"console: {message.text} ({page.url})")
+    def on_response(response: Any) -> None:
+        request = response.request
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            documents.add(response.url)
 
+    def on_console(message: Any) -> None:
+        if message.type != "error":
+            return
+        where = (message.location or {}).get("url", "")
+        if message.text.startswith(FAILED_LOAD) and where in documents:
+            return  # the page's own status (422, 404 ...), shown as the page
+        errors.append(f"console: {message.text} ({where or page.url})")
+
+    page.on("response", on_response)
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc} ({page.url})"))
     return page
 
 
 def console_errors(page: Page) -> list[str]:
-    """The console errors and uncaught page errors of ``page`` so far."""
+    """The console errors and uncaught page errors of ``page`` so far (a
+    failed load of anything the page loads counts; the page's own error
+    status does not: the test asserts that one)."""
     return list(_errors.get(page, []))
 
 

@@ -229,13 +229,16 @@ async def _csrf_refusal(scope: Scope) -> Response:
     from .web.render import error_page, wants_html
 
     request = Request(scope)
-    message = _(
-        "The change was refused: the form is out of date or was not sent from this "
-        "service (the X-CSRF-Token header or the csrf_token field is missing or wrong; "
-        "GET /api/v1/session gives the token). Please reload the page and try again."
-    )
     if wants_html(request):
+        message = _(
+            "The change was refused: the page was out of date or the form did not come "
+            "from this service. Please reload the page and try again."
+        )
         return await run_in_threadpool(error_page, request, 403, message)
+    message = _(
+        "The change was refused: the X-CSRF-Token header is missing or wrong "
+        "(GET /api/v1/session gives the token)."
+    )
     return _refuse(403, "csrf_failed", message)
 
 

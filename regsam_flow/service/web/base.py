@@ -20,7 +20,7 @@ import secrets
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from ...engine import AreaOverview, InboxItem
 from ...engine.channel import via
@@ -28,7 +28,7 @@ from ...errors import InvalidInputError, RateLimitedError
 from ...i18n import _, use_language
 from ..deps import Caller, caller, engine, language
 from ..signin import _cookies, _peer
-from .render import page, redirect
+from .render import STATIC, page, redirect
 
 if TYPE_CHECKING:
     from ...bootstrap import Engine
@@ -45,15 +45,21 @@ router = APIRouter(include_in_schema=False)
 FORM_KINDS = ("task", "signature")
 #: Where on the area page the other kinds are done.
 ANCHORS = {
-    "review": "reviews",
+    "review": "agreement",
     "order": "orders",
-    "approval": "next-steps",
-    "advance": "next-steps",
+    "approval": "next",
+    "advance": "next",
     "agreement": "agreement",
     "task": "tasks",
     "signature": "agreement",
 }
 SELECTION_KINDS = ("vote", "decision", "assessment")
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon browsers ask for by themselves (the pages name /static/favicon.svg)."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
 
 # ------------------------------------------------------------------ sign-in
@@ -145,7 +151,7 @@ def _inbox(request: Request, items: list[InboxItem], versions: dict[str, int]) -
         if item.kind in SELECTION_KINDS:
             entry["link"] = "/selection"
         else:
-            entry["link"] = f"{area_url}#{ANCHORS.get(item.kind, 'next-steps')}"
+            entry["link"] = f"{area_url}#{ANCHORS.get(item.kind, 'next')}"
         shown.append(entry)
     kinds = {
         "review": _("Decide on the review"),
