@@ -79,6 +79,11 @@ def test_a_social_planner_signs_the_agreement(engine: Engine, area: str, svc: Se
     expect(picture).to_contain_text("aktuelle Phase")
     expect(picture).to_contain_text("Abbrechen")
 
+    # the picture alone, as a file
+    svg = page.request.get(f"/areas/{area}/diagram.svg")
+    assert svg.status == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert "aktuelle Phase" in svg.text()
+
     page.get_by_role("button", name="Vereinbarung unterzeichnen", exact=True).click()
     expect(page.locator(".flash")).to_contain_text("unterzeichnet")
     expect(page.get_by_role("button", name="Vereinbarung unterzeichnen", exact=True)).to_have_count(
@@ -108,7 +113,13 @@ def test_a_provider_reports_a_task_and_a_work_order(
         addressee=Responsible("role", "provider"),
         due="2027-01-31",
     )
+    engine.create_area("milbertshofen", actor="root", name="Milbertshofen")
     page = _signed_in(svc, "tom")
+    # an area he is not in looks exactly like one that does not exist
+    hidden, missing = (page.request.get(f"/areas/{a}") for a in ("milbertshofen", "gibt-es-nicht"))
+    assert hidden.status == missing.status == 404
+    assert "Milbertshofen" not in hidden.text()
+    assert page.request.get("/areas/milbertshofen/diagram.svg").status == 404
     _open(page, area, "area-provider")
     # only what a provider may do: no step buttons, no forms of the moderation
     expect(page.get_by_role("button", name="Umsetzung beginnen", exact=True)).to_have_count(0)
