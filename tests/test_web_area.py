@@ -90,6 +90,11 @@ def test_a_social_planner_signs_the_agreement(engine: Engine, area: str, svc: Se
         0
     )
     _checked(page, "area-signed")
+    # the history: newest first, in Berlin time, saying who did what
+    timeline = page.locator("ol.timeline > li")
+    expect(timeline.first).to_contain_text("Vereinbarung unterzeichnet")
+    expect(timeline.first).to_contain_text("Sven Sozialplanung")
+    expect(page.locator("ol.timeline")).to_contain_text("Tom Träger als Einrichtungsträger")
     ag = engine.agreement(area, actor="root")
     assert ag is not None and ag.signatures == {"moderation": "mia", "social_planning": "sven"}
     entry = [e for e in engine.history(actor="root") if e.action == "agreement_signed"][-1]

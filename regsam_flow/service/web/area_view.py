@@ -12,6 +12,7 @@ every change.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,13 +192,28 @@ def _when(at: str) -> str:
 
 
 def _timeline(
-    entries: list[AuditEntry], names: dict[str, str], titles: dict[str, str]
+    entries: list[AuditEntry],
+    names: dict[str, str],
+    titles: dict[str, str],
+    tasks: dict[str, str],
 ) -> list[dict[str, str]]:
     out = []
     for e in reversed(entries):
         label = _(ACTION_LABELS[e.action]) if e.action in ACTION_LABELS else e.action
         detail = ""
-        if e.action == "transition" and e.to_state:
+        try:
+            facts = json.loads(e.details) if e.details else {}
+        except ValueError:
+            facts = {}
+        facts = facts if isinstance(facts, dict) else {}
+        if e.action in ("assigned", "unassigned") and facts.get("person"):
+            detail = _("{person} as {role}").format(
+                person=names.get(str(facts["person"]), str(facts["person"])),
+                role=role_label(str(facts.get("role", ""))),
+            )
+        elif e.action in ("task_reported", "task_reopened") and facts.get("task"):
+            detail = tasks.get(str(facts["task"]), str(facts["task"]))
+        elif e.action == "transition" and e.to_state:
             detail = _("{source} → {dest}").format(
                 source=titles.get(e.from_state, e.from_state),
                 dest=titles.get(e.to_state, e.to_state),
@@ -404,7 +420,12 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
             "orders": order_rows,
             "resources": resources,
             "final_document": kg.final_document,
-            "timeline": _timeline(entries, names, titles),
+            "timeline": _timeline(
+                entries,
+                names,
+                titles,
+                {t.id: t.title for st_ in workflow.definition.states for t in st_.tasks},
+            ),
             "area_people": [(p, names.get(p, p)) for p in area_people],
             "responsible_options": responsible_options,
             "rating_options": [(r, rating_label(r)) for r in RATINGS],
