@@ -157,15 +157,16 @@ def signed_in_page(svc: Service, email: str, *, lang: str = "de-DE") -> Page:
     it: the sign-in page's form, the link from the new mail in the Maildir,
     the link page's button.  Ends on Meine Aufgaben (``/``)."""
     page = new_page(svc, lang=lang)
-    before = len(svc.mails())
+    before = {m.as_string() for m in svc.mails()}
     visit(page, "/sign-in")
     page.get_by_label(re.compile("E-Mail|Email")).fill(email)
     page.get_by_role("button", name=re.compile("Anmeldelink|sign-in link")).click()
-    page.wait_for_load_state("load")
-    mails = svc.mails()
-    assert len(mails) == before + 1, f"no sign-in mail for {email}"
-    assert email.lower() in str(mails[-1]["To"]).lower()
-    visit(page, link_in(mails[-1]))
+    heading = page.get_by_role("heading", name=re.compile("Sehen Sie in Ihre E-Mails|Look in"))
+    heading.wait_for()  # the answer is there: the mail was written before it
+    new = [m for m in svc.mails() if m.as_string() not in before]  # by content: not by date
+    assert len(new) == 1, f"no sign-in mail for {email}"
+    assert email.lower() in str(new[0]["To"]).lower()
+    visit(page, link_in(new[0]))
     page.get_by_role("button").first.click()
     page.wait_for_url(svc.url + "/")
     return page

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from regsam_flow import Engine
+from regsam_flow.demo import SERVE_URL, SIGN_IN_EMAIL, run_demo
 
 from .browser import check_a11y, console_errors, new_page, shoot, signed_in_page, visit
 from .conftest import AGREEMENT, PEOPLE
@@ -62,6 +63,9 @@ def test_a_person_signs_in_finds_their_tasks_and_areas_and_signs_out(
     assert visit(page, "/") == 200 and page.url == svc.url + "/sign-in"  # 401 -> sign-in
     expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
     checked(page, "sign-in")
+    page.keyboard.press("Tab")  # the keyboard's first stop: the skip link, visible when focused
+    expect(page.get_by_role("link", name="Zum Inhalt springen")).to_be_focused()
+    expect(page.get_by_role("link", name="Zum Inhalt springen")).to_be_in_viewport()
     page.get_by_role("button", name="Anmeldelink schicken").click()  # nothing typed
     expect(page.locator("#email-error")).to_contain_text("E-Mail-Adresse")
     assert page.get_by_label("E-Mail-Adresse").get_attribute("aria-invalid") == "true"
@@ -116,14 +120,14 @@ def test_a_person_signs_in_finds_their_tasks_and_areas_and_signs_out(
     assert "Moosach" not in main_text(page)
     checked(page, "areas")
     # the filters are a GET form; a bad number names the field and keeps it
-    page.get_by_label("Überprüfung innerhalb von (Tagen)").fill("-3")
+    page.get_by_label("Überprüfung binnen (Tagen)").fill("-3")
     page.get_by_role("button", name="Filtern").click()
     assert "review_within=-3" in page.url
     expect(page.locator("#review_within-error")).to_be_visible()
-    assert page.get_by_label("Überprüfung innerhalb von (Tagen)").input_value() == "-3"
+    assert page.get_by_label("Überprüfung binnen (Tagen)").input_value() == "-3"
     checked(page, "areas-filter-error")
     page.get_by_label("Phase").select_option("diagnose")
-    page.get_by_label("Überprüfung innerhalb von (Tagen)").fill("")
+    page.get_by_label("Überprüfung binnen (Tagen)").fill("")
     page.get_by_role("button", name="Filtern").click()
     expect(page.locator("main")).to_contain_text("Kein Gebiet passt zu diesen Filtern.")
     page.get_by_role("link", name="Alle zeigen").click()
@@ -186,6 +190,31 @@ def test_an_outsider_sees_no_area(svc: Service) -> None:
     assert visit(page, "/areas/gibt-es-nicht") == 404
     assert main_text(page) == hidden
     assert "Nicht gefunden" in hidden and "Moosach" not in page.content()
+    # English on request (the browser's language)
+    with svc.client(headers={"Accept": "text/html", "Accept-Language": "en"}) as english:
+        shown = english.get("/sign-in")
+    assert '<html lang="en">' in shown.text and "Send me the sign-in link" in shown.text
+
+
+def test_the_demo_ends_with_how_to_open_it_in_the_browser(tmp_path: Path) -> None:
+    """The demo's closing lines: the command serving its database (with the
+    data folder whose Maildir gets the sign-in mail) and whom to sign in as;
+    done as they say, Gebiete shows the demo's area."""
+    lines: list[str] = []
+    folder = tmp_path / "demo"
+    run_demo(folder, out=lines.append).close()
+    serve = next(line.strip() for line in lines if line.endswith(" serve"))
+    found = re.fullmatch(r"REGSAM_FLOW_HOME=(\S+) regsam-flow --db (\S+) serve", serve)
+    assert found, serve
+    assert Path(found.group(1)) == folder
+    assert f"{SERVE_URL}/sign-in" in lines[-1] and SIGN_IN_EMAIL in lines[-1]
+    assert str(folder / "maildir") in lines[-1]
+    with served(found.group(2), Path(found.group(1))) as svc:
+        page = signed_in_page(svc, SIGN_IN_EMAIL)
+        visit(page, "/areas")
+        expect(page.locator("table.list tbody tr")).to_have_count(1)
+        expect(page.locator("table.list tbody tr")).to_contain_text("Hasenbergl-Nord")
+        checked(page, "demo-areas")
 
 
 def test_a_form_post_without_the_right_csrf_token_is_refused(svc: Service, engine: Engine) -> None:
