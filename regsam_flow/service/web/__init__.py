@@ -14,6 +14,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .admin import router as admin_router
+from .area import router as area_router
 from .audit import router as audit_router
 from .base import router as base_router
 from .selection import router as selection_router
@@ -25,4 +26,5 @@ WEB_ROUTERS: list[APIRouter] = [
     audit_router,
     admin_router,
     selection_router,
+    area_router,
 ]
