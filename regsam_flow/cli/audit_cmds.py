@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
+from regsam_flow.audit_summary import entry_summary
 from regsam_flow.i18n import _
 from regsam_flow.views import head_json
 
@@ -79,54 +79,26 @@ def log(
         if area_id:  # one area: no need to repeat it on every line
             table(
                 [_("seq"), _("when"), _("actor"), _("action"), _("what")],
-                [[r["seq"], moment(r["at"]), r["actor"], r["action"], _what(r)] for r in rows],
+                [
+                    [r["seq"], moment(r["at"]), r["actor"], r["action"], entry_summary(r)]
+                    for r in rows
+                ],
             )
         else:
             table(
                 [_("seq"), _("when"), _("area"), _("actor"), _("action"), _("what")],
                 [
-                    [r["seq"], moment(r["at"]), r["area"] or "", r["actor"], r["action"], _what(r)]
+                    [
+                        r["seq"],
+                        moment(r["at"]),
+                        r["area"] or "",
+                        r["actor"],
+                        r["action"],
+                        entry_summary(r),
+                    ]
                     for r in rows
                 ],
             )
-
-
-def _what(r: dict[str, Any]) -> str:
-    """One line saying what an entry did."""
-    d = r["details"] if isinstance(r["details"], dict) else {}
-    action = r["action"]
-    if action == "transition":
-        text = f"{r['from_state']} -> {r['to_state']} ({r['trigger']})"
-    elif action in ("assigned", "unassigned"):
-        text = f"{d.get('role')}: {d.get('person')}"
-    elif action == "agreement_changed":
-        text = _("version {version}: {fields}").format(
-            version=d.get("version"), fields=", ".join(d.get("changed", []))
-        )
-    elif action == "agreement_signed":
-        text = _("version {version} as {role}").format(version=d.get("version"), role=r["role"])
-    elif action in ("task_reported", "task_reopened"):
-        text = str(d.get("task", ""))
-    elif action == "approval":
-        text = _("{trigger} as {role}; missing {missing}").format(
-            trigger=r["trigger"], role=r["role"], missing=", ".join(d.get("missing", []))
-        )
-    elif action == "area_created":
-        text = f"{d.get('name')} ({d.get('workflow')} v{d.get('workflow_version')})"
-    elif action == "person_added":
-        text = f"{d.get('person')} ({d.get('name')})"
-    elif action == "workflow_deployed":
-        text = f"{d.get('workflow')} v{d.get('version')} ({str(d.get('hash', ''))[:12]})"
-    elif action == "workflow_migrated":
-        text = f"{d.get('workflow')} v{d.get('from_version')} -> v{d.get('to_version')}"
-    elif action == "person_promoted":
-        roles = [r for r in ("admin", "auditor") if d.get(r)]
-        text = f"{d.get('person')}: {', '.join(roles)}"
-    else:
-        text = str(r["trigger"] or "")
-    if r["reason"]:
-        text += f" \u201e{r['reason']}\u201c"
-    return text
 
 
 @cli.group()

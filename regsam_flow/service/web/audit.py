@@ -108,9 +108,9 @@ def _moment(text: str, field: str, *, end_of_day: bool = False) -> datetime | No
 
 def _what(e: AuditEntry) -> str:
     """One line saying what an entry did (the CLI's words)."""
-    from ...cli.audit_cmds import _what as cli_what
+    from ...audit_summary import entry_summary
 
-    return cli_what(e.to_dict())
+    return entry_summary(e.to_dict())
 
 
 def _rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
