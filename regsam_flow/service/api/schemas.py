@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from ...dates import parse_date
 from ...errors import InvalidInputError
 from ...i18n import _
+from .kg_schemas import KgStateOut
 
 __all__ = [
     "ERRORS",
@@ -261,62 +262,6 @@ class VoteOut(BaseModel):
     role: str
     vote: Literal["yes", "no"]
     reason: str | None
-
-
-class _MeetingRef(BaseModel):
-    id: int
-    number: int
-    held_on: str
-    place: str
-
-
-class _KgMeetings(BaseModel):
-    held: int
-    planned: int
-    last: _MeetingRef | None
-    next: _MeetingRef | None
-
-
-class _KgCatalogue(BaseModel):
-    adopted_version: int | None
-    changed_since_adoption: bool
-
-
-class _KgGoals(BaseModel):
-    total: int
-    with_measures: int
-    rated: int
-
-
-class _KgOrders(BaseModel):
-    open: int
-    overdue: int
-    done: int
-    declined: int
-
-
-class FinalDocumentOut(BaseModel):
-    """The recorded final documentation."""
-
-    format: str
-    size: int
-    sha256: str
-    recorded_by: str
-    recorded_at: str
-    stale: bool
-    changes_since: list[str]
-
-
-class KgStateOut(BaseModel):
-    """The KG's state at a glance (the key ``kg`` of ``area show --json``)."""
-
-    guards: list[str]
-    meetings: _KgMeetings
-    catalogue: _KgCatalogue
-    goals: _KgGoals
-    orders: _KgOrders
-    missing_resources: int
-    final_document: FinalDocumentOut | None
 
 
 class AreaStatusOut(BaseModel):
