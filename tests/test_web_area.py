@@ -7,57 +7,22 @@ finding, and is shot at 1280 and 360 px (``screenshots/``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from regsam_flow import Engine
 
-from .browser import check_a11y, console_errors, shoot, signed_in_page, visit
-from .conftest import AGREEMENT, PEOPLE, report, sign_agreement
-from .service_process import Service, served
+from .area_pages import checked as _checked
+from .area_pages import in_diagnose as _in_diagnose
+from .area_pages import in_vorlauf_ready as _in_vorlauf_ready
+from .area_pages import open_area as _open
+from .area_pages import served_area  # noqa: F401 - the fixture svc
+from .area_pages import signed_in as _signed_in
+from .conftest import AGREEMENT
+from .service_process import Service
 
 pytestmark = pytest.mark.sqlite_only("a server process on the test's SQLite file")
-
-
-def _email(person: str) -> str:
-    return PEOPLE[person][1]
-
-
-@pytest.fixture
-def svc(engine: Engine, area: str, db_url: str, tmp_path: Path) -> Iterator[Service]:
-    with served(db_url, tmp_path / "home") as s:
-        yield s
-
-
-def _signed_in(svc: Service, person: str) -> Page:
-    return signed_in_page(svc, _email(person))
-
-
-def _open(page: Page, area: str, shot: str | None = None) -> None:
-    assert visit(page, f"/areas/{area}") == 200
-    _checked(page, shot)
-
-
-def _checked(page: Page, shot: str | None = None) -> None:
-    """The page as it is now: German, no console errors, axe-core clean."""
-    assert page.locator("html").get_attribute("lang") == "de"
-    check_a11y(page)
-    if shot:
-        shoot(page, shot)
-    assert console_errors(page) == []
-
-
-def _in_vorlauf_ready(engine: Engine, area: str) -> None:
-    sign_agreement(engine, area)
-    report(engine, area, "vorlauf")
-
-
-def _in_diagnose(engine: Engine, area: str) -> None:
-    _in_vorlauf_ready(engine, area)
-    engine.advance(area, actor="mia")
 
 
 def test_a_social_planner_signs_the_agreement(engine: Engine, area: str, svc: Service) -> None:
