@@ -163,9 +163,9 @@ def _agreement_shown(ag: Agreement | None) -> dict[str, str]:
 
 def _versions(history: list[Agreement], names: dict[str, str]) -> list[AgreementVersion]:
     out: list[AgreementVersion] = []
-    before = _agreement_values(None)
+    before = _agreement_shown(None)
     for ag in history:
-        now = _agreement_values(ag)
+        now = _agreement_shown(ag)  # dates as people read them
         changes = [
             Change(name, _(label), before[name], now[name])
             for name, label in AGREEMENT_FIELDS
