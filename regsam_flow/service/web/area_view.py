@@ -81,7 +81,7 @@ ACTION_LABELS = {
     "order_issued": N_("Work order issued"),
     "order_reported": N_("Work order status reported"),
     "resource_added": N_("Missing resource documented"),
-    "final_document_recorded": N_("Final documentation recorded"),
+    "final_documentation_recorded": N_("Final documentation recorded"),
     "fields_set": N_("Fields set"),
     "workflow_migrated": N_("Moved to a new workflow version"),
     "reminder_sent": N_("Reminder sent"),
