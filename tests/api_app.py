@@ -28,8 +28,10 @@ from regsam_flow.service.settings import ServiceSettings
 __all__ = ["ServiceClient", "client_for", "make_app", "service_client_for"]
 
 
-def make_app(engine: Engine) -> FastAPI:
-    """Every router of ROUTERS on ``engine``, the caller named by ``X-Test-As``."""
+def make_app(engine: Engine, *, token_name: str | None = None) -> FastAPI:
+    """Every router of ROUTERS on ``engine``, the caller named by ``X-Test-As``
+    (the token's name from ``X-Test-Token``, else ``token_name``); English
+    when ``Accept-Language`` starts with ``en``."""
     app = FastAPI()
     app.state.engine = engine
     install_error_handlers(app)
@@ -40,10 +42,15 @@ def make_app(engine: Engine) -> FastAPI:
     async def caller_from_test_header(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        lang = "en" if request.headers.get("accept-language", "").startswith("en") else "de"
+        request.state.language = lang
         who = request.headers.get("x-test-as")
         if who:
             request.state.caller = Caller(
-                person=who, channel="api", token_name=request.headers.get("x-test-token")
+                person=who,
+                channel="api",
+                token_name=request.headers.get("x-test-token", token_name),
+                language=lang,
             )
         return await call_next(request)
 

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from ...kg_views import document_check_json, final_document_json
 from .common import expected_version
 from .files import download_headers, read_body, safe_filename
-from .kg_deps import Eng, Who
 from .kg_schemas import DocumentCheckOut, FinalRecordOut, FinalStatusOut
+from .params import Eng, Who
 from .schemas import ERRORS
 
 __all__ = ["MAX_CHECK_BYTES", "router"]

@@ -12,7 +12,6 @@ from ...i18n import _
 from ...kg import Responsible
 from ...kg_views import catalogue_view_json, goal_json, measure_json, version_json
 from .common import Page, expected_version, page
-from .kg_deps import Eng, Paging, Who
 from .kg_schemas import (
     AdoptionIn,
     CatalogueOut,
@@ -23,6 +22,7 @@ from .kg_schemas import (
     MeasureOut,
     RatingIn,
 )
+from .params import Eng, Paging, Who
 from .schemas import ERRORS
 
 __all__ = ["router"]

@@ -15,8 +15,8 @@ from ...kg import AttachmentFile
 from ...kg_views import attachment_json, meeting_json
 from .common import Page, expected_version, page
 from .files import download_headers, read_body
-from .kg_deps import Eng, Paging, Who
 from .kg_schemas import AttachmentOut, MeetingIn, MeetingOut
+from .params import Eng, Paging, Who
 from .schemas import ERRORS
 
 __all__ = ["router"]

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, Query, Request
 from ...kg import Responsible
 from ...kg_views import order_json, resource_json
 from .common import Page, expected_version, page
-from .kg_deps import Eng, Paging, Who
 from .kg_schemas import OrderIn, OrderOut, ReportIn, ResourceIn, ResourceOut
+from .params import Eng, Paging, Who
 from .schemas import ERRORS
 
 __all__ = ["router"]

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from ...kg_views import kg_facts_json, kg_state_json
-from .kg_deps import Eng, Who
 from .kg_schemas import KgFactsOut, KgStateOut
+from .params import Eng, Who
 from .schemas import ERRORS
 
 __all__ = ["router"]

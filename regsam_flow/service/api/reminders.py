@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from .common import Page, page
-from .kg_deps import Eng, Paging, Who
 from .kg_schemas import KgMailOut, ReminderOut
+from .params import Eng, Paging, Who
 from .schemas import ERRORS
 
 __all__ = ["router"]

@@ -12,7 +12,6 @@ from ...kg_views import assessment_json, ballot_json, candidate_json, decision_j
 from ...model import Nomination
 from ..deps import Caller
 from .common import Page, expected_version, page
-from .kg_deps import Eng, Paging, Who
 from .kg_schemas import (
     AssessmentIn,
     AssessmentOut,
@@ -27,6 +26,7 @@ from .kg_schemas import (
     VoteIn,
     VoteOut,
 )
+from .params import Eng, Paging, Who
 from .schemas import ERRORS
 
 __all__ = ["areas", "router"]
