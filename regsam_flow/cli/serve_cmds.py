@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from regsam_flow.auth import AuthPolicy
 from regsam_flow.i18n import _
 
 from .app import cli
@@ -25,6 +26,8 @@ __all__ = ["serve"]
 
 SECRET_ENV = "REGSAM_FLOW_SECRET_KEY"
 SECRET_FILE = "service-secret"
+#: The engine's sign-in limits, the options' defaults.
+POLICY = AuthPolicy()
 
 
 @cli.command()
@@ -61,21 +64,21 @@ SECRET_FILE = "service-secret"
 )
 @click.option(
     "--link-minutes",
-    default=15,
+    default=POLICY.link_minutes,
     show_default=True,
     type=click.IntRange(0, 24 * 60),
     help="How long a sign-in link is valid (0: not at all, for tests).",
 )
 @click.option(
     "--links-per-address",
-    default=5,
+    default=POLICY.links_per_address,
     show_default=True,
     type=click.IntRange(1, 1000),
     help="Sign-in links one address may ask for within 15 minutes.",
 )
 @click.option(
     "--links-per-client",
-    default=20,
+    default=POLICY.links_per_client,
     show_default=True,
     type=click.IntRange(1, 100000),
     help="Sign-in links one client address may ask for within 15 minutes.",
@@ -117,7 +120,6 @@ def serve(
     # the first request (see benchmarks/bench_serve.py).
     gc.disable()
 
-    from regsam_flow.auth import AuthPolicy
     from regsam_flow.bootstrap import open_engine
     from regsam_flow.errors import InvalidInputError, SchemaError
 
