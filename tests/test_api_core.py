@@ -589,3 +589,14 @@ def test_invalid_input_is_named_in_the_callers_language(engine: Engine, area: st
     )
     assert date.json()["field"] == "review"
     assert "31.02.2027" in date.json()["message"] and "Datum" in date.json()["message"]
+
+
+def test_only_auditors_and_admins_compare_the_tables_with_the_log(
+    area: str, client: TestClient
+) -> None:
+    """``deep`` names areas and people anywhere: a provider is refused by the
+    engine, an auditor gets the comparison."""
+    refused = client.get(f"{API}/audit/verify", params={"deep": "true"}, headers=as_("tom"))
+    assert (refused.status_code, refused.json()["error"]) == (403, "not_allowed")
+    deep = client.get(f"{API}/audit/verify", params={"deep": "true"}, headers=as_("audrey"))
+    assert deep.status_code == 200 and deep.json()["deep"] is True and deep.json()["ok"] is True

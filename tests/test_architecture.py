@@ -203,7 +203,7 @@ PUBLIC_METHODS = {
     ),
     "get_area": "(self, area_id: 'str', *, actor: 'str') -> 'Area'",
     "get_person": "(self, person_id: 'str', *, actor: 'str') -> 'Person'",
-    "head": "(self) -> 'AuditHead'",
+    "head": "(self, *, actor: 'str | None' = None) -> 'AuditHead'",
     "history": (
         "(self, *, actor: 'str', area: 'str | None' = None, since: 'datetime | date | str "
         "| None' = None, until: 'datetime | date | str | None' = None, by: 'str | None' = "
@@ -284,7 +284,8 @@ PUBLIC_METHODS = {
     ),
     "upgrade": "(self) -> 'tuple[str | None, str]'",
     "verify": (
-        "(self, expect_head: 'str | None' = None, *, deep: 'bool' = False) -> 'VerifyResult'"
+        "(self, expect_head: 'str | None' = None, *, deep: 'bool' = False, "
+        "actor: 'str | None' = None) -> 'VerifyResult'"
     ),
     "vote": (
         "(self, area_id: 'str', yes: 'bool', *, actor: 'str', reason: 'str' = '', role: "

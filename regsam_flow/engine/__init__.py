@@ -863,18 +863,25 @@ class Engine:
         ISO or German (``"15.01.2027"``, ``"2027-01-15T10:30"``)."""
         return self._audit.history(actor=actor, area=area, since=since, until=until, by=by)
 
-    def head(self) -> AuditHead:
+    def head(self, *, actor: str | None = None) -> AuditHead:
         """The newest entry's count and hash: keep it to prove later that
-        nothing was cut from the end."""
-        return self._audit.head()
+        nothing was cut from the end.  With ``actor`` (a front end acting for
+        a person): a known person."""
+        return self._audit.head(actor=actor)
 
-    def verify(self, expect_head: str | None = None, *, deep: bool = False) -> VerifyResult:
+    def verify(
+        self, expect_head: str | None = None, *, deep: bool = False, actor: str | None = None
+    ) -> VerifyResult:
         """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
         :meth:`head`, or a bare hash) must still be part of it.  ``deep``: also
         replay the log and compare the live tables with it (phases,
         assignments, agreement versions and signatures, tasks, approvals,
-        fields, people and their global roles), naming each disagreement."""
-        return self._audit.verify(expect_head, deep=deep)
+        fields, people and their global roles), naming each disagreement.
+        With ``actor`` (a front end acting for a person, such as the
+        service): a known person, and for ``deep`` (its findings name areas
+        and people anywhere) an auditor or an admin; without, whoever holds
+        the database (the CLI, an embedder) may check it."""
+        return self._audit.verify(expect_head, deep=deep, actor=actor)
 
     def as_of(self, area_id: str, when: datetime | date | str, *, actor: str) -> AreaSnapshot:
         """The area's phase, assignments and agreement at ``when`` (a datetime

@@ -8,12 +8,14 @@ from datetime import date, datetime
 from typing import Any
 
 from .. import audit as audit_mod
+from ..errors import NotAllowedError
 from ..i18n import _
 from ..model import (
     AuditEntry,
     AuditHead,
     VerifyResult,
 )
+from ..ports import UnitOfWork
 from .access import area_for, person
 from .context import EngineContext
 
@@ -107,18 +109,35 @@ class AuditService:
                 areas=areas,
             )
 
-    def head(self) -> AuditHead:
+    def _known(self, uow: UnitOfWork, actor: str | None, *, deep: bool = False) -> None:
+        """With an ``actor`` (a front end acting for a person): a known
+        person; for ``deep``, which names areas and people anywhere, an
+        auditor or an admin."""
+        if actor is None:
+            return
+        me = person(self.ctx, uow, actor)
+        if deep and not (me.admin or me.auditor):
+            raise NotAllowedError(
+                _("only auditors and admins may compare the live tables with the log (deep)"),
+                actor=actor,
+            )
+
+    def head(self, *, actor: str | None = None) -> AuditHead:
         """The newest entry's count and hash: keep it to prove later that
         nothing was cut from the end."""
         with self.ctx.read() as uow:
+            self._known(uow, actor)
             seq, h = uow.audit_head()
         return AuditHead(seq, h)
 
-    def verify(self, expect_head: str | None = None, *, deep: bool = False) -> VerifyResult:
+    def verify(
+        self, expect_head: str | None = None, *, deep: bool = False, actor: str | None = None
+    ) -> VerifyResult:
         """Recompute the chain (see :meth:`Engine.verify`)."""
         expect = audit_mod.parse_head(expect_head) if expect_head else None
         findings: list[tuple[int | None, str]] = []
         with self.ctx.read() as uow:
+            self._known(uow, actor, deep=deep)
             result, times = audit_mod.check_chain(uow.iter_audit_rows(), expect)
             head = uow.read_audit_head()
             if deep:

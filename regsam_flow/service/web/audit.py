@@ -169,7 +169,7 @@ def _log_page(
         pages = max(1, -(-len(entries) // PER_PAGE))
         number = min(number, pages)
         shown = entries[(number - 1) * PER_PAGE : number * PER_PAGE]
-        head = eng.head()
+        head = eng.head(actor=who.person)
         rows = _rows(shown)
     query = {k: v for k, v in typed.items() if v}
     return page(
@@ -201,7 +201,7 @@ def audit_verify(request: Request, who: Who) -> HTMLResponse:
     eng = engine(request)
     with who.acting():
         require_global(eng, who, "auditor", "admin")
-        result = eng.verify()
+        result = eng.verify(actor=who.person)
     return _log_page(request, who, verified=result)
 
 
