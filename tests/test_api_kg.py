@@ -474,3 +474,34 @@ def test_errors_speak_the_callers_language(api: TestClient) -> None:
         f"{BASE}/meetings", json=body, headers=as_("mia", **{"Accept-Language": "en"})
     ).json()["message"]
     assert de != en and "31.02.2026" in de and "31.02.2026" in en
+
+
+def test_the_real_service_takes_attachments_up_to_their_own_limit(engine: Engine) -> None:
+    """Through create_app (its 1 MiB body limit): a 2 MB attachment is
+    stored byte for byte, one over 5 MB gets the route's own answer, and a
+    2 MB body anywhere else is still refused."""
+    from .api_app import ServiceClient
+
+    kg_area(engine)
+    real = ServiceClient(engine)
+    meeting = record_meeting(real)
+    scan = bytes(range(256)) * (2 * 1024 * 1024 // 256)
+    stored = real.post(
+        f"{BASE}/meetings/{meeting['id']}/attachments?filename=protokoll.pdf",
+        content=scan,
+        headers=as_("mia", **{"Content-Type": "application/pdf"}),
+    )
+    assert stored.status_code == 201, stored.text
+    back = real.get(
+        f"{BASE}/meetings/{meeting['id']}/attachments/{stored.json()['id']}", headers=as_("mia")
+    )
+    assert back.content == scan
+    big = real.post(
+        f"{BASE}/meetings/{meeting['id']}/attachments?filename=gross.bin",
+        content=b"x" * (5 * 1024 * 1024 + 1),
+        headers=as_("mia"),
+    )
+    assert big.status_code == 413
+    assert big.json()["message"] == "Die Datei ist größer als 5 MB; es wurde nichts gespeichert."
+    elsewhere = real.post(f"{BASE}/goals", content=b"x" * (2 * 1024 * 1024), headers=as_("mia"))
+    assert elsewhere.status_code == 413 and elsewhere.json()["error"] == "too_large"

@@ -3,10 +3,15 @@
 A ``Content-Length`` above the limit is refused before the body is read;
 a body sent in chunks (no ``Content-Length``) is counted as it arrives and
 refused once it passes the limit: this middleware answers 413
-``too_large`` itself and the application sees the client gone.
+``too_large`` itself and the application sees the client gone.  Uploads
+(``UPLOADS``: a meeting's attachment, a file to check against the final
+documentation) are left to their routes, which read the body themselves
+and refuse it at their own, larger limit (``api.files.read_body``).
 """
 
 from __future__ import annotations
+
+import re
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -15,7 +20,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..i18n import _, use_language
 from .errors import error_body
 
-__all__ = ["BodyLimit"]
+__all__ = ["UPLOADS", "BodyLimit"]
+
+#: (method, path) of the routes that read their body with a limit of their own.
+UPLOADS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("POST", re.compile(r"/api/v1/areas/[^/]+/meetings/[^/]+/attachments")),
+    ("POST", re.compile(r"/api/v1/areas/[^/]+/dossier/check")),
+)
 
 
 class BodyLimit:
@@ -36,7 +47,9 @@ class BodyLimit:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or any(
+            scope["method"] == method and path.fullmatch(scope["path"]) for method, path in UPLOADS
+        ):
             await self.app(scope, receive, send)
             return
         length = Headers(scope=scope).get("content-length")
