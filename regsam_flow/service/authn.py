@@ -48,7 +48,15 @@ if TYPE_CHECKING:
 __all__ = ["Authentication", "language_of"]
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CSRF_EXEMPT = ("/auth/sign-in",)
+CSRF_EXEMPT = "/auth/sign-in"
+
+
+def _csrf_exempt(path: str) -> bool:
+    """Asking for a link and using one (the link and the browser cookie
+    protect those), exactly: not any path that merely begins alike."""
+    return path == CSRF_EXEMPT or path.startswith(CSRF_EXEMPT + "/")
+
+
 CSRF_HEADER = "x-csrf-token"
 #: The form field of the web pages' forms that carries the CSRF token.
 CSRF_FIELD = "csrf_token"
@@ -102,7 +110,7 @@ class Authentication:
         if (
             isinstance(subject, str)
             and scope["method"] in UNSAFE
-            and not conn.url.path.startswith(CSRF_EXEMPT)
+            and not _csrf_exempt(conn.url.path)
             and not self.cookies.csrf_ok(subject, conn.headers.get(CSRF_HEADER))
         ):
             body, receive = await _buffered(receive)

@@ -20,7 +20,7 @@ from fastapi import Request
 
 from ..engine.channel import via
 from ..i18n import _, use_language
-from .errors import ServiceError
+from .errors import ServiceError, language
 
 if TYPE_CHECKING:
     from ..bootstrap import Engine
@@ -54,12 +54,6 @@ def engine(request: Request) -> Engine:
     """The engine the service runs on."""
     found: Engine = request.app.state.engine
     return found
-
-
-def language(request: Request) -> str:
-    """The request's language: ``en`` when Accept-Language prefers English, else ``de``."""
-    lang = getattr(request.state, "language", None)
-    return lang if isinstance(lang, str) else "de"
 
 
 def caller(request: Request) -> Caller:

@@ -30,7 +30,7 @@ from ..errors import ConflictError, InvalidInputError, RegsamFlowError
 from ..i18n import _, use_language
 from .requestlog import safe_path
 
-__all__ = ["STATUS", "ServiceError", "error_body", "install_error_handlers"]
+__all__ = ["STATUS", "ServiceError", "error_body", "install_error_handlers", "language"]
 
 log = logging.getLogger("regsam_flow.service")
 
@@ -82,7 +82,9 @@ def error_body(
     return body
 
 
-def _language(request: Request) -> str:
+def language(request: Request) -> str:
+    """The request's language (set by the authentication layer from
+    Accept-Language): ``de`` unless English was preferred."""
     lang = getattr(request.state, "language", None)
     return lang if isinstance(lang, str) else "de"
 
@@ -189,7 +191,7 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": ""}
     field = _field_of(first.get("loc", ("body",)))
-    with use_language(_language(request)):
+    with use_language(language(request)):
         message = _("{field}: {problem}").format(field=field, problem=_problem(first))
     html = _html(request, 422, message)
     if html is not None:
@@ -200,7 +202,7 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    with use_language(_language(request)):
+    with use_language(language(request)):
         message = {
             404: _("No such page or resource."),
             405: _("This method is not allowed here."),
@@ -213,7 +215,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("%s %s failed", request.method, safe_path(request.url.path))
-    with use_language(_language(request)):
+    with use_language(language(request)):
         message = _("Something went wrong on the server; its log says what.")
     html = _html(request, 500, message)
     if html is not None:

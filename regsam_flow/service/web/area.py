@@ -32,7 +32,7 @@ from ...errors import (
 from ...i18n import _
 from ...kg import Responsible
 from ..deps import Caller, caller, engine
-from .area_view import area_view, plain
+from .area_view import area_view, plain, role_label
 from .diagram_svg import workflow_svg
 from .render import page, redirect
 
@@ -331,7 +331,7 @@ async def fire(
                 msg = _("Done: the area is now in the phase {phase}.").format(phase=st_title)
             else:
                 msg = _("Your approval is recorded; still missing: {roles}.").format(
-                    roles=", ".join(r.missing)
+                    roles=", ".join(role_label(role) for role in r.missing)
                 )
             return redirect(request, _area_url(area, "next"), flash=msg)
     return response

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ...engine.catalogue import EVALUATION_PHASE
 from ...i18n import N_, _, format_date, format_datetime
 from ...kg import ORDER_KINDS, ORDER_STATUSES, RATINGS
+from ...model import AGREEMENT_SIGNERS
 from ..deps import Caller
 from .diagram_svg import workflow_svg
 from .render import ROLE_TITLES
@@ -88,8 +90,8 @@ ACTION_LABELS = {
     "kg_mail_sent": N_("Mail of the KG sent"),
 }
 
-#: Roles that may sign and edit the agreement (the engine's AGREEMENT_SIGNERS).
-SIGNERS = ("moderation", "social_planning")
+#: Roles that may sign and edit the agreement (the engine's own tuple).
+SIGNERS = AGREEMENT_SIGNERS
 
 
 def role_label(role: str) -> str:
@@ -440,8 +442,8 @@ def area_view(eng: Engine, who: Caller, area_id: str) -> dict[str, Any]:
                 and (kg.adopted_version is None or kg.changed_since_adoption),
                 "orders": is_mod and bool(held),
                 "resources": is_mod,
-                "rate": may_kg and area.state == "auswertung",
-                "final": is_mod and area.state == "auswertung",
+                "rate": may_kg and area.state == EVALUATION_PHASE,
+                "final": is_mod and area.state == EVALUATION_PHASE,
                 "review": bool(mine & set(SIGNERS))
                 and not final
                 and ag is not None

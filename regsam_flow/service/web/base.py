@@ -42,7 +42,6 @@ LanguageDep = Annotated[str, Depends(language)]
 router = APIRouter(include_in_schema=False)
 
 #: Inbox kinds done by a small form right in the list (the area page's action URLs).
-FORM_KINDS = ("task", "signature")
 #: Where on the area page the other kinds are done.
 ANCHORS = {
     "review": "agreement",
@@ -135,7 +134,7 @@ def inbox(request: Request, eng: EngineDep, who: CallerDep) -> Response:
     """Meine Aufgaben."""
     with who.acting():
         items = eng.inbox(actor=who.person)
-        versions = {row.area: row.version for row in eng.area_overview(actor=who.person)}
+        versions = {a.id: a.version for a in eng.list_areas(actor=who.person)}
         return _inbox(request, items, versions)
 
 
@@ -197,7 +196,9 @@ def _areas(
     rows: list[AreaOverview] = []
     everything = eng.area_overview(actor=who.person)
     people = {p.id: p for p in eng.list_people(actor=who.person)}
-    if not errors:
+    if not errors and not (phase or within is not None or owes):
+        rows = everything  # no filter: the same overview once
+    elif not errors:
         try:
             rows = eng.area_overview(
                 actor=who.person,
