@@ -1,9 +1,13 @@
 """The ``regsam-flow`` command group: global options, errors, exit codes.
 
 Exit codes: 0 success; 2 usage error; 3 not allowed; 4 blocked by guards;
-5 conflict; 6 not found; 7 invalid input; 8 audit verification failed;
-9 storage problem (disk full, read-only database); 10 outcome unknown (the
-commit's acknowledgement was lost); 1 anything unexpected.
+5 conflict; 6 not found; 7 invalid input (also a bad configuration file);
+8 audit verification failed; 9 storage problem (disk full, read-only
+database); 10 outcome unknown (the commit's acknowledgement was lost);
+11 rate limited; 12 database unavailable (try again); 13 schema mismatch
+(run ``regsam-flow init``, or a newer regsam-flow); 14 ``reminders
+send-due``: deliveries failed for good; 15 ``reminders send-due``:
+deliveries are being retried; 1 anything unexpected.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ Examples:
 Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
 6 not found, 7 invalid input, 8 audit verification failed,
 9 storage (disk full, read-only database), 10 outcome unknown (look with
-area show / log), 1 unexpected."""
+area show / log), 11 rate limited, 12 database unavailable (try again),
+13 schema (run init), 14 mail failed, 15 mail being retried
+(reminders send-due), 1 unexpected."""
 )
 
 

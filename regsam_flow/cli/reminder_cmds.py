@@ -15,6 +15,12 @@ from .output import day, echo, echo_json, moment, table
 __all__ = ["reminders", "review", "scheduler"]
 
 STATUSES = ["pending", "sent", "failed", "cancelled", "superseded"]
+#: ``reminders send-due``'s exit status when a reminder or KG mail failed for
+#: good in the pass (its last attempt, or refused permanently).
+EXIT_FAILED = 14
+#: ... when nothing failed for good but a delivery failed and waits for a
+#: later pass (e.g. the mail server is down).
+EXIT_RETRYING = 15
 #: How a person reads a status (the code stays in --json and --status).
 STATUS_LABELS = {
     "pending": N_("pending"),
@@ -237,6 +243,8 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     """One send pass: every reminder due now, and every mail of the KG
     (meeting decisions, due and overdue work orders), each exactly once.
     For cron or a systemd timer; several may run at once, under any login.
+    Exit code 14 when a delivery failed for good, 15 when deliveries are
+    retried later (and none failed for good), else 0 (also for a dry run).
 
     --now is an admin's tool: a moment before the clock runs a real pass
     as of then; a moment after it only shows what would go out (a dry
@@ -251,7 +259,31 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     report = obj.engine.send_due(now, actor=obj.user, dry_run=dry_run)
     if obj.json:
         echo_json(report.to_dict())
-        return
+    else:
+        _show_pass(obj, report)
+    code = _exit_code(report)
+    if code:
+        click.get_current_context().exit(code)
+
+
+def _exit_code(report: object) -> int:
+    """14 when a delivery failed for good, 15 when some are retried, else 0."""
+    from regsam_flow.engine import SendReport
+
+    assert isinstance(report, SendReport)
+    m = report.messages
+    if report.failed or m.failed:
+        return EXIT_FAILED
+    if report.retrying or m.retrying:
+        return EXIT_RETRYING
+    return 0
+
+
+def _show_pass(obj: Ctx, report: object) -> None:
+    """What a pass did (or, dry, would do), for a person."""
+    from regsam_flow.engine import SendReport
+
+    assert isinstance(report, SendReport)
     if report.dry_run:
         _show_dry_run(report)
         echo(_("Mail would go to: {target}").format(target=delivery_target(obj.engine)))
