@@ -10,6 +10,7 @@ from regsam_flow.views import review_json
 from .app import cli
 from .common import delivery_target, json_option, parse_when_arg
 from .context import Ctx, pass_ctx
+from .logs import log_format_option
 from .output import day, echo, echo_json, moment, table
 
 __all__ = ["reminders", "review", "scheduler"]
@@ -384,11 +385,13 @@ def scheduler() -> None:
     show_default=True,
     help="Least important log lines shown; debug also shows APScheduler's own.",
 )
+@log_format_option
 @pass_ctx
-def scheduler_run(obj: Ctx, poll: float, log_level: str) -> None:
+def scheduler_run(obj: Ctx, poll: float, log_level: str, log_format: str) -> None:
     """Send reminders as they fall due, in the foreground, until SIGTERM or
     Ctrl-C.  Logs to stderr: a start line naming the mail delivery target,
-    then only what is sent or fails.  Catches up at start on what fell due
+    then only what is sent or fails (--log-format json: one JSON object
+    per line).  Catches up at start on what fell due
     while no scheduler ran; follows changes by other processes within
     --poll seconds.
 
@@ -400,12 +403,10 @@ def scheduler_run(obj: Ctx, poll: float, log_level: str) -> None:
 
     from regsam_flow.notifications.scheduler import ReminderScheduler, run_until_signalled
 
-    from .output import SafeFormatter
+    from .logs import configure
 
-    handler = logging.StreamHandler()  # stderr; log lines escape control characters
-    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     level = logging.DEBUG if obj.debug else getattr(logging, log_level.upper())
-    logging.basicConfig(level=level, handlers=[handler])
+    configure(level, log_format.lower())
     logging.getLogger("regsam_flow").setLevel(level)
     # APScheduler logs two INFO lines per poll: shown only when debugging
     logging.getLogger("apscheduler").setLevel(

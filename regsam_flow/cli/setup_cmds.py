@@ -92,8 +92,9 @@ def info(obj: Ctx) -> None:
     """Version, database, schema, workflows and where mail goes.
 
     Shows the version, the database URL (password hidden), its schema
-    version, the workflows loaded and the mail delivery target (SMTP
-    host:port or the Maildir folder; never a user name or password).
+    version, the workflows loaded, the mail delivery target (SMTP
+    host:port or the Maildir folder; never a user name or password) and
+    the configuration file's path, and whether it was read.
 
     \b
     Example:
@@ -117,6 +118,7 @@ def info(obj: Ctx) -> None:
                 "schema_needed": needed,
                 "workflows": workflows,
                 "mail": mail,
+                "config": config_info(obj),
             }
         )
         return
@@ -135,8 +137,24 @@ def info(obj: Ctx) -> None:
             (_("schema"), schema),
             (_("workflows"), ", ".join(f"{w['name']} v{w['version']}" for w in workflows)),
             (_("mail"), mail),
+            (_("configuration"), config_line(obj)),
         ]
     )
+
+
+def config_info(obj: Ctx) -> dict[str, object]:
+    """The configuration file's path and whether it was read (never its values)."""
+    from .config import default_config_path
+
+    path = obj.config.path if obj.config else default_config_path()
+    return {"path": str(path), "read": bool(obj.config and obj.config.read)}
+
+
+def config_line(obj: Ctx) -> str:
+    info = config_info(obj)
+    if info["read"]:
+        return _("{path} (read)").format(path=info["path"])
+    return _("{path} (not there)").format(path=info["path"])
 
 
 @cli.command()
