@@ -147,3 +147,14 @@ def test_a_bad_file_in_german(s: Setup) -> None:
     r = s.run("info", REGSAM_FLOW_LANG="de")
     assert r.exit_code == 7
     assert f"Fehler: Konfigurationsdatei {s.file}: unbekannter Schlüssel 'dbase'" in r.stderr
+
+
+def test_the_readme_example_is_a_valid_file(s: Setup) -> None:
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    [example] = re.findall(r"```toml\n(# /etc/regsam-flow/config.toml.*?)```", readme, re.S)
+    s.write(example)
+    data = s.info("--db", s.dbs["option"], REGSAM_FLOW_TEMPLATES="")
+    assert data["config"] == {"path": str(s.file), "read": True}
+    assert data["mail"] == "SMTP mail.example.org:587" and "PASSWORD" not in json.dumps(data)

@@ -30,8 +30,9 @@ neither gives.  Keys::
 its values become the environment variables above for this run, where the
 environment does not set them already.  An unknown key, a value of the
 wrong kind or a file that is not TOML stops every command (exit 7) naming
-the file and the key or line; nothing is done then.  A value is never
-shown in a message (a mail URL may hold a password).
+the file and the key or line; nothing is done then.  A ``[mail]`` value
+is never shown in a message (a mail URL may hold a password); a refused
+option's value is quoted as the option's own error would.
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ def config_callback(ctx: click.Context, param: click.Parameter, value: str | Non
     """``--config``'s callback (eager, before every other option takes its
     value): read the file and make it the root context's default map."""
     named = value is not None and value != ""
-    path = Path(value).expanduser() if named and value else default_config_path()
+    path = Path(value).expanduser().absolute() if named and value else default_config_path()
     try:
         config = load_config(ctx, path, must_exist=named)
     except Exception:
