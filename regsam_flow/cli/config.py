@@ -53,6 +53,8 @@ __all__ = [
     "ENV_CONFIG",
     "Config",
     "config_callback",
+    "config_info",
+    "config_line",
     "default_config_path",
     "load_config",
     "mail_environment",
@@ -256,3 +258,18 @@ def mail_environment(config: Config | None) -> Iterator[None]:
     finally:
         for k in added:
             os.environ.pop(k, None)
+
+
+def config_info(config: Config | None) -> dict[str, object]:
+    """For ``info --json``: the file's path and whether it was read (never
+    its values)."""
+    path = config.path if config else default_config_path()
+    return {"path": str(path), "read": bool(config and config.read)}
+
+
+def config_line(config: Config | None) -> str:
+    """For ``info``: the file's path, "(read)" or "(not there)"."""
+    info = config_info(config)
+    if info["read"]:
+        return _("{path} (read)").format(path=info["path"])
+    return _("{path} (not there)").format(path=info["path"])

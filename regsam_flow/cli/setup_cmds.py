@@ -9,6 +9,7 @@ from regsam_flow.i18n import _
 
 from .app import cli
 from .common import delivery_target, json_option
+from .config import config_info, config_line
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json, kv
 
@@ -118,7 +119,7 @@ def info(obj: Ctx) -> None:
                 "schema_needed": needed,
                 "workflows": workflows,
                 "mail": mail,
-                "config": config_info(obj),
+                "config": config_info(obj.config),
             }
         )
         return
@@ -137,24 +138,9 @@ def info(obj: Ctx) -> None:
             (_("schema"), schema),
             (_("workflows"), ", ".join(f"{w['name']} v{w['version']}" for w in workflows)),
             (_("mail"), mail),
-            (_("configuration"), config_line(obj)),
+            (_("configuration"), config_line(obj.config)),
         ]
     )
-
-
-def config_info(obj: Ctx) -> dict[str, object]:
-    """The configuration file's path and whether it was read (never its values)."""
-    from .config import default_config_path
-
-    path = obj.config.path if obj.config else default_config_path()
-    return {"path": str(path), "read": bool(obj.config and obj.config.read)}
-
-
-def config_line(obj: Ctx) -> str:
-    info = config_info(obj)
-    if info["read"]:
-        return _("{path} (read)").format(path=info["path"])
-    return _("{path} (not there)").format(path=info["path"])
 
 
 @cli.command()
