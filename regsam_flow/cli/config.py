@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,7 +139,7 @@ def _options(command: click.Command) -> dict[str, click.Parameter]:
     }
 
 
-def _unknown(path: Path, key: str, known: Iterator[str] | list[str]) -> Exception:
+def _unknown(path: Path, key: str, known: Iterable[str]) -> Exception:
     return _error(
         path,
         _("unknown key '{key}' (known: {known})").format(key=key, known=", ".join(sorted(known))),
