@@ -9,6 +9,7 @@ from regsam_flow.i18n import _
 
 from .app import cli
 from .common import delivery_target, json_option
+from .config import config_info, config_line
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json, kv
 
@@ -92,8 +93,9 @@ def info(obj: Ctx) -> None:
     """Version, database, schema, workflows and where mail goes.
 
     Shows the version, the database URL (password hidden), its schema
-    version, the workflows loaded and the mail delivery target (SMTP
-    host:port or the Maildir folder; never a user name or password).
+    version, the workflows loaded, the mail delivery target (SMTP
+    host:port or the Maildir folder; never a user name or password) and
+    the configuration file's path, and whether it was read.
 
     \b
     Example:
@@ -117,6 +119,7 @@ def info(obj: Ctx) -> None:
                 "schema_needed": needed,
                 "workflows": workflows,
                 "mail": mail,
+                "config": config_info(obj.config),
             }
         )
         return
@@ -135,6 +138,7 @@ def info(obj: Ctx) -> None:
             (_("schema"), schema),
             (_("workflows"), ", ".join(f"{w['name']} v{w['version']}" for w in workflows)),
             (_("mail"), mail),
+            (_("configuration"), config_line(obj.config)),
         ]
     )
 
