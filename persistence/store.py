@@ -718,6 +718,44 @@ class SqlStore(Store):
 
         upgrade_on(conn, target)
 
+    def schema_sql(self) -> str:
+        """The migrations from the database's revision (none: an empty
+        database) to the head as SQL in its dialect; a SQLite file that does
+        not exist is not created."""
+        from .migrating import migration_sql
+
+        found, _needed = self.schema_status()
+        head = None
+        if found is not None:
+            with self._storage(), self._connect() as conn:
+                row = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
+                conn.rollback()
+            head = (int(row[0]), str(row[1])) if row else None
+        return migration_sql(self.url, found, head)
+
+    def backup(
+        self, target: str, *, overwrite: bool = False
+    ) -> AbstractContextManager[tuple[tuple[int, str] | None, Store]]:
+        """SQLite: the online backup API (see :mod:`.backup`).  PostgreSQL
+        is refused: ``pg_dump`` backs it up (README, "Sicherung")."""
+        from regsam_flow.errors import InvalidInputError
+
+        from .backup import sqlite_backup
+
+        if not self._sqlite:
+            raise InvalidInputError(
+                _(
+                    "backup copies SQLite files; back up PostgreSQL with pg_dump and check the "
+                    "audit head before and after (README, section 'Sicherung')"
+                ),
+                field="db",
+            )
+        if self._path is None:
+            raise InvalidInputError(
+                _("a database in memory cannot be backed up to a file"), field="db"
+            )
+        return sqlite_backup(self._path, Path(target), overwrite=overwrite)
+
     def login(self) -> str:
         if self._sqlite:
             from regsam_flow.errors import InvalidInputError

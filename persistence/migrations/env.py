@@ -26,6 +26,7 @@ elif context.is_offline_mode():
         target_metadata=metadata,
         render_as_batch=True,
         literal_binds=True,
+        transactional_ddl=True,  # one BEGIN ... COMMIT: all of it or nothing, SQLite too
     )
     with context.begin_transaction():
         context.run_migrations()
