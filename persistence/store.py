@@ -720,11 +720,13 @@ class SqlStore(Store):
 
     def schema_sql(self) -> str:
         """The migrations from the database's revision (none: an empty
-        database) to the head as SQL in its dialect; a SQLite file that does
-        not exist is not created."""
+        database) to the head as SQL in its dialect, empty when it is at the
+        head; a SQLite file that does not exist is not created."""
         from .migrating import migration_sql
 
-        found, _needed = self.schema_status()
+        found, needed = self.schema_status()
+        if found == needed:
+            return ""  # nothing to run
         head = None
         if found is not None:
             with self._storage(), self._connect() as conn:

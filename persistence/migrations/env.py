@@ -27,6 +27,7 @@ elif context.is_offline_mode():
         render_as_batch=True,
         literal_binds=True,
         transactional_ddl=True,  # one BEGIN ... COMMIT: all of it or nothing, SQLite too
+        dialect_opts={"paramstyle": "named"},  # '%' stays '%' (psycopg's style doubles it)
     )
     with context.begin_transaction():
         context.run_migrations()
