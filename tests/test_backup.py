@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from regsam_flow.persistence import SqlStore
+
 from .cli_helpers import Cli, setup_area
 
 
@@ -82,3 +84,24 @@ def test_postgresql_is_pointed_at_pg_dump(tmp_path: Path) -> None:
     assert r.exit_code == 7
     assert "pg_dump" in r.output and "Sicherung" in r.output
     assert not (tmp_path / "b.db").exists()
+
+
+def test_an_older_database_is_backed_up_before_its_upgrade(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    store = SqlStore(f"sqlite:///{db}")
+    store.upgrade("0006")  # the shipped definitions' entries are in its log
+    store.close()
+    c = Cli(f"sqlite:///{db}", tmp_path / "home")
+    assert "back it up first" in c.run("area", "list").output
+    out = c.json("backup", str(tmp_path / "b.db"))
+    assert out["entries"] > 0
+    restored = Cli(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "home")
+    restored.ok("init", "--admin", "root")  # the copy upgrades as the original would
+    assert restored.json("audit", "verify", "--expect-head", out["head"])["ok"]
+
+
+def test_an_uninitialised_database_is_not_backed_up(tmp_path: Path) -> None:
+    c = Cli(f"sqlite:///{tmp_path / 'none.db'}", tmp_path / "home")
+    r = c.run("backup", str(tmp_path / "b.db"))
+    assert r.exit_code != 0 and "not initialised" in r.output
+    assert not (tmp_path / "b.db").exists() and not (tmp_path / "none.db").exists()

@@ -325,7 +325,9 @@ class Engine:
         only if its audit chain verifies and ends at the head the database had
         when it was taken.  An existing ``target`` is refused unless ``force``.
         With ``actor`` (a person acting): admins only, as the copy holds
-        everything.  PostgreSQL is refused: see the README's "Sicherung"."""
+        everything (on a schema this version does not read yet, such as
+        before an upgrade: whoever may read the database).  PostgreSQL is
+        refused: see the README's "Sicherung"."""
         from .backup import backup as take_backup
 
         return take_backup(self.context, target, actor=actor, force=force)

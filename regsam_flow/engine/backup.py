@@ -38,9 +38,15 @@ def backup(
     """Copy the whole database to ``target`` and keep the copy only if its
     audit chain verifies and ends at the head the database had when the
     copy was taken.  The copy holds everything (people, their addresses,
-    sign-in data), so with ``actor`` only an admin may take it."""
+    sign-in data), so with ``actor`` only an admin may take it.  A database
+    whose schema is not this version's (the backup before ``init`` upgrades
+    it) is copied for whoever may read it: its people cannot be read as this
+    version knows them, and its file is readable to that caller anyway."""
     copying = ctx.store.backup(target, overwrite=force)  # a store that cannot: refused now
-    if actor is not None:
+    found, needed = ctx.store.schema_status()
+    if found is None:
+        ctx.store.check_schema()  # not initialised: nothing to back up
+    if actor is not None and found == needed:
         with ctx.read() as uow:
             me = person(ctx, uow, actor)
         if not me.admin:
@@ -48,8 +54,6 @@ def backup(
                 _("only admins may back up the database: the copy holds all of it"),
                 actor=actor,
             )
-    else:
-        ctx.store.check_schema()
     with copying as (head, copy):
         if head is None:
             raise AuditError(_("the database keeps no audit head; nothing was backed up"))
