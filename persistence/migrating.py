@@ -122,12 +122,11 @@ def audit_head(bind: Any) -> tuple[int, str]:
     start = context.get_starting_revision_argument()
     if start in (None, "base"):
         return GENESIS
-    from regsam_flow.errors import InvalidInputError
+    from alembic.util import CommandError  # the alembic command prints it, no traceback
 
-    raise InvalidInputError(
+    raise CommandError(
         _(
             "SQL from schema {start} on appends to the audit log and needs its head: "
             "write it with `regsam-flow init --sql` on that database"
-        ).format(start=start),
-        field="sql",
+        ).format(start=start)
     )

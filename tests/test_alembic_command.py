@@ -103,6 +103,13 @@ def test_alembic_offline_prints_sql_and_touches_nothing(tmp_path: Path) -> None:
     verified(f"sqlite:///{db}", tmp_path / "home")
 
 
+def test_alembic_offline_from_before_the_audit_entries_names_init_sql(tmp_path: Path) -> None:
+    result = alembic(tmp_path, "-x", "url=sqlite:///x.db", "upgrade", "0002:head", "--sql")
+    assert result.returncode != 0
+    assert "needs its head" in result.stderr and "regsam-flow init --sql" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_init_sql_on_sqlite_creates_no_file(tmp_path: Path) -> None:
     db = tmp_path / "new.db"
     c = Cli(f"sqlite:///{db}", tmp_path / "home")

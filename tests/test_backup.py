@@ -52,6 +52,8 @@ def test_existing_file_refused_without_force(tmp_path: Path) -> None:
     r = c.run("backup", str(target))
     assert r.exit_code == 7 and "--force" in r.output
     assert target.read_bytes() == b"an older backup"
+    itself = c.run("backup", "--force", str(tmp_path / "regsam.db"))
+    assert itself.exit_code == 7 and "the database itself" in itself.output
     c.ok("backup", "--force", str(target))
     assert Cli(f"sqlite:///{target}", tmp_path / "home").json("audit", "verify")["ok"]
 
