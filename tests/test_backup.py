@@ -3,7 +3,10 @@ against the audit head, restorable as a database of its own."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from regsam_flow.persistence import SqlStore
@@ -107,3 +110,24 @@ def test_an_uninitialised_database_is_not_backed_up(tmp_path: Path) -> None:
     r = c.run("backup", str(tmp_path / "b.db"))
     assert r.exit_code != 0 and "not initialised" in r.output
     assert not (tmp_path / "b.db").exists() and not (tmp_path / "none.db").exists()
+
+
+def test_backups_taken_while_another_process_writes_each_verify(tmp_path: Path) -> None:
+    c = source(tmp_path)
+    script = "\n".join(
+        f"regsam-flow user add w{i} --name 'W {i}' --email w{i}@regsam.example" for i in range(15)
+    )
+    env = {**os.environ, "REGSAM_FLOW_DB": c.db, "REGSAM_FLOW_USER": "root"}
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    writer = subprocess.Popen(["bash", "-e", "-c", script], env=env)
+    heads = []
+    try:
+        for n in range(3):
+            out = c.json("backup", str(tmp_path / f"during-{n}.db"))
+            heads.append(out["head"])
+            copy = Cli(f"sqlite:///{tmp_path / f'during-{n}.db'}", tmp_path / "home")
+            assert copy.ok("audit", "head").stdout.strip() == out["head"]
+    finally:
+        assert writer.wait() == 0
+    final = int(c.ok("audit", "head").stdout.strip().split(":")[0])
+    assert all(int(h.split(":")[0]) <= final for h in heads)
