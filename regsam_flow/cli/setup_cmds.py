@@ -50,7 +50,7 @@ def init(obj: Ctx, admin: str | None, name: str, email: str, sql: bool) -> None:
     \b
     Examples:
       regsam-flow --db sqlite:///regsam.db init --admin anna --name "Anna Admin"
-      regsam-flow --db postgresql+psycopg://regsam@db/regsam init --sql > schema.sql
+      regsam-flow init --sql > schema.sql
     """
     from regsam_flow.persistence.database import redact_url
 
