@@ -524,6 +524,7 @@ def test_workflows_folder_option(c: Cli, area: str, tmp_path: Path) -> None:
         ["log"],
         ["audit", "verify"],
         ["audit", "head"],
+        ["backup"],
         ["as-of"],
         ["workflow", "list"],
         ["workflow", "show"],

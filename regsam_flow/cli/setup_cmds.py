@@ -25,9 +25,15 @@ __all__ = ["demo", "info", "init"]
 )
 @click.option("--name", default="", help="The admin's full name, if they are new.")
 @click.option("--email", default="", help="The admin's email, if they are new.")
+@click.option(
+    "--sql",
+    is_flag=True,
+    help="Print the SQL that would create or upgrade the schema, in the database's "
+    "dialect, for review; change nothing.",
+)
 @json_option
 @pass_ctx
-def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
+def init(obj: Ctx, admin: str | None, name: str, email: str, sql: bool) -> None:
     """Create the database, or upgrade it to this version's schema.
 
     Also deploys the shipped workflow definitions the database lacks; all of
@@ -36,13 +42,23 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
     (created if new).  Once the database has an admin, init only upgrades
     the schema; making someone an admin is an admin's act (exit 3 otherwise).
 
+    With --sql nothing is changed (no SQLite file is created): the SQL of
+    the migrations from the database's schema (none: an empty database) to
+    this version's is printed for a database administrator to review and
+    run; it also deploys the shipped workflow definitions, but makes no
+    admin (run init --admin afterwards).
+
     \b
-    Example:
+    Examples:
       regsam-flow --db sqlite:///regsam.db init --admin anna --name "Anna Admin"
+      regsam-flow init --sql > schema.sql
     """
     from regsam_flow.persistence.database import redact_url
 
     engine = obj.engine
+    if sql:
+        _print_sql(obj, admin)
+        return
     before, _needed = engine.schema_status()
     user = admin or obj.user
     created = engine.init(user, name=name, email=email, actor=obj.user, only_first=admin is None)
@@ -84,6 +100,33 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
         )
     else:
         echo(_("The database has its admin; no admin was made."))
+
+
+def _print_sql(obj: Ctx, admin: str | None) -> None:
+    """``init --sql``: the migrations' SQL, or a comment that there is none."""
+    from regsam_flow.errors import InvalidInputError
+    from regsam_flow.persistence.database import redact_url
+
+    if admin:
+        raise InvalidInputError(
+            _("init --sql changes nothing and makes no admin: leave out --admin"), field="admin"
+        )
+    engine = obj.engine
+    found, needed = engine.schema_status()
+    text = engine.schema_sql()
+    if obj.json:
+        echo_json(
+            {"database": redact_url(engine.url), "schema": found, "schema_to": needed, "sql": text}
+        )
+    elif text.strip():
+        echo(text.rstrip("\n"))
+    else:
+        echo(
+            "-- "
+            + _("Database {url} is up to date (schema {schema}).").format(
+                url=redact_url(engine.url), schema=found
+            )
+        )
 
 
 @cli.command()
