@@ -24,6 +24,8 @@ from sqlalchemy import text
 from regsam_flow.audit import parse_ts
 from regsam_flow.model import Agreement, Approvals, Area, AreaAggregate, TaskStatus
 
+from .prepared import Prepared
+
 __all__ = ["LOAD_AREA", "decode"]
 
 _AREA, _ASSIGNMENT, _TASK, _APPROVAL, _AGREEMENT, _FIELD = range(6)
@@ -87,8 +89,9 @@ _BRANCHES = (
 )
 
 #: The aggregate of area ``:area``: rows ordered by kind, then (for the
-#: assignments) by role and person, as ``get_assignments`` orders them.
-LOAD_AREA = text(" UNION ALL ".join(_BRANCHES) + " ORDER BY 1, 5, 6")
+#: assignments) by role and person, as ``get_assignments`` orders them; run
+#: on the driver's cursor (see ``prepared``).
+LOAD_AREA = Prepared(text(" UNION ALL ".join(_BRANCHES) + " ORDER BY 1, 5, 6"))
 
 
 def decode(rows: Iterable[Sequence[Any]]) -> AreaAggregate | None:

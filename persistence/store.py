@@ -43,6 +43,7 @@ from .instance_data import SqlInstanceData
 from .kg import SqlKg
 from .kg_messages import SqlKgMessages
 from .logins import actor_refused
+from .prepared import Prepared
 from .reminders import SqlReminders
 from .storage import sqlite_path, storage_error
 
@@ -75,15 +76,8 @@ def _entry(row: Any) -> AuditEntry:
 
 
 def _person(row: Any) -> Person:
-    return Person(
-        row.id,
-        row.name,
-        row.email,
-        row.org,
-        bool(row.admin),
-        bool(row.auditor),
-        bool(row.decision_mails),
-    )
+    """A person from a row of id, name, email, org, admin, auditor, decision_mails."""
+    return Person(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), bool(row[6]))
 
 
 # The reads behind every command (``area show`` runs each once) as plain SQL:
@@ -94,8 +88,8 @@ def _person(row: Any) -> Person:
 _AREA_COLS = (
     "id, name, district, workflow, workflow_version, state, version, round, created_at, updated_at"
 )
-_SQL_PERSON = text(
-    "SELECT id, name, email, org, admin, auditor, decision_mails FROM people WHERE id = :id"
+_SQL_PERSON = Prepared(
+    text("SELECT id, name, email, org, admin, auditor, decision_mails FROM people WHERE id = :id")
 )
 _SQL_ANY_ADMIN = text("SELECT id FROM people WHERE admin = :yes LIMIT 1")
 _SQL_DEFINITIONS = text(
@@ -126,14 +120,19 @@ _SQL_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 
 # The writes of a transition, prebuilt once: building them with
 # ``insert().values()`` and the like on every call cost more CPU than
-# SQLite spends carrying them out.
-_SQL_UPDATE_AREA = text(
-    "UPDATE areas SET state = :state, round = :round, version = :new, updated_at = :at "
-    "WHERE id = :id AND version = :expected"
+# SQLite spends carrying them out.  Those every transition sends run on the
+# driver's cursor (see ``prepared``).
+_SQL_UPDATE_AREA = Prepared(
+    text(
+        "UPDATE areas SET state = :state, round = :round, version = :new, updated_at = :at "
+        "WHERE id = :id AND version = :expected"
+    )
 )
-_SQL_UPDATE_AREA_WORKFLOW = text(
-    "UPDATE areas SET state = :state, round = :round, version = :new, updated_at = :at, "
-    "workflow_version = :workflow_version WHERE id = :id AND version = :expected"
+_SQL_UPDATE_AREA_WORKFLOW = Prepared(
+    text(
+        "UPDATE areas SET state = :state, round = :round, version = :new, updated_at = :at, "
+        "workflow_version = :workflow_version WHERE id = :id AND version = :expected"
+    )
 )
 _SQL_UPDATE_TASK = text(
     "UPDATE tasks SET done = :done, done_by = :done_by, done_at = :done_at, note = :note "
@@ -147,12 +146,14 @@ _SQL_INSERT_APPROVAL = text(
     'INSERT INTO approvals (area_id, round, "trigger", role, person_id, at) '
     "VALUES (:area, :round, :trigger, :role, :person, :at)"
 )
-_SQL_INSERT_AUDIT = text(
-    'INSERT INTO audit_log (seq, at, actor, role, area, action, "trigger", from_state, '
-    "to_state, reason, details, hash) VALUES (:seq, :at, :actor, :role, :area, :action, "
-    ":trigger, :from_state, :to_state, :reason, :details, :hash)"
+_SQL_INSERT_AUDIT = Prepared(
+    text(
+        'INSERT INTO audit_log (seq, at, actor, role, area, action, "trigger", from_state, '
+        "to_state, reason, details, hash) VALUES (:seq, :at, :actor, :role, :area, :action, "
+        ":trigger, :from_state, :to_state, :reason, :details, :hash)"
+    )
 )
-_SQL_UPDATE_HEAD = text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1")
+_SQL_UPDATE_HEAD = Prepared(text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"))
 # The chain's head with the time of its entry (the next entry's time must not
 # go back), in one read.  Writers lock it: PostgreSQL row-locks it (the unit
 # does so first thing), SQLite's BEGIN IMMEDIATE already holds the database.
@@ -160,8 +161,8 @@ _HEAD = (
     "SELECT h.seq, h.hash, l.at FROM audit_head h LEFT JOIN audit_log l ON l.seq = h.seq "
     "WHERE h.id = 1"
 )
-_SQL_HEAD = text(_HEAD)
-_SQL_HEAD_LOCKED = text(_HEAD + " FOR UPDATE OF h")
+_SQL_HEAD = Prepared(text(_HEAD))
+_SQL_HEAD_LOCKED = Prepared(text(_HEAD + " FOR UPDATE OF h"))
 _SQL_AUDIT_AT = text("SELECT at FROM audit_log WHERE seq = :seq")
 
 
@@ -178,7 +179,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
 
     # people
     def get_person(self, person_id: str) -> Person | None:
-        row = self.conn.execute(_SQL_PERSON, {"id": person_id}).first()
+        row = _SQL_PERSON.run(self.conn, {"id": person_id}).fetchone()
         return _person(row) if row else None
 
     def list_people(self) -> list[Person]:
@@ -239,7 +240,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
 
     def load_area(self, area_id: str) -> AreaAggregate | None:
         """The aggregate in one statement (see :mod:`.aggregate`)."""
-        return aggregate.decode(self.conn.execute(aggregate.LOAD_AREA, {"area": area_id}))
+        return aggregate.decode(aggregate.LOAD_AREA.run(self.conn, {"area": area_id}).fetchall())
 
     def list_areas(self, state: str | None = None, member: str | None = None) -> list[Area]:
         where = []
@@ -289,10 +290,10 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
             "expected": expected_version,
         }
         if workflow_version is None:
-            result = self.conn.execute(_SQL_UPDATE_AREA, params)
+            result = _SQL_UPDATE_AREA.run(self.conn, params)
         else:
             params["workflow_version"] = workflow_version
-            result = self.conn.execute(_SQL_UPDATE_AREA_WORKFLOW, params)
+            result = _SQL_UPDATE_AREA_WORKFLOW.run(self.conn, params)
         if result.rowcount != 1:
             raise ConflictError(
                 _(
@@ -417,7 +418,8 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
     # audit log
     def audit_head(self) -> tuple[int, str]:
         if self._head is None:
-            self._head = self.conn.execute(_SQL_HEAD if self._sqlite else _SQL_HEAD_LOCKED).first()
+            sql = _SQL_HEAD if self._sqlite else _SQL_HEAD_LOCKED
+            self._head = sql.run(self.conn).fetchone()
         row = self._head
         if row is None or row[0] is None or row[1] is None:
             self._head = None  # read it again next time: nothing was written
@@ -448,8 +450,8 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
 
     def append_audit(self, entry: AuditEntry) -> None:
         params = {name: getattr(entry, name) for name in AUDIT_FIELDS}
-        self.conn.execute(_SQL_INSERT_AUDIT, params)
-        self.conn.execute(_SQL_UPDATE_HEAD, {"seq": entry.seq, "hash": entry.hash})
+        _SQL_INSERT_AUDIT.run(self.conn, params)
+        _SQL_UPDATE_HEAD.run(self.conn, {"seq": entry.seq, "hash": entry.hash})
         self._head = (entry.seq, entry.hash, entry.at)
 
     def query_audit(
@@ -608,7 +610,7 @@ class SqlStore(Store):
                     if write and not self._sqlite:
                         # One writer at a time: lock the chain head first (and
                         # keep what it holds: the audit entry needs it).
-                        head = conn.execute(_SQL_HEAD_LOCKED).first()
+                        head = _SQL_HEAD_LOCKED.run(conn).fetchone()
                     yield SqlUnitOfWork(conn, head)
                     committing = write  # leaving the block sends COMMIT
         except RegsamFlowError:
