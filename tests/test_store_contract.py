@@ -387,6 +387,50 @@ def test_load_area_on_sql_is_one_statement(store: Store, db_backend: str) -> Non
     assert all(s.lstrip().upper().startswith("SELECT") for s in sql)
 
 
+def test_a_transitions_writes_on_sql_reach_listeners_and_keep_their_checks(
+    store: Store, db_backend: str
+) -> None:
+    """The write path runs its statements on the driver's cursor: listeners
+    of ``before_cursor_execute`` still see each with its parameters, a stale
+    version is still a conflict that writes nothing, and the chain goes on
+    from the head the unit read."""
+    if db_backend == "memory":
+        pytest.skip("listens to SQL statements")
+    from sqlalchemy import event
+
+    with store.write() as uow:
+        populate(uow)
+    seen: list[tuple[str, object]] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, params: object, *_a: object) -> None:
+        seen.append((" ".join(statement.split()), params))
+
+    engine = store.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        with store.write() as uow:
+            head = uow.audit_head()
+            assert uow.update_area("a1", 1, state="diagnose", round=1, at=T0) == 2
+            first = entry(head, T0, area="a1", action="transition")
+            uow.append_audit(first)
+            assert uow.audit_head() == (first.seq, first.hash)
+            second = entry(uow.audit_head(), T0, area="a1", action="transition")
+            uow.append_audit(second)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    updates = [p for sql, p in seen if sql.startswith("UPDATE areas")]
+    inserts = [p for sql, p in seen if sql.startswith("INSERT INTO audit_log")]
+    assert len(updates) == 1 and len(inserts) == 2
+    assert "diagnose" in (updates[0].values() if isinstance(updates[0], dict) else updates[0])
+    with pytest.raises(ConflictError), store.write() as uow:
+        uow.update_area("a1", 1, state="x", round=9, at=T0)  # version 2 by now
+    with store.read() as uow:
+        a1 = uow.get_area("a1")
+        assert uow.read_audit_head() == (second.seq, second.hash)
+        assert uow.audit_at(second.seq) == second.at
+    assert a1 is not None and (a1.state, a1.round, a1.version) == ("diagnose", 1, 2)
+
+
 def _change(**changes: object) -> AreaChange:
     values: dict[str, object] = {
         "area": "a1",
