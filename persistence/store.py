@@ -88,9 +88,9 @@ def _person(row: Any) -> Person:
 _AREA_COLS = (
     "id, name, district, workflow, workflow_version, state, version, round, created_at, updated_at"
 )
-_SQL_PERSON = Prepared(
-    text("SELECT id, name, email, org, admin, auditor, decision_mails FROM people WHERE id = :id")
-)
+_PERSON_COLS = "id, name, email, org, admin, auditor, decision_mails"  # as _person reads them
+_SQL_PERSON = Prepared(text(f"SELECT {_PERSON_COLS} FROM people WHERE id = :id"))
+_SQL_PEOPLE = text(f"SELECT {_PERSON_COLS} FROM people ORDER BY id")
 _SQL_ANY_ADMIN = text("SELECT id FROM people WHERE admin = :yes LIMIT 1")
 _SQL_DEFINITIONS = text(
     "SELECT name, version, hash, text, source, deployed_by, deployed_at "
@@ -183,8 +183,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         return _person(row) if row else None
 
     def list_people(self) -> list[Person]:
-        rows = self.conn.execute(select(s.people).order_by(s.people.c.id))
-        return [_person(r) for r in rows]
+        return [_person(r) for r in self.conn.execute(_SQL_PEOPLE)]
 
     def add_person(self, person: Person, at: datetime) -> None:
         self.conn.execute(
