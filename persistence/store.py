@@ -237,10 +237,6 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         row = self.conn.execute(_SQL_AREA, {"id": area_id}).first()
         return _area(row) if row else None
 
-    def load_area(self, area_id: str) -> AreaAggregate | None:
-        """The aggregate in one statement (see :mod:`.aggregate`)."""
-        return aggregate.decode(aggregate.LOAD_AREA.run(self.conn, {"area": area_id}).fetchall())
-
     def list_areas(self, state: str | None = None, member: str | None = None) -> list[Area]:
         where = []
         if state is not None:
@@ -302,6 +298,11 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
                 area=area_id,
             )
         return expected_version + 1
+
+    # an area as one aggregate
+    def load_area(self, area_id: str) -> AreaAggregate | None:
+        """The aggregate in one statement (see :mod:`.aggregate`)."""
+        return aggregate.decode(aggregate.LOAD_AREA.run(self.conn, {"area": area_id}).fetchall())
 
     # assignments
     def get_assignments(self, area_id: str) -> list[tuple[str, str]]:
