@@ -375,7 +375,7 @@ def measure(
     runs: dict[str, list[Run]] = {k: [] for k in cmds}
     names = list(cmds)
     out = folder / "out.txt"
-    if warm_up:  # bytecode and the workflow cache, made once, not measured
+    if warm_up and rounds > 1:  # bytecode and the workflow cache, not measured
         run_child(cmds["status"], env, out)
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
