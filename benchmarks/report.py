@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -59,6 +60,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "bench_cli.py"),
 }  # fmt: skip
 PG_KEYS = ("transition_wall_pg", "transition_cpu_pg")
+#: Where a script reads the PostgreSQL URL when not given --pg.
+PG_ENV = "REGSAM_FLOW_BENCH_PG_URL"
 
 SCRIPTS = ("bench_core.py", "bench_cli.py", "scaling.py")
 
@@ -120,14 +123,23 @@ def child_command(
         sub = args.dir.resolve() / name.removesuffix(".py")
         sub.mkdir(parents=True, exist_ok=True)
         cmd += ["--dir", str(sub)]
-    if args.pg and '"--pg"' in src:
-        cmd += ["--pg", args.pg]
+    if args.pg and '"--pg"' in src and PG_ENV not in src:
+        cmd += ["--pg", args.pg]  # a script that does not read PG_ENV
     return cmd, notes
 
 
-def run_child(cmd: list[str]) -> int:
-    """Run one script, its output shown as it comes, indented."""
+def shown(cmd: Sequence[str]) -> str:
+    """The command line as printed: a password in a URL shows as ***."""
+    return " ".join(re.sub(r"(://[^:/@\s]+):[^@\s]*@", r"\1:***@", a) for a in cmd)
+
+
+def run_child(cmd: list[str], pg: str | None) -> int:
+    """Run one script, its output shown as it comes, indented.  The
+    PostgreSQL URL goes in its environment (PG_ENV), not on its command line,
+    where any process could read its password."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if pg:
+        env[PG_ENV] = pg
     with subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     ) as proc:
@@ -165,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--pg",
         metavar="URL",
-        default=os.environ.get("REGSAM_FLOW_TEST_PG_URL") or None,
-        help="PostgreSQL URL for the PostgreSQL targets [env REGSAM_FLOW_TEST_PG_URL]",
+        default=os.environ.get(PG_ENV) or os.environ.get("REGSAM_FLOW_TEST_PG_URL") or None,
+        help=f"PostgreSQL URL for the PostgreSQL targets (the scripts make and drop databases "
+        f"there) [env {PG_ENV}, else REGSAM_FLOW_TEST_PG_URL]",
     )
     ap.add_argument(
         "--summary",
@@ -205,11 +218,11 @@ def report(args: argparse.Namespace, summary: Path) -> int:
     for name in SCRIPTS:
         cmd, why = child_command(name, args, summary)
         notes += why
-        print(f"\n>>> {name}" + (" " + " ".join(cmd[3:]) if cmd else ": skipped"), flush=True)
+        print(f"\n>>> {name}" + (" " + shown(cmd[3:]) if cmd else ": skipped"), flush=True)
         if cmd is None:
             continue
         t0 = time.perf_counter()
-        code = run_child(cmd)
+        code = run_child(cmd, args.pg)
         print(f"<<< {name}: exit {code}, {time.perf_counter() - t0:.0f} s", flush=True)
         if code != 0:
             crashed.append(f"{name} (exit {code})")

@@ -73,3 +73,12 @@ def test_a_missing_or_broken_summary_file_is_named(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "broken.jsonl" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_password_in_a_url_is_not_shown() -> None:
+    from benchmarks.report import shown
+
+    line = shown(["--quick", "--pg", "postgresql+psycopg://bench:s3cret@127.0.0.1:5432/db"])
+    assert "s3cret" not in line
+    assert "postgresql+psycopg://bench:***@127.0.0.1:5432/db" in line
+    assert shown(["--dir", "/tmp/x"]) == "--dir /tmp/x"
