@@ -36,7 +36,7 @@ if str(HERE.parent) not in sys.path:  # run as a script: `benchmarks` importable
 
 from benchmarks.targets import Target, read_summary  # noqa: E402
 
-#: The targets of issue 15 a full report shows: key -> (what it compares,
+#: The targets a full report shows: key -> (what it compares,
 #: the script that measures it).
 EXPECTED: dict[str, tuple[str, str]] = {
     "transition_wall_sqlite": (
@@ -155,7 +155,7 @@ def print_targets(path: Path, *, pg: bool) -> int:
     except (ValueError, TypeError) as exc:
         print(f"the summary file {path} cannot be read: {exc}", file=sys.stderr)
         return 1
-    print("\nTargets (issue 15): measured / floor, side by side in the same run")
+    print("\nTargets: measured / floor, side by side in the same run")
     print("-" * 78)
     for line in target_lines(targets, pg=pg):
         print(line)
