@@ -264,6 +264,7 @@ def _hint(exc: Exception, code: str) -> str:
 ORDER = (
     "init",
     "info",
+    "health",
     "demo",
     "user",
     "area",
