@@ -253,3 +253,30 @@ def test_info_json_has_the_facts_info_prints(engine: Engine, tmp_path: Path) -> 
     text = c.ok("info").stdout
     assert f"Schema:      {data['schema']} (aktuell)" in text
     assert data["database"] in text and data["mail"] in text
+
+
+@pytest.mark.sql("the CLI runs on the engine's database")
+def test_unusable_mail_settings_need_attention_without_the_password(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _pass_at(engine, datetime.now(timezone.utc), poll=30)
+    env = {
+        **os.environ,
+        "REGSAM_FLOW_HOME": str(tmp_path / "home"),
+        "REGSAM_FLOW_DB": engine.url,
+        "REGSAM_FLOW_SMTP_URL": "smtp://mia:pa/ss-w0rd@mail.example.org:587",
+    }
+    r = subprocess.run(
+        [str(BIN), "--lang", "de", "health", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    data = json.loads(r.stdout)
+    assert r.returncode == 20 and _codes(data) == ["mail_unusable"]
+    assert data["mail"] == {"target": None}
+    assert data["problems"][0]["message"].startswith(
+        "die E-Mail-Einstellungen sind nicht verwendbar: SMTP-URL"
+    )
+    assert "ss-w0rd" not in r.stdout + r.stderr
