@@ -144,3 +144,21 @@ def test_the_image_builds_and_its_health_check_runs() -> None:
     assert r.stdout.strip() == "regsam-flow"
     r = subprocess.run([*run, "regsam-flow", "health", "--json"], capture_output=True, timeout=300)
     assert r.returncode == 20 and b"schema_missing" in r.stdout  # a new volume: init first
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["regsam-flow-serve.service", "regsam-flow-scheduler.service", "regsam-flow-health.service"],
+)
+def test_systemd_rates_each_service_well_shielded(unit: str, tmp_path: Path) -> None:
+    """``systemd-analyze security``: exposure 2.0 at most of 10 ("OK")."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze not installed (Debian: apt-get install systemd)")
+    text = (UNITS / unit).read_text(encoding="utf-8").replace(INSTALLED, str(BIN))
+    (tmp_path / unit).write_text(text, encoding="utf-8")
+    cmd = [analyze, "security", "--offline=yes", "--threshold=20", str(tmp_path / unit)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    if "--offline" in r.stderr and "unrecognized" in r.stderr:
+        pytest.skip("systemd-analyze security --offline needs systemd 250 or later")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
