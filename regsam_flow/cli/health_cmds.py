@@ -30,7 +30,7 @@ EXIT_NEEDS_ATTENTION = 20
 @json_option
 @pass_ctx
 def health(obj: Ctx, max_age: float | None) -> None:
-    """Check the installation, for monitoring: exit 0 if all is well.
+    """Check the installation, for monitoring.
 
     Reports the database (reachable? its URL without password), the schema
     (the database's and the one this version needs), where mail goes (no
@@ -38,10 +38,10 @@ def health(obj: Ctx, max_age: float | None) -> None:
     (Berlin time; UTC with --json) and how many reminders failed.  Needs no
     --as and names no person or area.
 
-    Exit 20 when something needs attention, each problem named: the database
-    unreachable or not at this version's schema, the mail settings unusable,
-    no scheduler pass ever or the last one too old (--max-age), failed
-    reminders.
+    Exit 0 when all is well, 20 when something needs attention, each problem
+    named: the database unreachable or not at this version's schema, the
+    mail settings unusable, no scheduler pass ever or the last one too old
+    (--max-age), failed reminders.
 
     \b
     Example:
