@@ -8,7 +8,8 @@ The Engine is a facade: each method hands the call to the service for what
 it handles (``people``, ``definitions``, ``areas``, ``agreements``,
 ``tasks``, ``transitions``, ``instances`` for fields and votes,
 ``selection``, ``reminders``, ``auditing``, ``dossier``, ``migration``, the
-KG's ``meetings``, ``catalogue``, ``orders`` and ``kg_state``), a plain class in the
+KG's ``meetings``, ``catalogue``, ``orders`` and ``kg_state``; ``health`` for
+monitoring), a plain class in the
 module of that name.  The services share one :class:`~.context.EngineContext` (the
 store, clock, notifier, guards, deployed workflows, callbacks and the units
 of work); helpers they share are functions (:mod:`.access`, and e.g.
