@@ -42,6 +42,7 @@ from .kg import SqlKg
 from .kg_messages import SqlKgMessages
 from .logins import actor_refused
 from .reminders import SqlReminders
+from .revision import revision_number
 from .storage import sqlite_path, storage_error
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -521,6 +522,13 @@ def _is_locked(exc: DBAPIError) -> bool:
     return "database is locked" in msg or "database is busy" in msg or "could not serialize" in msg
 
 
+def _older(found: str, expected: str) -> bool:
+    """Whether revision ``found`` comes before ``expected``, compared as
+    numbers (``0009`` before ``0010``); an id that is no number is not older."""
+    number, needed = revision_number(found), revision_number(expected)
+    return number is not None and needed is not None and number < needed
+
+
 class SqlStore(Store):
     """A store on any SQLAlchemy URL; SQLite files are set up for many processes."""
 
@@ -675,7 +683,7 @@ class SqlStore(Store):
                 found=None,
                 expected=expected,
             )
-        if found < expected:
+        if _older(found, expected):
             raise SchemaError(
                 _(
                     "database {where} has schema {found}, this regsam-flow needs {expected}: "
@@ -706,13 +714,49 @@ class SqlStore(Store):
     @staticmethod
     def _migrate(conn: Connection, target: str) -> None:
         """Run the migrations on ``conn``, inside its transaction."""
-        from alembic import command
-        from alembic.config import Config
+        from .migrating import upgrade_on
 
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
+        upgrade_on(conn, target)
+
+    def schema_sql(self) -> str:
+        """The migrations from the database's revision (none: an empty
+        database) to the head as SQL in its dialect, empty when it is at the
+        head; a SQLite file that does not exist is not created."""
+        from .migrating import migration_sql
+
+        found, needed = self.schema_status()
+        if found == needed:
+            return ""  # nothing to run
+        head = None
+        if found is not None:
+            with self._storage(), self._connect() as conn:
+                row = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
+                conn.rollback()
+            head = (int(row[0]), str(row[1])) if row else None
+        return migration_sql(self.url, found, head)
+
+    def backup(
+        self, target: str, *, overwrite: bool = False
+    ) -> AbstractContextManager[tuple[tuple[int, str] | None, Store]]:
+        """SQLite: the online backup API (see :mod:`.backup`).  PostgreSQL
+        is refused: ``pg_dump`` backs it up (README, "Sicherung")."""
+        from regsam_flow.errors import InvalidInputError
+
+        from .backup import sqlite_backup
+
+        if not self._sqlite:
+            raise InvalidInputError(
+                _(
+                    "backup copies SQLite files; back up PostgreSQL with pg_dump and check the "
+                    "audit head before and after (README, section 'Sicherung')"
+                ),
+                field="db",
+            )
+        if self._path is None:
+            raise InvalidInputError(
+                _("a database in memory cannot be backed up to a file"), field="db"
+            )
+        return sqlite_backup(self._path, Path(target), overwrite=overwrite)
 
     def login(self) -> str:
         if self._sqlite:

@@ -165,7 +165,7 @@ class SchemaError(RegsamFlowError):
     or was written by a newer regsam-flow."""
 
     code = "schema"
-    exit_code = 1
+    exit_code = 13
 
     def __init__(self, message: str, *, found: str | None, expected: str) -> None:
         super().__init__(message)
@@ -178,7 +178,7 @@ class UnavailableError(RegsamFlowError):
     change; the transaction was rolled back, nothing was written.  Try again."""
 
     code = "unavailable"
-    exit_code = 1
+    exit_code = 12
 
 
 class StorageError(RegsamFlowError):

@@ -843,6 +843,31 @@ class Store(ABC):
     def upgrade(self) -> tuple[str | None, str]:
         """Create or upgrade the schema; return (revision before, revision after)."""
 
+    def schema_sql(self) -> str:
+        """The SQL that would create the schema (or upgrade it from the
+        revision the database has), for a database administrator to review;
+        changes nothing.  A store without SQL raises
+        :class:`~regsam_flow.errors.InvalidInputError`."""
+        from .errors import InvalidInputError
+        from .i18n import _
+
+        raise InvalidInputError(_("this store has no SQL schema to print"), field="sql")
+
+    def backup(
+        self, target: str, *, overwrite: bool = False
+    ) -> AbstractContextManager[tuple[tuple[int, str] | None, Store]]:
+        """Copy the whole database to a new file beside ``target``, yielding
+        the audit head as of the copy (``(seq, hash)``, read in the same
+        snapshot; None if the database keeps none) and a store reading the
+        copy; when the block ends cleanly the copy is flushed to disk and
+        becomes ``target``, else it is removed.  ``target`` existing is
+        refused unless ``overwrite``.  A store that cannot be copied so
+        raises :class:`~regsam_flow.errors.InvalidInputError`."""
+        from .errors import InvalidInputError
+        from .i18n import _
+
+        raise InvalidInputError(_("this store cannot be backed up to a file"), field="db")
+
     @abstractmethod
     def login(self) -> str:
         """The database login the store connects as; raises

@@ -70,11 +70,15 @@ REQUIRED_TASKS = {
 @pytest.fixture(autouse=True, scope="session")
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep the workflow cache (and any default database) out of the user's
-    data folder: ``REGSAM_FLOW_HOME`` points into the session's temp folder.
+    data folder: ``REGSAM_FLOW_HOME`` points into the session's temp folder;
+    the user's configuration file is not read (``XDG_CONFIG_HOME`` is an
+    empty temp folder, ``REGSAM_FLOW_CONFIG`` unset).
     Texts are English (``REGSAM_FLOW_LANG=en``) unless a test asks for
     German (tests/test_german.py): most tests read the English texts."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REGSAM_FLOW_HOME", str(tmp_path_factory.mktemp("regsam-flow-home")))
+        mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("regsam-flow-config")))
+        mp.delenv("REGSAM_FLOW_CONFIG", raising=False)
         mp.setenv("REGSAM_FLOW_LANG", "en")
         mp.delenv("COLUMNS", raising=False)  # tables 80 wide, whatever the terminal
         yield

@@ -258,6 +258,7 @@ PUBLIC_METHODS = {
         "str | None' = None, reason: 'str' = '', expected_version: 'int | None' = None) "
         "-> 'None'"
     ),
+    "schema_sql": "(self) -> 'str'",
     "schema_status": "(self) -> 'tuple[str | None, str]'",
     "send_due": (
         "(self, now: 'datetime | str | None' = None, *, worker: 'str | None' = None, limit: "
@@ -382,6 +383,10 @@ PUBLIC_METHODS = {
     "api_tokens": "(self, *, actor: 'str') -> 'list[ApiTokenInfo]'",
     "revoke_api_token": "(self, token_id: 'str', *, actor: 'str') -> 'ApiTokenInfo'",
     "authenticate_token": "(self, secret: 'str') -> 'Authenticated'",
+    "backup": (
+        "(self, target: 'str', *, actor: 'str | None' = None, force: 'bool' = False) "
+        "-> 'BackupResult'"
+    ),
     "person_for_proxy": "(self, login: 'str') -> 'str'",
 }
 #: Its public properties, and whether they can be set.

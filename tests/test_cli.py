@@ -37,7 +37,7 @@ def test_init_creates_then_is_safe_to_repeat(c: Cli) -> None:
 
 def test_uninitialised_database_says_to_run_init(c: Cli) -> None:
     r = c.run("area", "list")
-    assert r.exit_code == 1
+    assert r.exit_code == 13  # schema: not initialised
     assert "not initialised: run `regsam-flow init`" in r.stderr
     assert "Traceback" not in r.output
 
@@ -524,6 +524,7 @@ def test_workflows_folder_option(c: Cli, area: str, tmp_path: Path) -> None:
         ["log"],
         ["audit", "verify"],
         ["audit", "head"],
+        ["backup"],
         ["as-of"],
         ["workflow", "list"],
         ["workflow", "show"],

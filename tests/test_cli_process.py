@@ -38,7 +38,7 @@ def test_console_script_is_installed() -> None:
 
 def test_default_database_in_the_data_folder(env: dict[str, str], tmp_path: Path) -> None:
     r = run("area", "list", env=env, check=False)
-    assert r.returncode == 1 and "run `regsam-flow init`" in r.stderr
+    assert r.returncode == 13 and "run `regsam-flow init`" in r.stderr
     assert not (tmp_path / "home" / "regsam-flow.db").exists()  # nothing created silently
     run("init", "--name", "Anna Admin", "--email", "anna@regsam.example", env=env)
     assert (tmp_path / "home" / "regsam-flow.db").exists()

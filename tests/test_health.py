@@ -246,7 +246,15 @@ def test_a_pass_needs_a_positive_poll_interval(engine: Engine) -> None:
 def test_info_json_has_the_facts_info_prints(engine: Engine, tmp_path: Path) -> None:
     c = _cli(engine, tmp_path)
     data = c.json("info")
-    assert set(data) == {"version", "database", "schema", "schema_needed", "workflows", "mail"}
+    assert set(data) == {
+        "version",
+        "database",
+        "schema",
+        "schema_needed",
+        "workflows",
+        "mail",
+        "config",
+    }
     assert data["schema"] == data["schema_needed"] == HEAD
     assert {(w["name"], w["version"]) for w in data["workflows"]} >= {("schwerpunktgebiet", 1)}
     assert set(data["workflows"][0]) == {"name", "version", "title", "source"}

@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (register the commands)
     agreement_cmds,
     area_cmds,
     audit_cmds,
+    backup_cmds,
     dossier_cmds,
     flow_cmds,
     health_cmds,

@@ -1,9 +1,14 @@
 """The ``regsam-flow`` command group: global options, errors, exit codes.
 
 Exit codes: 0 success; 2 usage error; 3 not allowed; 4 blocked by guards;
-5 conflict; 6 not found; 7 invalid input; 8 audit verification failed;
-9 storage problem (disk full, read-only database); 10 outcome unknown (the
-commit's acknowledgement was lost); 1 anything unexpected.
+5 conflict; 6 not found; 7 invalid input (also a bad configuration file);
+8 audit verification failed; 9 storage problem (disk full, read-only
+database); 10 outcome unknown (the commit's acknowledgement was lost);
+11 rate limited; 12 database unavailable (try again); 13 schema mismatch
+(run ``regsam-flow init``, or a newer regsam-flow); 14 ``reminders
+send-due``: deliveries failed for good; 15 ``reminders send-due``:
+deliveries are being retried; 20 ``health``: something needs attention;
+1 anything unexpected.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from typing import Any
 import click
 
 from regsam_flow import __version__ as VERSION
+from regsam_flow.errors import RegsamFlowError
 from regsam_flow.i18n import LANGUAGES, N_, _, language_from_env, set_language
 
+from .config import ENV_CONFIG, config_callback, current_config, mail_environment
 from .context import Ctx, login_name
 from .output import clean, echo, echo_json
 
@@ -38,7 +45,9 @@ Examples:
 Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
 6 not found, 7 invalid input, 8 audit verification failed,
 9 storage (disk full, read-only database), 10 outcome unknown (look with
-area show / log), 1 unexpected."""
+area show / log), 11 rate limited, 12 database unavailable (try again),
+13 schema (run init), 14 mail failed, 15 mail being retried
+(reminders send-due), 20 needs attention (health), 1 unexpected."""
 )
 
 
@@ -173,7 +182,13 @@ class RegsamGroup(_Translated, _Cleaned, click.Group):
         ``--lang`` says otherwise); click's own texts (Usage, Options, its
         errors) come from the same catalog."""
         use_language(language_from_env())
-        return super().main(*args, **kwargs)
+        try:
+            return super().main(*args, **kwargs)
+        except RegsamFlowError as exc:  # before any command ran: the configuration file
+            given = kwargs.get("args", args[0] if args else None)
+            argv = list(sys.argv[1:] if given is None else given)
+            as_json = "--json" in argv or os.environ.get("REGSAM_FLOW_JSON", "") == "1"
+            sys.exit(report(exc, as_json, "--debug" in argv))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -352,6 +367,17 @@ def _lang_option(ctx: click.Context, param: click.Parameter, value: str | None) 
     "[env REGSAM_FLOW_WORKFLOWS, separated by ':'].",
 )
 @click.option(
+    "--config",
+    envvar=ENV_CONFIG,
+    metavar="FILE",
+    is_eager=True,
+    expose_value=False,
+    callback=config_callback,
+    help="Configuration file with defaults for the options (TOML) [env REGSAM_FLOW_CONFIG; "
+    "default: ~/.config/regsam-flow/config.toml, if there].  Options and environment "
+    "variables win over it.",
+)
+@click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
     is_eager=True,
@@ -384,6 +410,8 @@ def cli(
         debug=debug,
         workflow_dirs=tuple(dirs),
         user_given=bool(user),
+        config=current_config(ctx),
     )
+    ctx.with_resource(mail_environment(obj.config))
     ctx.obj = obj
     ctx.call_on_close(obj.close)

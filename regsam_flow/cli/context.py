@@ -12,6 +12,8 @@ import click
 if TYPE_CHECKING:
     from regsam_flow.engine import Engine
 
+    from .config import Config
+
 __all__ = ["Ctx", "pass_ctx"]
 
 
@@ -32,6 +34,7 @@ class Ctx:
     debug: bool
     workflow_dirs: tuple[str, ...] = ()
     user_given: bool = True
+    config: Config | None = None  # the configuration file looked for, and what it said
     _engine: Engine | None = field(default=None, repr=False)
 
     @property

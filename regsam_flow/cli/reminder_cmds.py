@@ -10,11 +10,18 @@ from regsam_flow.views import review_json
 from .app import cli
 from .common import delivery_target, json_option, parse_when_arg
 from .context import Ctx, pass_ctx
+from .logs import log_format_option
 from .output import day, echo, echo_json, moment, table
 
 __all__ = ["reminders", "review", "scheduler"]
 
 STATUSES = ["pending", "sent", "failed", "cancelled", "superseded"]
+#: ``reminders send-due``'s exit status when a reminder or KG mail failed for
+#: good in the pass (its last attempt, or refused permanently).
+EXIT_FAILED = 14
+#: ... when nothing failed for good but a delivery failed and waits for a
+#: later pass (e.g. the mail server is down).
+EXIT_RETRYING = 15
 #: How a person reads a status (the code stays in --json and --status).
 STATUS_LABELS = {
     "pending": N_("pending"),
@@ -237,6 +244,8 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     """One send pass: every reminder due now, and every mail of the KG
     (meeting decisions, due and overdue work orders), each exactly once.
     For cron or a systemd timer; several may run at once, under any login.
+    Exit code 14 when a delivery failed for good, 15 when deliveries are
+    retried later (and none failed for good), else 0 (also for a dry run).
 
     --now is an admin's tool: a moment before the clock runs a real pass
     as of then; a moment after it only shows what would go out (a dry
@@ -251,7 +260,31 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     report = obj.engine.send_due(now, actor=obj.user, dry_run=dry_run)
     if obj.json:
         echo_json(report.to_dict())
-        return
+    else:
+        _show_pass(obj, report)
+    code = _exit_code(report)
+    if code:
+        click.get_current_context().exit(code)
+
+
+def _exit_code(report: object) -> int:
+    """14 when a delivery failed for good, 15 when some are retried, else 0."""
+    from regsam_flow.engine import SendReport
+
+    assert isinstance(report, SendReport)
+    m = report.messages
+    if report.failed or m.failed:
+        return EXIT_FAILED
+    if report.retrying or m.retrying:
+        return EXIT_RETRYING
+    return 0
+
+
+def _show_pass(obj: Ctx, report: object) -> None:
+    """What a pass did (or, dry, would do), for a person."""
+    from regsam_flow.engine import SendReport
+
+    assert isinstance(report, SendReport)
     if report.dry_run:
         _show_dry_run(report)
         echo(_("Mail would go to: {target}").format(target=delivery_target(obj.engine)))
@@ -352,11 +385,13 @@ def scheduler() -> None:
     show_default=True,
     help="Least important log lines shown; debug also shows APScheduler's own.",
 )
+@log_format_option
 @pass_ctx
-def scheduler_run(obj: Ctx, poll: float, log_level: str) -> None:
+def scheduler_run(obj: Ctx, poll: float, log_level: str, log_format: str) -> None:
     """Send reminders as they fall due, in the foreground, until SIGTERM or
     Ctrl-C.  Logs to stderr: a start line naming the mail delivery target,
-    then only what is sent or fails.  Catches up at start on what fell due
+    then only what is sent or fails (--log-format json: one JSON object
+    per line).  Catches up at start on what fell due
     while no scheduler ran; follows changes by other processes within
     --poll seconds.
 
@@ -368,12 +403,10 @@ def scheduler_run(obj: Ctx, poll: float, log_level: str) -> None:
 
     from regsam_flow.notifications.scheduler import ReminderScheduler, run_until_signalled
 
-    from .output import SafeFormatter
+    from .logs import configure
 
-    handler = logging.StreamHandler()  # stderr; log lines escape control characters
-    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     level = logging.DEBUG if obj.debug else getattr(logging, log_level.upper())
-    logging.basicConfig(level=level, handlers=[handler])
+    configure(level, log_format.lower())
     logging.getLogger("regsam_flow").setLevel(level)
     # APScheduler logs two INFO lines per poll: shown only when debugging
     logging.getLogger("apscheduler").setLevel(

@@ -17,6 +17,7 @@ from regsam_flow.i18n import _
 from .app import cli
 from .common import delivery_target
 from .context import Ctx, pass_ctx
+from .logs import LEVELS, configure, log_format_option
 from .output import echo
 
 if TYPE_CHECKING:
@@ -83,6 +84,14 @@ POLICY = AuthPolicy()
     type=click.IntRange(1, 100000),
     help="Sign-in links one client address may ask for within 15 minutes.",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="info",
+    show_default=True,
+    help="Least important log lines shown (info: one line per request).",
+)
+@log_format_option
 @pass_ctx
 def serve(
     obj: Ctx,
@@ -94,6 +103,8 @@ def serve(
     link_minutes: int,
     links_per_address: int,
     links_per_client: int,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Run the HTTP service: the JSON API and sign-in by email link.
 
@@ -102,7 +113,9 @@ def serve(
     folder's Maildir).  Cookies and CSRF tokens are signed with the secret
     key in REGSAM_FLOW_SECRET_KEY, else with the file service-secret in the
     data folder (made on first start; every process on one machine shares
-    it, a team sets the variable on each server).  Stop it with Ctrl-C.
+    it, a team sets the variable on each server).  Logs to stderr, one line
+    per request and uvicorn's own (--log-format json: one JSON object per
+    line).  Stop it with Ctrl-C.
 
     \b
     Examples:
@@ -123,12 +136,8 @@ def serve(
     from regsam_flow.bootstrap import open_engine
     from regsam_flow.errors import InvalidInputError, SchemaError
 
-    from .output import SafeFormatter
-
-    handler = logging.StreamHandler()  # stderr; log lines escape control characters
-    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    level = logging.DEBUG if obj.debug else logging.INFO
-    logging.basicConfig(level=level, handlers=[handler])
+    level = logging.DEBUG if obj.debug else getattr(logging, log_level.upper())
+    configure(level, log_format.lower())
 
     policy = AuthPolicy(
         link_minutes=link_minutes,

@@ -11,6 +11,7 @@ from regsam_flow.i18n import _
 
 from .app import cli
 from .common import delivery_target, json_option
+from .config import config_info, config_line
 from .context import Ctx, pass_ctx
 from .output import echo, echo_json, kv
 
@@ -26,9 +27,15 @@ __all__ = ["demo", "info", "init"]
 )
 @click.option("--name", default="", help="The admin's full name, if they are new.")
 @click.option("--email", default="", help="The admin's email, if they are new.")
+@click.option(
+    "--sql",
+    is_flag=True,
+    help="Print the SQL that would create or upgrade the schema, in the database's "
+    "dialect, for review; change nothing.",
+)
 @json_option
 @pass_ctx
-def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
+def init(obj: Ctx, admin: str | None, name: str, email: str, sql: bool) -> None:
     """Create the database, or upgrade it to this version's schema.
 
     Also deploys the shipped workflow definitions the database lacks; all of
@@ -37,13 +44,23 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
     (created if new).  Once the database has an admin, init only upgrades
     the schema; making someone an admin is an admin's act (exit 3 otherwise).
 
+    With --sql nothing is changed (no SQLite file is created): the SQL of
+    the migrations from the database's schema (none: an empty database) to
+    this version's is printed for a database administrator to review and
+    run; it also deploys the shipped workflow definitions, but makes no
+    admin (run init --admin afterwards).
+
     \b
-    Example:
+    Examples:
       regsam-flow --db sqlite:///regsam.db init --admin anna --name "Anna Admin"
+      regsam-flow init --sql > schema.sql
     """
     from regsam_flow.persistence.database import redact_url
 
     engine = obj.engine
+    if sql:
+        _print_sql(obj, admin)
+        return
     before, _needed = engine.schema_status()
     user = admin or obj.user
     created = engine.init(user, name=name, email=email, actor=obj.user, only_first=admin is None)
@@ -87,6 +104,33 @@ def init(obj: Ctx, admin: str | None, name: str, email: str) -> None:
         echo(_("The database has its admin; no admin was made."))
 
 
+def _print_sql(obj: Ctx, admin: str | None) -> None:
+    """``init --sql``: the migrations' SQL, or a comment that there is none."""
+    from regsam_flow.errors import InvalidInputError
+    from regsam_flow.persistence.database import redact_url
+
+    if admin:
+        raise InvalidInputError(
+            _("init --sql changes nothing and makes no admin: leave out --admin"), field="admin"
+        )
+    engine = obj.engine
+    found, needed = engine.schema_status()
+    text = engine.schema_sql()
+    if obj.json:
+        echo_json(
+            {"database": redact_url(engine.url), "schema": found, "schema_to": needed, "sql": text}
+        )
+    elif text.strip():
+        echo(text.rstrip("\n"))
+    else:
+        echo(
+            "-- "
+            + _("Database {url} is up to date (schema {schema}).").format(
+                url=redact_url(engine.url), schema=found
+            )
+        )
+
+
 @cli.command()
 @json_option
 @pass_ctx
@@ -94,8 +138,9 @@ def info(obj: Ctx) -> None:
     """Version, database, schema, workflows and where mail goes.
 
     Shows the version, the database URL (password hidden), its schema
-    version, the workflows loaded and the mail delivery target (SMTP
-    host:port or the Maildir folder; never a user name or password).
+    version, the workflows loaded, the mail delivery target (SMTP
+    host:port or the Maildir folder; never a user name or password) and
+    the configuration file's path, and whether it was read.
 
     \b
     Example:
@@ -121,6 +166,7 @@ def info(obj: Ctx) -> None:
             (_("schema"), schema),
             (_("workflows"), ", ".join(f"{w['name']} v{w['version']}" for w in data["workflows"])),
             (_("mail"), data["mail"]),
+            (_("configuration"), config_line(obj.config)),
         ]
     )
 
@@ -147,6 +193,7 @@ def info_data(obj: Ctx) -> dict[str, Any]:
             for wf in engine.workflows.all()
         ],
         "mail": delivery_target(engine),
+        "config": config_info(obj.config),
     }
 
 

@@ -72,6 +72,7 @@ from .agreements import AgreementService
 from .areas import AreaService
 from .auditing import AreaSnapshot, AuditService, replay
 from .auth import AuthService
+from .backup import BackupResult
 from .catalogue import CatalogueService
 from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
@@ -318,6 +319,24 @@ class Engine:
         result = self.context.store.upgrade()
         self.context.schema_changed()
         return result
+
+    def schema_sql(self) -> str:
+        """The SQL that would create the schema, or upgrade it from the
+        revision the database has, in the database's dialect: for a database
+        administrator to review.  Changes nothing (creates no SQLite file)."""
+        return self.context.store.schema_sql()
+
+    def backup(self, target: str, *, actor: str | None = None, force: bool = False) -> BackupResult:
+        """Copy the database (SQLite) to the file ``target``; the copy is kept
+        only if its audit chain verifies and ends at the head the database had
+        when it was taken.  An existing ``target`` is refused unless ``force``.
+        With ``actor`` (a person acting): admins only, as the copy holds
+        everything (on a schema this version does not read yet, such as
+        before an upgrade: whoever may read the database).  PostgreSQL is
+        refused: see the README's "Sicherung"."""
+        from .backup import backup as take_backup
+
+        return take_backup(self.context, target, actor=actor, force=force)
 
     def close(self) -> None:
         """Close the store's connections."""

@@ -65,42 +65,43 @@ def upgrade() -> None:
 
 
 def _store_shipped(conn: sa.Connection) -> None:
-    """The shipped definitions, each with its audit entry."""
+    """The shipped definitions, each with its audit entry (as literal SQL
+    too, for ``--sql``: the statements carry their values)."""
     from regsam_flow.audit import format_ts
     from regsam_flow.model import AUDIT_FIELDS
+    from regsam_flow.persistence.migrating import audit_head
     from regsam_flow.shipped import shipped_deployments
 
     now = datetime.now(timezone.utc)
-    seq, prev = conn.execute(sa.text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
+    seq, prev = audit_head(conn)
     for d, entry in shipped_deployments(seq, prev, now):
-        conn.execute(
+        op.execute(
             sa.text(
                 "INSERT INTO workflow_definitions (name, version, hash, text, source, "
                 "deployed_by, deployed_at) VALUES (:n, :v, :h, :t, :s, :by, :at)"
-            ),
-            {
-                "n": d.name,
-                "v": d.version,
-                "h": d.hash,
-                "t": d.text,
-                "s": d.source,
-                "by": d.deployed_by,
-                "at": format_ts(d.deployed_at),
-            },
+            ).bindparams(
+                n=d.name,
+                v=d.version,
+                h=d.hash,
+                t=d.text,
+                s=d.source,
+                by=d.deployed_by,
+                at=format_ts(d.deployed_at),
+            )
         )
-        conn.execute(
+        op.execute(
             sa.text(
                 'INSERT INTO audit_log (seq, at, actor, role, area, action, "trigger", '
                 "from_state, to_state, reason, details, hash) VALUES (:seq, :at, :actor, "
                 ":role, :area, :action, :trigger, :from_state, :to_state, :reason, "
                 ":details, :hash)"
-            ),
-            dict(zip(AUDIT_FIELDS, entry, strict=True)),
+            ).bindparams(**dict(zip(AUDIT_FIELDS, entry, strict=True)))
         )
         seq, prev = entry.seq, entry.hash
-    conn.execute(
-        sa.text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"),
-        {"seq": seq, "hash": prev},
+    op.execute(
+        sa.text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1").bindparams(
+            seq=seq, hash=prev
+        )
     )
 
 

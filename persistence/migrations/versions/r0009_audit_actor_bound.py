@@ -38,6 +38,7 @@ from regsam_flow.persistence.logins import (
     SERVICE_ROLE,
     roles_missing,
 )
+from regsam_flow.persistence.migrating import offline
 
 revision = "0009"
 down_revision = "0008"
@@ -101,8 +102,14 @@ FOR EACH ROW EXECUTE FUNCTION audit_log_actor_bound()
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    bind = op.get_bind()
     roles = (PERSON_ROLE, SERVICE_ROLE)
+    if offline():  # SQL to review: each role made where missing, when it runs
+        for role in roles:
+            op.execute(CREATE_ROLE.format(role=role))
+        op.execute(ACTOR_FUNCTION)
+        op.execute(ACTOR_TRIGGER)
+        return
+    bind = op.get_bind()
     have = {
         name
         for (name,) in bind.execute(
