@@ -20,14 +20,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from regsam_flow.errors import InvalidInputError
 from regsam_flow.i18n import _
 
+from .prepared import Prepared
+
 __all__ = ["UNREADABLE", "WRITE_OPTION", "create_db_engine", "redact_url", "scrub"]
+
+# SQLite transactions are begun by hand, on the driver's cursor (see ``prepared``)
+_BEGIN_IMMEDIATE = Prepared(text("BEGIN IMMEDIATE"))
+_BEGIN = Prepared(text("BEGIN"))
 
 #: Execution option marking a connection that will write.
 WRITE_OPTION = "regsam_flow_write"
@@ -149,7 +155,7 @@ def create_db_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        (_BEGIN_IMMEDIATE if write else _BEGIN).run(conn)
 
     return engine
 

@@ -26,6 +26,7 @@ from regsam_flow.model import (
     Agreement,
     Approvals,
     Area,
+    AreaAggregate,
     AuditEntry,
     Person,
     StoredAuditRow,
@@ -34,6 +35,7 @@ from regsam_flow.model import (
 )
 from regsam_flow.ports import Store, UnitOfWork
 
+from . import aggregate
 from . import schema as s
 from .auth import SqlAuth
 from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
@@ -41,6 +43,7 @@ from .instance_data import SqlInstanceData
 from .kg import SqlKg
 from .kg_messages import SqlKgMessages
 from .logins import actor_refused
+from .prepared import Prepared
 from .reminders import SqlReminders
 from .revision import revision_number
 from .storage import sqlite_path, storage_error
@@ -74,15 +77,8 @@ def _entry(row: Any) -> AuditEntry:
 
 
 def _person(row: Any) -> Person:
-    return Person(
-        row.id,
-        row.name,
-        row.email,
-        row.org,
-        bool(row.admin),
-        bool(row.auditor),
-        bool(row.decision_mails),
-    )
+    """A person from a row of id, name, email, org, admin, auditor, decision_mails."""
+    return Person(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), bool(row[6]))
 
 
 # The reads behind every command (``area show`` runs each once) as plain SQL:
@@ -93,9 +89,9 @@ def _person(row: Any) -> Person:
 _AREA_COLS = (
     "id, name, district, workflow, workflow_version, state, version, round, created_at, updated_at"
 )
-_SQL_PERSON = text(
-    "SELECT id, name, email, org, admin, auditor, decision_mails FROM people WHERE id = :id"
-)
+_PERSON_COLS = "id, name, email, org, admin, auditor, decision_mails"  # as _person reads them
+_SQL_PERSON = Prepared(text(f"SELECT {_PERSON_COLS} FROM people WHERE id = :id"))
+_SQL_PEOPLE = text(f"SELECT {_PERSON_COLS} FROM people ORDER BY id")
 _SQL_ANY_ADMIN = text("SELECT id FROM people WHERE admin = :yes LIMIT 1")
 _SQL_DEFINITIONS = text(
     "SELECT name, version, hash, text, source, deployed_by, deployed_at "
@@ -123,22 +119,72 @@ _SQL_APPROVALS = text(
 )
 _SQL_SCHEMA_VERSION = text("SELECT version_num FROM alembic_version")
 
+# The writes of a transition, prebuilt once: building them with
+# ``insert().values()`` and the like on every call cost more CPU than
+# SQLite spends carrying them out.  Those every transition sends run on the
+# driver's cursor (see ``prepared``).
+_SQL_UPDATE_AREA = Prepared(
+    text(
+        "UPDATE areas SET state = :state, round = :round, version = :new, updated_at = :at "
+        "WHERE id = :id AND version = :expected"
+    )
+)
+_SQL_UPDATE_AREA_WORKFLOW = Prepared(
+    text(
+        "UPDATE areas SET state = :state, round = :round, version = :new, updated_at = :at, "
+        "workflow_version = :workflow_version WHERE id = :id AND version = :expected"
+    )
+)
+_SQL_UPDATE_TASK = text(
+    "UPDATE tasks SET done = :done, done_by = :done_by, done_at = :done_at, note = :note "
+    "WHERE area_id = :area AND task_id = :task"
+)
+_SQL_INSERT_TASK = text(
+    "INSERT INTO tasks (area_id, task_id, done, done_by, done_at, note) "
+    "VALUES (:area, :task, :done, :done_by, :done_at, :note)"
+)
+_SQL_INSERT_APPROVAL = text(
+    'INSERT INTO approvals (area_id, round, "trigger", role, person_id, at) '
+    "VALUES (:area, :round, :trigger, :role, :person, :at)"
+)
+_SQL_INSERT_AUDIT = Prepared(
+    text(
+        'INSERT INTO audit_log (seq, at, actor, role, area, action, "trigger", from_state, '
+        "to_state, reason, details, hash) VALUES (:seq, :at, :actor, :role, :area, :action, "
+        ":trigger, :from_state, :to_state, :reason, :details, :hash)"
+    )
+)
+_SQL_UPDATE_HEAD = Prepared(text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"))
+# The chain's head with the time of its entry (the next entry's time must not
+# go back), in one read.  Writers lock it: PostgreSQL row-locks it (the unit
+# does so first thing), SQLite's BEGIN IMMEDIATE already holds the database.
+_HEAD = (
+    "SELECT h.seq, h.hash, l.at FROM audit_head h LEFT JOIN audit_log l ON l.seq = h.seq "
+    "WHERE h.id = 1"
+)
+_SQL_HEAD = Prepared(text(_HEAD))
+_SQL_HEAD_LOCKED = Prepared(text(_HEAD + " FOR UPDATE OF h"))
+_SQL_AUDIT_AT = text("SELECT at FROM audit_log WHERE seq = :seq")
+
 
 class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth, UnitOfWork):
     """One transaction on one SQLAlchemy connection."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, head: Any = None) -> None:
         self.conn = conn
         self._sqlite = conn.dialect.name == "sqlite"
+        # (seq, hash, at of that entry) of the chain's head once read (``head``:
+        # as the write unit read it when it locked it), kept up to date by
+        # append_audit: the unit holds the lock, nobody else moves the head
+        self._head: Any = head
 
     # people
     def get_person(self, person_id: str) -> Person | None:
-        row = self.conn.execute(_SQL_PERSON, {"id": person_id}).first()
+        row = _SQL_PERSON.run(self.conn, {"id": person_id}).fetchone()
         return _person(row) if row else None
 
     def list_people(self) -> list[Person]:
-        rows = self.conn.execute(select(s.people).order_by(s.people.c.id))
-        return [_person(r) for r in rows]
+        return [_person(r) for r in self.conn.execute(_SQL_PEOPLE)]
 
     def add_person(self, person: Person, at: datetime) -> None:
         self.conn.execute(
@@ -231,19 +277,19 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         at: datetime,
         workflow_version: int | None = None,
     ) -> int:
-        values: dict[str, Any] = {
+        params: dict[str, Any] = {
             "state": state,
             "round": round,
-            "version": expected_version + 1,
-            "updated_at": format_ts(at),
+            "new": expected_version + 1,
+            "at": format_ts(at),
+            "id": area_id,
+            "expected": expected_version,
         }
-        if workflow_version is not None:
-            values["workflow_version"] = workflow_version
-        result = self.conn.execute(
-            update(s.areas)
-            .where(and_(s.areas.c.id == area_id, s.areas.c.version == expected_version))
-            .values(**values)
-        )
+        if workflow_version is None:
+            result = _SQL_UPDATE_AREA.run(self.conn, params)
+        else:
+            params["workflow_version"] = workflow_version
+            result = _SQL_UPDATE_AREA_WORKFLOW.run(self.conn, params)
         if result.rowcount != 1:
             raise ConflictError(
                 _(
@@ -253,6 +299,11 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
                 area=area_id,
             )
         return expected_version + 1
+
+    # an area as one aggregate
+    def load_area(self, area_id: str) -> AreaAggregate | None:
+        """The aggregate in one statement (see :mod:`.aggregate`)."""
+        return aggregate.decode(aggregate.LOAD_AREA.run(self.conn, {"area": area_id}).fetchall())
 
     # assignments
     def get_assignments(self, area_id: str) -> list[tuple[str, str]]:
@@ -281,20 +332,16 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         }
 
     def put_task(self, area_id: str, status: TaskStatus) -> None:
-        t = s.tasks
-        values = {
+        params = {
+            "area": area_id,
+            "task": status.task_id,
             "done": status.done,
             "done_by": status.done_by,
             "done_at": format_ts(status.done_at) if status.done_at else None,
             "note": status.note,
         }
-        result = self.conn.execute(
-            update(t)
-            .where(and_(t.c.area_id == area_id, t.c.task_id == status.task_id))
-            .values(**values)
-        )
-        if result.rowcount == 0:
-            self.conn.execute(insert(t).values(area_id=area_id, task_id=status.task_id, **values))
+        if self.conn.execute(_SQL_UPDATE_TASK, params).rowcount == 0:
+            self.conn.execute(_SQL_INSERT_TASK, params)
 
     # agreement
     def get_agreement(self, area_id: str, version: int | None = None) -> Agreement | None:
@@ -359,31 +406,31 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
     def add_approval(
         self, area_id: str, round: int, trigger: str, role: str, person_id: str, at: datetime
     ) -> None:
-        self.conn.execute(
-            insert(s.approvals).values(
-                area_id=area_id,
-                round=round,
-                trigger=trigger,
-                role=role,
-                person_id=person_id,
-                at=format_ts(at),
-            )
-        )
+        params = {
+            "area": area_id,
+            "round": round,
+            "trigger": trigger,
+            "role": role,
+            "person": person_id,
+            "at": format_ts(at),
+        }
+        self.conn.execute(_SQL_INSERT_APPROVAL, params)
 
     # audit log
     def audit_head(self) -> tuple[int, str]:
-        h = s.audit_head
-        row = self.conn.execute(
-            select(h.c.seq, h.c.hash).where(h.c.id == 1).with_for_update()
-        ).first()
-        if row is None or row.seq is None or row.hash is None:
+        if self._head is None:
+            sql = _SQL_HEAD if self._sqlite else _SQL_HEAD_LOCKED
+            self._head = sql.run(self.conn).fetchone()
+        row = self._head
+        if row is None or row[0] is None or row[1] is None:
+            self._head = None  # read it again next time: nothing was written
             raise AuditError(
                 _(
                     "the audit log's head record is missing (deleted behind the engine's back): "
                     "nothing can be written; run `regsam-flow audit verify`"
                 )
             )
-        return int(row.seq), str(row.hash)
+        return int(row[0]), str(row[1])
 
     def read_audit_head(self) -> tuple[int, str] | None:
         h = s.audit_head
@@ -396,32 +443,17 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
             return None
 
     def audit_at(self, seq: int) -> str | None:
-        log = s.audit_log
-        value = self.conn.execute(select(log.c.at).where(log.c.seq == seq)).scalar()
+        head = self._head
+        if head is not None and head[0] == seq:  # read with the head
+            return head[2] if isinstance(head[2], str) else None
+        value = self.conn.execute(_SQL_AUDIT_AT, {"seq": seq}).scalar()
         return value if isinstance(value, str) else None
 
     def append_audit(self, entry: AuditEntry) -> None:
-        self.conn.execute(
-            insert(s.audit_log).values(
-                seq=entry.seq,
-                at=entry.at,
-                actor=entry.actor,
-                role=entry.role,
-                area=entry.area,
-                action=entry.action,
-                trigger=entry.trigger,
-                from_state=entry.from_state,
-                to_state=entry.to_state,
-                reason=entry.reason,
-                details=entry.details,
-                hash=entry.hash,
-            )
-        )
-        self.conn.execute(
-            update(s.audit_head)
-            .where(s.audit_head.c.id == 1)
-            .values(seq=entry.seq, hash=entry.hash)
-        )
+        params = {name: getattr(entry, name) for name in AUDIT_FIELDS}
+        _SQL_INSERT_AUDIT.run(self.conn, params)
+        _SQL_UPDATE_HEAD.run(self.conn, {"seq": entry.seq, "hash": entry.hash})
+        self._head = (entry.seq, entry.hash, entry.at)
 
     def query_audit(
         self,
@@ -582,14 +614,12 @@ class SqlStore(Store):
                 with conn.begin():
                     if migrate:
                         self._migrate(conn, "head")
+                    head = None
                     if write and not self._sqlite:
-                        # One writer at a time: lock the chain head first.
-                        conn.execute(
-                            select(s.audit_head.c.seq)
-                            .where(s.audit_head.c.id == 1)
-                            .with_for_update()
-                        )
-                    yield SqlUnitOfWork(conn)
+                        # One writer at a time: lock the chain head first (and
+                        # keep what it holds: the audit entry needs it).
+                        head = _SQL_HEAD_LOCKED.run(conn).fetchone()
+                    yield SqlUnitOfWork(conn, head)
                     committing = write  # leaving the block sends COMMIT
         except RegsamFlowError:
             raise

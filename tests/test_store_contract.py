@@ -338,7 +338,29 @@ def test_load_area_of_a_bare_area_and_of_none(store: Store) -> None:
         )
 
 
-def test_load_area_on_sql_reads_each_table_once(store: Store, db_backend: str) -> None:
+def test_load_area_with_an_unsigned_agreement_and_a_task_never_done(store: Store) -> None:
+    """What one area holds does not leak into another's aggregate, and the
+    newest agreement comes without signatures and dates while none are set."""
+    with store.write() as uow:
+        _area_with_everything(uow)
+        uow.add_agreement("a2", Agreement(1, topic="neu", created_at=T0, created_by="p3"))
+        uow.add_signature("a1", 1, "moderation", "p3", T0)  # an old version of another area
+        uow.put_task("a2", TaskStatus("t8", False, note="offen"))
+    with store.read() as uow:
+        loaded = uow.load_area("a2")
+    assert loaded is not None
+    assert loaded.agreement == Agreement(1, topic="neu", created_at=T0, created_by="p3")
+    assert loaded.agreement.signatures == {} and loaded.agreement.start is None
+    assert loaded.tasks == {
+        "t9": TaskStatus("t9", True, "p3", T0),
+        "t8": TaskStatus("t8", False, None, None, "offen"),
+    }
+    assert loaded.assignments == (("moderation", "p3"),)
+    assert loaded.approvals == {"go": {"moderation": "p3"}}  # round 0, a2's own
+    assert loaded.fields == {"score": 9}
+
+
+def test_load_area_on_sql_is_one_statement(store: Store, db_backend: str) -> None:
     if db_backend == "memory":
         pytest.skip("counts SQL statements")
     from sqlalchemy import event
@@ -361,8 +383,52 @@ def test_load_area_on_sql_reads_each_table_once(store: Store, db_backend: str) -
             event.remove(engine, "before_cursor_execute", count)
     assert loaded is not None and loaded.agreement is not None
     assert loaded.agreement.signatures == {"moderation": "p1"}
-    assert known == 6 and len(sql) == 7  # an unknown area: one
+    assert known == 1 and len(sql) == 2  # an unknown area: one as well
     assert all(s.lstrip().upper().startswith("SELECT") for s in sql)
+
+
+def test_a_transitions_writes_on_sql_reach_listeners_and_keep_their_checks(
+    store: Store, db_backend: str
+) -> None:
+    """The write path runs its statements on the driver's cursor: listeners
+    of ``before_cursor_execute`` still see each with its parameters, a stale
+    version is still a conflict that writes nothing, and the chain goes on
+    from the head the unit read."""
+    if db_backend == "memory":
+        pytest.skip("listens to SQL statements")
+    from sqlalchemy import event
+
+    with store.write() as uow:
+        populate(uow)
+    seen: list[tuple[str, object]] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, params: object, *_a: object) -> None:
+        seen.append((" ".join(statement.split()), params))
+
+    engine = store.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        with store.write() as uow:
+            head = uow.audit_head()
+            assert uow.update_area("a1", 1, state="diagnose", round=1, at=T0) == 2
+            first = entry(head, T0, area="a1", action="transition")
+            uow.append_audit(first)
+            assert uow.audit_head() == (first.seq, first.hash)
+            second = entry(uow.audit_head(), T0, area="a1", action="transition")
+            uow.append_audit(second)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    updates = [p for sql, p in seen if sql.startswith("UPDATE areas")]
+    inserts = [p for sql, p in seen if sql.startswith("INSERT INTO audit_log")]
+    assert len(updates) == 1 and len(inserts) == 2
+    assert "diagnose" in (updates[0].values() if isinstance(updates[0], dict) else updates[0])
+    with pytest.raises(ConflictError), store.write() as uow:
+        uow.update_area("a1", 1, state="x", round=9, at=T0)  # version 2 by now
+    with store.read() as uow:
+        a1 = uow.get_area("a1")
+        assert uow.read_audit_head() == (second.seq, second.hash)
+        assert uow.audit_at(second.seq) == second.at
+    assert a1 is not None and (a1.state, a1.round, a1.version) == ("diagnose", 1, 2)
 
 
 def _change(**changes: object) -> AreaChange:
