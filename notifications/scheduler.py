@@ -106,6 +106,10 @@ class ReminderScheduler:
                     m.failed,
                     m.cancelled,
                 )
+            try:
+                self.engine.record_scheduler_pass(self.worker, self.poll.total_seconds())
+            except Exception:  # health reports the pass missing; sending goes on
+                log.exception("the pass could not be recorded")
             if self.on_pass is not None:
                 self.on_pass(report)
             try:

@@ -54,6 +54,7 @@ from regsam_flow.kg import (
     catalogue_json,
 )
 from regsam_flow.model import (
+    SCHEDULER_PASSES_KEPT,
     Agreement,
     Approvals,
     Area,
@@ -63,6 +64,7 @@ from regsam_flow.model import (
     Reminder,
     ReminderChange,
     Review,
+    SchedulerPass,
     StoredAuditRow,
     StoredWorkflow,
     TaskStatus,
@@ -113,6 +115,7 @@ class _State:
     reminders: dict[int, Reminder] = field(default_factory=dict)
     last_reminder_id: int = 0
     reviews: dict[tuple[str, date], Review] = field(default_factory=dict)
+    scheduler_passes: dict[str, SchedulerPass] = field(default_factory=dict)  # by worker
     fields: dict[tuple[str, str], str] = field(default_factory=dict)  # -> JSON text
     votes: dict[tuple[str, int, str], tuple[Vote, str]] = field(default_factory=dict)
     # the KG's records: rows by id (meetings without number and attachments,
@@ -733,6 +736,20 @@ class MemoryUnitOfWork(MemoryKgMessages, MemoryAuth, UnitOfWork):
             if r.status == "pending" and FIRST_YEAR <= _next_at(r).year <= LAST_YEAR
         ]
         return min(times) if times else None
+
+    def count_reminders(self, status: str) -> int:
+        return sum(1 for r in self._s.reminders.values() if r.status == status)
+
+    def record_scheduler_pass(self, record: SchedulerPass) -> None:
+        passes = self._w().scheduler_passes
+        for worker, older in list(passes.items()):
+            if worker != record.worker and older.at < record.at - SCHEDULER_PASSES_KEPT:
+                del passes[worker]
+        passes[record.worker] = replace(record, at=_utc(record.at))
+
+    def last_scheduler_pass(self) -> SchedulerPass | None:
+        passes = self._s.scheduler_passes.values()
+        return max(passes, key=lambda p: p.at) if passes else None
 
     def get_review(self, area_id: str, review_date: date) -> Review | None:
         return self._s.reviews.get((area_id, review_date))

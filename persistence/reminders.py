@@ -7,11 +7,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from regsam_flow.audit import format_ts, parse_ts
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
-from regsam_flow.model import Reminder, ReminderChange, Review, UnreadableReminder
+from regsam_flow.model import (
+    SCHEDULER_PASSES_KEPT,
+    Reminder,
+    ReminderChange,
+    Review,
+    SchedulerPass,
+    UnreadableReminder,
+)
 from regsam_flow.ports import ReminderUnitOfWork
 
 from . import schema as s
@@ -228,6 +235,30 @@ class SqlReminders(ReminderUnitOfWork):
                 return parse_ts(value)
             except (TypeError, ValueError):
                 cond = and_(cond, r.c.next_attempt_at > value)  # skip the unreadable one
+
+    def count_reminders(self, status: str) -> int:
+        r = s.reminders
+        q = select(func.count()).select_from(r).where(r.c.status == status)
+        return int(self.conn.execute(q).scalar() or 0)
+
+    def record_scheduler_pass(self, record: SchedulerPass) -> None:
+        p = s.scheduler_passes
+        at = format_ts(record.at)
+        gone = format_ts(record.at - SCHEDULER_PASSES_KEPT)
+        self.conn.execute(delete(p).where(and_(p.c.worker != record.worker, p.c.at < gone)))
+        values = {"at": at, "poll_seconds": float(record.poll_seconds)}
+        done = self.conn.execute(update(p).where(p.c.worker == record.worker).values(**values))
+        if done.rowcount != 1:
+            self.conn.execute(insert(p).values(worker=record.worker, **values))
+
+    def last_scheduler_pass(self) -> SchedulerPass | None:
+        p = s.scheduler_passes
+        row = self.conn.execute(select(p).order_by(p.c.at.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return SchedulerPass(
+            worker=row.worker, at=parse_ts(row.at), poll_seconds=float(row.poll_seconds)
+        )
 
     def get_review(self, area_id: str, review_date: date) -> Review | None:
         v = s.reviews

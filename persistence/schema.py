@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -61,6 +62,7 @@ __all__ = [
     "people",
     "reminders",
     "reviews",
+    "scheduler_passes",
     "signatures",
     "tasks",
     "votes",
@@ -102,6 +104,7 @@ _TABLES = (
     "auth_sessions",
     "api_tokens",
     "auth_attempts",
+    "scheduler_passes",
 )
 _lock = threading.Lock()
 
@@ -135,6 +138,7 @@ if TYPE_CHECKING:  # defined by _define() on first use
     auth_sessions: Table
     api_tokens: Table
     auth_attempts: Table
+    scheduler_passes: Table
 
 
 def __getattr__(name: str) -> Any:
@@ -524,6 +528,15 @@ def _define() -> dict[str, Any]:
         Column("at", TS, nullable=False),
         Index("ix_auth_attempts_key", "kind", "key_hash", "at"),
         Index("ix_auth_attempts_at", "at"),
+    )
+    # The schedulers' last successful passes (migration 0010), for `health`.
+    scheduler_passes = Table(
+        "scheduler_passes",
+        metadata,
+        Column("worker", String(128), primary_key=True),
+        Column("at", TS, nullable=False),
+        Column("poll_seconds", Float, nullable=False),
+        Index("ix_scheduler_passes_at", "at"),
     )
 
     return {name: value for name, value in locals().items() if name in _TABLES}

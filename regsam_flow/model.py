@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeAlias
 
 from .errors import Blocker
@@ -20,6 +20,7 @@ __all__ = [
     "AGREEMENT_SIGNERS",
     "AUDIT_COLUMNS",
     "AUDIT_FIELDS",
+    "SCHEDULER_PASSES_KEPT",
     "Agreement",
     "Approval",
     "Approvals",
@@ -44,6 +45,7 @@ __all__ = [
     "ReminderChange",
     "Review",
     "SavedArea",
+    "SchedulerPass",
     "StoredAuditRow",
     "StoredWorkflow",
     "TaskRow",
@@ -458,6 +460,22 @@ class UnreadableReminder(NamedTuple):
     id: int
     area: str
     problem: str
+
+
+#: How long a store keeps the last pass of another worker (a scheduler
+#: since stopped or restarted under a new name).
+SCHEDULER_PASSES_KEPT = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class SchedulerPass:
+    """A scheduler's last successful send pass: which worker, when (UTC),
+    and how often that scheduler looks at the database (``poll_seconds``),
+    so that a health check can tell when the next pass is overdue."""
+
+    worker: str
+    at: datetime
+    poll_seconds: float
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from .model import (
     ReminderChange,
     Review,
     SavedArea,
+    SchedulerPass,
     StoredAuditRow,
     StoredWorkflow,
     TaskStatus,
@@ -337,6 +338,20 @@ class ReminderUnitOfWork(ABC):
     @abstractmethod
     def next_reminder_at(self) -> datetime | None:
         """When the earliest pending reminder is next due."""
+
+    @abstractmethod
+    def count_reminders(self, status: str) -> int:
+        """How many reminders are in ``status`` (readable or not)."""
+
+    @abstractmethod
+    def record_scheduler_pass(self, record: SchedulerPass) -> None:
+        """Keep ``record`` as its worker's last successful pass (replacing
+        that worker's earlier one); other workers' passes more than a week
+        older are dropped."""
+
+    @abstractmethod
+    def last_scheduler_pass(self) -> SchedulerPass | None:
+        """The latest pass any scheduler recorded, or None if none ran."""
 
     @abstractmethod
     def get_review(self, area_id: str, review_date: date) -> Review | None: ...

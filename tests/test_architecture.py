@@ -204,6 +204,8 @@ PUBLIC_METHODS = {
     "get_area": "(self, area_id: 'str', *, actor: 'str') -> 'Area'",
     "get_person": "(self, person_id: 'str', *, actor: 'str') -> 'Person'",
     "head": "(self, *, actor: 'str | None' = None) -> 'AuditHead'",
+    # for monitoring (regsam-flow health; the scheduler records its passes)
+    "health": "(self, max_age: 'float | None' = None) -> 'Health'",
     "history": (
         "(self, *, actor: 'str', area: 'str | None' = None, since: 'datetime | date | str "
         "| None' = None, until: 'datetime | date | str | None' = None, by: 'str | None' = "
@@ -237,6 +239,7 @@ PUBLIC_METHODS = {
         " = False) -> 'Person'"
     ),
     "register_guard": "(self, name: 'str', guard: 'Guard') -> 'None'",
+    "record_scheduler_pass": "(self, worker: 'str', poll_seconds: 'float') -> 'SchedulerPass'",
     "reminders": (
         "(self, *, actor: 'str', area: 'str | None' = None, status: 'str | None' = None) "
         "-> 'list[Reminder]'"

@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (register the commands)
     backup_cmds,
     dossier_cmds,
     flow_cmds,
+    health_cmds,
     inbox_cmds,
     kg_catalogue_cmds,
     kg_cmds,

@@ -7,7 +7,8 @@ database); 10 outcome unknown (the commit's acknowledgement was lost);
 11 rate limited; 12 database unavailable (try again); 13 schema mismatch
 (run ``regsam-flow init``, or a newer regsam-flow); 14 ``reminders
 send-due``: deliveries failed for good; 15 ``reminders send-due``:
-deliveries are being retried; 1 anything unexpected.
+deliveries are being retried; 20 ``health``: something needs attention;
+1 anything unexpected.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ Exit codes: 0 ok, 2 usage, 3 not allowed, 4 blocked, 5 conflict,
 9 storage (disk full, read-only database), 10 outcome unknown (look with
 area show / log), 11 rate limited, 12 database unavailable (try again),
 13 schema (run init), 14 mail failed, 15 mail being retried
-(reminders send-due), 1 unexpected."""
+(reminders send-due), 20 needs attention (health), 1 unexpected."""
 )
 
 
@@ -278,6 +279,7 @@ def _hint(exc: Exception, code: str) -> str:
 ORDER = (
     "init",
     "info",
+    "health",
     "demo",
     "user",
     "area",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from regsam_flow import __version__ as VERSION
@@ -144,28 +146,11 @@ def info(obj: Ctx) -> None:
     Example:
       regsam-flow info
     """
-    from regsam_flow.persistence.database import redact_url
-
-    engine = obj.engine
-    found, needed = engine.schema_status()
-    mail = delivery_target(engine)
-    workflows = [
-        {"name": wf.name, "version": wf.version, "title": wf.definition.title, "source": wf.source}
-        for wf in engine.workflows.all()
-    ]
+    data = info_data(obj)
     if obj.json:
-        echo_json(
-            {
-                "version": VERSION,
-                "database": redact_url(engine.url),
-                "schema": found,
-                "schema_needed": needed,
-                "workflows": workflows,
-                "mail": mail,
-                "config": config_info(obj.config),
-            }
-        )
+        echo_json(data)
         return
+    found, needed = data["schema"], data["schema_needed"]
     if found == needed:
         schema = _("{schema} (current)").format(schema=found)
     elif found is None:
@@ -176,14 +161,40 @@ def info(obj: Ctx) -> None:
         )
     kv(
         [
-            ("regsam-flow", VERSION),
-            (_("database"), redact_url(engine.url)),
+            ("regsam-flow", data["version"]),
+            (_("database"), data["database"]),
             (_("schema"), schema),
-            (_("workflows"), ", ".join(f"{w['name']} v{w['version']}" for w in workflows)),
-            (_("mail"), mail),
+            (_("workflows"), ", ".join(f"{w['name']} v{w['version']}" for w in data["workflows"])),
+            (_("mail"), data["mail"]),
             (_("configuration"), config_line(obj.config)),
         ]
     )
+
+
+def info_data(obj: Ctx) -> dict[str, Any]:
+    """What ``info`` shows, under stable English keys: ``info --json``
+    prints it as it is, the text is made from it."""
+    from regsam_flow.persistence.database import redact_url
+
+    engine = obj.engine
+    found, needed = engine.schema_status()
+    return {
+        "version": VERSION,
+        "database": redact_url(engine.url),
+        "schema": found,
+        "schema_needed": needed,
+        "workflows": [
+            {
+                "name": wf.name,
+                "version": wf.version,
+                "title": wf.definition.title,
+                "source": wf.source,
+            }
+            for wf in engine.workflows.all()
+        ],
+        "mail": delivery_target(engine),
+        "config": config_info(obj.config),
+    }
 
 
 @cli.command()

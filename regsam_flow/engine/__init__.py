@@ -8,7 +8,8 @@ The Engine is a facade: each method hands the call to the service for what
 it handles (``people``, ``definitions``, ``areas``, ``agreements``,
 ``tasks``, ``transitions``, ``instances`` for fields and votes,
 ``selection``, ``reminders``, ``auditing``, ``dossier``, ``migration``, the
-KG's ``meetings``, ``catalogue``, ``orders`` and ``kg_state``), a plain class in the
+KG's ``meetings``, ``catalogue``, ``orders`` and ``kg_state``; ``health`` for
+monitoring), a plain class in the
 module of that name.  The services share one :class:`~.context.EngineContext` (the
 store, clock, notifier, guards, deployed workflows, callbacks and the units
 of work); helpers they share are functions (:mod:`.access`, and e.g.
@@ -59,6 +60,7 @@ from ..model import (
     Nomination,
     Person,
     Reminder,
+    SchedulerPass,
     TaskRow,
     TaskStatus,
     VerifyResult,
@@ -76,6 +78,7 @@ from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
 from .dossier import DossierService
 from .final_document import FinalDocumentService
+from .health import Health, HealthProblem, HealthService
 from .inbox import InboxItem, InboxService
 from .instances import InstanceService
 from .kg_state import KgStateService
@@ -96,6 +99,8 @@ __all__ = [
     "ChangeEvent",
     "Engine",
     "EngineContext",
+    "Health",
+    "HealthProblem",
     "InboxItem",
     "PlannedSend",
     "SendReport",
@@ -163,6 +168,7 @@ class Engine:
         self._inbox = InboxService(ctx)
         self._overview = OverviewService(ctx)
         self._auth = AuthService(ctx)
+        self._health = HealthService(ctx)
 
     # ---------------------------------------------------------------- sign-in
     @property
@@ -865,6 +871,22 @@ class Engine:
         return self._reminders.send_due(
             now, worker=worker, limit=limit, actor=actor, dry_run=dry_run
         )
+
+    def record_scheduler_pass(self, worker: str, poll_seconds: float) -> SchedulerPass:
+        """Record that ``worker`` (a scheduler) completed a send pass now, and
+        that it looks at the database every ``poll_seconds``: :meth:`health`
+        reads it to tell a scheduler that stopped.  Call it after each
+        :meth:`send_due` that returned (failed deliveries count apart)."""
+        return self._health.record_pass(worker, poll_seconds)
+
+    def health(self, max_age: float | None = None) -> Health:
+        """The installation's health, for monitoring (no person acts; it names
+        no person and no area): the database reachable, its schema this
+        code's, the mail settings usable, the latest scheduler pass recent
+        (not older than ``max_age`` seconds, default three of that
+        scheduler's poll intervals and a minute), no reminder failed.  Never
+        raises for what it finds: each finding is a problem in the report."""
+        return self._health.check(max_age)
 
     # ---------------------------------------------------------------- auditing
     def history(
