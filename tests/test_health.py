@@ -82,6 +82,23 @@ def test_all_is_well_after_a_scheduler_pass(engine: Engine, tmp_path: Path) -> N
 
 
 @pytest.mark.sql("the CLI runs on the engine's database")
+def test_send_due_from_cron_counts_as_a_pass_and_a_dry_run_does_not(
+    engine: Engine, tmp_path: Path
+) -> None:
+    c = _cli(engine, tmp_path)
+    dry = c.run("reminders", "send-due", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert _codes(_health(c)[1]) == ["scheduler_never_ran"]
+    real = c.run("reminders", "send-due", "--every", "600")
+    assert real.exit_code == 0, real.output
+    r = c.run("health")
+    assert r.exit_code == 0, r.output
+    assert "(fragt alle 600 s ab; darf 1860 s alt sein)" in r.stdout
+    bad = c.run("reminders", "send-due", "--every", "0")
+    assert bad.exit_code == 2 and "--every" in bad.output
+
+
+@pytest.mark.sql("the CLI runs on the engine's database")
 def test_no_scheduler_pass_ever_needs_attention(engine: Engine, tmp_path: Path) -> None:
     c = _cli(engine, tmp_path)
     r = c.run("health")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 
 from regsam_flow.i18n import N_, _, ngettext
@@ -238,14 +240,26 @@ def reminders_retry(obj: Ctx, reminder_id: int) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Admins only: list what would go out; change nothing."
 )
+@click.option(
+    "--every",
+    "every",
+    type=click.FloatRange(min=1, min_open=False),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often cron or the timer runs this pass; recorded with the pass, so that "
+    "`health` tells when the passes stop.",
+)
 @json_option
 @pass_ctx
-def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
+def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool, every: float) -> None:
     """One send pass: every reminder due now, and every mail of the KG
     (meeting decisions, due and overdue work orders), each exactly once.
     For cron or a systemd timer; several may run at once, under any login.
     Exit code 14 when a delivery failed for good, 15 when deliveries are
     retried later (and none failed for good), else 0 (also for a dry run).
+    A real pass is recorded for `health` with --every, the interval at
+    which cron or the timer calls it.
 
     --now is an admin's tool: a moment before the clock runs a real pass
     as of then; a moment after it only shows what would go out (a dry
@@ -258,6 +272,8 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     """
     now = parse_when_arg(now_text, "now")
     report = obj.engine.send_due(now, actor=obj.user, dry_run=dry_run)
+    if not report.dry_run:
+        obj.engine.record_scheduler_pass(f"send-due@{socket.gethostname()}", every)
     if obj.json:
         echo_json(report.to_dict())
     else:
