@@ -870,10 +870,19 @@ class Engine:
         return self._audit.head(actor=actor)
 
     def verify(
-        self, expect_head: str | None = None, *, deep: bool = False, actor: str | None = None
+        self,
+        expect_head: str | None = None,
+        *,
+        since: str | None = None,
+        deep: bool = False,
+        actor: str | None = None,
     ) -> VerifyResult:
         """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
-        :meth:`head`, or a bare hash) must still be part of it.  ``deep``: also
+        :meth:`head`, or a bare hash) must still be part of it.  ``since``
+        (``COUNT:HASH`` of a head kept earlier): verify only the entries after
+        it, so a regular check costs only what was added; the stored entry
+        COUNT must still have that hash (a failed result names it if not),
+        the entries up to it are trusted, not re-read.  ``deep``: also
         replay the log and compare the live tables with it (phases,
         assignments, agreement versions and signatures, tasks, approvals,
         fields, people and their global roles), naming each disagreement.
@@ -881,7 +890,7 @@ class Engine:
         service): a known person, and for ``deep`` (its findings name areas
         and people anywhere) an auditor or an admin; without, whoever holds
         the database (the CLI, an embedder) may check it."""
-        return self._audit.verify(expect_head, deep=deep, actor=actor)
+        return self._audit.verify(expect_head, since=since, deep=deep, actor=actor)
 
     def as_of(self, area_id: str, when: datetime | date | str, *, actor: str) -> AreaSnapshot:
         """The area's phase, assignments and agreement at ``when`` (a datetime
