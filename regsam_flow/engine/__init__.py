@@ -869,6 +869,14 @@ class Engine:
         a person): a known person."""
         return self._audit.head(actor=actor)
 
+    def export_audit(self, write: Callable[[str], object], *, actor: str) -> AuditHead:
+        """The exact export of the whole audit log, handed to ``write`` line
+        by line (JSON lines: every stored field as hashed, then the head; see
+        :mod:`regsam_flow.audit_export` and the standalone checker
+        :mod:`regsam_flow.verify`).  Auditors and admins only, as reading
+        the whole log is.  Returns the head written last."""
+        return self._audit.export(write, actor=actor)
+
     def verify(
         self,
         expect_head: str | None = None,
