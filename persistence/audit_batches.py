@@ -6,6 +6,9 @@ only hashes.  SQLite and PostgreSQL; other databases use the port's default.
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections.abc import Iterator
 
 from sqlalchemy import Connection
@@ -45,7 +48,49 @@ def joins_batches(conn: Connection) -> bool:
 
 
 def audit_batches(conn: Connection, after: int, size: int) -> Iterator[AuditBatch]:
-    """The entries after ``after``, ``size`` at a time, joined by the database."""
+    """The entries after ``after``, ``size`` at a time, joined by the database.
+
+    The next batch is read in a thread of its own while the caller hashes
+    this one (the database driver works without Python's global lock, so
+    reading and hashing overlap); at most two batches wait, and the thread
+    has ended before this generator returns, also when the caller stops early."""
+    waiting: queue.Queue[AuditBatch | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for batch in _read_batches(conn, after, size):
+                while not stop.is_set():
+                    try:
+                        waiting.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put(None)
+        except BaseException as exc:  # handed to the caller
+            waiting.put(exc)
+
+    reader = threading.Thread(target=read, name="regsam-audit-batches", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # let it finish its query before the connection is used again
+            with contextlib.suppress(queue.Empty):
+                waiting.get(timeout=0.1)
+        reader.join()
+
+
+def _read_batches(conn: Connection, after: int, size: int) -> Iterator[AuditBatch]:
     sql, fmt = _QUERIES[conn.dialect.name]
     while True:
         try:
