@@ -106,7 +106,8 @@ def log(
 
 @cli.group()
 def audit() -> None:
-    """Check the audit log's hash chain (and with --deep the live tables against it)."""
+    """The audit log: check its hash chain (with --deep the live tables
+    against it), print its head, export it exactly."""
 
 
 @audit.command("verify")
