@@ -198,3 +198,21 @@ def test_the_store_joins_entries_as_the_engine_hashes_them(engine: Engine, log: 
             head.entries,
             head.hash,
         )
+
+
+@pytest.mark.sql("tampers with the database behind the engine's back")
+def test_the_fast_path_stops_early_and_the_walk_names_the_entry(engine: Engine, log: int) -> None:
+    """Damage in an early batch: the fast path gives up while the reader
+    thread is still reading ahead; the same connection then walks the rows."""
+    from .databases import raw_connection
+
+    with raw_connection(engine.url) as con:
+        con.drop_append_only_triggers()
+        con.execute("UPDATE audit_log SET reason = ? WHERE seq = ?", ("nachträglich", 3))
+    with engine.store.read() as uow:
+        assert audit.check_batches(uow.iter_audit_batches(size=2)) is None
+        rows = list(uow.iter_audit_rows())
+        assert len(rows) == log
+    result = engine.verify()
+    assert not result.ok and result.first_bad_seq == 3
+    assert result.problem and "entry 3" in result.problem
