@@ -414,9 +414,10 @@ class MemoryUnitOfWork(MemoryKgMessages, MemoryAuth, UnitOfWork):
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:
         yield from self._entries()
 
-    def iter_audit_rows(self, batch: int = 5000) -> Iterator[StoredAuditRow]:
+    def iter_audit_rows(self, batch: int = 5000, after: int = 0) -> Iterator[StoredAuditRow]:
         for e in self._entries():
-            yield cast(StoredAuditRow, tuple(e))  # the fields in AUDIT_FIELDS order
+            if e.seq > after:
+                yield cast(StoredAuditRow, tuple(e))  # the fields in AUDIT_FIELDS order
 
     # fields and votes
     def get_fields(self, area_id: str) -> dict[str, FieldValue]:

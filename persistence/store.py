@@ -27,6 +27,7 @@ from regsam_flow.model import (
     Approvals,
     Area,
     AreaAggregate,
+    AuditBatch,
     AuditEntry,
     Person,
     StoredAuditRow,
@@ -37,6 +38,7 @@ from regsam_flow.ports import Store, UnitOfWork
 
 from . import aggregate
 from . import schema as s
+from .audit_batches import audit_batches, joins_batches
 from .auth import SqlAuth
 from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
 from .instance_data import SqlInstanceData
@@ -490,8 +492,13 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         for row in result:
             yield _entry(row)
 
-    def iter_audit_rows(self, batch: int = 5000) -> Iterator[StoredAuditRow]:
-        last = None
+    def iter_audit_batches(self, after: int = 0, size: int = 5000) -> Iterator[AuditBatch]:
+        if not joins_batches(self.conn):
+            return super().iter_audit_batches(after, size)
+        return audit_batches(self.conn, after, size)
+
+    def iter_audit_rows(self, batch: int = 5000, after: int = 0) -> Iterator[StoredAuditRow]:
+        last = after or None
         try:
             for row in self._audit_rows_after(last, batch):
                 last = row[0]
@@ -516,8 +523,12 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         q = select(*_audit_cols()).order_by(log.c.seq)
         if seq is not None:
             q = q.where(log.c.seq > seq)
-        for row in self.conn.execute(q.execution_options(yield_per=batch)):
-            yield cast(StoredAuditRow, tuple(row))
+        result = self.conn.execute(q.execution_options(yield_per=batch))
+        try:
+            for row in result:
+                yield cast(StoredAuditRow, tuple(row))
+        finally:
+            result.close()  # also when the reader stops early
 
 
 def _lenient_text(data: bytes) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "AreaChange",
     "AreaStatus",
     "Assessment",
+    "AuditBatch",
     "AuditEntry",
     "AuditHead",
     "Ballot",
@@ -545,6 +546,28 @@ StoredAuditRow: TypeAlias = tuple[int, str, str, str, str, str, str, str, str, s
 
 
 @dataclass(frozen=True)
+class AuditBatch:
+    """Consecutive audit entries as a store hands them to the fast verifier
+    (see :func:`regsam_flow.audit.check_batches`), already joined.
+
+    ``chained`` holds, in UTF-8, for each entry in sequence order its
+    canonical text (:func:`regsam_flow.audit.canonical_tail`),
+    :data:`~regsam_flow.audit.BATCH_SEP` and its stored hash; ``hashes``
+    the stored hashes alone, joined; ``times`` the entries' times joined by
+    single spaces.  ``readable`` is False when the store could not read the
+    entries as text (the verifier then takes the exact, slow path).
+    """
+
+    count: int
+    first_seq: int
+    last_seq: int
+    chained: bytes
+    hashes: str
+    times: str
+    readable: bool = True
+
+
+@dataclass(frozen=True)
 class AuditHead:
     """The newest entry of the chain: keep it elsewhere to prove nothing was cut."""
 
@@ -569,6 +592,9 @@ class VerifyResult:
     problems: tuple[str, ...] = ()
     #: Whether the live tables were compared with the log (``audit verify --deep``).
     deep: bool = False
+    #: The count of the trusted head verification started from
+    #: (``audit verify --from``); None: from the first entry.
+    since: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -579,6 +605,7 @@ class VerifyResult:
             "problem": self.problem,
             "problems": list(self.problems or ([self.problem] if self.problem else [])),
             "deep": self.deep,
+            "since": self.since,
         }
 
 

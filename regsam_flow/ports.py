@@ -46,6 +46,7 @@ from .model import (
     Area,
     AreaAggregate,
     AreaChange,
+    AuditBatch,
     AuditEntry,
     FieldValue,
     Person,
@@ -801,11 +802,29 @@ class UnitOfWork(
         """Every entry in sequence order."""
 
     @abstractmethod
-    def iter_audit_rows(self, batch: int = 5000) -> Iterator[StoredAuditRow]:
-        """Every entry in sequence order as a plain tuple in AuditEntry field
-        order (no objects built: for verifying large logs fast).  Text that
-        is not valid UTF-8 comes as a ``str`` with surrogate escapes (for the
+    def iter_audit_rows(self, batch: int = 5000, after: int = 0) -> Iterator[StoredAuditRow]:
+        """Every entry (with ``after``: every one whose sequence number is
+        greater) in sequence order as a plain tuple in AuditEntry field order
+        (no objects built: for verifying large logs fast).  Text that is not
+        valid UTF-8 comes as a ``str`` with surrogate escapes (for the
         verifier to name), never as an error."""
+
+    def iter_audit_batches(self, after: int = 0, size: int = 5000) -> Iterator[AuditBatch]:
+        """The entries after ``after`` in sequence order, ``size`` at a time,
+        joined for the fast verifier (see :class:`AuditBatch`).  This default
+        joins :meth:`iter_audit_rows` in Python; a store may have its
+        database do it.  Entries it cannot read as text come as a batch with
+        ``readable`` False."""
+        from .audit import batch_of
+
+        rows: list[StoredAuditRow] = []
+        for row in self.iter_audit_rows(size, after=after):
+            rows.append(row)
+            if len(rows) >= size:
+                yield batch_of(rows)
+                rows = []
+        if rows:
+            yield batch_of(rows)
 
 
 class Store(ABC):

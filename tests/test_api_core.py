@@ -458,6 +458,18 @@ def test_audit_verify_and_head(area: str, client: TestClient, app_kind: str) -> 
         f"{API}/audit/verify", params={"expect_head": head["head"]}, headers=as_("tom")
     ).json()
     assert verified["ok"] is True and verified["entries"] == head["entries"]
+    assert verified["since"] is None
+    # from a trusted head: only what was added; a head the log does not have fails
+    since = client.get(
+        f"{API}/audit/verify", params={"since": head["head"]}, headers=as_("tom")
+    ).json()
+    assert since["ok"] is True and since["since"] == head["entries"]
+    wrong = client.get(
+        f"{API}/audit/verify",
+        params={"since": f"{head['entries']}:{'ab' * 32}"},
+        headers=as_("tom"),
+    ).json()
+    assert wrong["ok"] is False and wrong["first_bad_seq"] == head["entries"]
     # somebody unknown: refused by the engine; the real service lets nobody in without a token
     unknown = client.get(f"{API}/audit/verify", headers=as_("nobody"))
     assert unknown.status_code == (403 if app_kind == "test_app" else 401)

@@ -375,6 +375,7 @@ def test_audit_verify_and_head(c: Cli, area: str, tmp_path: Path) -> None:
         "problem": None,
         "problems": [],
         "deep": False,
+        "since": None,
     }
     r = c.run("audit", "verify", "--expect-head", "nonsense", user="audrey")
     assert r.exit_code == 7

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import click
 
 from regsam_flow.audit_summary import entry_summary
-from regsam_flow.i18n import _
+from regsam_flow.i18n import _, ngettext
 from regsam_flow.views import head_json
 
 from .app import cli
@@ -103,7 +106,8 @@ def log(
 
 @cli.group()
 def audit() -> None:
-    """Check the audit log's hash chain (and with --deep the live tables against it)."""
+    """The audit log: check its hash chain (with --deep the live tables
+    against it), print its head, export it exactly."""
 
 
 @audit.command("verify")
@@ -113,6 +117,13 @@ def audit() -> None:
     help="A head kept earlier (N:HASH from `audit head`): it must still be in the log.",
 )
 @click.option(
+    "--from",
+    "since",
+    metavar="COUNT:HASH",
+    help="Verify only the entries after this trusted head (from `audit head`, kept "
+    "after the last full check): the stored entry COUNT must still have that hash.",
+)
+@click.option(
     "--deep",
     is_flag=True,
     help="Also replay the log and compare the live tables with it (phases, assignments, "
@@ -120,7 +131,7 @@ def audit() -> None:
 )
 @json_option
 @pass_ctx
-def audit_verify(obj: Ctx, expect_head: str | None, deep: bool) -> None:
+def audit_verify(obj: Ctx, expect_head: str | None, since: str | None, deep: bool) -> None:
     """Recompute the chain; name the first entry that was edited, deleted,
     inserted or reordered, or whose time goes back or cannot be read.
     Exit code 8 if it fails.
@@ -130,13 +141,18 @@ def audit_verify(obj: Ctx, expect_head: str | None, deep: bool) -> None:
     intact.  --deep replays the log and names every way the live tables
     disagree with it.
 
+    With --from only the entries added after a trusted head are read
+    (a nightly check costs what was added since): keep the head printed
+    after a full check, and pass it next time.
+
     \b
     Examples:
       regsam-flow audit verify --expect-head 1234:9f2c...e41a
+      regsam-flow audit verify --from 1234:9f2c...e41a
       regsam-flow audit verify --deep
     """
     obj.engine.get_person(obj.user, actor=obj.user)  # known people only
-    result = obj.engine.verify(expect_head=expect_head, deep=deep)
+    result = obj.engine.verify(expect_head=expect_head, since=since, deep=deep)
     if obj.json:
         echo_json(result.to_dict())
     elif result.ok:
@@ -145,6 +161,14 @@ def audit_verify(obj: Ctx, expect_head: str | None, deep: bool) -> None:
                 n=result.entries, head=result.head
             )
         )
+        if result.since is not None:
+            echo(
+                ngettext(
+                    "(checked from the trusted head {since} on: {new} new entry)",
+                    "(checked from the trusted head {since} on: {new} new entries)",
+                    result.entries - result.since,
+                ).format(since=result.since, new=result.entries - result.since)
+            )
         echo(
             _("The live tables agree with the log.")
             if deep
@@ -181,3 +205,69 @@ def audit_head(obj: Ctx) -> None:
         echo_json(head_json(head))
     else:
         echo(str(head))
+
+
+@audit.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@click.option(
+    "--verifier",
+    is_flag=True,
+    help="Print the standalone checker of such a file instead (a Python script that "
+    "needs only the standard library).",
+)
+@pass_ctx
+def audit_export(obj: Ctx, output: Path | None, force: bool, verifier: bool) -> None:
+    """The exact log for an auditor: JSON lines, every stored field of
+    every entry exactly as it was hashed, then the head.
+
+    Anyone can check such a file without the database: save the checker
+    with --verifier and run it with Python (exit code 0 intact, 1 damage
+    found, naming the line).  The README's "The audit log's encoding"
+    describes the format.  Auditors and admins only.
+
+    \b
+    Examples:
+      regsam-flow --as audrey audit export -o log.jsonl
+      regsam-flow audit export --verifier > verify.py
+      python3 verify.py log.jsonl
+    """
+    if verifier:
+        from regsam_flow import verify as verify_module
+
+        text = Path(verify_module.__file__).read_text(encoding="utf-8")
+        _write(output, force, lambda write: write(text))
+        return
+    _write(output, force, lambda write: obj.engine.export_audit(write, actor=obj.user))
+
+
+def _write(
+    output: Path | None, force: bool, produce: Callable[[Callable[[str], object]], object]
+) -> None:
+    """Have ``produce`` write to standard output, or to ``output`` as a
+    whole: a temporary file beside it, renamed when complete."""
+    if output is None:
+        produce(sys.stdout.write)
+        sys.stdout.flush()
+        return
+    from .dossier_cmds import _put_in_place, _temporary_beside
+
+    if output.exists() and not force:
+        from regsam_flow.errors import InvalidInputError
+
+        raise InvalidInputError(
+            _("{path} exists already: give --force to overwrite it").format(path=output),
+            field="output",
+        )
+    tmp = _temporary_beside(output)
+    try:
+        with open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as f:
+            produce(f.write)
+        _put_in_place(tmp, output, force)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -910,11 +910,28 @@ class Engine:
         a person): a known person."""
         return self._audit.head(actor=actor)
 
+    def export_audit(self, write: Callable[[str], object], *, actor: str) -> AuditHead:
+        """The exact export of the whole audit log, handed to ``write`` line
+        by line (JSON lines: every stored field as hashed, then the head; see
+        :mod:`regsam_flow.audit_export` and the standalone checker
+        :mod:`regsam_flow.verify`).  Auditors and admins only, as reading
+        the whole log is.  Returns the head written last."""
+        return self._audit.export(write, actor=actor)
+
     def verify(
-        self, expect_head: str | None = None, *, deep: bool = False, actor: str | None = None
+        self,
+        expect_head: str | None = None,
+        *,
+        since: str | None = None,
+        deep: bool = False,
+        actor: str | None = None,
     ) -> VerifyResult:
         """Recompute the whole chain.  ``expect_head`` (``N:HASH`` as printed by
-        :meth:`head`, or a bare hash) must still be part of it.  ``deep``: also
+        :meth:`head`, or a bare hash) must still be part of it.  ``since``
+        (``COUNT:HASH`` of a head kept earlier): verify only the entries after
+        it, so a regular check costs only what was added; the stored entry
+        COUNT must still have that hash (a failed result names it if not),
+        the entries up to it are trusted, not re-read.  ``deep``: also
         replay the log and compare the live tables with it (phases,
         assignments, agreement versions and signatures, tasks, approvals,
         fields, people and their global roles), naming each disagreement.
@@ -922,7 +939,7 @@ class Engine:
         service): a known person, and for ``deep`` (its findings name areas
         and people anywhere) an auditor or an admin; without, whoever holds
         the database (the CLI, an embedder) may check it."""
-        return self._audit.verify(expect_head, deep=deep, actor=actor)
+        return self._audit.verify(expect_head, since=since, deep=deep, actor=actor)
 
     def as_of(self, area_id: str, when: datetime | date | str, *, actor: str) -> AreaSnapshot:
         """The area's phase, assignments and agreement at ``when`` (a datetime

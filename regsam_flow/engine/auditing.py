@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from .. import audit as audit_mod
-from ..errors import NotAllowedError
+from ..errors import InvalidInputError, NotAllowedError
 from ..i18n import _
 from ..model import (
     AuditEntry,
     AuditHead,
+    StoredAuditRow,
     VerifyResult,
 )
 from ..ports import UnitOfWork
@@ -122,6 +123,32 @@ class AuditService:
                 actor=actor,
             )
 
+    def export(self, write: Callable[[str], object], *, actor: str) -> AuditHead:
+        """Hand the exact export (see :mod:`regsam_flow.audit_export`) to
+        ``write`` line by line, read in one snapshot; auditors and admins only."""
+        from ..audit_export import export_lines
+
+        with self.ctx.read() as uow:
+            me = person(self.ctx, uow, actor)
+            if not (me.admin or me.auditor):
+                raise NotAllowedError(
+                    _("only auditors and admins may export the whole audit log"), actor=actor
+                )
+            kept = uow.read_audit_head()
+            last: tuple[int, str] = (0, audit_mod.GENESIS)
+
+            def rows() -> Iterator[StoredAuditRow]:
+                nonlocal last
+                for row in uow.iter_audit_rows():
+                    last = (row[0], row[11])
+                    yield row
+
+            # a damaged head record: the newest entry stands in (the verifier checks the chain)
+            for line in export_lines(rows(), lambda: kept or last):
+                write(line)
+        head = kept or last
+        return AuditHead(*head)
+
     def head(self, *, actor: str | None = None) -> AuditHead:
         """The newest entry's count and hash: keep it to prove later that
         nothing was cut from the end."""
@@ -131,14 +158,40 @@ class AuditService:
         return AuditHead(seq, h)
 
     def verify(
-        self, expect_head: str | None = None, *, deep: bool = False, actor: str | None = None
+        self,
+        expect_head: str | None = None,
+        *,
+        since: str | None = None,
+        deep: bool = False,
+        actor: str | None = None,
     ) -> VerifyResult:
         """Recompute the chain (see :meth:`Engine.verify`)."""
         expect = audit_mod.parse_head(expect_head) if expect_head else None
+        trusted = _trusted_head(since) if since is not None else None
+        if expect and trusted and expect[0] is not None and expect[0] < trusted[0]:
+            raise InvalidInputError(
+                _(
+                    "the expected head (entry {expected}) lies before the trusted head "
+                    "verification starts from (entry {since})"
+                ).format(expected=expect[0], since=trusted[0]),
+                field="expect_head",
+            )
         findings: list[tuple[int | None, str]] = []
         with self.ctx.read() as uow:
             self._known(uow, actor, deep=deep)
-            result, times = audit_mod.check_chain(uow.iter_audit_rows(), expect)
+            start = audit_mod.ChainStart()
+            if trusted:
+                found = _start_from(uow, *trusted)
+                if isinstance(found, VerifyResult):
+                    return replace(found, since=trusted[0], deep=deep)
+                start = found
+            fast = audit_mod.check_batches(uow.iter_audit_batches(start.seq), start, expect)
+            times: list[tuple[int | None, str]] = []
+            if fast is not None:
+                result = VerifyResult(True, *fast)
+            else:  # something is wrong: walk the rows to name it exactly
+                rows = uow.iter_audit_rows(after=start.seq)
+                result, times = audit_mod.check_chain(rows, expect, start)
             head = uow.read_audit_head()
             if deep:
                 from .consistency import compare_live
@@ -146,7 +199,7 @@ class AuditService:
                 findings = compare_live(uow, uow.iter_audit_rows())
         result = self._check_head(result, head)
         result = audit_mod.add_findings(result, times + findings)
-        return replace(result, deep=deep)
+        return replace(result, deep=deep, since=trusted[0] if trusted else None)
 
     @staticmethod
     def _check_head(result: VerifyResult, head: tuple[int, str] | None) -> VerifyResult:
@@ -173,6 +226,49 @@ class AuditService:
             area_for(self.ctx, uow, area_id, actor)
             entries = uow.query_audit(area=area_id, until=audit_mod.format_ts(when))
         return replay(area_id, when, entries)
+
+
+def _trusted_head(text: str) -> tuple[int, str]:
+    """``COUNT:HASH`` of a head printed earlier, to verify from."""
+    count, h = audit_mod.parse_head(text)
+    if count is None:
+        raise InvalidInputError(
+            _(
+                "the trusted head {text!r} needs its entry count: COUNT:HASH "
+                "(as `regsam-flow audit head` prints)"
+            ).format(text=text),
+            field="since",
+        )
+    return count, h
+
+
+def _start_from(uow: UnitOfWork, count: int, h: str) -> audit_mod.ChainStart | VerifyResult:
+    """Where incremental verification starts: entry ``count`` as stored,
+    which must have the trusted hash ``h`` (a failed result if it has not)."""
+    if count == 0:
+        if h != audit_mod.GENESIS:
+            return VerifyResult(False, 0, "", 0, _("an empty log's head hash is all zeros"))
+        return audit_mod.ChainStart()
+    rows = uow.iter_audit_rows(1, after=count - 1)
+    try:
+        row = next(iter(rows), None)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+    if row is None or row[0] != count:
+        problem = _(
+            "the log has no entry {count}: the trusted head {count}:{hash} is not in it "
+            "(entries were cut from the end, or the head is not this log's)"
+        ).format(count=count, hash=h)
+        return VerifyResult(False, 0, "", count, problem)
+    if row[11] != h or not isinstance(row[1], str):
+        problem = _(
+            "entry {count} does not have the trusted head's hash {hash}: the log was "
+            "rewritten (or the head is not this log's)"
+        ).format(count=count, hash=h)
+        return VerifyResult(False, 0, "", count, problem)
+    return audit_mod.ChainStart(count, h, row[1])
 
 
 def _head_mismatch(result: VerifyResult, head_seq: int) -> VerifyResult:

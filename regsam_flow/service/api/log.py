@@ -62,13 +62,20 @@ def verify(
     expect_head: str | None = Query(
         None, description="A head kept earlier (N:HASH from /audit/head): it must still be there."
     ),
+    since: str | None = Query(
+        None,
+        description="A trusted head (COUNT:HASH from /audit/head, kept after a full check): "
+        "verify only the entries after it; the stored entry COUNT must still have that hash.",
+    ),
     deep: bool = Query(False, description="Also compare the live tables with the log."),
 ) -> dict[str, Any]:
     """Names the first entry edited, deleted, inserted or reordered (``ok``
     false); with ``deep`` every way the live tables disagree with the log
-    (``audit verify --json``)."""
+    (``audit verify --json``); with ``since`` only what was added after a
+    trusted head (``audit verify --from``)."""
     with who.acting():
-        return eng.verify(expect_head=expect_head, deep=deep, actor=who.person).to_dict()
+        result = eng.verify(expect_head=expect_head, since=since, deep=deep, actor=who.person)
+        return result.to_dict()
 
 
 @router.get("/audit/head", summary="The audit log's head", response_model=HeadOut)

@@ -439,6 +439,7 @@ class VerifyOut(BaseModel):
     problem: str | None
     problems: list[str]
     deep: bool
+    since: int | None = None
 
 
 class HeadOut(BaseModel):
