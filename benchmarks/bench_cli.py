@@ -172,10 +172,7 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
     eng.close()
     if not result.ok:  # pragma: no cover - a bug in this script
         raise SystemExit(f"the built audit log does not verify: {result.problem}")
-    (folder / "build.json").write_text(
-        json.dumps({"format": BUILD_FORMAT, "areas": n_areas, "entries": n_entries}),
-        encoding="utf-8",
-    )
+    (folder / "build.json").write_text(json.dumps(build_marker(n_areas, n_entries)), "utf-8")
     size = sum(f.stat().st_size for f in folder.glob("cli.db*")) / 1e6
     print(
         f"  built {n_areas} areas and {result.entries} audit entries in "
@@ -183,13 +180,19 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
     )
 
 
+def build_marker(n_areas: int, n_entries: int) -> dict[str, Any]:
+    """What ``build.json`` records of a built database; :func:`ensure_db`
+    reuses the database only if it records the same (a database of an older
+    schema is built again)."""
+    from regsam_flow.persistence.schema import HEAD_REVISION
+
+    return {"format": BUILD_FORMAT, "areas": n_areas, "entries": n_entries, "schema": HEAD_REVISION}
+
+
 def ensure_db(folder: Path, n_areas: int, n_entries: int, rebuild: bool) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / "build.json"
-    from regsam_flow.persistence.schema import HEAD_REVISION
-
-    # a database of an older schema is built again, not reused
-    want = {"format": BUILD_FORMAT, "areas": n_areas, "entries": n_entries, "schema": HEAD_REVISION}
+    want = build_marker(n_areas, n_entries)
     try:
         have = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
