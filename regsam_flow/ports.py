@@ -772,14 +772,32 @@ class UnitOfWork(
         since: str | None = None,
         until: str | None = None,
         actor: str | None = None,
-        areas: Sequence[str] | None = None,
+        member: str | None = None,
         actions: Sequence[str] | None = None,
         after: int | None = None,
     ) -> list[AuditEntry]:
         """Entries in sequence order; ``since``/``until`` are UTC timestamps
-        in the log's own format, ``until`` inclusive; ``areas`` limits to these,
-        ``actions`` to entries with one of these actions, ``after`` to
-        entries whose sequence number is greater."""
+        in the log's own format, ``until`` inclusive; ``member`` limits to
+        the areas that person is assigned to (decided by the store, never a
+        list of areas passed in), ``actions`` to entries with one of these
+        actions, ``after`` to entries whose sequence number is greater."""
+
+    @abstractmethod
+    def stream_audit(
+        self,
+        area: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        actor: str | None = None,
+        member: str | None = None,
+        actions: Sequence[str] | None = None,
+        after: int | None = None,
+        batch: int = 2000,
+    ) -> Iterator[AuditEntry]:
+        """The entries :meth:`query_audit` returns, one at a time as they are
+        read (``batch`` rows at a time; a server-side cursor where the
+        database has one): memory stays flat however long the log.  Valid
+        while the unit of work is open."""
 
     @abstractmethod
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:

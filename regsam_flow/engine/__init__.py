@@ -19,7 +19,7 @@ method gets a one-line delegation here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -862,6 +862,22 @@ class Engine:
         a datetime with a zone, a date (``until``: its end) or their text,
         ISO or German (``"15.01.2027"``, ``"2027-01-15T10:30"``)."""
         return self._audit.history(actor=actor, area=area, since=since, until=until, by=by)
+
+    def iter_history(
+        self,
+        *,
+        actor: str,
+        area: str | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        by: str | None = None,
+    ) -> Iterator[AuditEntry]:
+        """The entries :meth:`history` returns, one at a time as the store
+        reads them: the first comes at once and memory stays flat however
+        long the log.  Who may see what is checked before this returns (an
+        error raises here, nothing is handed out); a read transaction stays
+        open until the entries run out or the iterator is closed."""
+        return self._audit.iter_history(actor=actor, area=area, since=since, until=until, by=by)
 
     def head(self, *, actor: str | None = None) -> AuditHead:
         """The newest entry's count and hash: keep it to prove later that
