@@ -34,6 +34,10 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import cli_streams
+from benchmarks.targets import Target, write_summary
+
 TARGET_RATIO = 1.3
 AREA = "hasenbergl-nord"
 USER = "mia"
@@ -67,7 +71,7 @@ _TEMPLATES: list[dict[str, Any]] = [
 # the database
 
 
-def build(folder: Path, n_areas: int, n_entries: int) -> None:
+def build(folder: Path, n_areas: int, n_entries: int, admins: tuple[str, ...] = ()) -> None:
     """An initialised database: the shown area made through the Engine (people
     in every role, a signed agreement, tasks reported), the other areas and
     the rest of the audit log bulk-inserted with correctly chained hashes."""
@@ -86,7 +90,7 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
     eng = Engine(f"sqlite:///{db}")
     eng.init("root", name="Rita Root", email="root@regsam.example")
     for pid, (name, email, _role) in PEOPLE.items():
-        eng.add_person(pid, actor="root", name=name, email=email)
+        eng.add_person(pid, actor="root", name=name, email=email, admin=pid in admins)
     eng.add_person(
         "audrey", actor="root", name="Audrey Auditorin", email="audrey@regsam.example", auditor=True
     )
@@ -172,7 +176,9 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
     eng.close()
     if not result.ok:  # pragma: no cover - a bug in this script
         raise SystemExit(f"the built audit log does not verify: {result.problem}")
-    (folder / "build.json").write_text(json.dumps(build_marker(n_areas, n_entries)), "utf-8")
+    (folder / "build.json").write_text(
+        json.dumps(build_marker(n_areas, n_entries, admins)), "utf-8"
+    )
     size = sum(f.stat().st_size for f in folder.glob("cli.db*")) / 1e6
     print(
         f"  built {n_areas} areas and {result.entries} audit entries in "
@@ -180,25 +186,41 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
     )
 
 
-def build_marker(n_areas: int, n_entries: int) -> dict[str, Any]:
+def build_marker(n_areas: int, n_entries: int, admins: tuple[str, ...] = ()) -> dict[str, Any]:
     """What ``build.json`` records of a built database; :func:`ensure_db`
     reuses the database only if it records the same (a database of an older
     schema is built again)."""
-    from regsam_flow.persistence.schema import HEAD_REVISION
+    from regsam_flow.persistence.revision import HEAD_REVISION
 
-    return {"format": BUILD_FORMAT, "areas": n_areas, "entries": n_entries, "schema": HEAD_REVISION}
+    return {
+        "format": BUILD_FORMAT,
+        "areas": n_areas,
+        "entries": n_entries,
+        "admins": list(admins),
+        "schema": HEAD_REVISION,
+    }
 
 
-def ensure_db(folder: Path, n_areas: int, n_entries: int, rebuild: bool) -> str:
+def ensure_db(
+    folder: Path, n_areas: int, n_entries: int, rebuild: bool, admins: tuple[str, ...] = ()
+) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / "build.json"
-    want = build_marker(n_areas, n_entries)
+    want = build_marker(n_areas, n_entries, admins)
     try:
         have = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         have = None
     if rebuild or have != want or not (folder / "cli.db").exists():
-        build(folder, n_areas, n_entries)
+        # in a child process: this one stays small, so that the children it
+        # starts later (whose peak memory counts what they inherit at fork)
+        # are measured fairly
+        code = (
+            f"import sys; sys.path.insert(0, {str(REPO)!r}); from benchmarks import bench_cli; "
+            f"bench_cli.build(__import__('pathlib').Path({str(folder)!r}), "
+            f"{n_areas}, {n_entries}, {admins!r})"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True)
     else:
         print(f"  reusing the database in {folder} (--rebuild builds it again)")
     return f"sqlite:///{folder / 'cli.db'}"
@@ -319,7 +341,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--rebuild", action="store_true", help="build the database again")
     ap.add_argument("--profile", action="store_true", help="list what the command imports")
+    ap.add_argument(
+        "--log-entries",
+        type=int,
+        default=1_000_000,
+        help="audit entries of the database `log` streams from (1000000)",
+    )
+    ap.add_argument(
+        "--many-areas",
+        type=int,
+        default=100_000,
+        help="areas a person and an admin are both in, for person vs admin (100000)",
+    )
+    ap.add_argument("--rounds", type=int, default=3, help="runs per side on the large databases")
+    ap.add_argument(
+        "--quick", action="store_true", help="small databases and few runs: does it still run?"
+    )
+    ap.add_argument("--summary", type=Path, help="append the targets to FILE as JSON lines")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.n, args.areas, args.entries = 3, 100, 2_000
+        args.log_entries, args.many_areas, args.rounds = 5_000, 1_000, 1
 
     print("regsam-flow CLI start-up benchmark")
     print("=" * 78)
@@ -415,8 +457,35 @@ def main(argv: list[str] | None = None) -> int:
     _, proc = run([py, "-c", code], env)
     print(f"  Engine.status script imports: {proc.stdout.strip() or '-'}")
 
+    targets = [
+        Target(
+            "cli_data_command_vs_import",
+            f"{data_name} vs python -c 'import sqlalchemy' (start-up)",
+            ratio,
+            TARGET_RATIO,
+        )
+    ]
+    print(f"\n3. log streams ({args.log_entries} audit entries)")
+    print("-" * 78)
+    log_dir = folder / f"log-{args.log_entries}"
+    log_url = ensure_db(log_dir, 100, args.log_entries, args.rebuild)
+    targets += cli_streams.log_streaming(
+        folder, log_url, log_dir / "cli.db", args.log_entries, env, args.rounds
+    )
+    print(f"\n4. Any number of areas ({args.many_areas})")
+    print("-" * 78)
+    many_dir = folder / f"areas-{args.many_areas}"
+    many_url = ensure_db(many_dir, args.many_areas, 0, args.rebuild, admins=("sven",))
+    targets += cli_streams.person_vs_admin(many_url, args.many_areas, env, args.rounds)
+
+    print("\nTargets")
+    print("-" * 78)
+    for t in targets:
+        print(f"  {t.line()}" + (f"  [{t.detail}]" if t.detail else ""))
+    write_summary(args.summary, targets)
+
     if args.profile:
-        print("\n3. The data command under -X importtime")
+        print("\n5. The data command under -X importtime")
         print("-" * 78)
         importtime_extra(data_cmd, env)
     return 0
