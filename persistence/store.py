@@ -68,6 +68,20 @@ def _area(row: Any) -> Area:
     )
 
 
+def _areas_query(cols: str, state: str | None, member: str | None) -> tuple[Any, dict[str, Any]]:
+    """The statement and parameters reading ``cols`` of the areas (in
+    ``state``; with ``member`` those they are assigned to), by id."""
+    where = []
+    if state is not None:
+        where.append("state = :state")
+    if member is not None:
+        where.append("id IN (SELECT area_id FROM assignments WHERE person_id = :member)")
+    sql = f"SELECT {cols} FROM areas"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return text(sql + " ORDER BY id"), {"state": state, "member": member}
+
+
 def _entry(row: Any) -> AuditEntry:
     return AuditEntry(*row)
 
@@ -192,17 +206,11 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         return _area(row) if row else None
 
     def list_areas(self, state: str | None = None, member: str | None = None) -> list[Area]:
-        where = []
-        if state is not None:
-            where.append("state = :state")
-        if member is not None:
-            where.append("id IN (SELECT area_id FROM assignments WHERE person_id = :member)")
-        sql = f"SELECT {_AREA_COLS} FROM areas"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        params = {"state": state, "member": member}
-        rows = self.conn.execute(text(sql + " ORDER BY id"), params)
+        rows = self.conn.execute(*_areas_query(_AREA_COLS, state, member))
         return [_area(r) for r in rows]
+
+    def area_ids(self, state: str | None = None, member: str | None = None) -> list[str]:
+        return list(self.conn.execute(*_areas_query("id", state, member)).scalars())
 
     def add_area(self, area: Area) -> None:
         self.conn.execute(

@@ -635,6 +635,11 @@ class UnitOfWork(
     def list_areas(self, state: str | None = None, member: str | None = None) -> list[Area]:
         """All areas (in a state); with ``member`` only those they are assigned to."""
 
+    def area_ids(self, state: str | None = None, member: str | None = None) -> list[str]:
+        """The ids of :meth:`list_areas`, in the same order (a store may
+        read just the ids)."""
+        return [a.id for a in self.list_areas(state=state, member=member)]
+
     @abstractmethod
     def add_area(self, area: Area) -> None: ...
     @abstractmethod

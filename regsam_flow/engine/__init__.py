@@ -481,6 +481,23 @@ class Engine:
             actor=actor, state=state, review_within=review_within, owes=owes
         )
 
+    def iter_area_overview(
+        self,
+        *,
+        actor: str,
+        state: str | None = None,
+        review_within: int | None = None,
+        owes: str | None = None,
+    ) -> Iterator[AreaOverview]:
+        """The rows :meth:`area_overview` returns, one at a time as the
+        areas are read: the first comes at once however many areas there
+        are.  The input and the person are checked before this returns; a
+        read transaction stays open until the rows run out or the iterator
+        is closed."""
+        return self._overview.iter_overview(
+            actor=actor, state=state, review_within=review_within, owes=owes
+        )
+
     def known_states(self) -> list[str]:
         """Every phase of every deployed workflow version, sorted."""
         return self._overview.known_states()
