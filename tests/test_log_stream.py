@@ -140,3 +140,14 @@ def test_cli_prints_the_first_line_while_it_still_reads(db_url: str, tmp_path: P
 def head_at(eng: Engine) -> str:
     """The newest entry's time (the bulk entries follow it)."""
     return eng.history(actor="root")[-1].at
+
+
+def test_area_overview_streams_checked_before_the_first_row(engine: Engine, area: str) -> None:
+    from regsam_flow.errors import InvalidInputError
+
+    rows = engine.iter_area_overview(actor="tom")
+    assert isinstance(rows, Iterator) and not isinstance(rows, list)
+    assert [r.area for r in rows] == [area]
+    assert list(engine.iter_area_overview(actor="root")) == engine.area_overview(actor="root")
+    with pytest.raises(InvalidInputError):
+        engine.iter_area_overview(actor="root", state="keine-phase")
