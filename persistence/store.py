@@ -26,6 +26,7 @@ from regsam_flow.model import (
     Agreement,
     Approvals,
     Area,
+    AreaAggregate,
     AuditEntry,
     Person,
     StoredAuditRow,
@@ -35,6 +36,7 @@ from regsam_flow.model import (
 from regsam_flow.ports import Store, UnitOfWork
 
 from . import schema as s
+from .area_batch import load_areas
 from .auth import SqlAuth
 from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
 from .instance_data import SqlInstanceData
@@ -211,6 +213,9 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
 
     def area_ids(self, state: str | None = None, member: str | None = None) -> list[str]:
         return list(self.conn.execute(*_areas_query("id", state, member)).scalars())
+
+    def load_areas(self, area_ids: Sequence[str]) -> dict[str, AreaAggregate]:
+        return load_areas(self.conn, area_ids, _AREA_COLS, _area)
 
     def add_area(self, area: Area) -> None:
         self.conn.execute(

@@ -684,6 +684,17 @@ class UnitOfWork(
             fields=self.get_fields(area_id),
         )
 
+    def load_areas(self, area_ids: Sequence[str]) -> dict[str, AreaAggregate]:
+        """:meth:`load_area` of each of ``area_ids`` (a batch, such as 500
+        ids), by id; unknown ids are left out.  The SQL store reads the
+        batch in six queries instead of six per area."""
+        out = {}
+        for area_id in area_ids:
+            agg = self.load_area(area_id)
+            if agg is not None:
+                out[area_id] = agg
+        return out
+
     def save_area(self, change: AreaChange) -> SavedArea:
         """Write what a transition or an approval changes in an area, as one
         change set: state, round, version and (a migration) the workflow

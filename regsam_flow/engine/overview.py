@@ -18,7 +18,7 @@ from ..ports import UnitOfWork
 from ..workflows import Workflow
 from .access import person
 from .context import EngineContext
-from .streaming import streamed
+from .streaming import batched_areas, streamed
 
 __all__ = ["AreaOverview", "OverviewService"]
 
@@ -135,10 +135,7 @@ class OverviewService:
             return rows(uow, uow.area_ids(state=state, member=member))
 
         def rows(uow: UnitOfWork, ids: list[str]) -> Iterator[AreaOverview]:
-            for area_id in ids:
-                agg = uow.load_area(area_id)
-                if agg is None:
-                    continue
+            for agg in batched_areas(uow, ids):
                 r = _row(self.ctx.workflow(agg.area), uow, agg, today)
                 if (
                     review_within is None

@@ -4,14 +4,15 @@ thousand areas) starts at once and needs flat memory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from typing import TypeVar, cast
 
+from ..model import AreaAggregate
 from ..ports import UnitOfWork
 from .context import EngineContext
 
-__all__ = ["streamed"]
+__all__ = ["AREA_BATCH", "batched_areas", "streamed"]
 
 T = TypeVar("T")
 
@@ -39,3 +40,19 @@ def _rows(stack: ExitStack, rows: Iterator[T]) -> Iterator[T | None]:
     with stack:
         yield None
         yield from rows
+
+
+#: Areas read at once by :func:`batched_areas` (bound parameters per query).
+AREA_BATCH = 500
+
+
+def batched_areas(uow: UnitOfWork, area_ids: Sequence[str]) -> Iterator[AreaAggregate]:
+    """The aggregates of ``area_ids`` in their order, read
+    :data:`AREA_BATCH` at a time (:meth:`UnitOfWork.load_areas`); areas
+    gone meanwhile are left out."""
+    for start in range(0, len(area_ids), AREA_BATCH):
+        batch = area_ids[start : start + AREA_BATCH]
+        found = uow.load_areas(batch)
+        for area_id in batch:
+            if area_id in found:
+                yield found[area_id]
