@@ -1,9 +1,12 @@
 #!/usr/bin/env python
-"""Start-up cost of the command line, measured the way a user feels it.
+"""Start-up cost of the command line, and the CLI on large databases,
+measured the way a user feels it.
 
     .venv/bin/python benchmarks/bench_cli.py              # 15 runs per side
     .venv/bin/python benchmarks/bench_cli.py -n 30 --dir /var/tmp/rf-bench
     .venv/bin/python benchmarks/bench_cli.py --profile    # plus what the command imports
+    .venv/bin/python benchmarks/bench_cli.py --quick      # small databases: does it run?
+    .venv/bin/python benchmarks/bench_cli.py --summary targets.jsonl  # see targets.py
 
 Target (the CLI issue): a data command, ``regsam-flow area show AREA`` on a
 database of 1 000 areas and 100 000 audit entries, costs at most 1.3x
@@ -11,7 +14,16 @@ database of 1 000 areas and 100 000 audit entries, costs at most 1.3x
 ``--version`` import neither SQLAlchemy nor Alembic; only ``init`` imports
 Alembic.
 
-The database is built once and kept (``--dir``, default a folder in the
+Then (``benchmarks/cli_streams.py``) ``log`` on 1 000 000 audit entries
+(``--log-entries``): its first line (table, CSV, JSON lines) against
+``area list`` on an empty database (target <= 1.2x), the peak memory of
+each format (target under 100 MiB, printed as MiB/100), and ``log --format
+csv`` against stdlib ``sqlite3`` writing the same rows as CSV (target <=
+2x); and a person against an admin, both in 100 000 areas
+(``--many-areas``), for ``log``, ``area list --json`` and ``inbox --json``
+(target <= 1.2x each).
+
+The databases are built once and kept (``--dir``, default a folder in the
 system temp folder); ``--rebuild`` builds it again.  The sides run as fresh
 processes, interleaved in rotating order, and are compared by median wall
 time.  A miss is printed, never an exit status: the script exits 0 unless it
