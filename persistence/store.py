@@ -482,8 +482,14 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
                 where.append(f'"{column}" {op} :{key}')
                 params[key] = value
         if member is not None:
-            # the person's areas as a subquery: no parameter per area
-            where.append("area IN (SELECT area_id FROM assignments WHERE person_id = :member)")
+            # the person's areas as a subquery: no parameter per area.  On
+            # SQLite "+area" keeps the log read in sequence order (each entry
+            # checked against the person's areas) instead of gathering the
+            # entries area by area and sorting them all before the first
+            where.append(
+                ("+area" if self._sqlite else "area")
+                + " IN (SELECT area_id FROM assignments WHERE person_id = :member)"
+            )
             params["member"] = member
         if actions is not None:  # a handful of action names, never data-sized
             keys = [f"a{i}" for i in range(len(actions))]
