@@ -83,10 +83,12 @@ _TEMPLATES: list[dict[str, Any]] = [
 # the database
 
 
-def build(folder: Path, n_areas: int, n_entries: int, admins: tuple[str, ...] = ()) -> None:
+def build(folder: Path, n_areas: int, n_entries: int, twin: bool = False) -> None:
     """An initialised database: the shown area made through the Engine (people
     in every role, a signed agreement, tasks reported), the other areas and
-    the rest of the audit log bulk-inserted with correctly chained hashes."""
+    the rest of the audit log bulk-inserted with correctly chained hashes.
+    With ``twin``, ``ada``, an admin, holds moderation beside mia in every
+    area (a person and an admin with the same roles in the same areas)."""
     from sqlalchemy import insert, select, update
 
     from regsam_flow import Engine
@@ -102,7 +104,7 @@ def build(folder: Path, n_areas: int, n_entries: int, admins: tuple[str, ...] = 
     eng = Engine(f"sqlite:///{db}")
     eng.init("root", name="Rita Root", email="root@regsam.example")
     for pid, (name, email, _role) in PEOPLE.items():
-        eng.add_person(pid, actor="root", name=name, email=email, admin=pid in admins)
+        eng.add_person(pid, actor="root", name=name, email=email)
     eng.add_person(
         "audrey", actor="root", name="Audrey Auditorin", email="audrey@regsam.example", auditor=True
     )
@@ -110,6 +112,13 @@ def build(folder: Path, n_areas: int, n_entries: int, admins: tuple[str, ...] = 
     for pid, (_n, _e, role) in PEOPLE.items():
         actor = "root" if role in ("moderation", "social_planning") else "mia"
         eng.assign(AREA, role, pid, actor=actor)
+    holders = [("moderation", "mia"), ("social_planning", "sven")]
+    if twin:  # an admin holding what mia holds, everywhere she holds it
+        eng.add_person(
+            "ada", actor="root", name="Ada Admin", email="ada@regsam.example", admin=True
+        )
+        eng.assign(AREA, "moderation", "ada", actor="root")
+        holders.append(("moderation", "ada"))
     eng.set_agreement(
         AREA,
         actor="mia",
@@ -166,7 +175,7 @@ def build(folder: Path, n_areas: int, n_entries: int, admins: tuple[str, ...] = 
                            "workflow": wf.name, "workflow_version": wf.version}  # fmt: skip
                 add(i, actor="root", action="area_created", area=area_id, to_state=wf.initial,
                     details=details)  # fmt: skip
-                for role, person in (("moderation", "mia"), ("social_planning", "sven")):
+                for role, person in holders:
                     assignments.append({"area_id": area_id, "role": role, "person_id": person})
                     add(i, actor="root", role="admin", action="assigned", area=area_id,
                         details={"role": role, "person": person})  # fmt: skip
@@ -188,9 +197,7 @@ def build(folder: Path, n_areas: int, n_entries: int, admins: tuple[str, ...] = 
     eng.close()
     if not result.ok:  # pragma: no cover - a bug in this script
         raise SystemExit(f"the built audit log does not verify: {result.problem}")
-    (folder / "build.json").write_text(
-        json.dumps(build_marker(n_areas, n_entries, admins)), "utf-8"
-    )
+    (folder / "build.json").write_text(json.dumps(build_marker(n_areas, n_entries, twin)), "utf-8")
     size = sum(f.stat().st_size for f in folder.glob("cli.db*")) / 1e6
     print(
         f"  built {n_areas} areas and {result.entries} audit entries in "
@@ -198,7 +205,7 @@ def build(folder: Path, n_areas: int, n_entries: int, admins: tuple[str, ...] = 
     )
 
 
-def build_marker(n_areas: int, n_entries: int, admins: tuple[str, ...] = ()) -> dict[str, Any]:
+def build_marker(n_areas: int, n_entries: int, twin: bool = False) -> dict[str, Any]:
     """What ``build.json`` records of a built database; :func:`ensure_db`
     reuses the database only if it records the same (a database of an older
     schema is built again)."""
@@ -208,17 +215,15 @@ def build_marker(n_areas: int, n_entries: int, admins: tuple[str, ...] = ()) -> 
         "format": BUILD_FORMAT,
         "areas": n_areas,
         "entries": n_entries,
-        "admins": list(admins),
+        "twin": twin,
         "schema": HEAD_REVISION,
     }
 
 
-def ensure_db(
-    folder: Path, n_areas: int, n_entries: int, rebuild: bool, admins: tuple[str, ...] = ()
-) -> str:
+def ensure_db(folder: Path, n_areas: int, n_entries: int, rebuild: bool, twin: bool = False) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / "build.json"
-    want = build_marker(n_areas, n_entries, admins)
+    want = build_marker(n_areas, n_entries, twin)
     try:
         have = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -230,7 +235,7 @@ def ensure_db(
         code = (
             f"import sys; sys.path.insert(0, {str(REPO)!r}); from benchmarks import bench_cli; "
             f"bench_cli.build(__import__('pathlib').Path({str(folder)!r}), "
-            f"{n_areas}, {n_entries}, {admins!r})"
+            f"{n_areas}, {n_entries}, {twin!r})"
         )
         subprocess.run([sys.executable, "-c", code], check=True)
     else:
@@ -487,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n4. Any number of areas ({args.many_areas})")
     print("-" * 78)
     many_dir = folder / f"areas-{args.many_areas}"
-    many_url = ensure_db(many_dir, args.many_areas, 0, args.rebuild, admins=("sven",))
+    many_url = ensure_db(many_dir, args.many_areas, 0, args.rebuild, twin=True)
     targets += cli_streams.person_vs_admin(many_url, args.many_areas, env, args.rounds)
 
     print("\nTargets")

@@ -192,9 +192,9 @@ def log_streaming(
 
 
 def person_vs_admin(url: str, areas: int, env: dict[str, str], rounds: int) -> list[Target]:
-    """mia (moderation in every area, no global role) against sven (social
-    planning in every area and an admin): the same areas, the person's
-    access decided in the query."""
+    """mia (moderation in every area, no global role) against ada (an admin
+    holding moderation beside her in every area): the same areas and roles,
+    the person's access decided in the query."""
     cli = [sys.executable, "-m", "regsam_flow.cli", "--db", url]
     commands = {
         "log": ["log", "--format", "csv"],
@@ -202,9 +202,9 @@ def person_vs_admin(url: str, areas: int, env: dict[str, str], rounds: int) -> l
         "inbox": ["inbox", "--json"],
     }
     targets = []
-    print(f"  person (mia) vs admin (sven), both in all {areas} areas")
+    print(f"  person (mia) vs admin (ada), both moderation in all {areas} areas")
     for key, args in commands.items():
-        sides = {"person": [*cli, "--as", "mia", *args], "admin": [*cli, "--as", "sven", *args]}
+        sides = {"person": [*cli, "--as", "mia", *args], "admin": [*cli, "--as", "ada", *args]}
         runs = interleaved(sides, env, rounds)
         p, a = med(runs["person"], "total"), med(runs["admin"], "total")
         print(
