@@ -79,12 +79,19 @@ def _bulk_areas(engine: Engine, person: str, n: int) -> None:
 
 
 @pytest.mark.sql
-def test_a_person_in_more_areas_than_sqlite_binds_gets_their_log(engine: Engine, area: str) -> None:
+def test_a_person_in_more_areas_than_sqlite_binds_gets_log_area_list_and_inbox(
+    engine: Engine, area: str
+) -> None:
     _bulk_areas(engine, "tom", 40_000)  # over SQLite's 32 766 bound parameters
     engine.create_area("milbertshofen", actor="root", name="Milbertshofen", district="11")
     log = engine.history(actor="tom")
     assert log and {e.area for e in log} == {area}
     assert engine.area_overview(actor="tom", state="umsetzung") == []
+    overview = engine.iter_area_overview(actor="tom")
+    assert [next(overview).area for _ in range(2)] == ["bulk-00000", "bulk-00001"]
+    assert sum(1 for _ in overview) == 40_000 - 2 + 1  # and hasenbergl-nord
+    inbox = engine.inbox(actor="tom")
+    assert {i.area for i in inbox} >= {"bulk-00000", "bulk-39999"}
     assert engine.verify().ok
 
 
