@@ -1,9 +1,12 @@
 #!/usr/bin/env python
-"""Start-up cost of the command line, measured the way a user feels it.
+"""Start-up cost of the command line, and the CLI on large databases,
+measured the way a user feels it.
 
     .venv/bin/python benchmarks/bench_cli.py              # 15 runs per side
     .venv/bin/python benchmarks/bench_cli.py -n 30 --dir /var/tmp/rf-bench
     .venv/bin/python benchmarks/bench_cli.py --profile    # plus what the command imports
+    .venv/bin/python benchmarks/bench_cli.py --quick      # small databases: does it run?
+    .venv/bin/python benchmarks/bench_cli.py --summary targets.jsonl  # see targets.py
 
 Target (the CLI issue): a data command, ``regsam-flow area show AREA`` on a
 database of 1 000 areas and 100 000 audit entries, costs at most 1.3x
@@ -11,7 +14,16 @@ database of 1 000 areas and 100 000 audit entries, costs at most 1.3x
 ``--version`` import neither SQLAlchemy nor Alembic; only ``init`` imports
 Alembic.
 
-The database is built once and kept (``--dir``, default a folder in the
+Then (``benchmarks/cli_streams.py``) ``log`` on 1 000 000 audit entries
+(``--log-entries``): its first line (table, CSV, JSON lines) against
+``area list`` on an empty database (target <= 1.2x), the peak memory of
+each format (target under 100 MiB, printed as MiB/100), and ``log --format
+csv`` against stdlib ``sqlite3`` writing the same rows as CSV (target <=
+2x); and a person against an admin, both in 100 000 areas
+(``--many-areas``), for ``log``, ``area list --json`` and ``inbox --json``
+(target <= 1.2x each).
+
+The databases are built once and kept (``--dir``, default a folder in the
 system temp folder); ``--rebuild`` builds it again.  The sides run as fresh
 processes, interleaved in rotating order, and are compared by median wall
 time.  A miss is printed, never an exit status: the script exits 0 unless it
@@ -33,6 +45,10 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import cli_streams
+from benchmarks.targets import Target, write_summary
 
 TARGET_RATIO = 1.3
 AREA = "hasenbergl-nord"
@@ -67,10 +83,12 @@ _TEMPLATES: list[dict[str, Any]] = [
 # the database
 
 
-def build(folder: Path, n_areas: int, n_entries: int) -> None:
+def build(folder: Path, n_areas: int, n_entries: int, twin: bool = False) -> None:
     """An initialised database: the shown area made through the Engine (people
     in every role, a signed agreement, tasks reported), the other areas and
-    the rest of the audit log bulk-inserted with correctly chained hashes."""
+    the rest of the audit log bulk-inserted with correctly chained hashes.
+    With ``twin``, ``ada``, an admin, holds moderation beside mia in every
+    area (a person and an admin with the same roles in the same areas)."""
     from sqlalchemy import insert, select, update
 
     from regsam_flow import Engine
@@ -94,6 +112,13 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
     for pid, (_n, _e, role) in PEOPLE.items():
         actor = "root" if role in ("moderation", "social_planning") else "mia"
         eng.assign(AREA, role, pid, actor=actor)
+    holders = [("moderation", "mia"), ("social_planning", "sven")]
+    if twin:  # an admin holding what mia holds, everywhere she holds it
+        eng.add_person(
+            "ada", actor="root", name="Ada Admin", email="ada@regsam.example", admin=True
+        )
+        eng.assign(AREA, "moderation", "ada", actor="root")
+        holders.append(("moderation", "ada"))
     eng.set_agreement(
         AREA,
         actor="mia",
@@ -150,7 +175,7 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
                            "workflow": wf.name, "workflow_version": wf.version}  # fmt: skip
                 add(i, actor="root", action="area_created", area=area_id, to_state=wf.initial,
                     details=details)  # fmt: skip
-                for role, person in (("moderation", "mia"), ("social_planning", "sven")):
+                for role, person in holders:
                     assignments.append({"area_id": area_id, "role": role, "person_id": person})
                     add(i, actor="root", role="admin", action="assigned", area=area_id,
                         details={"role": role, "person": person})  # fmt: skip
@@ -172,10 +197,7 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
     eng.close()
     if not result.ok:  # pragma: no cover - a bug in this script
         raise SystemExit(f"the built audit log does not verify: {result.problem}")
-    (folder / "build.json").write_text(
-        json.dumps({"format": BUILD_FORMAT, "areas": n_areas, "entries": n_entries}),
-        encoding="utf-8",
-    )
+    (folder / "build.json").write_text(json.dumps(build_marker(n_areas, n_entries, twin)), "utf-8")
     size = sum(f.stat().st_size for f in folder.glob("cli.db*")) / 1e6
     print(
         f"  built {n_areas} areas and {result.entries} audit entries in "
@@ -183,19 +205,39 @@ def build(folder: Path, n_areas: int, n_entries: int) -> None:
     )
 
 
-def ensure_db(folder: Path, n_areas: int, n_entries: int, rebuild: bool) -> str:
+def build_marker(n_areas: int, n_entries: int, twin: bool = False) -> dict[str, Any]:
+    """What ``build.json`` records of a built database; :func:`ensure_db`
+    reuses the database only if it records the same (a database of an older
+    schema is built again)."""
+    from regsam_flow.persistence.revision import HEAD_REVISION
+
+    return {
+        "format": BUILD_FORMAT,
+        "areas": n_areas,
+        "entries": n_entries,
+        "twin": twin,
+        "schema": HEAD_REVISION,
+    }
+
+
+def ensure_db(folder: Path, n_areas: int, n_entries: int, rebuild: bool, twin: bool = False) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / "build.json"
-    from regsam_flow.persistence.schema import HEAD_REVISION
-
-    # a database of an older schema is built again, not reused
-    want = {"format": BUILD_FORMAT, "areas": n_areas, "entries": n_entries, "schema": HEAD_REVISION}
+    want = build_marker(n_areas, n_entries, twin)
     try:
         have = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         have = None
     if rebuild or have != want or not (folder / "cli.db").exists():
-        build(folder, n_areas, n_entries)
+        # in a child process: this one stays small, so that the children it
+        # starts later (whose peak memory counts what they inherit at fork)
+        # are measured fairly
+        code = (
+            f"import sys; sys.path.insert(0, {str(REPO)!r}); from benchmarks import bench_cli; "
+            f"bench_cli.build(__import__('pathlib').Path({str(folder)!r}), "
+            f"{n_areas}, {n_entries}, {twin!r})"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True)
     else:
         print(f"  reusing the database in {folder} (--rebuild builds it again)")
     return f"sqlite:///{folder / 'cli.db'}"
@@ -316,7 +358,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--rebuild", action="store_true", help="build the database again")
     ap.add_argument("--profile", action="store_true", help="list what the command imports")
+    ap.add_argument(
+        "--log-entries",
+        type=int,
+        default=1_000_000,
+        help="audit entries of the database `log` streams from (1000000)",
+    )
+    ap.add_argument(
+        "--many-areas",
+        type=int,
+        default=100_000,
+        help="areas a person and an admin are both in, for person vs admin (100000)",
+    )
+    ap.add_argument("--rounds", type=int, default=3, help="runs per side on the large databases")
+    ap.add_argument(
+        "--quick", action="store_true", help="small databases and few runs: does it still run?"
+    )
+    ap.add_argument("--summary", type=Path, help="append the targets to FILE as JSON lines")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.n, args.areas, args.entries = 3, 100, 2_000
+        args.log_entries, args.many_areas, args.rounds = 5_000, 1_000, 1
 
     print("regsam-flow CLI start-up benchmark")
     print("=" * 78)
@@ -412,8 +474,35 @@ def main(argv: list[str] | None = None) -> int:
     _, proc = run([py, "-c", code], env)
     print(f"  Engine.status script imports: {proc.stdout.strip() or '-'}")
 
+    targets = [
+        Target(
+            "cli_data_command_vs_import",
+            f"{data_name} vs python -c 'import sqlalchemy' (start-up)",
+            ratio,
+            TARGET_RATIO,
+        )
+    ]
+    print(f"\n3. log streams ({args.log_entries} audit entries)")
+    print("-" * 78)
+    log_dir = folder / f"log-{args.log_entries}"
+    log_url = ensure_db(log_dir, 100, args.log_entries, args.rebuild)
+    targets += cli_streams.log_streaming(
+        folder, log_url, log_dir / "cli.db", args.log_entries, env, args.rounds
+    )
+    print(f"\n4. Any number of areas ({args.many_areas})")
+    print("-" * 78)
+    many_dir = folder / f"areas-{args.many_areas}"
+    many_url = ensure_db(many_dir, args.many_areas, 0, args.rebuild, twin=True)
+    targets += cli_streams.person_vs_admin(many_url, args.many_areas, env, args.rounds)
+
+    print("\nTargets")
+    print("-" * 78)
+    for t in targets:
+        print(f"  {t.line()}" + (f"  [{t.detail}]" if t.detail else ""))
+    write_summary(args.summary, targets)
+
     if args.profile:
-        print("\n3. The data command under -X importtime")
+        print("\n5. The data command under -X importtime")
         print("-" * 78)
         importtime_extra(data_cmd, env)
     return 0

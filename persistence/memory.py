@@ -395,21 +395,48 @@ class MemoryUnitOfWork(MemoryKgMessages, MemoryAuth, UnitOfWork):
         since: str | None = None,
         until: str | None = None,
         actor: str | None = None,
-        areas: Sequence[str] | None = None,
+        member: str | None = None,
         actions: Sequence[str] | None = None,
         after: int | None = None,
     ) -> list[AuditEntry]:
-        return [
-            e
-            for e in self._entries()
-            if (area is None or e.area == area)
-            and (areas is None or e.area in areas)
-            and (since is None or e.at >= since)
-            and (until is None or e.at <= until)
-            and (actor is None or e.actor == actor)
-            and (actions is None or e.action in actions)
-            and (after is None or e.seq > after)
-        ]
+        return list(
+            self.stream_audit(
+                area=area,
+                since=since,
+                until=until,
+                actor=actor,
+                member=member,
+                actions=actions,
+                after=after,
+            )
+        )
+
+    def stream_audit(
+        self,
+        area: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        actor: str | None = None,
+        member: str | None = None,
+        actions: Sequence[str] | None = None,
+        after: int | None = None,
+        batch: int = 2000,
+    ) -> Iterator[AuditEntry]:
+        mine = None
+        if member is not None:
+            mine = {a for a, _r, p in self._s.assignments if p == member}
+        for seq in sorted(self._s.audit):
+            e = self._s.audit[seq]
+            if (
+                (area is None or e.area == area)
+                and (mine is None or e.area in mine)
+                and (since is None or e.at >= since)
+                and (until is None or e.at <= until)
+                and (actor is None or e.actor == actor)
+                and (actions is None or e.action in actions)
+                and (after is None or e.seq > after)
+            ):
+                yield e
 
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:
         yield from self._entries()

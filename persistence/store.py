@@ -38,6 +38,7 @@ from regsam_flow.ports import Store, UnitOfWork
 
 from . import aggregate
 from . import schema as s
+from .area_batch import load_areas
 from .audit_batches import audit_batches, joins_batches
 from .auth import SqlAuth
 from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
@@ -72,6 +73,20 @@ def _area(row: Any) -> Area:
         created_at=parse_ts(row.created_at),
         updated_at=parse_ts(row.updated_at),
     )
+
+
+def _areas_query(cols: str, state: str | None, member: str | None) -> tuple[Any, dict[str, Any]]:
+    """The statement and parameters reading ``cols`` of the areas (in
+    ``state``; with ``member`` those they are assigned to), by id."""
+    where = []
+    if state is not None:
+        where.append("state = :state")
+    if member is not None:
+        where.append("id IN (SELECT area_id FROM assignments WHERE person_id = :member)")
+    sql = f"SELECT {cols} FROM areas"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return text(sql + " ORDER BY id"), {"state": state, "member": member}
 
 
 def _entry(row: Any) -> AuditEntry:
@@ -241,17 +256,14 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         return _area(row) if row else None
 
     def list_areas(self, state: str | None = None, member: str | None = None) -> list[Area]:
-        where = []
-        if state is not None:
-            where.append("state = :state")
-        if member is not None:
-            where.append("id IN (SELECT area_id FROM assignments WHERE person_id = :member)")
-        sql = f"SELECT {_AREA_COLS} FROM areas"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        params = {"state": state, "member": member}
-        rows = self.conn.execute(text(sql + " ORDER BY id"), params)
+        rows = self.conn.execute(*_areas_query(_AREA_COLS, state, member))
         return [_area(r) for r in rows]
+
+    def area_ids(self, state: str | None = None, member: str | None = None) -> list[str]:
+        return list(self.conn.execute(*_areas_query("id", state, member)).scalars())
+
+    def load_areas(self, area_ids: Sequence[str]) -> dict[str, AreaAggregate]:
+        return load_areas(self.conn, area_ids, _AREA_COLS, _area)
 
     def add_area(self, area: Area) -> None:
         self.conn.execute(
@@ -463,27 +475,81 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         since: str | None = None,
         until: str | None = None,
         actor: str | None = None,
-        areas: Sequence[str] | None = None,
+        member: str | None = None,
         actions: Sequence[str] | None = None,
         after: int | None = None,
     ) -> list[AuditEntry]:
-        log = s.audit_log
-        q = select(*_audit_cols())
-        if area is not None:
-            q = q.where(log.c.area == area)
-        if areas is not None:
-            q = q.where(log.c.area.in_(list(areas)))
-        if since is not None:
-            q = q.where(log.c.at >= since)
-        if until is not None:
-            q = q.where(log.c.at <= until)
-        if actor is not None:
-            q = q.where(log.c.actor == actor)
-        if actions is not None:
-            q = q.where(log.c.action.in_(list(actions)))
-        if after is not None:
-            q = q.where(log.c.seq > after)
-        return [_entry(r) for r in self.conn.execute(q.order_by(log.c.seq))]
+        return list(
+            self.stream_audit(
+                area=area,
+                since=since,
+                until=until,
+                actor=actor,
+                member=member,
+                actions=actions,
+                after=after,
+            )
+        )
+
+    def stream_audit(
+        self,
+        area: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        actor: str | None = None,
+        member: str | None = None,
+        actions: Sequence[str] | None = None,
+        after: int | None = None,
+        batch: int = 2000,
+    ) -> Iterator[AuditEntry]:
+        where = []
+        params: dict[str, Any] = {}
+        for column, op, value in (
+            ("area", "=", area),
+            ("at", ">=", since),
+            ("at", "<=", until),
+            ("actor", "=", actor),
+            ("seq", ">", after),
+        ):
+            if value is not None:
+                key = f"p{len(params)}"
+                where.append(f'"{column}" {op} :{key}')
+                params[key] = value
+        if member is not None:
+            # the person's areas as a subquery: no parameter per area.  On
+            # SQLite "+area" keeps the log read in sequence order (each entry
+            # checked against the person's areas) instead of gathering the
+            # entries area by area and sorting them all before the first
+            where.append(
+                ("+area" if self._sqlite else "area")
+                + " IN (SELECT area_id FROM assignments WHERE person_id = :member)"
+            )
+            params["member"] = member
+        if actions is not None:  # a handful of action names, never data-sized
+            keys = [f"a{i}" for i in range(len(actions))]
+            where.append(f"action IN ({', '.join(':' + k for k in keys)})" if keys else "1 = 0")
+            params.update(zip(keys, actions, strict=True))
+        sql = f"SELECT {_AUDIT_SELECT} FROM audit_log"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY seq"
+        if self._sqlite:
+            # SQLite's own cursor in this transaction: it reads as it goes,
+            # and SQLAlchemy's rows would cost more than the reading
+            cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql, params)
+                while rows := cursor.fetchmany(batch):
+                    for row in rows:
+                        yield AuditEntry(*row)
+            finally:
+                cursor.close()
+            return
+        # a server-side cursor (PostgreSQL) handing out ``batch`` rows at a time
+        result = self.conn.execute(text(sql).execution_options(yield_per=batch), params)
+        for rows in result.partitions():
+            for row in rows:
+                yield AuditEntry(*row)
 
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:
         result = self.conn.execute(
@@ -533,6 +599,10 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
 
 def _lenient_text(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
+
+
+#: The audit log's columns in :class:`AuditEntry` order, for plain SQL.
+_AUDIT_SELECT = ", ".join(f'"{name}"' for name in AUDIT_FIELDS)
 
 
 def _audit_cols() -> list[Any]:

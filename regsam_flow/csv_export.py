@@ -18,11 +18,14 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-__all__ = ["safe_cell", "write_csv"]
+__all__ = ["safe_cell", "safe_row", "write_csv"]
 
 #: First characters that make a spreadsheet read a formula (also full-width forms).
 _TRIGGERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+#: First characters after which a text cell needs a closer look (a trigger,
+#: or spaces and line breaks a trigger may follow).
+_LOOK = _TRIGGERS | frozenset(" \n")
 
 
 def safe_cell(value: object) -> str:
@@ -32,11 +35,17 @@ def safe_cell(value: object) -> str:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)
     text = str(value)
+    if text[:1] not in _TRIGGERS and text.lstrip(" \n")[:1] not in _TRIGGERS:
+        return text  # most cells: no formula, no need to look for a number
     if _NUMBER.fullmatch(text):
         return text
-    if text[:1] in _TRIGGERS or text.lstrip(" \n")[:1] in _TRIGGERS:
-        return "'" + text
-    return text
+    return "'" + text
+
+
+def safe_row(row: Iterable[object]) -> list[object]:
+    """The cells of one row made safe (:func:`safe_cell`); quick for the
+    plain text most cells are."""
+    return [c if type(c) is str and c[:1] not in _LOOK else safe_cell(c) for c in row]
 
 
 def write_csv(rows: Iterable[Sequence[object]], *, delimiter: str = ",") -> str:

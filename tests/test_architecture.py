@@ -364,6 +364,15 @@ PUBLIC_METHODS = {
         "(self, *, actor: 'str', state: 'str | None' = None, review_within: 'int | None' = None, "
         "owes: 'str | None' = None) -> 'list[AreaOverview]'"
     ),
+    "iter_area_overview": (
+        "(self, *, actor: 'str', state: 'str | None' = None, review_within: 'int | None' = None, "
+        "owes: 'str | None' = None) -> 'Iterator[AreaOverview]'"
+    ),
+    "iter_history": (
+        "(self, *, actor: 'str', area: 'str | None' = None, since: 'datetime | date | str "
+        "| None' = None, until: 'datetime | date | str | None' = None, by: 'str | None' = "
+        "None) -> 'Iterator[AuditEntry]'"
+    ),
     "known_states": "(self) -> 'list[str]'",
     "inbox": "(self, *, actor: 'str') -> 'list[InboxItem]'",
     # issue 13: signing in (the service's sign-in facade, regsam_flow/engine/auth.py)

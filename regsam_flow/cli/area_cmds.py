@@ -19,7 +19,7 @@ from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
 from .kg_view import print_kg_state
-from .output import date_de, day, echo, echo_json, kv, table, wrapped
+from .output import Stream, date_de, day, echo, echo_json, json_array, kv, table, wrapped
 
 if TYPE_CHECKING:
     from regsam_flow.engine import AreaOverview
@@ -159,20 +159,25 @@ def area_list(obj: Ctx, state: str | None, review_within: int | None, owes: str 
       regsam-flow area list --state umsetzung
       regsam-flow area list --review-within 30 --owes mia
     """
-    rows = obj.engine.area_overview(
+    rows = obj.engine.iter_area_overview(
         actor=obj.user, state=state, review_within=review_within, owes=owes
     )
-    if obj.json:
-        echo_json([r.to_dict() for r in rows])
+    if obj.json:  # printed as the areas are read, however many
+        with Stream(json=True) as out:
+            for piece in json_array(r.to_dict() for r in rows):
+                out.write(piece)
         return
-    if not rows:
-        echo(_("No areas."))
-    for i, r in enumerate(rows):
-        if i:
-            echo("")
-        echo(f"{r.area}  {r.name}  ({r.workflow} v{r.workflow_version})")
-        for line in _overview_lines(r):
-            echo(wrapped(line, 2))
+    with Stream() as out:
+        none = True
+        for r in rows:
+            if not none:
+                out.write("\n")
+            none = False
+            out.write(f"{r.area}  {r.name}  ({r.workflow} v{r.workflow_version})\n")
+            for line in _overview_lines(r):
+                out.write(wrapped(line, 2) + "\n")
+        if none:
+            out.write(_("No areas.") + "\n")
 
 
 def _overview_lines(r: AreaOverview) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,7 +17,10 @@ from regsam_flow.views import head_json
 from .app import cli
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
-from .output import echo, echo_json, moment, table
+from .output import Stream, echo, echo_json, json_array, moment, stream_table
+
+if TYPE_CHECKING:
+    from regsam_flow.model import AuditEntry
 
 __all__ = ["audit", "log"]
 
@@ -29,9 +33,10 @@ __all__ = ["audit", "log"]
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
     default=None,
-    help="Output format [default: table; json with --json].",
+    help="Output format: json is one array, jsonl one object per line "
+    "[default: table; json with --json].",
 )
 @json_option
 @pass_ctx
@@ -45,13 +50,15 @@ def log(
 ) -> None:
     """The audit log: every change, in order.
 
-    Of one AREA, or of all areas you may see.
+    Of one AREA, or of all areas you may see.  Entries are printed as they
+    are read: the first at once, however long the log.
 
     \b
     Examples:
       regsam-flow --as audrey log hasenbergl-nord
       regsam-flow --as audrey log --since 01.01.2027 --until 31.03.2027 \\
           --format csv > q1.csv
+      regsam-flow --as audrey log --format jsonl | grep agreement_signed
     """
     start = parse_when_arg(since, "since")
     end = parse_when_arg(until, "until", end_of_day=bool(until) and ":" not in (until or ""))
@@ -59,49 +66,96 @@ def log(
         from regsam_flow.errors import InvalidInputError
 
         raise InvalidInputError(_("--until lies before --since"), field="until")
-    entries = obj.engine.history(actor=obj.user, area=area_id, since=start, until=end, by=by)
+    entries = obj.engine.iter_history(actor=obj.user, area=area_id, since=start, until=end, by=by)
     fmt = fmt or ("json" if obj.json else "table")
-    rows = [e.to_dict() for e in entries]
     if fmt == "json":
-        echo_json(rows)
+        with Stream(json=True) as out:
+            for piece in json_array(e.to_dict() for e in entries):
+                out.write(piece)
+    elif fmt == "jsonl":
+        with Stream(json=True) as out:
+            for e in entries:
+                out.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        from regsam_flow.csv_export import write_csv
-        from regsam_flow.model import AUDIT_COLUMNS
-
-        table_rows: list[list[object]] = [list(AUDIT_COLUMNS)]
-        for r in rows:
-            r = dict(
-                r,
-                details=json.dumps(r["details"], ensure_ascii=False, sort_keys=True)
-                if r["details"]
-                else "",
-            )
-            table_rows.append([r[c] for c in AUDIT_COLUMNS])
-        echo(write_csv(table_rows), nl=False)
+        _csv(entries)
     else:
-        if area_id:  # one area: no need to repeat it on every line
-            table(
-                [_("seq"), _("when"), _("actor"), _("action"), _("what")],
-                [
-                    [r["seq"], moment(r["at"]), r["actor"], r["action"], entry_summary(r)]
-                    for r in rows
-                ],
+        _table(obj, entries, one_area=bool(area_id))
+
+
+def _csv(entries: Iterable[AuditEntry]) -> None:
+    """The entries as CSV (:data:`AUDIT_COLUMNS`; ``details`` as JSON text),
+    written a thousand rows at a time."""
+    import csv
+    import io
+
+    from regsam_flow.csv_export import safe_row
+    from regsam_flow.model import AUDIT_COLUMNS
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(AUDIT_COLUMNS)
+    with Stream() as out:
+        for n, e in enumerate(entries):
+            if n % 1000 == 1:  # the header and the first row at once, then in chunks
+                out.write(buf.getvalue())
+                buf.seek(0)
+                buf.truncate()
+            details = _spaced(e.details)
+            writer.writerow(
+                safe_row(
+                    (
+                        e.seq,
+                        e.at,
+                        e.area,
+                        e.actor,
+                        e.role,
+                        e.action,
+                        e.trigger,
+                        e.from_state,
+                        e.to_state,
+                        e.reason,
+                        details,
+                        e.hash,
+                    )
+                )
             )
-        else:
-            table(
-                [_("seq"), _("when"), _("area"), _("actor"), _("action"), _("what")],
-                [
-                    [
-                        r["seq"],
-                        moment(r["at"]),
-                        r["area"] or "",
-                        r["actor"],
-                        r["action"],
-                        entry_summary(r),
-                    ]
-                    for r in rows
-                ],
-            )
+        out.write(buf.getvalue())
+
+
+def _spaced(details: str) -> str:
+    """An entry's details (canonical JSON: sorted keys, no spaces) as
+    ``json.dumps(..., sort_keys=True)`` writes them, with a space after each
+    comma and colon between items; "" for none.  Without a backslash every
+    quote opens or closes a string, so the text between strings is spaced
+    directly (much quicker than decoding and encoding again)."""
+    if not details or details == "{}":
+        return ""
+    if "\\" in details:
+        return json.dumps(json.loads(details), ensure_ascii=False, sort_keys=True)
+    parts = details.split('"')
+    parts[::2] = [p.replace(",", ", ").replace(":", ": ") for p in parts[::2]]
+    return '"'.join(parts)
+
+
+def _table(obj: Ctx, entries: Iterator[AuditEntry], *, one_area: bool) -> None:
+    """The entries as a table, printed as they come; of one area without
+    the area column."""
+    seq_width = len(str(obj.engine.head().entries))
+
+    def rows() -> Iterator[list[object]]:
+        for e in entries:
+            r = e.to_dict()
+            when = moment(r["at"])
+            if one_area:  # no need to repeat the area on every line
+                yield [r["seq"], when, r["actor"], r["action"], entry_summary(r)]
+            else:
+                yield [r["seq"], when, r["area"] or "", r["actor"], r["action"], entry_summary(r)]
+
+    if one_area:
+        headers = [_("seq"), _("when"), _("actor"), _("action"), _("what")]
+    else:
+        headers = [_("seq"), _("when"), _("area"), _("actor"), _("action"), _("what")]
+    stream_table(headers, rows(), known={0: seq_width})
 
 
 @cli.group()

@@ -7,7 +7,7 @@ from regsam_flow.i18n import N_, _, ngettext
 from .app import cli
 from .common import json_option
 from .context import Ctx, pass_ctx
-from .output import date_de, echo, echo_json, wrapped
+from .output import Stream, date_de, echo, json_array, wrapped
 
 __all__ = ["inbox"]
 
@@ -37,23 +37,28 @@ def inbox(obj: Ctx) -> None:
       regsam-flow --as mia inbox
     """
     items = obj.engine.inbox(actor=obj.user)
-    if obj.json:
-        echo_json([i.to_dict() for i in items])
+    if obj.json:  # written piece by piece, not as one text of every item
+        with Stream(json=True) as out:
+            for piece in json_array(i.to_dict() for i in items):
+                out.write(piece)
         return
     if not items:
         echo(_("Nothing is waiting for you."))
         return
     n = len(items)
-    echo(
-        ngettext("{n} thing is waiting for you:", "{n} things are waiting for you:", n).format(n=n)
-    )
     label_w = max(len(_(label)) for label in URGENCY_LABELS.values())
-    for i in items:
-        label = _(URGENCY_LABELS[i.urgency])
-        due = date_de(i.due) if i.due else ""
-        echo("")
-        echo(wrapped(f"{label:{label_w}}  {due:10}  {i.area}: {i.title}", 0, label_w + 14))
-        echo(f"{'':{label_w}}  -> {i.command}")
+    with Stream() as out:
+        out.write(
+            ngettext("{n} thing is waiting for you:", "{n} things are waiting for you:", n).format(
+                n=n
+            )
+            + "\n"
+        )
+        for i in items:
+            label = _(URGENCY_LABELS[i.urgency])
+            due = date_de(i.due) if i.due else ""
+            line = wrapped(f"{label:{label_w}}  {due:10}  {i.area}: {i.title}", 0, label_w + 14)
+            out.write(f"\n{line}\n{'':{label_w}}  -> {i.command}\n")
 
 
 cli.add_command(inbox, "eingang")

@@ -14,7 +14,8 @@ import json
 import logging
 import re
 import shutil
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -24,13 +25,16 @@ from regsam_flow.i18n import _, format_date, format_datetime
 
 __all__ = [
     "SafeFormatter",
+    "Stream",
     "clean",
     "date_de",
     "day",
     "echo",
     "echo_json",
+    "json_array",
     "kv",
     "moment",
+    "stream_table",
     "table",
     "time_de",
     "width",
@@ -99,6 +103,59 @@ def echo_json(data: Any, *, err: bool = False) -> None:
     click.echo(_UNSAFE_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text), err=err)
 
 
+class Stream:
+    """Text for stdout as it is made, in few large writes: :meth:`write`
+    collects, and every 64 KiB go out at once (the first piece at once, so
+    a reader sees the first line without waiting).  Control characters are
+    escaped as :func:`echo` does (with ``json``: as :func:`echo_json` does).
+    Use it as a context manager: leaving it writes the rest."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self, *, json: bool = False) -> None:
+        self._parts: list[str] = []
+        self._size = 0
+        self._first = True
+        self._json = json
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= self.CHUNK or self._first:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._parts:
+            text = "".join(self._parts)
+            self._parts.clear()
+            self._size = 0
+            if self._json:
+                text = _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+            else:
+                text = clean(text)
+            sys.stdout.write(text)
+        sys.stdout.flush()
+        self._first = False
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.flush()
+
+
+def json_array(items: Iterable[Any]) -> Iterator[str]:
+    """The text :func:`echo_json` prints for the list of ``items``, piece by
+    piece as the items come (the same bytes, never the whole list at once)."""
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2, default=_default)
+        yield ("[\n  " if first else ",\n  ") + text.replace("\n", "\n  ")
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
 def date_de(value: date | str | None) -> str:
     """15.07.2027 from a date or ISO date text; '-' for none (German in
     every language: :func:`day` follows the reader's)."""
@@ -160,13 +217,37 @@ def table(
     """Print rows under headers within the width: the widest columns are
     shortened (with "…"), and the last column wraps onto more lines.
     Columns in ``keep`` (ids people type) are never shortened."""
-    import textwrap
+    stream_table(headers, rows, max_width=max_width, wrap_last=wrap_last, keep=keep, window=0)
 
+
+def stream_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    max_width: int = 0,
+    wrap_last: bool = True,
+    keep: Sequence[int] = (0, 1),
+    known: Mapping[int, int] | None = None,
+    window: int = 200,
+) -> None:
+    """:func:`table` for rows that come one by one (any number of them):
+    the column widths are fixed from the first ``window`` rows (0: all
+    rows), the width to print in and ``known`` (column index: the widest
+    its values get, such as the digits of the last sequence number); then
+    each row is printed as it comes.  A later value wider than its column
+    is shortened with "…" (columns in ``keep`` only ever widen their line)."""
     limit = max_width or width()
-    cells = [["-" if c is None else str(c).replace("\n", " ") for c in row] for row in rows]
+    source = iter(rows)
+    first: list[list[str]] = []
+    for row in source:
+        first.append(_cells(row))
+        if window and len(first) >= window:
+            break
     widths = [len(h) for h in headers]
-    for row in cells:
-        for i, c in enumerate(row):
+    for i, w in (known or {}).items():
+        widths[i] = max(widths[i], w)
+    for cells in first:
+        for i, c in enumerate(cells):
             widths[i] = max(widths[i], len(c))
     gap = 2
     last = len(widths) - 1
@@ -181,24 +262,48 @@ def table(
         if widths[widest] <= max(len(headers[widest]), 6):
             break
         widths[widest] -= 1
+    lines = _Lines(widths, gap, wrap_last)
+    with Stream() as out:
+        out.write(lines(list(headers)))
+        out.write(lines(["-" * w for w in widths]))
+        for cells in first:
+            out.write(lines(cells))
+        if not first:
+            out.write(_("(none)") + "\n")
+        del first
+        for row in source:
+            out.write(lines(_cells(row)))
 
-    def emit(values: Sequence[str]) -> None:
-        if wrap_last and last > 0:
-            tail = textwrap.wrap(values[last], widths[last], break_on_hyphens=False) or [""]
+
+def _cells(row: Sequence[Any]) -> list[str]:
+    return ["-" if c is None else str(c).replace("\n", " ") for c in row]
+
+
+class _Lines:
+    """The lines of one table row at fixed column widths."""
+
+    def __init__(self, widths: list[int], gap: int, wrap_last: bool) -> None:
+        self.widths = widths
+        self.gap = " " * gap
+        self.last = len(widths) - 1
+        self.wrap = wrap_last and self.last > 0
+        self.pad = " " * (sum(widths[: self.last]) + gap * self.last)
+
+    def __call__(self, values: Sequence[str]) -> str:
+        import textwrap
+
+        last, w = self.last, self.widths[self.last]
+        text = values[last]
+        if not self.wrap:
+            tail = [_cut(text, w)]
+        elif len(text) <= w and text.isprintable() and text.strip(" ") == text:
+            tail = [text]  # what textwrap gives for a short line, without it
         else:
-            tail = [_cut(values[last], widths[last])]
-        head = [_cut(v, w).ljust(w) for v, w in zip(values[:last], widths[:last], strict=True)]
-        pad = " " * (sum(widths[:last]) + gap * last)
-        echo(((" " * gap).join([*head, tail[0]])).rstrip())
-        for more in tail[1:]:
-            echo((pad + more).rstrip())
-
-    emit(list(headers))
-    emit(["-" * w for w in widths])
-    for row in cells:
-        emit(row)
-    if not cells:
-        echo(_("(none)"))
+            tail = textwrap.wrap(text, w, break_on_hyphens=False) or [""]
+        head = [_cut(v, n).ljust(n) for v, n in zip(values[:last], self.widths[:last], strict=True)]
+        out = [(self.gap.join([*head, tail[0]])).rstrip()]
+        out.extend((self.pad + more).rstrip() for more in tail[1:])
+        return "\n".join(out) + "\n"
 
 
 def kv(pairs: Sequence[tuple[str, Any]]) -> None:

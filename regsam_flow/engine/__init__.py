@@ -20,7 +20,7 @@ method gets a one-line delegation here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -506,6 +506,23 @@ class Engine:
             actor=actor, state=state, review_within=review_within, owes=owes
         )
 
+    def iter_area_overview(
+        self,
+        *,
+        actor: str,
+        state: str | None = None,
+        review_within: int | None = None,
+        owes: str | None = None,
+    ) -> Iterator[AreaOverview]:
+        """The rows :meth:`area_overview` returns, one at a time as the
+        areas are read: the first comes at once however many areas there
+        are.  The input and the person are checked before this returns; a
+        read transaction stays open until the rows run out or the iterator
+        is closed."""
+        return self._overview.iter_overview(
+            actor=actor, state=state, review_within=review_within, owes=owes
+        )
+
     def known_states(self) -> list[str]:
         """Every phase of every deployed workflow version, sorted."""
         return self._overview.known_states()
@@ -903,6 +920,22 @@ class Engine:
         a datetime with a zone, a date (``until``: its end) or their text,
         ISO or German (``"15.01.2027"``, ``"2027-01-15T10:30"``)."""
         return self._audit.history(actor=actor, area=area, since=since, until=until, by=by)
+
+    def iter_history(
+        self,
+        *,
+        actor: str,
+        area: str | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        by: str | None = None,
+    ) -> Iterator[AuditEntry]:
+        """The entries :meth:`history` returns, one at a time as the store
+        reads them: the first comes at once and memory stays flat however
+        long the log.  Who may see what is checked before this returns (an
+        error raises here, nothing is handed out); a read transaction stays
+        open until the entries run out or the iterator is closed."""
+        return self._audit.iter_history(actor=actor, area=area, since=since, until=until, by=by)
 
     def head(self, *, actor: str | None = None) -> AuditHead:
         """The newest entry's count and hash: keep it to prove later that

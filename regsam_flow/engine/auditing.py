@@ -19,6 +19,7 @@ from ..model import (
 from ..ports import UnitOfWork
 from .access import area_for, person
 from .context import EngineContext
+from .streaming import streamed
 
 
 @dataclass(frozen=True)
@@ -91,24 +92,41 @@ class AuditService:
     ) -> list[AuditEntry]:
         """Audit entries in order.  Admins and auditors see all; others only
         the entries of the areas they are assigned to."""
+        return list(self.iter_history(actor=actor, area=area, since=since, until=until, by=by))
+
+    def iter_history(
+        self,
+        *,
+        actor: str,
+        area: str | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        by: str | None = None,
+    ) -> Iterator[AuditEntry]:
+        """The entries :meth:`history` returns, one at a time as they are
+        read (see :func:`streamed`): who may see what is checked before
+        this returns, and in the query (a person's areas are a subquery)."""
         from ..dates import to_moment
 
         since = None if since is None else to_moment(since, "since")
         until = None if until is None else to_moment(until, "until", end_of_day=True)
-        with self.ctx.read() as uow:
+
+        def start(uow: UnitOfWork) -> Iterator[AuditEntry]:
             me = person(self.ctx, uow, actor)
-            areas: list[str] | None = None
+            member: str | None = None
             if area is not None:
                 area_for(self.ctx, uow, area, actor)
             elif not (me.admin or me.auditor):
-                areas = [a.id for a in uow.list_areas(member=actor)]
-            return uow.query_audit(
+                member = me.id
+            return uow.stream_audit(
                 area=area,
                 since=audit_mod.format_ts(since) if since else None,
                 until=audit_mod.format_ts(until) if until else None,
                 actor=by,
-                areas=areas,
+                member=member,
             )
+
+        return streamed(self.ctx, start)
 
     def _known(self, uow: UnitOfWork, actor: str | None, *, deep: bool = False) -> None:
         """With an ``actor`` (a front end acting for a person): a known

@@ -24,6 +24,7 @@ from ..workflows import Workflow
 from .access import person
 from .context import EngineContext
 from .orders import CLOSED_STATUSES
+from .streaming import batched_areas
 from .transitions import kg_for, next_steps
 
 __all__ = ["INBOX_KINDS", "URGENCIES", "InboxItem", "InboxService", "urgency"]
@@ -124,10 +125,7 @@ class InboxService:
         items: list[InboxItem] = []
         with self.ctx.read() as uow:
             person(self.ctx, uow, actor)
-            for area in uow.list_areas(member=actor):
-                agg = uow.load_area(area.id)
-                if agg is None:
-                    continue
+            for agg in batched_areas(uow, uow.area_ids(member=actor)):
                 wf = self.ctx.workflow(agg.area)
                 if wf.is_final(agg.area.state):
                     continue

@@ -5,6 +5,7 @@ who owes the next step.  Read in one unit of work."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from ..ports import UnitOfWork
 from ..workflows import Workflow
 from .access import person
 from .context import EngineContext
+from .streaming import batched_areas, streamed
 
 __all__ = ["AreaOverview", "OverviewService"]
 
@@ -97,12 +99,28 @@ class OverviewService:
         deployed workflows' phases, else :class:`InvalidInputError` listing
         them), those whose review date is at most ``review_within`` days
         away (or past), those whose next step ``owes`` owes."""
+        return list(
+            self.iter_overview(actor=actor, state=state, review_within=review_within, owes=owes)
+        )
+
+    def iter_overview(
+        self,
+        *,
+        actor: str,
+        state: str | None = None,
+        review_within: int | None = None,
+        owes: str | None = None,
+    ) -> Iterator[AreaOverview]:
+        """The rows of :meth:`overview` one at a time as the areas are read
+        (see :func:`streamed`): the input and the person are checked before
+        this returns; only the ids of the person's areas are held."""
         if review_within is not None and review_within < 0:
             raise InvalidInputError(
                 _("review within: give a number of days, 0 or more"), field="review_within"
             )
         today = self.ctx.clock.now().astimezone(BERLIN).date()
-        with self.ctx.read() as uow:
+
+        def start(uow: UnitOfWork) -> Iterator[AreaOverview]:
             if state is not None:
                 known = self.known_states()
                 if state not in known:
@@ -114,17 +132,18 @@ class OverviewService:
                     )
             me = person(self.ctx, uow, actor)
             member = None if (me.admin or me.auditor) else actor
-            rows = []
-            for area in uow.list_areas(state=state, member=member):
-                agg = uow.load_area(area.id)
-                if agg is not None:
-                    rows.append(_row(self.ctx.workflow(agg.area), uow, agg, today))
-        return [
-            r
-            for r in rows
-            if (review_within is None or (r.days_left is not None and r.days_left <= review_within))
-            and (owes is None or owes in r.owed_by)
-        ]
+            return rows(uow, uow.area_ids(state=state, member=member))
+
+        def rows(uow: UnitOfWork, ids: list[str]) -> Iterator[AreaOverview]:
+            for agg in batched_areas(uow, ids):
+                r = _row(self.ctx.workflow(agg.area), uow, agg, today)
+                if (
+                    review_within is None
+                    or (r.days_left is not None and r.days_left <= review_within)
+                ) and (owes is None or owes in r.owed_by):
+                    yield r
+
+        return streamed(self.ctx, start)
 
 
 def _row(wf: Workflow, uow: UnitOfWork, agg: AreaAggregate, today: date) -> AreaOverview:
