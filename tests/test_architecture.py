@@ -195,6 +195,7 @@ PUBLIC_METHODS = {
         "(self, text: 'str', *, source: 'str', actor: 'str') -> 'tuple[Workflow, bool]'"
     ),
     "dossier": "(self, area_id: 'str', *, actor: 'str') -> 'Dossier'",
+    "export_audit": "(self, write: 'Callable[[str], object]', *, actor: 'str') -> 'AuditHead'",
     "fields": "(self, area_id: 'str', *, actor: 'str') -> 'dict[str, Any]'",
     "fire": (
         "(self, area_id: 'str', trigger: 'str', *, actor: 'str', reason: 'str' = '', "
@@ -288,8 +289,8 @@ PUBLIC_METHODS = {
     ),
     "upgrade": "(self) -> 'tuple[str | None, str]'",
     "verify": (
-        "(self, expect_head: 'str | None' = None, *, deep: 'bool' = False, "
-        "actor: 'str | None' = None) -> 'VerifyResult'"
+        "(self, expect_head: 'str | None' = None, *, since: 'str | None' = None, "
+        "deep: 'bool' = False, actor: 'str | None' = None) -> 'VerifyResult'"
     ),
     "vote": (
         "(self, area_id: 'str', yes: 'bool', *, actor: 'str', reason: 'str' = '', role: "
