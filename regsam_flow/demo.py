@@ -24,6 +24,7 @@ from .errors import BlockedError
 from .i18n import _, format_date, format_datetime, ngettext
 from .kg import Responsible
 from .ports import FixedClock
+from .reminder_labels import status_label
 
 __all__ = ["run_demo"]
 
@@ -233,7 +234,7 @@ def run_demo(
     rems = engine.reminders(actor="admin", area=AREA)
     out(
         _("Reminders: {reminders} (closing the area cancelled the pending ones)").format(
-            reminders=", ".join(f"#{r.id} {r.status}" for r in rems)
+            reminders=", ".join(f"#{r.id} {status_label(r.status)}" for r in rems)
         )
     )
     try_ = _("Try:")

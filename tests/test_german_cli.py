@@ -223,6 +223,7 @@ def test_the_demo_in_german(tmp_path: Path) -> None:
     assert "Kooperationsvereinbarung Version 1 geschrieben: Start 15.01.2027" in out
     assert "mia schaltet weiter: vorlauf -> diagnose" in out
     assert " Einträge, Kette intakt, Kopf " in out
+    assert "Erinnerungen: #1 gesendet, #2 entfallen, #3 entfallen" in out
     assert "Zum Ausprobieren: regsam-flow --db sqlite:///" in out
 
 

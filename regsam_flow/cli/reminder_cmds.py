@@ -6,7 +6,8 @@ import socket
 
 import click
 
-from regsam_flow.i18n import N_, _, ngettext
+from regsam_flow.i18n import _, ngettext
+from regsam_flow.reminder_labels import STATUSES, status_label
 from regsam_flow.views import review_json
 
 from .app import cli
@@ -17,26 +18,12 @@ from .output import day, echo, echo_json, moment, table
 
 __all__ = ["reminders", "review", "scheduler"]
 
-STATUSES = ["pending", "sent", "failed", "cancelled", "superseded"]
 #: ``reminders send-due``'s exit status when a reminder or KG mail failed for
 #: good in the pass (its last attempt, or refused permanently).
 EXIT_FAILED = 14
 #: ... when nothing failed for good but a delivery failed and waits for a
 #: later pass (e.g. the mail server is down).
 EXIT_RETRYING = 15
-#: How a person reads a status (the code stays in --json and --status).
-STATUS_LABELS = {
-    "pending": N_("pending"),
-    "sent": N_("sent"),
-    "failed": N_("failed"),
-    "cancelled": N_("cancelled"),
-    "superseded": N_("superseded"),
-}
-
-
-def status_label(status: str) -> str:
-    """A reminder's or mail's status in the reader's language."""
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 @cli.command()
