@@ -125,7 +125,8 @@ def test_a_scheduler_silent_for_longer_than_its_poll_interval_allows(
     berlin = old.astimezone(ZoneInfo("Europe/Berlin"))
     assert (
         f"der letzte Sendedurchlauf des Schedulers war am {berlin.strftime(BERLIN_FORMAT)}, "
-        "länger her als 240 Sekunden: läuft `regsam-flow scheduler run` noch?"
+        "länger her als 240 Sekunden: läuft `regsam-flow scheduler run` "
+        "(oder `reminders send-due` aus cron) noch?"
     ) in r.stdout
     code, data = _health(c)
     assert code == 20 and _codes(data) == ["scheduler_stale"]

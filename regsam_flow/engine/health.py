@@ -234,7 +234,7 @@ class HealthService:
                     "scheduler_never_ran",
                     _(
                         "no scheduler has completed a send pass on this database: "
-                        "start `regsam-flow scheduler run`"
+                        "start `regsam-flow scheduler run` (or `reminders send-due` from cron)"
                     ),
                 )
             )
@@ -250,7 +250,8 @@ class HealthService:
                     "scheduler_stale",
                     _(
                         "the scheduler's last send pass was at {at}, longer ago than "
-                        "{seconds} seconds: is `regsam-flow scheduler run` still running?"
+                        "{seconds} seconds: is `regsam-flow scheduler run` (or cron's "
+                        "`reminders send-due`) still running?"
                     ).format(at=format_datetime(last.at), seconds=f"{allowed.total_seconds():g}"),
                 )
             )
