@@ -72,14 +72,16 @@ def load_areas(
             assignments=tuple(assignments.get(area_id, ())),
             tasks=tasks.get(area_id, {}),
             approvals=approvals.get(area_id, {}),
-            agreement=_agreement(agreement_rows.get(area_id)),
+            agreement=agreement_of(agreement_rows.get(area_id)),
             fields=fields.get(area_id, {}),
         )
         for area_id, area in areas.items()
     }
 
 
-def _agreement(rows: list[Any] | None) -> Agreement | None:
+def agreement_of(rows: Sequence[Any] | None) -> Agreement | None:
+    """The agreement from its rows (one per signature, the first carrying the
+    agreement's fields; a row without signature has role None); None without rows."""
     if not rows:
         return None
     row = rows[0]

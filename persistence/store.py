@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,7 +38,7 @@ from regsam_flow.ports import Store, UnitOfWork
 
 from . import aggregate
 from . import schema as s
-from .area_batch import load_areas
+from .area_batch import agreement_of, load_areas
 from .audit_batches import audit_batches, joins_batches
 from .auth import SqlAuth
 from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
@@ -363,23 +363,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
             rows = self.conn.execute(_SQL_AGREEMENT_NEWEST, {"area": area_id}).all()
         else:
             rows = self.conn.execute(_SQL_AGREEMENT, {"area": area_id, "version": version}).all()
-        if not rows:
-            return None
-        row = rows[0]
-        return Agreement(
-            version=row.version,
-            topic=row.topic,
-            scope=row.scope,
-            reasons=row.reasons,
-            partners=row.partners,
-            terms=row.terms,
-            duration=row.duration,
-            start=date.fromisoformat(row.start) if row.start else None,
-            review=date.fromisoformat(row.review) if row.review else None,
-            created_at=parse_ts(row.created_at),
-            created_by=row.created_by,
-            signatures={r.role: r.person_id for r in rows if r.role is not None},
-        )
+        return agreement_of(rows)
 
     def add_agreement(self, area_id: str, agreement: Agreement) -> None:
         assert agreement.created_at is not None and agreement.created_by is not None
