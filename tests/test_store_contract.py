@@ -738,6 +738,8 @@ def test_votes_by_round_in_order(store: Store) -> None:
 # ----------------------------------------------------------------- audit log
 def test_audit_appends_with_head_and_queries(store: Store) -> None:
     with store.write() as uow:
+        populate(uow)  # p1 in a1
+        uow.add_assignment("a2", "steering", "p3")
         start = uow.audit_head()
         e1 = entry(start, T0, area="a1", actor="p1")
         uow.append_audit(e1)
@@ -755,7 +757,10 @@ def test_audit_appends_with_head_and_queries(store: Store) -> None:
         mine = uow.query_audit(since=e1.at)
         assert mine == [e1, e2, e3]
         assert uow.query_audit(area="a1") == [e1, e3]
-        assert uow.query_audit(areas=["a2"]) == [e2]
+        assert uow.query_audit(member="p3") == [e2]  # the areas p3 is in
+        assert uow.query_audit(member="p1") == [e1, e3]
+        assert uow.query_audit(member="p2") == []  # acted in a2, but is in no area
+        assert list(uow.stream_audit(member="p1", batch=1)) == [e1, e3]
         assert uow.query_audit(actor="p2", until=e2.at) == [e2]  # until is inclusive
         assert uow.query_audit(since=e2.at, until=e3.at) == [e2, e3]
         assert uow.query_audit(area="a1", actions=["other"]) == [e3]
