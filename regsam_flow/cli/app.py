@@ -90,8 +90,8 @@ def help_text(text: str) -> str:
 @contextmanager
 def _translated_params(command: click.Command, ctx: click.Context) -> Iterator[None]:
     """The parameters' help texts in the current language while the help is
-    written (click reads ``param.help``; arguments have one from click 8.5)."""
-    saved = [(p, h) for p in command.get_params(ctx) if (h := getattr(p, "help", None))]
+    written (click reads ``param.help``)."""
+    saved = [(p, p.help) for p in command.get_params(ctx) if p.help]
     try:
         for p, h in saved:
             p.help = help_text(h or "")
