@@ -68,7 +68,7 @@ def check_sdist(path: Path, files: list[str]) -> list[str]:
     for needed in ("tests/conftest.py", "tests/__init__.py", "LICENSE", "CHANGELOG.md"):
         if needed not in have:
             problems.append(f"sdist lacks {needed}")
-    return problems
+    return list(dict.fromkeys(problems))  # each finding once
 
 
 def check_wheel(path: Path, files: list[str]) -> list[str]:
