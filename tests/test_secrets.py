@@ -95,7 +95,9 @@ def test_malformed_database_url_is_refused_without_echo(tmp_path: Path, url: str
     ],
 )  # fmt: skip
 def test_redact_url(url: str, shown: str) -> None:
-    assert redact_url(url) == shown
+    # an "@" in a SQLite path is no password: SQLAlchemy 2.1 prints it as
+    # %40, 2.0 (the floor) as it is; either way it is shown, not redacted
+    assert redact_url(url) in (shown, shown.replace("%40", "@"))
 
 
 def test_unreachable_server_with_password_in_query(tmp_path: Path) -> None:
