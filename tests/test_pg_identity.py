@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from regsam_flow import Engine, NotAllowedError
 from regsam_flow.cli import cli
+from regsam_flow.persistence.revision import HEAD_REVISION
 
 from .conftest import AREA
 from .databases import pg_connect
@@ -302,7 +303,7 @@ def test_upgrading_a_0008_database_binds_its_logins_and_downgrade_unbinds(
             conn.rollback()
         e = Engine(db_url)
         e.init("root", name="Rita Root", email="rita@example.org")  # upgrades
-        assert e.schema_status() == ("0009", "0009")
+        assert e.schema_status() == (HEAD_REVISION, HEAD_REVISION)
         e.add_person(login, actor="root", name="Lena Login", email="lena@example.org")
         with pg_connect(url, autocommit=False) as conn:
             with pytest.raises(psycopg.errors.DatabaseError, match="audit entry refused"):

@@ -28,4 +28,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise RuntimeError("regsam-flow does not downgrade")
+    """Drops the table: the passes are a monitoring record, not data."""
+    op.drop_table("scheduler_passes")
