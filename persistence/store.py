@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, and_, insert, inspect, select, text, update
+from sqlalchemy import Connection, RootTransaction, and_, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from regsam_flow.audit import format_ts, parse_ts
@@ -619,6 +619,16 @@ def _is_locked(exc: DBAPIError) -> bool:
     return "database is locked" in msg or "database is busy" in msg or "could not serialize" in msg
 
 
+def _close_quietly(conn: Connection) -> None:
+    """Give back a connection whose unit failed (a dropped one is discarded)."""
+    try:
+        conn.close()
+    except DBAPIError:  # the rollback failed: SQLAlchemy has discarded the connection
+        if not conn.closed:
+            conn.invalidate()
+            conn.close()
+
+
 def _older(found: str, expected: str) -> bool:
     """Whether revision ``found`` comes before ``expected``, compared as
     numbers (``0009`` before ``0010``); an id that is no number is not older."""
@@ -664,11 +674,19 @@ class SqlStore(Store):
                 raise err from None
             raise
 
-    @contextmanager
-    def _unit(self, write: bool, migrate: bool = False) -> Iterator[UnitOfWork]:
-        committing = False
-        try:
-            with self._connect() as conn:
+    def _begin(self, write: bool, migrate: bool) -> tuple[Connection, RootTransaction, Any]:
+        """A connection with the unit's transaction begun and its first
+        statement sent, and the audit head a server's write unit locked.
+
+        No liveness check runs on checkout (it would cost a round trip per
+        unit): on a server, a connection the server dropped (a restart) fails
+        on the unit's first statement, before anything of the unit was
+        carried out; then the pool's connections are all let go and the unit
+        begins once more on a fresh one.  A read unit's first statement is a
+        ``SELECT 1`` sent here, a write unit's the lock on the audit head."""
+        for attempt in (1, 2):
+            conn = self._connect()
+            try:
                 if write:
                     conn = conn.execution_options(**{WRITE_OPTION: True})
                 elif not self._sqlite:
@@ -676,16 +694,49 @@ class SqlStore(Store):
                     # whose read transaction holds its first read's snapshot);
                     # writers need none: they take turns on the head lock
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                with conn.begin():
-                    if migrate:
-                        self._migrate(conn, "head")
-                    head = None
-                    if write and not self._sqlite:
+                trans = conn.begin()
+                if migrate:
+                    self._migrate(conn, "head")
+                head = None
+                if not self._sqlite:
+                    if write:
                         # One writer at a time: lock the chain head first (and
                         # keep what it holds: the audit entry needs it).
                         head = _SQL_HEAD_LOCKED.run(conn).fetchone()
-                    yield SqlUnitOfWork(conn, head)
-                    committing = write  # leaving the block sends COMMIT
+                    else:
+                        self._ping(conn)
+                return conn, trans, head
+            except DBAPIError as exc:
+                _close_quietly(conn)
+                if attempt == 2 or self._sqlite or not _is_disconnect(exc):
+                    raise
+                self.engine.dispose()  # the server's other pooled connections are gone too
+            except BaseException:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _ping(self, conn: Connection) -> None:
+        """``SELECT 1`` on the driver (unseen by statement listeners), a
+        driver error raised as SQLAlchemy raises it."""
+        dialect = conn.dialect
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None  # a connection just checked out
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                "SELECT 1", None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from exc
+
+    @contextmanager
+    def _unit(self, write: bool, migrate: bool = False) -> Iterator[UnitOfWork]:
+        committing = False
+        try:
+            conn, trans, head = self._begin(write, migrate)
+            with conn, trans:
+                yield SqlUnitOfWork(conn, head)
+                committing = write  # leaving the block sends COMMIT
         except RegsamFlowError:
             raise
         except IntegrityError as exc:
