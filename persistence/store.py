@@ -619,8 +619,11 @@ def _is_locked(exc: DBAPIError) -> bool:
     return "database is locked" in msg or "database is busy" in msg or "could not serialize" in msg
 
 
-def _close_quietly(conn: Connection) -> None:
-    """Give back a connection whose unit failed (a dropped one is discarded)."""
+def _close_quietly(conn: Connection, exc: DBAPIError) -> None:
+    """Give back a connection on which ``exc`` happened; one the server
+    dropped is discarded (no rollback is tried on it)."""
+    if _is_disconnect(exc) and not conn.closed and not conn.invalidated:
+        conn.invalidate()
     try:
         conn.close()
     except DBAPIError:  # the rollback failed: SQLAlchemy has discarded the connection
@@ -645,14 +648,23 @@ class SqlStore(Store):
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._path = sqlite_path(self.engine.url.database) if self._sqlite else None
 
-    def _connect(self) -> Connection:
+    def _connect(self, live: bool = True) -> Connection:
         """A connection, or one clear error when the database cannot be
         reached: a storage problem as :class:`StorageError`, anything else
         (server down, wrong password, unknown database) as
         :class:`UnavailableError` naming the database (without password) and
-        the driver's first line."""
+        the driver's first line.
+
+        ``live``: on a server, the connection is first checked with a
+        ``SELECT 1`` (what the pool's pre-ping did for every checkout); if
+        the server dropped it (a restart), the pool's connections are all
+        let go and a fresh one is made.  Write units check without that
+        round trip (:meth:`_begin`)."""
         try:
-            return self.engine.connect()
+            conn = self.engine.connect()
+            if live and not self._sqlite:
+                conn = self._alive(conn)
+            return conn
         except DBAPIError as exc:
             err = storage_error(exc, redact_url(self.url), self._path)
             if err is not None:
@@ -675,17 +687,16 @@ class SqlStore(Store):
             raise
 
     def _begin(self, write: bool, migrate: bool) -> tuple[Connection, RootTransaction, Any]:
-        """A connection with the unit's transaction begun and its first
-        statement sent, and the audit head a server's write unit locked.
+        """A connection with the unit's transaction begun, and the audit head
+        a write unit on a server locked (its first statement).
 
-        No liveness check runs on checkout (it would cost a round trip per
-        unit): on a server, a connection the server dropped (a restart) fails
-        on the unit's first statement, before anything of the unit was
-        carried out; then the pool's connections are all let go and the unit
-        begins once more on a fresh one.  A read unit's first statement is a
-        ``SELECT 1`` sent here, a write unit's the lock on the audit head."""
+        A write unit's connection is not checked first (that would cost a
+        round trip per unit): a connection the server dropped (a restart)
+        fails on the lock, before anything of the unit was carried out; then
+        the pool's connections are all let go and the unit begins once more
+        on a fresh one.  A read unit's connection is checked (:meth:`_connect`)."""
         for attempt in (1, 2):
-            conn = self._connect()
+            conn = self._connect(live=not write)
             try:
                 if write:
                     conn = conn.execution_options(**{WRITE_OPTION: True})
@@ -698,23 +709,32 @@ class SqlStore(Store):
                 if migrate:
                     self._migrate(conn, "head")
                 head = None
-                if not self._sqlite:
-                    if write:
-                        # One writer at a time: lock the chain head first (and
-                        # keep what it holds: the audit entry needs it).
-                        head = _SQL_HEAD_LOCKED.run(conn).fetchone()
-                    else:
-                        self._ping(conn)
+                if write and not self._sqlite:
+                    # One writer at a time: lock the chain head first (and
+                    # keep what it holds: the audit entry needs it).
+                    head = _SQL_HEAD_LOCKED.run(conn).fetchone()
                 return conn, trans, head
             except DBAPIError as exc:
-                _close_quietly(conn)
-                if attempt == 2 or self._sqlite or not _is_disconnect(exc):
+                _close_quietly(conn, exc)
+                if attempt == 2 or not write or self._sqlite or not _is_disconnect(exc):
                     raise
                 self.engine.dispose()  # the server's other pooled connections are gone too
             except BaseException:
                 conn.close()
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _alive(self, conn: Connection) -> Connection:
+        """``conn``, or a fresh connection if the server dropped it."""
+        try:
+            self._ping(conn)
+            return conn
+        except DBAPIError as exc:
+            _close_quietly(conn, exc)
+            if not _is_disconnect(exc):
+                raise
+            self.engine.dispose()  # the server's other pooled connections are gone too
+            return self.engine.connect()
 
     def _ping(self, conn: Connection) -> None:
         """``SELECT 1`` on the driver (unseen by statement listeners), a
