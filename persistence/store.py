@@ -619,10 +619,21 @@ def _is_locked(exc: DBAPIError) -> bool:
     return "database is locked" in msg or "database is busy" in msg or "could not serialize" in msg
 
 
+def _dropped(conn: Connection, exc: DBAPIError) -> bool:
+    """Whether ``exc`` on ``conn`` means the connection is gone: the
+    driver's message says so, or its connection is closed or broken."""
+    if exc.connection_invalidated or _is_disconnect(exc):
+        return True
+    if conn.closed or conn.invalidated:
+        return False
+    driver = conn.connection.dbapi_connection
+    return bool(getattr(driver, "closed", False) or getattr(driver, "broken", False))
+
+
 def _close_quietly(conn: Connection, exc: DBAPIError) -> None:
     """Give back a connection on which ``exc`` happened; one the server
     dropped is discarded (no rollback is tried on it)."""
-    if _is_disconnect(exc) and not conn.closed and not conn.invalidated:
+    if _dropped(conn, exc) and not conn.closed and not conn.invalidated:
         conn.invalidate()
     try:
         conn.close()
@@ -715,8 +726,9 @@ class SqlStore(Store):
                     head = _SQL_HEAD_LOCKED.run(conn).fetchone()
                 return conn, trans, head
             except DBAPIError as exc:
+                dropped = _dropped(conn, exc)
                 _close_quietly(conn, exc)
-                if attempt == 2 or not write or self._sqlite or not _is_disconnect(exc):
+                if attempt == 2 or not write or self._sqlite or not dropped:
                     raise
                 self.engine.dispose()  # the server's other pooled connections are gone too
             except BaseException:
@@ -730,8 +742,9 @@ class SqlStore(Store):
             self._ping(conn)
             return conn
         except DBAPIError as exc:
+            dropped = _dropped(conn, exc)
             _close_quietly(conn, exc)
-            if not _is_disconnect(exc):
+            if not dropped:
                 raise
             self.engine.dispose()  # the server's other pooled connections are gone too
             return self.engine.connect()
