@@ -23,6 +23,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import PoolResetState
 
 from regsam_flow.errors import InvalidInputError
 from regsam_flow.i18n import _
@@ -110,7 +111,11 @@ def create_db_engine(url: str) -> Engine:
         )
     if parsed.get_backend_name() != "sqlite":
         try:
-            return create_engine(parsed, pool_pre_ping=True)
+            engine = create_engine(
+                parsed, pool_reset_on_return=None
+            )  # no pre-ping: see SqlStore._begin
+            event.listen(engine, "reset", _reset_on_return)
+            return engine
         except Exception as exc:  # missing driver and the like
             raise InvalidInputError(
                 _("cannot use database {where}: {detail}").format(
@@ -139,7 +144,8 @@ def create_db_engine(url: str) -> Engine:
 
         kwargs["poolclass"] = StaticPool
         kwargs["connect_args"]["check_same_thread"] = False
-    engine = create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, pool_reset_on_return=None, **kwargs)
+    event.listen(engine, "reset", _reset_on_return)
     memory = not db or db == ":memory:"
 
     @event.listens_for(engine, "connect")
@@ -158,6 +164,28 @@ def create_db_engine(url: str) -> Engine:
         (_BEGIN_IMMEDIATE if write else _BEGIN).run(conn)
 
     return engine
+
+
+def _reset_on_return(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """A connection going back to the pool is rolled back, unless its
+    driver says no transaction is open (the unit committed or rolled back
+    already): that rollback would be one more call per unit for nothing."""
+    if state.transaction_was_reset or not _in_transaction(dbapi_connection):
+        return
+    dbapi_connection.rollback()
+
+
+def _in_transaction(dbapi_connection: Any) -> bool:
+    """Whether a transaction is open (or failed) on the driver's connection;
+    True when the driver cannot tell."""
+    found = getattr(dbapi_connection, "in_transaction", None)  # sqlite3
+    if isinstance(found, bool):
+        return found
+    info = getattr(dbapi_connection, "info", None)  # psycopg
+    status = getattr(info, "transaction_status", None)
+    return (
+        status is None or int(status) != 0
+    )  # 0: IDLE (1: ACTIVE, 2: INTRANS, 3: INERROR, 4: UNKNOWN)
 
 
 def _read_only_query(path: Path) -> dict[str, str] | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, and_, insert, inspect, select, text, update
+from sqlalchemy import Connection, RootTransaction, and_, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from regsam_flow.audit import format_ts, parse_ts
@@ -619,6 +619,30 @@ def _is_locked(exc: DBAPIError) -> bool:
     return "database is locked" in msg or "database is busy" in msg or "could not serialize" in msg
 
 
+def _dropped(conn: Connection, exc: DBAPIError) -> bool:
+    """Whether ``exc`` on ``conn`` means the connection is gone: the
+    driver's message says so, or its connection is closed or broken."""
+    if exc.connection_invalidated or _is_disconnect(exc):
+        return True
+    if conn.closed or conn.invalidated:
+        return False
+    driver = conn.connection.dbapi_connection
+    return bool(getattr(driver, "closed", False) or getattr(driver, "broken", False))
+
+
+def _close_quietly(conn: Connection, exc: DBAPIError) -> None:
+    """Give back a connection on which ``exc`` happened; one the server
+    dropped is discarded (no rollback is tried on it)."""
+    if _dropped(conn, exc) and not conn.closed and not conn.invalidated:
+        conn.invalidate()
+    try:
+        conn.close()
+    except DBAPIError:  # the rollback failed: SQLAlchemy has discarded the connection
+        if not conn.closed:
+            conn.invalidate()
+            conn.close()
+
+
 def _older(found: str, expected: str) -> bool:
     """Whether revision ``found`` comes before ``expected``, compared as
     numbers (``0009`` before ``0010``); an id that is no number is not older."""
@@ -635,14 +659,23 @@ class SqlStore(Store):
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._path = sqlite_path(self.engine.url.database) if self._sqlite else None
 
-    def _connect(self) -> Connection:
+    def _connect(self, live: bool = True) -> Connection:
         """A connection, or one clear error when the database cannot be
         reached: a storage problem as :class:`StorageError`, anything else
         (server down, wrong password, unknown database) as
         :class:`UnavailableError` naming the database (without password) and
-        the driver's first line."""
+        the driver's first line.
+
+        ``live``: on a server, the connection is first checked with a
+        ``SELECT 1`` (what the pool's pre-ping did for every checkout); if
+        the server dropped it (a restart), the pool's connections are all
+        let go and a fresh one is made.  Write units check without that
+        round trip (:meth:`_begin`)."""
         try:
-            return self.engine.connect()
+            conn = self.engine.connect()
+            if live and not self._sqlite:
+                conn = self._alive(conn)
+            return conn
         except DBAPIError as exc:
             err = storage_error(exc, redact_url(self.url), self._path)
             if err is not None:
@@ -664,11 +697,18 @@ class SqlStore(Store):
                 raise err from None
             raise
 
-    @contextmanager
-    def _unit(self, write: bool, migrate: bool = False) -> Iterator[UnitOfWork]:
-        committing = False
-        try:
-            with self._connect() as conn:
+    def _begin(self, write: bool, migrate: bool) -> tuple[Connection, RootTransaction, Any]:
+        """A connection with the unit's transaction begun, and the audit head
+        a write unit on a server locked (its first statement).
+
+        A write unit's connection is not checked first (that would cost a
+        round trip per unit): a connection the server dropped (a restart)
+        fails on the lock, before anything of the unit was carried out; then
+        the pool's connections are all let go and the unit begins once more
+        on a fresh one.  A read unit's connection is checked (:meth:`_connect`)."""
+        for attempt in (1, 2):
+            conn = self._connect(live=not write)
+            try:
                 if write:
                     conn = conn.execution_options(**{WRITE_OPTION: True})
                 elif not self._sqlite:
@@ -676,16 +716,60 @@ class SqlStore(Store):
                     # whose read transaction holds its first read's snapshot);
                     # writers need none: they take turns on the head lock
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                with conn.begin():
-                    if migrate:
-                        self._migrate(conn, "head")
-                    head = None
-                    if write and not self._sqlite:
-                        # One writer at a time: lock the chain head first (and
-                        # keep what it holds: the audit entry needs it).
-                        head = _SQL_HEAD_LOCKED.run(conn).fetchone()
-                    yield SqlUnitOfWork(conn, head)
-                    committing = write  # leaving the block sends COMMIT
+                trans = conn.begin()
+                if migrate:
+                    self._migrate(conn, "head")
+                head = None
+                if write and not self._sqlite:
+                    # One writer at a time: lock the chain head first (and
+                    # keep what it holds: the audit entry needs it).
+                    head = _SQL_HEAD_LOCKED.run(conn).fetchone()
+                return conn, trans, head
+            except DBAPIError as exc:
+                dropped = _dropped(conn, exc)
+                _close_quietly(conn, exc)
+                if attempt == 2 or not write or self._sqlite or not dropped:
+                    raise
+                self.engine.dispose()  # the server's other pooled connections are gone too
+            except BaseException:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _alive(self, conn: Connection) -> Connection:
+        """``conn``, or a fresh connection if the server dropped it."""
+        try:
+            self._ping(conn)
+            return conn
+        except DBAPIError as exc:
+            dropped = _dropped(conn, exc)
+            _close_quietly(conn, exc)
+            if not dropped:
+                raise
+            self.engine.dispose()  # the server's other pooled connections are gone too
+            return self.engine.connect()
+
+    def _ping(self, conn: Connection) -> None:
+        """``SELECT 1`` on the driver (unseen by statement listeners), a
+        driver error raised as SQLAlchemy raises it."""
+        dialect = conn.dialect
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None  # a connection just checked out
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                "SELECT 1", None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from exc
+
+    @contextmanager
+    def _unit(self, write: bool, migrate: bool = False) -> Iterator[UnitOfWork]:
+        committing = False
+        try:
+            conn, trans, head = self._begin(write, migrate)
+            with conn, trans:
+                yield SqlUnitOfWork(conn, head)
+                committing = write  # leaving the block sends COMMIT
         except RegsamFlowError:
             raise
         except IntegrityError as exc:

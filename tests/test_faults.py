@@ -50,6 +50,33 @@ def test_connection_terminated_mid_transition(
     assert engine.verify().ok
 
 
+def _drop_all_connections(engine: Engine) -> int:
+    """What a server restart does to the engine's pooled connections."""
+    with pg_connect(engine.url) as admin:
+        row = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.postgresql_only("pg_terminate_backend is PostgreSQL's")
+def test_connections_the_server_dropped_are_replaced(engine: Engine, area: str) -> None:
+    """After the server dropped every connection the engine keeps (as a
+    restart does), the next change and the next read work, and nothing is
+    written twice."""
+    sign_agreement(engine, area)
+    report(engine, area, "vorlauf")
+    head = engine.head()
+    assert _drop_all_connections(engine) >= 1
+    r = engine.advance(area, actor="mia")  # a write unit first
+    assert r.to_state == "diagnose"
+    assert engine.head().entries == head.entries + 1  # one entry: the transition, once
+    assert _drop_all_connections(engine) >= 1
+    assert engine.get_area(area, actor="root").state == "diagnose"  # a read unit first
+    assert engine.verify().ok
+
+
 class SlowCollector(Collector):
     """An SMTP sink that takes its time, so a pass is still running when killed."""
 
