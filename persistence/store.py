@@ -39,7 +39,7 @@ from regsam_flow.ports import Store, UnitOfWork
 from . import aggregate
 from . import schema as s
 from .area_batch import load_areas
-from .audit_batches import audit_batches, joins_batches
+from .audit_batches import VERIFY_BATCH, audit_batches, joins_batches
 from .auth import SqlAuth
 from .database import WRITE_OPTION, create_db_engine, redact_url, scrub
 from .instance_data import SqlInstanceData
@@ -558,7 +558,7 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         for row in result:
             yield _entry(row)
 
-    def iter_audit_batches(self, after: int = 0, size: int = 5000) -> Iterator[AuditBatch]:
+    def iter_audit_batches(self, after: int = 0, size: int = VERIFY_BATCH) -> Iterator[AuditBatch]:
         if not joins_batches(self.conn):
             return super().iter_audit_batches(after, size)
         return audit_batches(self.conn, after, size)
