@@ -61,6 +61,7 @@ from regsam_flow import Engine
 from regsam_flow import audit as audit_mod
 from regsam_flow.model import AuditEntry
 from regsam_flow.persistence import schema as s
+from regsam_flow.persistence.audit_batches import VERIFY_BATCH
 from regsam_flow.persistence.database import WRITE_OPTION, create_db_engine
 
 TARGET_FIRE_WALL = 1.3
@@ -862,7 +863,7 @@ _READ_ALL = f"SELECT {_AUDIT_COLS} FROM audit_log ORDER BY seq"
 #: column of every row but building nothing (verify's "read" part).
 _READ_BATCH = (
     f"SELECT count(*), max(seq), {', '.join(f'max({c})' for c in AuditEntry.__dataclass_fields__)}"
-    f" FROM (SELECT {_AUDIT_COLS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?)"
+    " FROM audit_log WHERE seq > ? AND seq <= ?"
 )
 
 
@@ -914,7 +915,7 @@ def bench_verify(
     def batch_read() -> int:
         n, after = 0, 0
         while True:
-            count, last, *_cols = con.execute(_READ_BATCH, (after, 5000)).fetchone()
+            count, last, *_cols = con.execute(_READ_BATCH, (after, after + VERIFY_BATCH)).fetchone()
             if not count:
                 return n
             n, after = n + count, last
@@ -993,7 +994,10 @@ def bench_verify(
     ratio = t["sqlite3"] / t["verify"]
     cpu_ratio = min(cpu["sqlite3"]) / min(cpu["verify"])
     peak = _peak_mib(eng.verify)
-    print(f"  peak Python memory during verify: {peak:.1f} MiB (tracemalloc; batches of 5 000)")
+    print(
+        f"  peak Python memory during verify: {peak:.1f} MiB "
+        f"(tracemalloc; batches of {VERIFY_BATCH})"
+    )
     print(
         f"  verify --from: {t['since'] / t['verify'] * 100:.1f} % of a full verify "
         f"({num(total)} entries, {last_pct} new)"

@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from operator import methodcaller
 from typing import Any, TypeAlias
 
 from .i18n import _
@@ -209,7 +208,6 @@ def batch_of(rows: Sequence[Sequence[Any]]) -> AuditBatch:
 
 _NINES = str.maketrans("0123456789", "9999999999")
 _TS_SHAPE = "9999-99-99T99:99:99.999999Z"
-_digest = methodcaller("digest")
 
 
 def check_batches(
@@ -251,7 +249,7 @@ def check_batches(
                 return None
             last = texts.pop()
             stored = bytes.fromhex(b.hashes)
-            if b"".join(map(_digest, map(sha, texts))) != stored:
+            if b"".join([sha(t).digest() for t in texts]) != stored:
                 return None
             if last.decode("ascii") != b.hashes[-64:]:
                 return None

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from regsam_flow import Engine, audit
+from regsam_flow.persistence.audit_batches import VERIFY_BATCH
 
 from .conftest import report, sign_agreement
 from .databases import Raw, raw_connection
@@ -330,6 +331,20 @@ def test_deleted_range_is_named(engine: Engine, log: int) -> None:
     r = engine.verify()
     assert (r.ok, r.first_bad_seq) == (False, k)
     assert f"entries {k} to {k + 2} are missing" in (r.problem or "")
+
+
+@pytest.mark.sql("tampers with the database behind the engine's back")
+def test_gap_wider_than_a_verify_batch_is_named(engine: Engine, log: int) -> None:
+    """The entries after a gap longer than one batch of the fast path (a
+    range of numbers with no entry at all) are read, and the gap named."""
+    k = log // 2
+    by = 2 * VERIFY_BATCH + 7
+    with raw(engine) as con:
+        drop_triggers(con)
+        shift_seqs(con, k, by)
+    r = engine.verify()
+    assert (r.ok, r.first_bad_seq, r.entries) == (False, k, k - 1)
+    assert f"entries {k} to {k + by - 1} are missing" in (r.problem or "")
 
 
 @pytest.mark.sql("tampers with the database behind the engine's back")
