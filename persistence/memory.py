@@ -389,28 +389,6 @@ class MemoryUnitOfWork(MemoryKgMessages, MemoryAuth, UnitOfWork):
     def _entries(self) -> list[AuditEntry]:
         return [self._s.audit[k] for k in sorted(self._s.audit)]
 
-    def query_audit(
-        self,
-        area: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        actor: str | None = None,
-        member: str | None = None,
-        actions: Sequence[str] | None = None,
-        after: int | None = None,
-    ) -> list[AuditEntry]:
-        return list(
-            self.stream_audit(
-                area=area,
-                since=since,
-                until=until,
-                actor=actor,
-                member=member,
-                actions=actions,
-                after=after,
-            )
-        )
-
     def stream_audit(
         self,
         area: str | None = None,

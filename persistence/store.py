@@ -455,28 +455,6 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
         _SQL_UPDATE_HEAD.run(self.conn, {"seq": entry.seq, "hash": entry.hash})
         self._head = (entry.seq, entry.hash, entry.at)
 
-    def query_audit(
-        self,
-        area: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        actor: str | None = None,
-        member: str | None = None,
-        actions: Sequence[str] | None = None,
-        after: int | None = None,
-    ) -> list[AuditEntry]:
-        return list(
-            self.stream_audit(
-                area=area,
-                since=since,
-                until=until,
-                actor=actor,
-                member=member,
-                actions=actions,
-                after=after,
-            )
-        )
-
     def stream_audit(
         self,
         area: str | None = None,

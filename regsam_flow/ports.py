@@ -797,7 +797,6 @@ class UnitOfWork(
 
     @abstractmethod
     def append_audit(self, entry: AuditEntry) -> None: ...
-    @abstractmethod
     def query_audit(
         self,
         area: str | None = None,
@@ -812,7 +811,19 @@ class UnitOfWork(
         in the log's own format, ``until`` inclusive; ``member`` limits to
         the areas that person is assigned to (decided by the store, never a
         list of areas passed in), ``actions`` to entries with one of these
-        actions, ``after`` to entries whose sequence number is greater."""
+        actions, ``after`` to entries whose sequence number is greater.
+        What :meth:`stream_audit` yields, as a list."""
+        return list(
+            self.stream_audit(
+                area=area,
+                since=since,
+                until=until,
+                actor=actor,
+                member=member,
+                actions=actions,
+                after=after,
+            )
+        )
 
     @abstractmethod
     def stream_audit(
