@@ -42,12 +42,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import cli_streams
+from benchmarks.sample import sign_sample_agreement
 from benchmarks.targets import Target, write_summary
 
 TARGET_RATIO = 1.3
@@ -119,21 +120,7 @@ def build(folder: Path, n_areas: int, n_entries: int, twin: bool = False) -> Non
         )
         eng.assign(AREA, "moderation", "ada", actor="root")
         holders.append(("moderation", "ada"))
-    eng.set_agreement(
-        AREA,
-        actor="mia",
-        topic="Nachbarschaftskonflikte, ältere Menschen",
-        scope="Hasenbergl-Nord zwischen Dülferstraße und Stanigplatz",
-        reasons="Monitoring: 9 von 13 Werten 30 % über dem Mittel",
-        partners="Baureferat, Schulreferat, Sportverein",
-        terms="KG tagt monatlich",
-        duration="2 Jahre",
-        start=date(2027, 1, 15),
-        review=date(2027, 7, 15),
-    )
-    eng.sign_agreement(AREA, actor="mia")
-    eng.sign_agreement(AREA, actor="sven")
-    eng.report_task(AREA, "schwerpunktziel", actor="mia")
+    sign_sample_agreement(eng, AREA)
     eng.report_task(AREA, "datenmaterial", actor="sven")
 
     sa = eng.store.engine  # type: ignore[attr-defined]

@@ -42,9 +42,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.sample import sign_sample_agreement
 
 BUILD_FORMAT = 1
 FULL_SIZES = ((100, 10_000), (10_000, 100_000), (100_000, 1_000_000))
@@ -162,21 +166,7 @@ def build_template(root: Path) -> Path:
     eng.create_area(AREA, actor=ADMIN, name="Hasenbergl-Nord", district="24 Feldmoching")
     for pid, (_n, _e, role) in PEOPLE.items():
         eng.assign(AREA, role, pid, actor=ADMIN)
-    eng.set_agreement(
-        AREA,
-        actor="mia",
-        topic="Nachbarschaftskonflikte, ältere Menschen",
-        scope="Hasenbergl-Nord zwischen Dülferstraße und Stanigplatz",
-        reasons="Monitoring: 9 von 13 Werten 30 % über dem Mittel",
-        partners="Baureferat, Schulreferat, Sportverein",
-        terms="KG tagt monatlich",
-        duration="2 Jahre",
-        start=date(2027, 1, 15),
-        review=date(2027, 7, 15),
-    )
-    eng.sign_agreement(AREA, actor="mia")
-    eng.sign_agreement(AREA, actor="sven")
-    eng.report_task(AREA, "schwerpunktziel", actor="mia")
+    sign_sample_agreement(eng, AREA)
     eng.create_area(PINGPONG, actor=ADMIN, name="Ping Pong", workflow="bench_pingpong")
     eng.assign(PINGPONG, "moderation", PERSON, actor=ADMIN)
     eng.close()

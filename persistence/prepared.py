@@ -18,7 +18,8 @@ inside the transaction SQLAlchemy began:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
@@ -26,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import TextClause
 
-__all__ = ["Prepared"]
+__all__ = ["Prepared", "driver_errors"]
 
 
 class Prepared:
@@ -57,13 +58,18 @@ class Prepared:
         dispatch = conn.dispatch
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(conn, cursor, sql, args, None, False)
-        try:
+        with driver_errors(conn, sql, args):
             cursor.execute(sql, args)
-        except Exception as exc:
-            dbapi = conn.dialect.loaded_dbapi
-            if isinstance(exc, dbapi.Error):
-                raise DBAPIError.instance(
-                    sql, args, exc, dbapi.Error, dialect=conn.dialect
-                ) from exc
-            raise
         return cursor
+
+
+@contextmanager
+def driver_errors(conn: Connection, sql: str, args: Any) -> Iterator[None]:
+    """Raise a driver error inside as SQLAlchemy raises it (:class:`DBAPIError`
+    and its subclasses, with ``orig``), for code that works on the driver's
+    own cursor: the store's error handling then sees no difference."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, args, exc, dbapi.Error, dialect=conn.dialect) from exc

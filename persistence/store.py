@@ -46,7 +46,7 @@ from .instance_data import SqlInstanceData
 from .kg import SqlKg
 from .kg_messages import SqlKgMessages
 from .logins import actor_refused
-from .prepared import Prepared
+from .prepared import Prepared, driver_errors
 from .reminders import SqlReminders
 from .revision import revision_number
 from .storage import sqlite_path, storage_error
@@ -502,18 +502,22 @@ class SqlUnitOfWork(SqlReminders, SqlInstanceData, SqlKg, SqlKgMessages, SqlAuth
             # and SQLAlchemy's rows would cost more than the reading
             cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.execute(sql, params)
-                while rows := cursor.fetchmany(batch):
-                    for row in rows:
-                        yield AuditEntry(*row)
+                with driver_errors(self.conn, sql, params):
+                    cursor.execute(sql, params)
+                    while rows := cursor.fetchmany(batch):
+                        for row in rows:
+                            yield AuditEntry(*row)
             finally:
                 cursor.close()
             return
         # a server-side cursor (PostgreSQL) handing out ``batch`` rows at a time
         result = self.conn.execute(text(sql).execution_options(yield_per=batch), params)
-        for rows in result.partitions():
-            for row in rows:
-                yield AuditEntry(*row)
+        try:
+            for rows in result.partitions():
+                for row in rows:
+                    yield AuditEntry(*row)
+        finally:
+            result.close()  # also when the reader stops early
 
     def iter_audit(self, batch: int = 5000) -> Iterator[AuditEntry]:
         result = self.conn.execute(
@@ -639,6 +643,10 @@ class SqlStore(Store):
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._path = sqlite_path(self.engine.url.database) if self._sqlite else None
 
+    @property
+    def shown_url(self) -> str:
+        return redact_url(self.url)
+
     def _connect(self, live: bool = True) -> Connection:
         """A connection, or one clear error when the database cannot be
         reached: a storage problem as :class:`StorageError`, anything else
@@ -735,12 +743,8 @@ class SqlStore(Store):
         dialect = conn.dialect
         dbapi_connection = conn.connection.dbapi_connection
         assert dbapi_connection is not None  # a connection just checked out
-        try:
+        with driver_errors(conn, "SELECT 1", None):
             dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                "SELECT 1", None, exc, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from exc
 
     @contextmanager
     def _unit(self, write: bool, migrate: bool = False) -> Iterator[UnitOfWork]:
@@ -889,7 +893,7 @@ class SqlStore(Store):
         head = None
         if found is not None:
             with self._storage(), self._connect() as conn:
-                row = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
+                row = _SQL_READ_HEAD.run(conn).fetchone()
                 conn.rollback()
             head = (int(row[0]), str(row[1])) if row else None
         return migration_sql(self.url, found, head)

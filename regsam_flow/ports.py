@@ -877,6 +877,11 @@ class Store(ABC):
 
     url: str
 
+    @property
+    def shown_url(self) -> str:
+        """The URL to show a person or write to a log: without a password."""
+        return self.url
+
     @abstractmethod
     def write(self) -> AbstractContextManager[UnitOfWork]:
         """A unit of work that may write; writers are serialised."""

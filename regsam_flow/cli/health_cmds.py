@@ -47,11 +47,8 @@ def health(obj: Ctx, max_age: float | None) -> None:
     Example:
       regsam-flow health --json
     """
-    from regsam_flow.persistence.database import redact_url
-
     report = obj.engine.health(max_age)
     data = report.to_dict()
-    data["database"]["url"] = redact_url(report.database)
     if obj.json:
         echo_json(data)
     else:

@@ -73,6 +73,7 @@ from .areas import AreaService
 from .auditing import AreaSnapshot, AuditService, replay
 from .auth import AuthService
 from .backup import BackupResult
+from .backup import backup as take_backup
 from .catalogue import CatalogueService
 from .context import EVENT_KINDS, ChangeEvent, EngineContext
 from .definitions import DefinitionService
@@ -244,7 +245,8 @@ class Engine:
 
     @property
     def url(self) -> str:
-        """The store's database URL (without password)."""
+        """The store's database URL, as given (a password included: show
+        ``store.shown_url`` to a person)."""
         return self.context.store.url
 
     @property
@@ -334,8 +336,6 @@ class Engine:
         everything (on a schema this version does not read yet, such as
         before an upgrade: whoever may read the database).  PostgreSQL is
         refused: see the README's "Sicherung"."""
-        from .backup import backup as take_backup
-
         return take_backup(self.context, target, actor=actor, force=force)
 
     def close(self) -> None:

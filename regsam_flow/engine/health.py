@@ -161,7 +161,7 @@ class HealthService:
                 )
         return Health(
             checked_at=now,
-            database=store.url,
+            database=store.shown_url,
             reachable=reachable,
             schema=found,
             schema_needed=needed,
