@@ -85,7 +85,7 @@ class ReminderScheduler:
         """One send pass, then a wake-up for the next due reminder."""
         with self._lock:
             try:
-                report = self.engine.send_due(worker=self.worker)
+                report = self.engine.send_due(worker=self.worker, every=self.poll.total_seconds())
             except Exception:  # keep the scheduler alive; the next pass tries again
                 log.exception("send pass failed")
                 return
@@ -106,10 +106,6 @@ class ReminderScheduler:
                     m.failed,
                     m.cancelled,
                 )
-            try:
-                self.engine.record_scheduler_pass(self.worker, self.poll.total_seconds())
-            except Exception:  # health reports the pass missing; sending goes on
-                log.exception("the pass could not be recorded")
             if self.on_pass is not None:
                 self.on_pass(report)
             try:

@@ -263,8 +263,8 @@ PUBLIC_METHODS = {
     "schema_status": "(self) -> 'tuple[str | None, str]'",
     "send_due": (
         "(self, now: 'datetime | str | None' = None, *, worker: 'str | None' = None, limit: "
-        "'int' = 200, actor: 'str | None' = None, dry_run: 'bool' = False) -> "
-        "'SendReport'"
+        "'int' = 200, actor: 'str | None' = None, dry_run: 'bool' = False, every: "
+        "'float | None' = None) -> 'SendReport'"
     ),
     "set_decision_mails": "(self, person_id: 'str', on: 'bool', *, actor: 'str') -> 'Person'",
     "set_agreement": (

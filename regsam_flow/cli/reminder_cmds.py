@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,8 +13,11 @@ from regsam_flow.views import review_json
 from .app import cli
 from .common import delivery_target, json_option, parse_when_arg
 from .context import Ctx, pass_ctx
-from .logs import log_format_option
+from .logs import LEVELS, log_format_option
 from .output import day, echo, echo_json, moment, table
+
+if TYPE_CHECKING:
+    from regsam_flow.engine import SendReport
 
 __all__ = ["reminders", "review", "scheduler"]
 
@@ -258,9 +261,7 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool, every: flo
       regsam-flow --as root reminders send-due --now "15.07.2027 08:00"
     """
     now = parse_when_arg(now_text, "now")
-    report = obj.engine.send_due(now, actor=obj.user, dry_run=dry_run)
-    if not report.dry_run:
-        obj.engine.record_scheduler_pass(f"send-due@{socket.gethostname()}", every)
+    report = obj.engine.send_due(now, actor=obj.user, dry_run=dry_run, every=every)
     if obj.json:
         echo_json(report.to_dict())
     else:
@@ -270,11 +271,8 @@ def reminders_send_due(obj: Ctx, now_text: str | None, dry_run: bool, every: flo
         click.get_current_context().exit(code)
 
 
-def _exit_code(report: object) -> int:
+def _exit_code(report: SendReport) -> int:
     """14 when a delivery failed for good, 15 when some are retried, else 0."""
-    from regsam_flow.engine import SendReport
-
-    assert isinstance(report, SendReport)
     m = report.messages
     if report.failed or m.failed:
         return EXIT_FAILED
@@ -283,11 +281,8 @@ def _exit_code(report: object) -> int:
     return 0
 
 
-def _show_pass(obj: Ctx, report: object) -> None:
+def _show_pass(obj: Ctx, report: SendReport) -> None:
     """What a pass did (or, dry, would do), for a person."""
-    from regsam_flow.engine import SendReport
-
-    assert isinstance(report, SendReport)
     if report.dry_run:
         _show_dry_run(report)
         echo(_("Mail would go to: {target}").format(target=delivery_target(obj.engine)))
@@ -323,10 +318,7 @@ def _show_pass(obj: Ctx, report: object) -> None:
         )
 
 
-def _show_dry_run(report: object) -> None:
-    from regsam_flow.engine import SendReport
-
-    assert isinstance(report, SendReport)
+def _show_dry_run(report: SendReport) -> None:
     echo(
         _(
             "Dry run as of {when}: nothing was sent and nothing changed. "
@@ -383,7 +375,7 @@ def scheduler() -> None:
 )
 @click.option(
     "--log-level",
-    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    type=click.Choice(LEVELS, case_sensitive=False),
     default="info",
     show_default=True,
     help="Least important log lines shown; debug also shows APScheduler's own.",

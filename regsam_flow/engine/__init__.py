@@ -855,6 +855,7 @@ class Engine:
         limit: int = 200,
         actor: str | None = None,
         dry_run: bool = False,
+        every: float | None = None,
     ) -> SendReport:
         """Send every reminder due at ``now`` (default: the engine's clock),
         each exactly once.
@@ -884,16 +885,26 @@ class Engine:
         person running a pass by hand passes ``actor``: then only an admin
         may give ``now`` or ask for a dry run, and a ``now`` later than the
         clock only ever makes a dry run.  ``dry_run`` changes nothing and
-        reports what would go out."""
-        return self._reminders.send_due(
+        reports what would go out.
+
+        ``every`` (seconds) says how often this pass runs (a scheduler's
+        poll interval, cron's period): a pass that is not dry is then
+        recorded for :meth:`health` under ``worker`` (or ``send-due@<host>``),
+        so that monitoring sees when the passes stop."""
+        if every is not None:
+            self._health.check_interval(every)
+        report = self._reminders.send_due(
             now, worker=worker, limit=limit, actor=actor, dry_run=dry_run
         )
+        if every is not None and not report.dry_run:
+            self._health.record_after_pass(worker, every)
+        return report
 
     def record_scheduler_pass(self, worker: str, poll_seconds: float) -> SchedulerPass:
         """Record that ``worker`` (a scheduler) completed a send pass now, and
         that it looks at the database every ``poll_seconds``: :meth:`health`
-        reads it to tell a scheduler that stopped.  Call it after each
-        :meth:`send_due` that returned (failed deliveries count apart)."""
+        reads it to tell a scheduler that stopped.  :meth:`send_due` with
+        ``every`` records its pass so itself."""
         return self._health.record_pass(worker, poll_seconds)
 
     def health(self, max_age: float | None = None) -> Health:

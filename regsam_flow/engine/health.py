@@ -6,11 +6,12 @@ times only.  The schedulers record their passes here too."""
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, RegsamFlowError
 from ..i18n import _, format_datetime, ngettext
 from ..model import SchedulerPass
 from .context import EngineContext
@@ -105,8 +106,9 @@ class HealthService:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
 
-    def record_pass(self, worker: str, poll_seconds: float) -> SchedulerPass:
-        """Record a successful send pass of ``worker`` (:meth:`Engine.record_scheduler_pass`)."""
+    @staticmethod
+    def check_interval(poll_seconds: float) -> None:
+        """Refuse an interval between passes that is not a positive number."""
         if not poll_seconds > 0:
             raise InvalidInputError(
                 _("the poll interval must be a positive number of seconds, not {value}").format(
@@ -114,6 +116,21 @@ class HealthService:
                 ),
                 field="poll_seconds",
             )
+
+    def record_after_pass(self, worker: str | None, every: float) -> None:
+        """Record a send pass that just ended (:meth:`Engine.send_due` with
+        ``every``), under ``worker`` or, without one, ``send-due@<host>``.
+        A pass that cannot be recorded is logged, and the pass stands:
+        :meth:`check` reports the record missing."""
+        name = worker or f"send-due@{socket.gethostname()}"
+        try:
+            self.record_pass(name, every)
+        except RegsamFlowError:
+            log.exception("the send pass of %s could not be recorded", name)
+
+    def record_pass(self, worker: str, poll_seconds: float) -> SchedulerPass:
+        """Record a successful send pass of ``worker`` (:meth:`Engine.record_scheduler_pass`)."""
+        self.check_interval(poll_seconds)
         with self.ctx.write() as tx:
             record = SchedulerPass(worker=worker, at=tx.now, poll_seconds=float(poll_seconds))
             tx.uow.record_scheduler_pass(record)
