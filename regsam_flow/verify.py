@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = ["FIELDS", "GENESIS", "main", "verify_lines"]
@@ -152,17 +152,21 @@ def canonical_text(prev: str, entry: Sequence[Any]) -> str:
 
 
 def verify_lines(
-    lines: Sequence[bytes], expect: tuple[int | None, str] | None = None, lang: int = 0
+    lines: Iterable[bytes], expect: tuple[int | None, str] | None = None, lang: int = 0
 ) -> tuple[int, str]:
-    """Check the export's lines; return the head ``(count, hash)`` or raise
-    :class:`Damage` naming the first problem."""
+    """Check the export's lines (an open file read line by line, so memory
+    stays flat however long the log, or the file's text split at newlines);
+    return the head ``(count, hash)`` or raise :class:`Damage` naming the
+    first problem."""
     prev, prev_at, count = GENESIS, "", 0
     want_seq, want_hash = expect if expect else (None, "")
     seen = expect is None or want_seq == 0 or (want_seq is None and want_hash == GENESIS)
     if expect and want_seq == 0 and want_hash != GENESIS:
         raise Damage(0, _say(lang, "expected_differs", seq=0))
     head: tuple[int, str] | None = None
+    number, ends_with_newline = 0, True
     for number, raw in enumerate(lines, 1):
+        ends_with_newline = raw.endswith(b"\n")
         if not raw.strip():
             continue
         if head is not None:
@@ -223,11 +227,13 @@ def verify_lines(
             elif want_seq is not None:
                 raise Damage(number, _say(lang, "expected_differs", seq=seq))
         prev, prev_at, count = computed, at, seq
+    # the last line's number as the file's text split at newlines counts it
+    last = number + 1 if ends_with_newline else number
     if head is None:
-        raise Damage(len(lines) + 1, _say(lang, "no_head"))
+        raise Damage(last + 1, _say(lang, "no_head"))
     if not seen:
         expected = f"{want_seq}:{want_hash}" if want_seq is not None else want_hash
-        raise Damage(len(lines), _say(lang, "expected_missing", expected=expected))
+        raise Damage(last, _say(lang, "expected_missing", expected=expected))
     return head
 
 
@@ -251,12 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         expect = (int(m.group(1)) if m.group(1) else None), m.group(2).lower()
     try:
         with open(args.file, "rb") as f:
-            lines = f.read().split(b"\n")
+            count, head = verify_lines(f, expect, lang)
     except OSError as exc:
         print(_say(lang, "unreadable", file=args.file, error=exc.strerror or exc), file=sys.stderr)
         return 2
-    try:
-        count, head = verify_lines(lines, expect, lang)
     except Damage as damage:
         print(_say(lang, "failed", line=damage.line, problem=damage.problem), file=sys.stderr)
         return 1
