@@ -17,6 +17,7 @@ from regsam_flow.views import head_json
 from .app import cli
 from .common import json_option, parse_when_arg
 from .context import Ctx, pass_ctx
+from .files import write_text
 from .output import Stream, echo, echo_json, json_array, moment, stream_table
 
 if TYPE_CHECKING:
@@ -309,19 +310,4 @@ def _write(
         produce(sys.stdout.write)
         sys.stdout.flush()
         return
-    from .dossier_cmds import _put_in_place, _temporary_beside
-
-    if output.exists() and not force:
-        from regsam_flow.errors import InvalidInputError
-
-        raise InvalidInputError(
-            _("{path} exists already: give --force to overwrite it").format(path=output),
-            field="output",
-        )
-    tmp = _temporary_beside(output)
-    try:
-        with open(tmp, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as f:
-            produce(f.write)
-        _put_in_place(tmp, output, force)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text(output, force, produce)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -15,6 +13,7 @@ from regsam_flow.i18n import _
 from .app import RegsamCommand, cli
 from .common import json_option
 from .context import Ctx, pass_ctx
+from .files import put_in_place, refuse_existing, temporary_beside
 from .output import echo, echo_json
 
 __all__ = ["dossier", "dossier_check"]
@@ -163,11 +162,8 @@ def dossier(
         raise InvalidInputError(
             _("--final needs -o FILE: the file that is recorded"), field="output"
         )
-    if output is not None and output.exists() and not force:
-        raise InvalidInputError(
-            _("{path} exists already: give --force to overwrite it").format(path=output),
-            field="output",
-        )
+    if output is not None:
+        refuse_existing(output, force)
     if output is None:
         echo(render_dossier(obj.engine.dossier(area_id, actor=obj.user), fmt), nl=False)
         return
@@ -176,7 +172,7 @@ def dossier(
     # cannot be written is found before anything is recorded); the output
     # appears, or is replaced, only once the engine has answered and the
     # bytes are on disk: a refusal or a crash leaves the old file as it was
-    tmp = _temporary_beside(output)
+    tmp = temporary_beside(output)
     try:
         if final:
             rendered = obj.engine.record_final_document(area_id, format=fmt, actor=obj.user)
@@ -187,7 +183,7 @@ def dossier(
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        _put_in_place(tmp, output, force)
+        put_in_place(tmp, output, force)
     finally:
         tmp.unlink(missing_ok=True)
     if obj.json:
@@ -213,53 +209,3 @@ def dossier(
                 sha256=recorded.sha256
             )
         )
-
-
-def _temporary_beside(output: Path) -> Path:
-    """An empty new file in ``output``'s folder, to be renamed to it."""
-    from regsam_flow.errors import InvalidInputError
-
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    except OSError as exc:
-        raise InvalidInputError(
-            _("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc),
-            field="output",
-        ) from None
-    os.close(fd)
-    return Path(name)
-
-
-def _put_in_place(tmp: Path, output: Path, force: bool) -> None:
-    """Rename ``tmp`` to ``output`` at once: replacing it with ``force``,
-    else only if no file of that name appeared meanwhile."""
-    from regsam_flow.errors import InvalidInputError
-
-    try:
-        if force:
-            os.replace(tmp, output)
-        else:
-            _link_new(tmp, output)
-    except FileExistsError:
-        raise InvalidInputError(
-            _("{path} exists already: give --force to overwrite it").format(path=output),
-            field="output",
-        ) from None
-    except OSError as exc:
-        raise InvalidInputError(
-            _("cannot write {path}: {error}").format(path=output, error=exc.strerror or exc),
-            field="output",
-        ) from None
-
-
-def _link_new(tmp: Path, output: Path) -> None:
-    """``tmp`` under the name ``output``, which must not exist (a hard link
-    fails if it does; where the file system has no hard links, check, then rename)."""
-    try:
-        os.link(tmp, output)
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
-            raise
-        if output.exists():
-            raise FileExistsError(errno.EEXIST, "exists", str(output)) from None
-        os.replace(tmp, output)
