@@ -149,6 +149,16 @@ def test_a_bad_file_in_german(s: Setup) -> None:
     assert f"Fehler: Konfigurationsdatei {s.file}: unbekannter Schlüssel 'dbase'" in r.stderr
 
 
+def test_a_bad_file_speaks_the_language_given_after_it(s: Setup) -> None:
+    s.write("dbase = 1\n")
+    r = s.run("--config", str(s.file), "--lang", "en", "info", REGSAM_FLOW_LANG="de")
+    assert r.exit_code == 7
+    assert f"error: configuration file {s.file}: unknown key 'dbase'" in r.stderr
+    r = s.run("--config", str(s.file), "--lang", "de", "--json", "info")
+    assert r.exit_code == 7
+    assert "unbekannter Schlüssel 'dbase'" in json.loads(r.stdout)["message"]
+
+
 def test_the_readme_example_is_a_valid_file(s: Setup) -> None:
     import re
 

@@ -28,7 +28,13 @@ from regsam_flow import __version__ as VERSION
 from regsam_flow.errors import RegsamFlowError
 from regsam_flow.i18n import LANGUAGES, N_, _, language_from_env, set_language
 
-from .config import ENV_CONFIG, config_callback, current_config, mail_environment
+from .config import (
+    ENV_CONFIG,
+    config_callback,
+    current_config,
+    mail_environment,
+    raise_deferred,
+)
 from .context import Ctx, login_name
 from .output import clean, echo, echo_json
 
@@ -414,4 +420,5 @@ def cli(
     )
     ctx.with_resource(mail_environment(obj.config))
     ctx.obj = obj
+    raise_deferred(ctx)  # a configuration file refused, in the language and form asked for
     ctx.call_on_close(obj.close)

@@ -216,6 +216,10 @@ def _section(
         target[key] = _checked(ctx, path, f"{name}.{key}", options[key], value)
 
 
+#: ``ctx.meta`` key of a configuration file refused (path, named by the user).
+DEFERRED = __name__ + ".refused"
+
+
 def config_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """``--config``'s callback (eager, before every other option takes its
     value): read the file and make it the root context's default map."""
@@ -226,7 +230,10 @@ def config_callback(ctx: click.Context, param: click.Parameter, value: str | Non
     except Exception:
         if ctx.resilient_parsing:  # shell completion: never an error
             return
-        raise
+        # refused once the other options are read (raise_deferred), so that
+        # a --lang after --config and --json shape the message
+        ctx.meta[DEFERRED] = (path, named)
+        return
     ctx.meta[__name__] = config
     if not config.defaults:
         return
@@ -236,6 +243,16 @@ def config_callback(ctx: click.Context, param: click.Parameter, value: str | Non
     if os.environ.get("REGSAM_FLOW_LANG", "").strip().lower()[:2] in LANGUAGES:
         defaults.pop("lang", None)  # the environment wins over the file
     ctx.default_map = {**defaults, **(ctx.default_map or {})}
+
+
+def raise_deferred(ctx: click.Context) -> None:
+    """Refuse the configuration file that ``--config``'s callback could not
+    read, now that every option (the language among them) took its value:
+    read it again, which raises the error in the reader's language."""
+    deferred = ctx.find_root().meta.get(DEFERRED)
+    if deferred is not None:
+        path, named = deferred
+        load_config(ctx, path, must_exist=named)
 
 
 def current_config(ctx: click.Context) -> Config | None:
