@@ -149,6 +149,13 @@ def test_a_bad_file_in_german(s: Setup) -> None:
     assert f"Fehler: Konfigurationsdatei {s.file}: unbekannter Schlüssel 'dbase'" in r.stderr
 
 
+def test_true_is_no_number(s: Setup) -> None:
+    s.write("[scheduler]\npoll = true\n")
+    r = s.run("info")
+    assert r.exit_code == 7
+    assert f"configuration file {s.file}: 'scheduler.poll' takes no true or false" in r.stderr
+
+
 def test_a_bad_file_speaks_the_language_given_after_it(s: Setup) -> None:
     s.write("dbase = 1\n")
     r = s.run("--config", str(s.file), "--lang", "en", "info", REGSAM_FLOW_LANG="de")

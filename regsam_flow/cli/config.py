@@ -150,6 +150,10 @@ def _checked(ctx: click.Context, path: Path, key: str, param: click.Parameter, v
     """``value`` as the option would take it, or an error naming the key."""
     if isinstance(value, dict):
         raise _error(path, _("'{key}' must be a value, not a table").format(key=key))
+    if isinstance(value, bool) and not (
+        getattr(param, "is_flag", False) or isinstance(param.type, click.types.BoolParamType)
+    ):  # TOML's true would pass as 1 where a number is asked for
+        raise _error(path, _("'{key}' takes no true or false").format(key=key))
     try:
         param.type_cast_value(ctx, value)
     except click.BadParameter as exc:
