@@ -203,36 +203,13 @@ class AuditService:
                 if isinstance(found, VerifyResult):
                     return replace(found, since=trusted[0], deep=deep)
                 start = found
-            fast = audit_mod.check_batches(uow.iter_audit_batches(start.seq), start, expect)
-            times: list[tuple[int | None, str]] = []
-            if fast is not None:
-                result = VerifyResult(True, *fast)
-            else:  # something is wrong: walk the rows to name it exactly
-                rows = uow.iter_audit_rows(after=start.seq)
-                result, times = audit_mod.check_chain(rows, expect, start)
-            head = uow.read_audit_head()
+            result = check_log(uow, expect, start)
             if deep:
                 from .consistency import compare_live
 
                 findings = compare_live(uow, uow.iter_audit_rows())
-        result = self._check_head(result, head)
-        result = audit_mod.add_findings(result, times + findings)
+        result = audit_mod.add_findings(result, findings)
         return replace(result, deep=deep, since=trusted[0] if trusted else None)
-
-    @staticmethod
-    def _check_head(result: VerifyResult, head: tuple[int, str] | None) -> VerifyResult:
-        """The chain's result against the head the engine keeps."""
-        if head is None:
-            n = result.entries
-            problem = _(
-                "the head the engine keeps (entry {n} as the newest) is missing, deleted "
-                "behind its back: whether entries after {n} were cut cannot be told "
-                "without a head printed earlier (--expect-head)"
-            ).format(n=n)
-            result = audit_mod.add_findings(result, [(n + 1, problem)])
-        elif result.ok and head != (result.entries, result.head):
-            result = _head_mismatch(result, head[0])
-        return result
 
     def as_of(self, area_id: str, when: datetime | date | str, *, actor: str) -> AreaSnapshot:
         """The area's phase, assignments and agreement at ``when`` (a date:
@@ -394,3 +371,38 @@ def replay(area_id: str, when: datetime, entries: Iterable[AuditEntry]) -> AreaS
         signatures=signatures,
         approvals=approvals,
     )
+
+
+def check_log(
+    uow: UnitOfWork,
+    expect: tuple[int | None, str] | None = None,
+    start: audit_mod.ChainStart | None = None,
+) -> VerifyResult:
+    """The audit log from ``start`` (default: its beginning) checked: the
+    fast batched path, and the row-by-row walk only when that finds
+    something (to name it exactly); then against the head the engine keeps."""
+    start = start or audit_mod.ChainStart()
+    fast = audit_mod.check_batches(uow.iter_audit_batches(start.seq), start, expect)
+    times: list[tuple[int | None, str]] = []
+    if fast is not None:
+        result = VerifyResult(True, *fast)
+    else:  # something is wrong: walk the rows to name it exactly
+        rows = uow.iter_audit_rows(after=start.seq)
+        result, times = audit_mod.check_chain(rows, expect, start)
+    result = check_head(result, uow.read_audit_head())
+    return audit_mod.add_findings(result, times)
+
+
+def check_head(result: VerifyResult, head: tuple[int, str] | None) -> VerifyResult:
+    """The chain's result against the head the engine keeps."""
+    if head is None:
+        n = result.entries
+        problem = _(
+            "the head the engine keeps (entry {n} as the newest) is missing, deleted "
+            "behind its back: whether entries after {n} were cut cannot be told "
+            "without a head printed earlier (--expect-head)"
+        ).format(n=n)
+        result = audit_mod.add_findings(result, [(n + 1, problem)])
+    elif result.ok and head != (result.entries, result.head):
+        result = _head_mismatch(result, head[0])
+    return result

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import audit as audit_mod
 from ..errors import AuditError, NotAllowedError
 from ..i18n import _
 from ..model import AuditHead
 from .access import person
-from .auditing import AuditService
+from .auditing import check_log
 from .context import EngineContext
 
 __all__ = ["BackupResult", "backup"]
@@ -58,9 +57,7 @@ def backup(
         if head is None:
             raise AuditError(_("the database keeps no audit head; nothing was backed up"))
         with copy.read() as uow:
-            result, times = audit_mod.check_chain(uow.iter_audit_rows(), head)
-            kept = uow.read_audit_head()
-        result = audit_mod.add_findings(AuditService._check_head(result, kept), times)
+            result = check_log(uow, head)
         if not result.ok or (result.entries, result.head) != head:
             problem = result.problem or _(
                 "the copy ends at entry {n}, the database was at entry {m}"
