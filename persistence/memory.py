@@ -34,7 +34,7 @@ from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timezone
 from typing import cast
 
-from regsam_flow.audit import format_ts, parse_ts
+from regsam_flow.audit import GENESIS, format_ts, parse_ts
 from regsam_flow.auth import SignInLink, StoredApiToken, StoredSession
 from regsam_flow.dates import FIRST_YEAR, LAST_YEAR
 from regsam_flow.errors import AuditError, ConflictError, InvalidInputError, SchemaError
@@ -81,7 +81,7 @@ from .revision import HEAD_REVISION
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
-_GENESIS = (0, "0" * 64)
+_GENESIS = (0, GENESIS)
 #: How long a writer waits for another (as SQLite's busy timeout).
 BUSY_TIMEOUT_S = 30.0
 _HANDLED = ("sent", "superseded", "failed")

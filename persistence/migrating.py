@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: The audit log's head of a new database (the first migration writes it).
-GENESIS = (0, "0" * 64)
+GENESIS = (0, "0" * 64)  # audit.GENESIS: not imported, to keep alembic's start light
 #: ``config.attributes`` key: the audit head to write offline SQL from.
 AUDIT_HEAD = "audit_head"
 

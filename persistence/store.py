@@ -53,8 +53,6 @@ from .storage import sqlite_path, storage_error
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
 
 def _ts(value: str | None) -> datetime | None:
     return parse_ts(value) if value else None

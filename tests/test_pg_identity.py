@@ -293,7 +293,7 @@ def test_upgrading_a_0008_database_binds_its_logins_and_downgrade_unbinds(
     from alembic.config import Config
 
     from regsam_flow.persistence import SqlStore
-    from regsam_flow.persistence.store import MIGRATIONS
+    from regsam_flow.persistence.migrations import MIGRATIONS
 
     store = SqlStore(db_url)
     store.upgrade(PREVIOUS)
@@ -332,7 +332,7 @@ def test_an_upgrade_that_may_not_create_the_roles_says_what_to_run(db_url: str) 
 
     from regsam_flow import SchemaError
     from regsam_flow.persistence import SqlStore
-    from regsam_flow.persistence.store import MIGRATIONS
+    from regsam_flow.persistence.migrations import MIGRATIONS
 
     store = SqlStore(db_url)
     store.upgrade(PREVIOUS)

@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 
 from regsam_flow import Engine, SchemaError
 from regsam_flow.persistence import schema
-from regsam_flow.persistence.store import MIGRATIONS
+from regsam_flow.persistence.migrations import MIGRATIONS
 
 from .databases import raw_connection
 
