@@ -17,6 +17,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any, TextIO
 
 __all__ = ["safe_cell", "safe_row", "write_csv"]
 
@@ -48,10 +49,16 @@ def safe_row(row: Iterable[object]) -> list[object]:
     return [c if type(c) is str and c[:1] not in _LOOK else safe_cell(c) for c in row]
 
 
+def csv_writer(out: TextIO, *, delimiter: str = ",") -> Any:
+    """A CSV writer onto ``out`` as regsam-flow writes CSV: every cell
+    quoted, lines ending in ``\\n`` (make the cells safe: :func:`safe_row`)."""
+    return csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+
 def write_csv(rows: Iterable[Sequence[object]], *, delimiter: str = ",") -> str:
     """``rows`` as CSV text: every cell quoted and made safe (:func:`safe_cell`)."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer = csv_writer(out, delimiter=delimiter)
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -86,14 +87,15 @@ def log(
 def _csv(entries: Iterable[AuditEntry]) -> None:
     """The entries as CSV (:data:`AUDIT_COLUMNS`; ``details`` as JSON text),
     written a thousand rows at a time."""
-    import csv
     import io
 
-    from regsam_flow.csv_export import safe_row
+    from regsam_flow.csv_export import csv_writer, safe_row
     from regsam_flow.model import AUDIT_COLUMNS
 
+    cells = operator.attrgetter(*AUDIT_COLUMNS)  # an entry's cells in the columns' order
+    details_at = AUDIT_COLUMNS.index("details")
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer = csv_writer(buf)
     writer.writerow(AUDIT_COLUMNS)
     with Stream() as out:
         for n, e in enumerate(entries):
@@ -101,25 +103,9 @@ def _csv(entries: Iterable[AuditEntry]) -> None:
                 out.write(buf.getvalue())
                 buf.seek(0)
                 buf.truncate()
-            details = _spaced(e.details)
-            writer.writerow(
-                safe_row(
-                    (
-                        e.seq,
-                        e.at,
-                        e.area,
-                        e.actor,
-                        e.role,
-                        e.action,
-                        e.trigger,
-                        e.from_state,
-                        e.to_state,
-                        e.reason,
-                        details,
-                        e.hash,
-                    )
-                )
-            )
+            row = list(cells(e))
+            row[details_at] = _spaced(e.details)
+            writer.writerow(safe_row(row))
         out.write(buf.getvalue())
 
 
